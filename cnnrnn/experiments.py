@@ -1,0 +1,115 @@
+"""Sweeps that return tidy pandas DataFrames, ready for `charts.py`.
+
+`resolution_sweep` is the held-out accuracy-vs-resolution table: each 28x28
+test digit is resampled to side s (what a camera at another resolution would
+give), then each model gets what it can take:
+- cnn_fixed: the s x s image resized back to 28x28 (its Flatten needs that);
+- cnn_gap: the s x s image as it is;
+- rnn_rows: s rows, each resized to the 28 values per step it was built for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+RESIZE_METHODS = ("nearest", "bilinear", "bicubic", "area", "lanczos3")
+
+
+def resize_batch(images: np.ndarray, height: int, width: int, method: str = "bilinear") -> np.ndarray:
+    """(n, H, W) float32 -> (n, height, width) float32, antialiased when shrinking."""
+    x = tf.convert_to_tensor(np.asarray(images, np.float32)[..., None])
+    out = tf.image.resize(x, (height, width), method=method, antialias=method != "nearest")
+    return np.clip(out.numpy()[..., 0], 0.0, 1.0)
+
+
+def model_view(name: str, images: np.ndarray, native: int = 28) -> np.ndarray:
+    """What model `name` is given for (n, s, s) images: see the module docstring."""
+    n, height, width = images.shape
+    if name == "cnn_fixed" and (height, width) != (native, native):
+        return resize_batch(images, native, native)
+    if name == "rnn_rows" and width != native:
+        return resize_batch(images, height, native)
+    return images
+
+
+def resolution_sweep(predictors: dict, images: np.ndarray, labels: np.ndarray,
+                     sizes=(8, 12, 16, 20, 28, 40, 56, 80, 112), batch_size: int = 500) -> pd.DataFrame:
+    """Accuracy of each predictor at each side length.
+
+    images: (n, 28, 28) float32 in [0, 1]; labels: (n,) int.
+    Returns columns model, size, accuracy, n.
+    """
+    rows = []
+    for size in sizes:
+        resized = resize_batch(images, size, size) if size != images.shape[1] else images
+        for name, predictor in predictors.items():
+            probs = predictor.predict_batches(model_view(name, resized), batch_size)
+            accuracy = float(np.mean(probs.argmax(axis=1) == labels))
+            rows.append({"model": name, "size": int(size), "accuracy": accuracy, "n": int(len(labels))})
+    return pd.DataFrame(rows)
+
+
+def evaluate_mnist(weights_dir=None) -> dict:
+    """Test accuracy of the shipped image models on MNIST's 10,000 test images.
+
+    Returns {"task": "mnist", "test_size": n, "accuracy": {model: fraction}}.
+    """
+    from cnnrnn.data import load_mnist
+    from cnnrnn.inference import ImagePredictor, load_image_models
+
+    splits = load_mnist()
+    x_test = splits.x_test.astype(np.float32) / 255.0
+    accuracy = {}
+    for name, model in load_image_models(weights_dir).items():
+        probs = ImagePredictor(model).predict_batches(x_test)
+        accuracy[name] = round(float(np.mean(probs.argmax(axis=1) == splits.y_test)), 4)
+    return {"task": "mnist", "test_size": int(len(splits.y_test)), "accuracy": accuracy}
+
+
+def predict_models(predictors: dict, image: np.ndarray) -> dict[str, np.ndarray]:
+    """Each model's probabilities for one (H, W) image, given what that model can take."""
+    return {name: p.predict_one(model_view(name, image[None])[0]) for name, p in predictors.items()}
+
+
+def image_resolution_sweep(predictors: dict, render, target: int,
+                           sizes=(8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112)) -> pd.DataFrame:
+    """Confidence in digit `target` for one image rendered at each side length.
+
+    render(size) -> (size, size) float32 image (see images.render_digit).
+    Returns columns model, size, confidence, predicted.
+    """
+    rows = []
+    for size in sizes:
+        for name, probs in predict_models(predictors, render(int(size))).items():
+            rows.append({"model": name, "size": int(size), "confidence": float(probs[target]),
+                         "predicted": int(probs.argmax())})
+    return pd.DataFrame(rows)
+
+
+def choice_sweep(predictors: dict, prepare, choices, choice: str, target: int) -> pd.DataFrame:
+    """Confidence in digit `target` for each preprocessing choice.
+
+    prepare(choice_value) -> (28, 28) float32 model input.
+    Returns columns model, `choice`, confidence, label (the predicted digit).
+    """
+    rows = []
+    for value in choices:
+        for name, probs in predict_models(predictors, prepare(value)).items():
+            rows.append({"model": name, choice: value, "confidence": float(probs[target]),
+                         "label": int(probs.argmax())})
+    return pd.DataFrame(rows)
+
+
+def rows_read(predictor, image: np.ndarray) -> pd.DataFrame:
+    """The row RNN's probabilities after reading the first k rows, k = 1..H.
+
+    Many to one, stopped early: one trace serves every k (rows are free in the
+    predictor's signature). Returns columns rows, digit, probability.
+    """
+    rows = []
+    for k in range(1, image.shape[0] + 1):
+        probs = predictor.predict_one(image[:k])
+        rows.extend({"rows": k, "digit": str(d), "probability": float(probs[d])} for d in range(len(probs)))
+    return pd.DataFrame(rows)

@@ -1,0 +1,37 @@
+"""Shared test setup: the data directory, the shipped weights, tiny models."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Tests read data from the shared mirror beside the checkout, as CI does.
+_MIRROR = ROOT.parent / "shared" / "data"
+if not os.environ.get("CNNRNN_DATA_DIR") and _MIRROR.is_dir():
+    os.environ["CNNRNN_DATA_DIR"] = str(_MIRROR)
+
+WEIGHTS = ROOT / "cnnrnn" / "weights"
+
+
+@pytest.fixture(scope="session")
+def image_predictors():
+    """The shipped image models wrapped in predictors (loaded once per test run)."""
+    from cnnrnn.inference import ImagePredictor, load_image_models
+
+    return {name: ImagePredictor(model) for name, model in load_image_models().items()}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Expose each phase's report on the test item (the browser tests screenshot failures)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

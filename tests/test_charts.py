@@ -1,0 +1,32 @@
+"""Charts are Altair specs built from tidy frames; checked through to_dict()."""
+
+import numpy as np
+import pandas as pd
+
+from cnnrnn import charts
+
+
+def _encoding(spec, layer=0):
+    return spec["layer"][layer]["encoding"] if "layer" in spec else spec["encoding"]
+
+
+def test_resolution_chart_plots_accuracy_against_log_size_per_model():
+    df = pd.DataFrame({"model": ["cnn_fixed", "cnn_gap"] * 2, "size": [8, 8, 28, 28], "accuracy": [0.1, 0.5, 0.99, 0.98]})
+    spec = charts.resolution_chart(df).to_dict()
+    enc = _encoding(spec)
+    assert enc["x"]["field"] == "size" and enc["x"]["scale"]["type"] == "log"
+    assert enc["y"]["field"] == "accuracy" and enc["color"]["field"] == "model"
+    assert enc["color"]["scale"]["domain"] == ["cnn_fixed", "cnn_gap"]
+
+
+def test_probabilities_chart_has_one_bar_per_model_and_digit():
+    spec = charts.probabilities_chart({"cnn_fixed": np.eye(10)[3], "rnn_rows": np.full(10, 0.1)}).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == 20
+    assert max(v["probability"] for v in values if v["model"] == "cnn_fixed") == 1.0
+
+
+def test_hidden_state_chart_is_a_heatmap_of_steps_by_units():
+    spec = charts.hidden_state_chart(np.zeros((28, 8))).to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert len(next(iter(spec["datasets"].values()))) == 28 * 8

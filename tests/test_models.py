@@ -1,0 +1,78 @@
+"""Model builders, predictors and tiny training runs (tiny presets: seconds)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cnnrnn.config import MNIST, MNIST_TINY
+from cnnrnn.models import MODEL_NAMES, build_model
+
+
+def test_fixed_cnn_matches_keras_io_trunk_and_is_tied_to_28():
+    model = build_model("cnn_fixed", MNIST)
+    assert model.input_shape == (None, 28, 28, 1)
+    conv_params = sum(layer.count_params() for layer in model.layers if "conv" in layer.name)
+    assert conv_params == 320 + 18496  # keras-io's two conv layers, unchanged
+    assert model.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("name,shape", [("cnn_gap", (None, None, None, 1)), ("rnn_rows", (None, None, 28, 1))])
+def test_size_free_models_declare_free_dimensions(name, shape):
+    assert build_model(name, MNIST_TINY).input_shape == shape
+
+
+@pytest.mark.parametrize("side", [4, 9, 28, 61])
+def test_gap_cnn_runs_on_any_side(side):
+    from cnnrnn.inference import ImagePredictor
+
+    predictor = ImagePredictor(build_model("cnn_gap", MNIST_TINY))
+    probs = predictor(np.random.default_rng(side).random((2, side, side), dtype=np.float32))
+    assert probs.shape == (2, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_predictors_equal_model_outputs_and_trace_once():
+    from cnnrnn.inference import ImagePredictor
+
+    rng = np.random.default_rng(0)
+    for name in ("cnn_gap", "rnn_rows"):
+        model = build_model(name, MNIST_TINY)
+        predictor = ImagePredictor(model)
+        for rows in (5, 17, 28, 40, 90):
+            cols = 28 if name == "rnn_rows" else rows + 3
+            x = rng.random((3, rows, cols, 1), dtype=np.float32)
+            np.testing.assert_allclose(predictor(x), np.asarray(model(x, training=False)), rtol=1e-5, atol=1e-6)
+        assert predictor.traces == 1, f"{name} retraced for new sizes"
+
+
+def test_fixed_cnn_refuses_other_sizes_with_keras_error():
+    from cnnrnn.inference import fixed_size_error
+
+    model = build_model("cnn_fixed", MNIST_TINY)
+    assert fixed_size_error(model, np.zeros((28, 28), np.float32)) is None
+    message = fixed_size_error(model, np.zeros((40, 40), np.float32))
+    assert message and ("shape" in message.lower() or "incompatible" in message.lower())
+
+
+def test_tiny_training_writes_weights_and_manifest(tmp_path):
+    from cnnrnn.inference import load_image_models
+    from cnnrnn.train import read_manifest, train_mnist
+
+    epochs_seen = []
+    entry = train_mnist(MNIST_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs_seen.append(m), log=lambda _: None)
+    assert sorted(epochs_seen) == sorted(MODEL_NAMES)
+    manifest = read_manifest(tmp_path)
+    assert manifest["mnist"]["data"]["sha256"] == entry["data"]["sha256"]
+    assert len(manifest["mnist"]["data"]["sha256"]) == 64
+    for name in MODEL_NAMES:
+        info = manifest["mnist"]["models"][name]
+        assert 0.0 <= info["test_accuracy"] <= 1.0 and info["params"] > 0 and info["train_seconds"] >= 0
+        assert (tmp_path / info["file"]).is_file()
+    sweep = manifest["mnist"]["resolution_sweep"]
+    assert {row["size"] for row in sweep} == set(MNIST_TINY.sweep_sizes)
+    assert {row["model"] for row in sweep} == set(MODEL_NAMES)
+    json.dumps(manifest)  # plain JSON all the way down
+    loaded = load_image_models(tmp_path)
+    assert set(loaded) == set(MODEL_NAMES)
+
