@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-TASKS = ("mnist",)
+TASKS = ("mnist", "sentiment", "charlm")
 
 
 def _print_json(obj) -> None:
@@ -19,6 +19,10 @@ def _print_json(obj) -> None:
 
 
 def cmd_train(args) -> int:
+    if args.task == "charlm":
+        return cmd_train_charlm(args)
+    if args.task == "sentiment":
+        return cmd_train_sentiment(args)
     from cnnrnn.config import preset
     from cnnrnn.train import WEIGHTS_DIR, train_mnist
 
@@ -29,13 +33,25 @@ def cmd_train(args) -> int:
         shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
         print(f"  {model} epoch {epoch + 1}/{config.epochs}: {shown}", file=sys.stderr, flush=True)
 
-    entry = train_mnist(config, out, on_epoch=on_epoch, log=lambda m: print(m, file=sys.stderr, flush=True))
+    models = args.models.split(",") if args.models else None
+    entry = train_mnist(config, out, on_epoch=on_epoch, log=lambda m: print(m, file=sys.stderr, flush=True),
+                        models=models)
     _print_json({"task": "mnist", "weights": str(out),
                  "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}})
     return 0
 
 
 def cmd_evaluate(args) -> int:
+    if args.task == "charlm":
+        from cnnrnn.experiments import evaluate_charlm
+
+        _print_json(evaluate_charlm(args.weights))
+        return 0
+    if args.task == "sentiment":
+        from cnnrnn.experiments import evaluate_sentiment
+
+        _print_json(evaluate_sentiment(args.weights))
+        return 0
     from cnnrnn.experiments import evaluate_mnist
 
     _print_json(evaluate_mnist(args.weights))
@@ -67,6 +83,115 @@ def cmd_predict_image(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_bench(args) -> int:
+    from cnnrnn.bench import format_table, run
+
+    result = run(startup=args.startup)
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_table(result))
+    return 0
+
+
+def cmd_train_sentiment(args) -> int:
+    from cnnrnn.config import sentiment_preset
+    from cnnrnn.train import WEIGHTS_DIR, train_sentiment
+
+    config = sentiment_preset("quick" if args.quick else args.preset)
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+
+    def on_epoch(model, epoch, logs):
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
+        print(f"  {model} epoch {epoch + 1}/{config.epochs}: {shown}", file=sys.stderr, flush=True)
+
+    models = args.models.split(",") if args.models else None
+    entry = train_sentiment(config, out, on_epoch=on_epoch, log=lambda m: print(m, file=sys.stderr, flush=True),
+                            models=models)
+    _print_json({"task": "sentiment", "weights": str(out),
+                 "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}})
+    return 0
+
+
+def _read_stdin_lines() -> list[str]:
+    """Non-blank lines of standard input, decoded as UTF-8 (bad bytes replaced)."""
+    raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8", "replace")
+    lines = raw.decode("utf-8", "replace").split("\n")
+    return [line.rstrip("\r") for line in lines if line.strip()]
+
+
+def cmd_predict_sentiment(args) -> int:
+    from cnnrnn.text import check_text, clean, limit_text
+
+    texts = list(args.texts)
+    if not texts:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise ValueError("no text: give TEXT arguments or pipe lines on standard input")
+        texts = _read_stdin_lines()
+        if not texts:
+            raise ValueError("standard input holds no text")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    from cnnrnn.inference import load_sentiment_predictors
+
+    predictors = load_sentiment_predictors(args.weights)
+    if args.model != "all":
+        predictors = {args.model: predictors[args.model]}
+    failed = False
+    for number, text in enumerate(texts, start=1):
+        text = clean(text)
+        message = check_text(text)
+        if message:
+            _print_json({"text": text, "error": message})
+            failed = True
+            continue
+        if args.max_chars > 0:
+            limited = limit_text(text, args.max_chars)
+            if limited.cut:
+                print(f"note: text {number}: {limited.notice}", file=sys.stderr, flush=True)
+            text_read = limited.text
+        else:
+            text_read = text
+        for name, predictor in predictors.items():
+            _print_json({"text": text, "model": name, "positive": round(predictor.predict_one(text_read), 4)})
+    return 1 if failed else 0
+
+
+def cmd_train_charlm(args) -> int:
+    from cnnrnn.config import charlm_preset
+    from cnnrnn.train import WEIGHTS_DIR, train_charlm
+
+    config = charlm_preset("quick" if args.quick else args.preset)
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+    models = args.models.split(",") if args.models else None
+    entry = train_charlm(config, out, models=models, log=lambda m: print(m, file=sys.stderr, flush=True))
+    _print_json({"task": "charlm", "weights": str(out),
+                 "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()}})
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from cnnrnn.data import check_generation_settings
+    from cnnrnn.train import check_charlm_weights
+
+    check_generation_settings(args.length, args.temperature, args.top_k, args.seed)  # fail before TensorFlow loads
+    check_charlm_weights(args.weights, (args.model,))
+    from cnnrnn.inference import load_charlm
+
+    predictor = load_charlm(args.weights, names=(args.model,))[args.model]
+    run = predictor.stream(args.prime, args.length, args.temperature, args.top_k, args.seed)
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stdout.write(run.prime)
+    for piece in run:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnnrnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quick", action="store_true", help="a short run on part of the data (minutes)")
     train.add_argument("--preset", default="full", choices=("full", "quick", "tiny"))
     train.add_argument("--out", help="weights directory (default: the shipped cnnrnn/weights)")
+    train.add_argument("--models", help="comma-separated subset to retrain (mnist: cnn_fixed,cnn_gap,rnn_rows; sentiment: rnn,cnn; charlm: lstm,cnn)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="evaluate shipped models on the test split; prints JSON")
@@ -90,6 +216,31 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--aspect", default="pad", choices=("pad", "stretch", "crop"))
     predict.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
     predict.set_defaults(func=cmd_predict_image)
+
+    from cnnrnn.text import MAX_CHARS
+
+    sentiment = sub.add_parser("predict-sentiment", help="P(positive) of texts (or stdin lines); "
+                               "one JSON line per text and model")
+    sentiment.add_argument("texts", nargs="*", metavar="TEXT", help="texts; without any, lines of standard input")
+    sentiment.add_argument("--model", default="all", choices=("all", "rnn", "cnn"))
+    sentiment.add_argument("--max-chars", type=int, default=MAX_CHARS,
+                           help=f"read at most this many characters per text (default {MAX_CHARS:,}; 0: no limit)")
+    sentiment.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    sentiment.set_defaults(func=cmd_predict_sentiment)
+    generate = sub.add_parser("generate", help="continue a prime with a character model; prints the text")
+    generate.add_argument("--prime", default="ROMEO:\n", help="the text to continue (default: 'ROMEO:' and a new line)")
+    generate.add_argument("--length", type=int, default=400, help="characters to generate (default 400)")
+    generate.add_argument("--temperature", type=float, default=0.8, help="0: greedy; 1: the model's own odds")
+    generate.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest characters (0: all)")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
+    generate.add_argument("--model", default="lstm", choices=("lstm", "cnn"))
+    generate.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    generate.set_defaults(func=cmd_generate)
+    bench = sub.add_parser("bench", help="latency, traces and memory of the shipped models")
+    bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    bench.add_argument("--startup", action="store_true",
+                       help="also time `streamlit run` and every page in a real browser (needs Chromium)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -95,3 +95,209 @@ def steps_chart(df: pd.DataFrame, title: str = "Prediction after each row read")
         color=alt.Color("digit:N"),
         tooltip=["rows", "digit", alt.Tooltip("probability:Q", format=".3f")],
     ).properties(title=title, height=220)
+
+
+# --- Sentiment (many to one): the GRU ("rnn") and the Kim CNN ("cnn") ---
+
+SENTIMENT_COLORS = {"rnn": "#d62728", "cnn": "#1f77b4"}
+SENTIMENT_LABELS = {"rnn": "RNN (GRU, any length)", "cnn": "CNN (Kim 2014, fixed length)"}
+
+
+def _sentiment_color() -> alt.Color:
+    return alt.Color("model:N", title="model",
+                     scale=alt.Scale(domain=list(SENTIMENT_COLORS), range=list(SENTIMENT_COLORS.values())))
+
+
+def _ordered(df: pd.DataFrame, column: str, by: str) -> list:
+    """The distinct values of `column` in the order of `by` (for an ordinal axis)."""
+    return list(dict.fromkeys(df.sort_values(by, kind="stable")[column].tolist()))
+
+
+def _half_rule(axis: str = "y") -> alt.Chart:
+    data = pd.DataFrame({"value": [0.5]})
+    return alt.Chart(data).mark_rule(strokeDash=[4, 4], color="grey").encode(**{axis: "value:Q"})
+
+
+def prefix_chart(df: pd.DataFrame, title: str = "Prediction after each word read") -> alt.Chart:
+    """Line per model: P(positive) after each prefix, over the tokens read.
+
+    df: columns step, label ("3 film"), token, model, positive (`experiments.prefix_predictions`).
+    """
+    order = _ordered(df, "label", "step")
+    line = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("label:O", title="words read", sort=order, axis=alt.Axis(labelAngle=-50, labelOverlap=True)),
+        y=alt.Y("positive:Q", title="P(positive)", scale=alt.Scale(domain=[0, 1])),
+        color=_sentiment_color(),
+        tooltip=["model", "step", "token", alt.Tooltip("positive:Q", format=".3f")],
+    )
+    return (line + _half_rule()).properties(title=title, height=280)
+
+
+def occlusion_chart(df: pd.DataFrame, title: str = "Word importance: the change when the word is dropped") -> alt.Chart:
+    """Bars per token and model: P(positive) with the word minus without it.
+
+    df: columns position, label, token, model, importance (`experiments.occlusion_importance`).
+    """
+    order = _ordered(df, "label", "position")
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("label:O", title="word", sort=order, axis=alt.Axis(labelAngle=-50, labelOverlap=True)),
+        xOffset=alt.XOffset("model:N", sort=list(SENTIMENT_COLORS)),
+        y=alt.Y("importance:Q", title="pushes towards positive (+) or negative (-)"),
+        color=_sentiment_color(),
+        tooltip=["model", "position", "token", alt.Tooltip("importance:Q", format="+.3f"),
+                 alt.Tooltip("positive_without:Q", title="P(positive) without it", format=".3f")],
+    ).properties(title=title, height=260)
+
+
+def length_bucket_chart(df: pd.DataFrame, title: str = "Held-out accuracy by sentence length") -> alt.Chart:
+    """Grouped bars: accuracy per length bucket (tokens) and model.
+
+    df: columns model, bucket, order, accuracy, n (`experiments.length_buckets`).
+    """
+    order = _ordered(df, "bucket", "order")
+    bars = alt.Chart(df).mark_bar().encode(
+        x=alt.X("bucket:O", title="sentence length (tokens)", sort=order, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("model:N", sort=list(SENTIMENT_COLORS)),
+        y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
+        color=_sentiment_color(),
+        tooltip=["model", "bucket", alt.Tooltip("accuracy:Q", format=".3f"), alt.Tooltip("n:Q", title="sentences")],
+    )
+    return (bars + _half_rule()).properties(title=title, height=260)
+
+
+def filler_chart(df: pd.DataFrame, title: str = "Held-out accuracy with neutral filler words added") -> alt.Chart:
+    """Lines: accuracy against the number of filler words, per model (colour) and place (dash).
+
+    df: columns model, where ("before"/"after"), filler, accuracy (`experiments.filler_sweep`).
+    """
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("filler:Q", title="filler words added", scale=alt.Scale(type="symlog")),
+        y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0.4, 1])),
+        color=_sentiment_color(),
+        strokeDash=alt.StrokeDash("where:N", title="filler goes", sort=["before", "after"]),
+        tooltip=["model", "where", "filler", alt.Tooltip("accuracy:Q", format=".3f")],
+    )
+    return (lines + _half_rule()).properties(title=title, height=280)
+
+
+def latency_chart(df: pd.DataFrame, title: str = "Latency of one prediction against input length") -> alt.Chart:
+    """Log-log lines: milliseconds per single-text prediction against tokens, per model.
+
+    df: columns model, tokens, ms (`experiments.latency_sweep`).
+    """
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("tokens:Q", title="input length (tokens)", scale=alt.Scale(type="log")),
+        y=alt.Y("ms:Q", title="milliseconds", scale=alt.Scale(type="log")),
+        color=_sentiment_color(),
+        tooltip=["model", "tokens", alt.Tooltip("ms:Q", format=".2f")],
+    ).properties(title=title, height=280)
+
+
+# --- Character models (many to many): the LSTM ("lstm") and the causal CNN ("cnn") ---
+
+CHARLM_COLORS = {"lstm": "#d62728", "cnn": "#1f77b4", "yours": "#9467bd"}
+CHARLM_LABELS = {"lstm": "LSTM (carries its state)", "cnn": "causal CNN (fixed window)", "yours": "your LSTM"}
+
+
+def _charlm_color(models) -> alt.Color:
+    domain = [m for m in CHARLM_COLORS if m in set(models)] + sorted(set(models) - set(CHARLM_COLORS))
+    return alt.Color("model:N", title="model",
+                     scale=alt.Scale(domain=domain, range=[CHARLM_COLORS.get(m, "#7f7f7f") for m in domain]))
+
+
+def visible_char(char: str) -> str:
+    """A character as a label: new line, space and tab made visible."""
+    return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(char, char)
+
+
+def generation_steps_chart(df: pd.DataFrame, title: str = "Each generated character: the top candidates") -> alt.Chart:
+    """Two panels over the generated characters (step on x).
+
+    Top: the model's top candidates per step (rank on y, the candidate written in
+    the cell, colour = probability). Bottom: the entropy of the distribution and
+    the surprise (-log p) of the character actually drawn, in nats.
+    df: columns step, chosen, rank, candidate, probability, entropy, surprise
+    (`experiments.generation_steps_table`).
+    """
+    df = df.assign(label=df["candidate"].map(visible_char), picked=df["candidate"] == df["chosen"])
+    steps = sorted(df["step"].unique().tolist())
+    x = alt.X("step:O", title="generated character", sort=steps,
+              axis=alt.Axis(labelExpr="datum.value % 10 == 0 ? datum.value : ''", labelAngle=0))
+    base = alt.Chart(df).encode(
+        x=x, y=alt.Y("rank:O", title="candidate rank"),
+        tooltip=["step", "rank", "label", alt.Tooltip("probability:Q", format=".3f"), "picked"])
+    cells = base.mark_rect().encode(color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                                                    title="probability"))
+    text = base.mark_text(fontSize=11).encode(
+        text="label:N", color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("black")))
+    picked = base.transform_filter("datum.picked").mark_rect(fill=None, stroke="#ff7f0e", strokeWidth=2)
+    top = (cells + text + picked).properties(height=150, title=title)
+    per_step = df[df["rank"] == 1][["step", "entropy", "surprise"]].melt("step", var_name="measure", value_name="nats")
+    lines = alt.Chart(per_step).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=x, y=alt.Y("nats:Q", title="nats"),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["entropy", "surprise"],
+                                                                  range=["#ff7f0e", "#7f7f7f"])),
+        tooltip=["step", "measure", alt.Tooltip("nats:Q", format=".3f")],
+    ).properties(height=140)
+    return alt.vconcat(top, lines).resolve_scale(color="independent")
+
+
+def loss_position_chart(df: pd.DataFrame, receptive_field: int | None = None,
+                        title: str = "Held-out loss against how far back the model can see") -> alt.Chart:
+    """Line per model: mean loss (nats per character) against characters of context (log x).
+
+    df: columns model, context, loss (`experiments.loss_by_position`, or binned by
+    `experiments.bin_by_context`, with first and last per bin). A rule marks
+    the CNN's receptive field: beyond it, the CNN sees no more than it did there.
+    """
+    tooltip = ["model", alt.Tooltip("context:Q", format=".0f"), alt.Tooltip("loss:Q", format=".3f")]
+    if {"first", "last"} <= set(df.columns):  # binned (experiments.bin_by_context)
+        tooltip[1:2] = [alt.Tooltip("first:Q", title="from"), alt.Tooltip("last:Q", title="to")]
+    line = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("context:Q", title="characters of context (the predicted character's position in the window)",
+                scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
+        color=_charlm_color(df["model"]),
+        tooltip=tooltip,
+    )
+    layers = [line]
+    if receptive_field:
+        rule = pd.DataFrame({"context": [receptive_field], "label": [f"CNN window: {receptive_field} characters"]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[4, 4], color="grey").encode(x="context:Q"))
+        layers.append(alt.Chart(rule).mark_text(align="right", dx=-4, dy=-100, color="grey").encode(
+            x="context:Q", text="label:N"))
+    return alt.layer(*layers).properties(title=title, height=300)
+
+
+def training_loss_chart(history: dict, title: str = "Loss while training") -> alt.Chart:
+    """Training loss (running mean) and held-out loss against training step.
+
+    history: steps, loss, val_steps, val_loss lists (`train.fit_charlm`).
+    """
+    rows = [{"step": s, "loss": v, "curve": "training"} for s, v in zip(history.get("steps", []), history.get("loss", []))]
+    rows += [{"step": s, "loss": v, "curve": "held-out"}
+             for s, v in zip(history.get("val_steps", []), history.get("val_loss", []))]
+    df = pd.DataFrame(rows, columns=["step", "loss", "curve"])
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
+        x=alt.X("step:Q", title="training step"),
+        y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
+        color=alt.Color("curve:N", title=None, scale=alt.Scale(domain=["training", "held-out"],
+                                                               range=["#9467bd", "#2ca02c"])),
+        tooltip=["curve", "step", alt.Tooltip("loss:Q", format=".3f")],
+    ).properties(title=title, height=240)
+
+
+def read_loss_chart(df: pd.DataFrame, title: str = "Surprise at each character of your text") -> alt.Chart:
+    """Line per model: -log p of each character given what came before (nats), along the text.
+
+    df: columns model, position, char, loss (`experiments.read_table`); unknown or
+    first characters have no loss and are left out.
+    """
+    df = df.dropna(subset=["loss"]).assign(label=lambda d: d["char"].map(visible_char))
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=14), interpolate="step-after").encode(
+        x=alt.X("position:Q", title="character position"),
+        y=alt.Y("loss:Q", title="surprise (nats)"),
+        color=_charlm_color(df["model"]),
+        tooltip=["model", "position", "label", alt.Tooltip("probability:Q", format=".3f"),
+                 alt.Tooltip("loss:Q", format=".2f")],
+    ).properties(title=title, height=220)

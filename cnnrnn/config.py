@@ -63,3 +63,189 @@ def preset(name: str) -> MnistConfig:
 
 
 __all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "preset"]
+
+
+# --- Character language models (the generation page, many to many) -------------
+
+
+@dataclass(frozen=True)
+class CharLMConfig:
+    """A character-level LSTM and a causal dilated CNN over the same characters.
+
+    The held-out text is the corpus's last `val_fraction` (nanoGPT's split for
+    tiny Shakespeare); held-out loss is the mean over every position of
+    non-overlapping `eval_length`-character windows (nanoGPT's block size),
+    in nats per character.
+    """
+
+    seed: int = 1337
+    val_fraction: float = 0.1  # the last 10% of the corpus is held out
+    sequence_length: int = 128  # training windows (random offsets, every position predicted)
+    eval_length: int = 256  # held-out windows, as nanoGPT's block_size for this corpus
+    batch_size: int = 64
+    embedding_dim: int = 64
+    # LSTM: `rnn_layers` stacked layers of `rnn_units`, dropout between them.
+    rnn_units: int = 320
+    rnn_layers: int = 2
+    dropout: float = 0.15  # the LSTM's, after each layer
+    # CNN: residual blocks of a causal Conv1D (kernel `cnn_kernel_size`, one
+    # dilation per block) and a 1x1 Conv1D; receptive field
+    # 1 + (kernel - 1) * sum(dilations) characters.
+    cnn_filters: int = 144
+    cnn_kernel_size: int = 3
+    cnn_dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    cnn_dropout: float = 0.05  # after each block's 1x1 convolution
+    learning_rate: float = 3e-3  # Adam, warm-up then cosine decay to learning_rate * final_lr_fraction
+    final_lr_fraction: float = 0.05
+    warmup_steps: int = 200
+    clipnorm: float = 1.0
+    # Training length: ~16 passes over the text for the LSTM (about 30 minutes on 2 cores), and
+    # ~8 for the CNN. The cosine schedule follows the larger of the step and time fractions, so a
+    # slower machine stops at the time limit with the learning rate fully decayed.
+    steps: int = 2000  # the LSTM's (and the live model's) training steps
+    time_limit: float | None = 1800.0  # seconds; training stops there and keeps the best weights
+    cnn_steps: int = 1200
+    cnn_time_limit: float | None = 540.0
+    eval_every: int = 250  # steps between held-out checks (the best check is kept)
+    max_eval_windows: int | None = 128  # held-out windows per check (the final evaluation uses all)
+    max_chars: int | None = None  # use only the first max_chars characters (tiny presets)
+
+    @property
+    def receptive_field(self) -> int:
+        """How many characters the CNN sees: the current one and receptive_field - 1 before it."""
+        return 1 + (self.cnn_kernel_size - 1) * sum(self.cnn_dilations)
+
+    def for_model(self, name: str) -> "CharLMConfig":
+        """This config with the CNN's own steps, time limit and dropout in place of the LSTM's for "cnn"."""
+        if name != "cnn":
+            return self
+        return replace(self, steps=self.cnn_steps, time_limit=self.cnn_time_limit, dropout=self.cnn_dropout)
+
+
+CHARLM = CharLMConfig()
+CHARLM_QUICK = replace(CHARLM, steps=300, time_limit=600.0, cnn_steps=200, cnn_time_limit=300.0, eval_every=100,
+                       max_eval_windows=32)
+CHARLM_TINY = replace(
+    CHARLM,
+    sequence_length=32,
+    eval_length=48,
+    batch_size=8,
+    embedding_dim=8,
+    rnn_units=16,
+    rnn_layers=2,
+    cnn_filters=8,
+    cnn_dilations=(1, 2, 4),
+    warmup_steps=2,
+    steps=6,
+    time_limit=None,
+    cnn_steps=6,
+    cnn_time_limit=None,
+    eval_every=3,
+    max_eval_windows=4,
+    max_chars=4000,
+)
+# Live training on the page: one smaller LSTM that learns words from ~100 KB in a minute or two.
+CHARLM_LIVE = replace(
+    CHARLM,
+    sequence_length=64,
+    batch_size=32,
+    embedding_dim=32,
+    rnn_units=256,
+    rnn_layers=1,
+    dropout=0.0,
+    learning_rate=1e-2,
+    warmup_steps=20,
+    final_lr_fraction=0.1,
+    steps=3000,
+    time_limit=120.0,
+    eval_every=50,
+    max_eval_windows=32,
+    eval_length=256,
+)
+
+
+def charlm_preset(name: str) -> CharLMConfig:
+    """Return the character-model preset called `name` ("full", "quick", "tiny" or "live")."""
+    presets = {"full": CHARLM, "quick": CHARLM_QUICK, "tiny": CHARLM_TINY, "live": CHARLM_LIVE}
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+    return presets[name]
+
+
+__all__ += ["CharLMConfig", "CHARLM", "CHARLM_QUICK", "CHARLM_TINY", "CHARLM_LIVE", "charlm_preset"]
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    """The sentiment page's two models (`rnn`, `cnn`) on the sentence polarity data (MR)."""
+
+    seed: int = 1337  # weights, dropout, batch order and templates
+    # Per-model seeds (None: `seed`). Of seeds 1337, 2, 3, 4, 5 these scored best on validation:
+    # MR's 1,000 validation sentences and tests/sentiment_dev_probes.tsv (never the test split).
+    rnn_seed: int | None = 2
+    cnn_seed: int | None = 3
+    split_seed: int = 2005  # the test/validation split alone: fixed, never tuned
+    test_size: int = 1067  # 10% of the 10,662 sentences
+    val_size: int = 1000  # for early stopping and tuning; training gets the other 8,595
+    max_features: int = 10_000  # vocabulary incl. padding and [UNK] (MR's words seen twice: ~10k)
+    embedding_dim: int = 64  # both models learn their embeddings from scratch (Kim's CNN-rand)
+    embedding_dropout: float = 0.5
+    word_dropout: float = 0.0  # cnn: fraction of words hidden as [UNK] in training (not negations, "but")
+    rnn_word_dropout: float = 0.2  # the same for the rnn
+    dropout: float = 0.5  # before the output unit
+    max_norm: float = 3.0  # on the output weights, as in Kim (2014)
+    rnn_cell: str = "gru"  # "gru" or "lstm"
+    rnn_units: int = 64
+    bidirectional: bool = False  # one direction: its verdict after each word is its state so far
+    rnn_pooling: str = "last"  # "last" state, or "mean"/"max" over the (masked) steps
+    sequence_length: int = 64  # the CNN's fixed input; MR's longest sentence has 59 tokens
+    cnn_filters: int = 64  # per filter width
+    cnn_kernel_sizes: tuple[int, ...] = (3, 4, 5)
+    batch_size: int = 32
+    epochs: int = 12  # at most; early stopping on validation accuracy keeps the best epoch
+    patience: int = 3
+    learning_rate: float = 1e-3  # Adam
+    weight_decay: float = 0.0  # decoupled (AdamW) when above 0
+    ema_momentum: float = 0.0  # > 0: judge and keep a moving average of the weights (per batch)
+    negation_templates: int = 2000  # template sentences added to training (text.negation_templates)
+    max_train: int | None = None  # cap on training sentences (tiny presets)
+    # The experiment tables stored in the manifest (the page charts them instantly).
+    length_edges: tuple[int, ...] = (10, 15, 20, 25, 30, 40)  # bucket upper bounds, in tokens
+    filler_counts: tuple[int, ...] = (0, 5, 10, 20, 40, 80, 160)
+    latency_lengths: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+    latency_repeats: int = 7
+    max_test: int | None = None  # cap on test sentences in the experiments (tiny presets)
+
+
+SENTIMENT = SentimentConfig()
+SENTIMENT_QUICK = replace(SENTIMENT, epochs=3, max_train=3000)
+SENTIMENT_TINY = replace(
+    SENTIMENT,
+    negation_templates=64,
+    word_dropout=0.25,
+    val_size=200,
+    max_features=200,
+    embedding_dim=8,
+    rnn_units=4,
+    sequence_length=16,
+    cnn_filters=4,
+    batch_size=16,
+    epochs=1,
+    patience=1,
+    max_train=64,
+    max_test=32,
+    filler_counts=(0, 20),
+    latency_lengths=(1, 20),
+    latency_repeats=1,
+)
+
+
+def sentiment_preset(name: str) -> SentimentConfig:
+    """Return the sentiment preset called `name` ("full", "quick" or "tiny")."""
+    presets = {"full": SENTIMENT, "quick": SENTIMENT_QUICK, "tiny": SENTIMENT_TINY}
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+    return presets[name]
+
+
+__all__ += ["SentimentConfig", "SENTIMENT", "SENTIMENT_QUICK", "SENTIMENT_TINY", "sentiment_preset"]

@@ -113,3 +113,343 @@ def rows_read(predictor, image: np.ndarray) -> pd.DataFrame:
         probs = predictor.predict_one(image[:k])
         rows.extend({"rows": k, "digit": str(d), "probability": float(probs[d])} for d in range(len(probs)))
     return pd.DataFrame(rows)
+
+
+# --- Sentiment (many to one): the rnn and the cnn on sentence polarity ---
+#
+# `predictors` below map "rnn"/"cnn" to `inference.TextPredictor`s: lists of
+# str in, (n,) float32 P(positive) out.
+
+
+def sentiment_verdicts(predictors: dict, text: str) -> dict[str, float]:
+    """model -> P(positive) for one text."""
+    return {name: predictor.predict_one(text) for name, predictor in predictors.items()}
+
+
+def prefix_predictions(predictors: dict, text: str, limit: int | None = None) -> pd.DataFrame:
+    """Each model's P(positive) after the first 1, 2, ..., n tokens (n <= limit).
+
+    Columns: step (1-based), token, label ("3 film"), model, positive.
+    """
+    from cnnrnn.text import MAX_VIEW_TOKENS, prefixes, tokenize
+
+    tokens = tokenize(text)[:limit or MAX_VIEW_TOKENS]
+    texts = prefixes(tokens, len(tokens))
+    rows = []
+    for name, predictor in predictors.items():
+        probs = predictor.predict_batches(texts, batch_size=64)
+        rows += [{"step": i + 1, "token": tokens[i], "label": f"{i + 1} {tokens[i]}", "model": name,
+                  "positive": float(p)} for i, p in enumerate(probs)]
+    return pd.DataFrame(rows, columns=["step", "token", "label", "model", "positive"])
+
+
+def occlusion_importance(predictors: dict, text: str, limit: int | None = None) -> pd.DataFrame:
+    """Word importance by occlusion: drop token i, see how P(positive) moves.
+
+    importance = P(positive | text) - P(positive | text without token i): above 0
+    the word pushed towards positive, below 0 towards negative.
+    Columns: position (1-based), token, label, model, positive_without, importance.
+    """
+    from cnnrnn.text import MAX_VIEW_TOKENS, occlusions, tokenize
+
+    tokens = tokenize(text)[:limit or MAX_VIEW_TOKENS]
+    texts = occlusions(tokens, len(tokens))
+    full = " ".join(tokens)
+    rows = []
+    for name, predictor in predictors.items():
+        base = predictor.predict_one(full)
+        probs = predictor.predict_batches(texts, batch_size=64)
+        rows += [{"position": i + 1, "token": tokens[i], "label": f"{i + 1} {tokens[i]}", "model": name,
+                  "positive_without": float(p), "importance": float(base - p)} for i, p in enumerate(probs)]
+    return pd.DataFrame(rows, columns=["position", "token", "label", "model", "positive_without", "importance"])
+
+
+def _bucket_label(lo: int, hi: int | None) -> str:
+    return f"{lo}+" if hi is None else f"{lo}-{hi}"
+
+
+def length_buckets(predictors: dict, texts, labels, edges=(10, 15, 20, 25, 30, 40)) -> pd.DataFrame:
+    """Held-out accuracy by sentence length in tokens; buckets end at each of `edges`.
+
+    Columns: model, bucket ("1-10", ..., "41+"), order, accuracy, n.
+    """
+    from cnnrnn.text import tokenize
+
+    labels = np.asarray(labels)
+    lengths = np.array([len(tokenize(t)) for t in texts])
+    bounds = [0, *edges, None]
+    rows = []
+    for name, predictor in predictors.items():
+        right = (predictor.predict_batches(texts) >= 0.5) == labels
+        for order, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            inside = (lengths > lo) & (lengths <= hi) if hi is not None else lengths > lo
+            if inside.any():
+                rows.append({"model": name, "bucket": _bucket_label(lo + 1, hi), "order": order,
+                             "accuracy": float(right[inside].mean()), "n": int(inside.sum())})
+    return pd.DataFrame(rows, columns=["model", "bucket", "order", "accuracy", "n"])
+
+
+def filler_sweep(predictors: dict, texts, labels, counts=(0, 5, 10, 20, 40, 80, 160)) -> pd.DataFrame:
+    """Held-out accuracy when N neutral filler words go before or after each sentence.
+
+    Before: a fixed-length CNN truncates the sentence away. After: an RNN must
+    carry the sentence through N more steps. Columns: model, where, filler, accuracy, n.
+    """
+    from cnnrnn.text import tokenize, with_filler
+
+    labels = np.asarray(labels)
+    tokens = [tokenize(t) for t in texts]
+    rows = []
+    for where in ("before", "after"):
+        for count in counts:
+            padded = [with_filler(t, count, where) for t in tokens]
+            for name, predictor in predictors.items():
+                accuracy = float(np.mean((predictor.predict_batches(padded, batch_size=128) >= 0.5) == labels))
+                rows.append({"model": name, "where": where, "filler": int(count), "accuracy": accuracy,
+                             "n": int(len(labels))})
+    return pd.DataFrame(rows, columns=["model", "where", "filler", "accuracy", "n"])
+
+
+def filler_summary(df: pd.DataFrame) -> dict:
+    """The filler table at its largest count: {"filler": n, (model, where): accuracy, ...}."""
+    if df is None or df.empty:
+        return {}
+    most = int(df["filler"].max())
+    rows = df[df["filler"] == most]
+    return {"filler": most, **{(r.model, r.where): float(r.accuracy) for r in rows.itertuples()}}
+
+
+def latency_sweep(predictors: dict, lengths=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
+                  repeats: int = 7) -> pd.DataFrame:
+    """Single-text latency against input length: the median of `repeats` calls, in ms.
+
+    The text is `lengths[i]` known, neutral words. Columns: model, tokens, ms.
+    """
+    import time
+
+    from cnnrnn.text import FILLER_WORDS
+
+    rows = []
+    for length in lengths:
+        text = " ".join(FILLER_WORDS[i % len(FILLER_WORDS)] for i in range(length))
+        for name, predictor in predictors.items():
+            predictor.predict_one(text)  # warm-up (allocations for this size)
+            times = []
+            for _ in range(max(1, repeats)):
+                start = time.perf_counter()
+                predictor.predict_one(text)
+                times.append(time.perf_counter() - start)
+            rows.append({"model": name, "tokens": int(length), "ms": float(np.median(times) * 1000)})
+    return pd.DataFrame(rows, columns=["model", "tokens", "ms"])
+
+
+def probe_table(predictors: dict, probes=None) -> pd.DataFrame:
+    """The negation and contrast probes with each model's P(positive).
+
+    Columns: text, expected, then per model `<model>` (P(positive)) and `<model>_right` (bool).
+    """
+    from cnnrnn.text import PROBES
+
+    probes = list(probes or PROBES)
+    texts = [t for t, _ in probes]
+    df = pd.DataFrame({"text": texts, "expected": [e for _, e in probes]})
+    for name, predictor in predictors.items():
+        probs = predictor(texts) if texts else np.zeros(0, np.float32)
+        df[name] = probs.astype(float)
+        df[f"{name}_right"] = (probs >= 0.5) == (df["expected"] == "positive")
+    return df
+
+
+def sentiment_experiments(predictors: dict, texts, labels, config) -> dict[str, pd.DataFrame]:
+    """All four sentiment tables, as stored in the manifest: length_buckets, filler, latency, probes."""
+    return {
+        "length_buckets": length_buckets(predictors, texts, labels, config.length_edges),
+        "filler": filler_sweep(predictors, texts, labels, config.filler_counts),
+        "latency": latency_sweep(predictors, config.latency_lengths, config.latency_repeats),
+        "probes": probe_table(predictors),
+    }
+
+
+def evaluate_sentiment(weights_dir=None) -> dict:
+    """Test accuracy of the shipped sentiment models on the fixed 1,067-sentence test split.
+
+    Returns {"task": "sentiment", "test_size": 1067, "accuracy": {"rnn": fraction, "cnn": fraction}}.
+    """
+    from cnnrnn.config import SENTIMENT
+    from cnnrnn.data import load_polarity
+    from cnnrnn.inference import load_sentiment_predictors
+
+    splits = load_polarity(SENTIMENT.val_size, SENTIMENT.test_size, SENTIMENT.split_seed)
+    accuracy = {}
+    for name, predictor in load_sentiment_predictors(weights_dir).items():
+        probs = predictor.predict_batches(splits.x_test)
+        accuracy[name] = round(float(np.mean((probs >= 0.5) == splits.y_test)), 4)
+    return {"task": "sentiment", "test_size": int(len(splits.y_test)), "accuracy": accuracy}
+
+
+# --- Character models: held-out loss, loss by position in the context, speed ---
+
+
+def heldout_windows(ids: np.ndarray, eval_length: int, max_windows: int | None = None,
+                    stride: int | None = None) -> np.ndarray:
+    """Windows of a held-out id sequence: (n, eval_length + 1) int32.
+
+    Window i is ids[i * S : i * S + L + 1] with stride S = L (non-overlapping, the
+    held-out loss) unless `stride` is given; its L predictions are scored. With
+    `max_windows`, that many windows evenly spread over the text are kept.
+    """
+    ids = np.asarray(ids, np.int32)
+    stride = stride or eval_length
+    count = max((len(ids) - 1 - eval_length) // stride + 1, 0)
+    starts = np.arange(count) * stride
+    if max_windows is not None and count > max_windows:
+        starts = starts[np.linspace(0, count - 1, max_windows).round().astype(int)]
+    if len(starts) == 0:
+        return np.zeros((0, eval_length + 1), np.int32)
+    return ids[starts[:, None] + np.arange(eval_length + 1)[None, :]]
+
+
+def heldout_losses(predictor, windows: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """Nats per character for each prediction of each window: (n, eval_length) float32.
+
+    Column p is the loss of the character that follows p + 1 characters of context.
+    """
+    out = [predictor.token_losses(windows[i:i + batch_size]) for i in range(0, len(windows), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, max(windows.shape[1] - 1, 0)), np.float32)
+
+
+def loss_by_position(predictors: dict, text: str, eval_length: int = 256, max_windows: int | None = None,
+                     stride: int | None = None) -> pd.DataFrame:
+    """Mean held-out loss against the number of characters of context, per model.
+
+    text: held-out text; windows as in `heldout_windows`, overlapping by default
+    (stride eval_length // 4) so that no position is tied to one place in the text's
+    layout. Characters a model does not know are dropped.
+    Returns columns model, context (1..eval_length), loss (nats), windows.
+    """
+    rows = []
+    stride = stride or max(eval_length // 4, 1)
+    for name, predictor in predictors.items():
+        ids, _, _ = predictor.vocab.encode_known(text)
+        windows = heldout_windows(ids, eval_length, max_windows, stride)
+        if len(windows) == 0:
+            continue
+        losses = heldout_losses(predictor, windows).mean(axis=0)
+        rows.extend({"model": name, "context": p + 1, "loss": float(v), "windows": int(len(windows))}
+                    for p, v in enumerate(losses))
+    return pd.DataFrame(rows, columns=["model", "context", "loss", "windows"])
+
+
+def shipped_loss_by_position(entry: dict) -> pd.DataFrame:
+    """The manifest's loss-by-position tables (section "charlm") as one DataFrame like `loss_by_position`."""
+    rows = []
+    for name, record in entry.get("models", {}).items():
+        rows.extend({"model": name, "context": p + 1, "loss": float(v)}
+                    for p, v in enumerate(record.get("loss_by_position", [])))
+    return pd.DataFrame(rows, columns=["model", "context", "loss"])
+
+
+def bin_by_context(df: pd.DataFrame, edges=(1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257)) -> pd.DataFrame:
+    """Average a loss-by-position table over bins of context length (log-spaced), per model.
+
+    Per-position means over a few hundred windows are noisy; bins [edges[i], edges[i+1])
+    are not. Returns columns model, context (the bin's geometric middle), loss, first, last.
+    """
+    rows = []
+    for name, group in df.groupby("model", sort=False):
+        for low, high in zip(edges[:-1], edges[1:]):
+            part = group[(group["context"] >= low) & (group["context"] < high)]
+            if len(part):
+                rows.append({"model": name, "context": float(np.sqrt(low * (high - 1))), "loss": float(part["loss"].mean()),
+                             "first": int(low), "last": int(min(high - 1, part["context"].max()))})
+    return pd.DataFrame(rows, columns=["model", "context", "loss", "first", "last"])
+
+
+def context_table(df: pd.DataFrame, ranges=((1, 8), (9, 32), (33, 127), (128, 256))) -> pd.DataFrame:
+    """Mean loss per model over ranges of context length, from a per-position table.
+
+    df: columns model, context, loss (`loss_by_position`). Returns one row per range:
+    context ("1-8"), one column per model, and "cnn - lstm" when both are there.
+    """
+    rows = []
+    for low, high in ranges:
+        part = df[(df["context"] >= low) & (df["context"] <= high)]
+        if not len(part):
+            continue
+        row = {"context": f"{low}-{high}"}
+        row.update({name: round(float(group["loss"].mean()), 3) for name, group in part.groupby("model", sort=False)})
+        if "lstm" in row and "cnn" in row:
+            row["cnn - lstm"] = round(row["cnn"] - row["lstm"], 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def evaluate_charlm(weights_dir=None) -> dict:
+    """Held-out loss of the shipped character models on tiny Shakespeare's last 10%.
+
+    Returns {"task": "charlm", "loss": {model: nats per character}, "windows": n, "eval_length": L}.
+    """
+    from cnnrnn.config import CHARLM
+    from cnnrnn.data import load_shakespeare
+    from cnnrnn.inference import load_charlm
+
+    predictors = load_charlm(weights_dir)
+    corpus = load_shakespeare(CHARLM.val_fraction)
+    loss, count = {}, 0
+    for name, predictor in predictors.items():
+        windows = heldout_windows(predictor.vocab.encode_known(corpus.val_text)[0], CHARLM.eval_length)
+        loss[name] = round(float(heldout_losses(predictor, windows).mean()), 4)
+        count = len(windows)
+    return {"task": "charlm", "loss": loss, "windows": int(count), "eval_length": CHARLM.eval_length}
+
+
+def temperature_samples(predictor, prime: str, temperatures=(0.0, 0.5, 0.8, 1.0, 1.3), length: int = 240,
+                        top_k: int = 0, seed: int = 0) -> pd.DataFrame:
+    """The same prime continued at several temperatures: columns temperature, text, mean_probability."""
+    rows = []
+    for temperature in temperatures:
+        run = predictor.stream(prime, length, temperature, top_k, seed)
+        text = "".join(run)
+        mean_p = float(np.mean([s["probability"] for s in run.steps])) if run.steps else float("nan")
+        rows.append({"temperature": float(temperature), "text": text, "mean_probability": mean_p})
+    return pd.DataFrame(rows)
+
+
+def generation_speed(predictors: dict, length: int = 2000, repeats: int = 3, prime: str = "ROMEO:\n") -> dict:
+    """Characters per second of stateful generation per model (best of `repeats`, after a warm-up)."""
+    import time
+
+    speed = {}
+    for name, predictor in predictors.items():
+        predictor.generate(prime, 64, 0.8, 0, 0)  # trace once
+        best = float("inf")
+        for seed in range(repeats):
+            start = time.perf_counter()
+            predictor.generate(prime, length, 0.8, 0, seed)
+            best = min(best, time.perf_counter() - start)
+        speed[name] = round(length / best, 1)
+    return speed
+
+
+def generation_steps_table(steps: list[dict], max_steps: int | None = 120) -> pd.DataFrame:
+    """A GenerationRun's per-character record as a tidy table (the first `max_steps` characters).
+
+    Columns step, chosen, rank (1 = most likely), candidate, probability, entropy (nats),
+    surprise (-log p of the chosen character, nats).
+    """
+    rows = []
+    for record in steps[:max_steps] if max_steps else steps:
+        surprise = float(-np.log(max(record["probability"], 1e-12)))
+        for rank, (candidate, probability) in enumerate(record["top"], start=1):
+            rows.append({"step": record["step"], "chosen": record["char"], "rank": rank, "candidate": candidate,
+                         "probability": probability, "entropy": record["entropy"], "surprise": surprise})
+    return pd.DataFrame(rows, columns=["step", "chosen", "rank", "candidate", "probability", "entropy", "surprise"])
+
+
+def read_table(readings: dict) -> pd.DataFrame:
+    """Per-character readings of several models (`CharPredictor.read`) as one table.
+
+    readings: model -> list of dicts. Columns model, position, char, known, probability, loss.
+    """
+    rows = [{"model": name, "position": i, **row} for name, rows_ in readings.items() for i, row in enumerate(rows_)]
+    return pd.DataFrame(rows, columns=["model", "position", "char", "known", "probability", "loss"])

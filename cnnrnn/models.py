@@ -7,10 +7,14 @@ probabilities (batch, num_classes).
 - `cnn_fixed`: conv-pool-conv-pool-flatten-dense: keras-io's simple MNIST
   convnet (34,826 parameters) with a 128-unit hidden dense layer added, which
   absorbs the augmentation. The Flatten ties it to 28x28 input.
-- `cnn_gap`: the same conv-pool trunk, one more conv, then global average
-  pooling: any height and width of 4 pixels or more.
+- `cnn_gap`: a conv-pool trunk like cnn_fixed's (two convs per block,
+  batch-normalised), one more conv, then global average pooling: any height
+  and width of 4 pixels or more.
 - `rnn_rows`: two stacked LSTMs reading the image one row per step. Any number
   of rows; the row width is its feature size, fixed at 28.
+
+The character models (`build_char_lstm`, `build_char_cnn`) take int32 character
+ids and return next-character logits at every position.
 """
 
 from __future__ import annotations
@@ -39,14 +43,21 @@ def build_cnn_fixed(config: MnistConfig = MNIST) -> keras.Model:
 
 
 def build_cnn_gap(config: MnistConfig = MNIST) -> keras.Model:
-    """(batch, H, W, 1) float32, any H, W >= 4 -> (batch, 10) probabilities."""
+    """(batch, H, W, 1) float32, any H, W >= 4 -> (batch, 10) probabilities.
+
+    Two conv-conv-pool blocks and a last conv, each conv batch-normalised, then
+    global average pooling: no layer depends on the image size.
+    """
     f1, f2, f3 = config.gap_filters
     inputs = keras.Input(shape=(None, None, 1), name="image")
-    x = layers.Conv2D(f1, 3, padding="same", activation="relu", name="conv1")(inputs)
-    x = layers.MaxPooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(f2, 3, padding="same", activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D(2, name="pool2")(x)
-    x = layers.Conv2D(f3, 3, padding="same", activation="relu", name="conv3")(x)
+    x = inputs
+    for i, filters in enumerate((f1, f1, "pool", f2, f2, "pool", f3)):
+        if filters == "pool":
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+            continue
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
+        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.Activation("relu", name=f"relu{i + 1}")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(config.num_classes, activation="softmax", name="probs")(x)
@@ -83,3 +94,281 @@ def build_augmenter(config: MnistConfig = MNIST) -> keras.Sequential:
         ],
         name="augment",
     )
+
+
+# --- Character language models (the generation page, many to many) ------------
+# Both take (batch, length) int32 character ids, any length, and return
+# (batch, length, vocab_size) float32 logits: position t predicts character t + 1.
+# Logits rather than probabilities, so that sampling can divide by a temperature.
+CHARLM_NAMES = ("lstm", "cnn")
+
+
+def build_char_lstm(vocab_size: int, config=None) -> keras.Model:
+    """Embedding, `rnn_layers` stacked LSTMs with dropout between them, a Dense to logits."""
+    from cnnrnn.config import CHARLM
+
+    config = config or CHARLM
+    inputs = keras.Input(shape=(None,), dtype="int32", name="chars")
+    x = layers.Embedding(vocab_size, config.embedding_dim, name="embedding")(inputs)
+    for i in range(1, config.rnn_layers + 1):
+        x = layers.LSTM(config.rnn_units, return_sequences=True, name=f"lstm{i}")(x)
+        x = layers.Dropout(config.dropout, name=f"dropout{i}")(x)
+    outputs = layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(inputs, outputs, name="charlm_lstm")
+
+
+def build_char_cnn(vocab_size: int, config=None) -> keras.Model:
+    """A causal dilated CNN: embedding, residual blocks, layer norm, a Dense to logits.
+
+    Block i: x + Dropout(Conv1D_1x1(ReLU(CausalConv1D_dilated(LayerNorm(x))))).
+    Position t sees characters t - receptive_field + 1 .. t and nothing later.
+    """
+    from cnnrnn.config import CHARLM
+
+    config = config or CHARLM
+    filters = config.cnn_filters
+    inputs = keras.Input(shape=(None,), dtype="int32", name="chars")
+    x = layers.Embedding(vocab_size, filters, name="embedding")(inputs)
+    for i, dilation in enumerate(config.cnn_dilations, start=1):
+        y = layers.LayerNormalization(name=f"norm{i}")(x)
+        y = layers.Conv1D(filters, config.cnn_kernel_size, dilation_rate=dilation, padding="causal",
+                          activation="relu", name=f"conv{i}")(y)
+        y = layers.Conv1D(filters, 1, name=f"mix{i}")(y)
+        y = layers.Dropout(config.dropout, name=f"dropout{i}")(y)
+        x = layers.Add(name=f"residual{i}")([x, y])
+    x = layers.LayerNormalization(name="norm_out")(x)
+    outputs = layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(inputs, outputs, name="charlm_cnn")
+
+
+def build_charlm(name: str, vocab_size: int, config=None) -> keras.Model:
+    """Build the character model called `name` ("lstm" or "cnn")."""
+    builders = {"lstm": build_char_lstm, "cnn": build_char_cnn}
+    if name not in builders:
+        raise ValueError(f"unknown character model {name!r}; choose one of {CHARLM_NAMES}")
+    return builders[name](vocab_size, config)
+
+
+# --- Sentiment (many to one): raw strings in, P(positive) out ---
+#
+# Both models take a batch of raw strings, shape (batch,), dtype string, and
+# return (batch, 1) float32 probabilities that the text is positive. The text is
+# standardised in the graph (`Standardize`, the rules of `cnnrnn.text`), split on
+# spaces and looked up in the training vocabulary (`TextVectorization`; 0 is
+# padding, 1 an unknown word), so the saved .keras file is the whole pipeline.
+# - `rnn`: embedding with masking, a GRU reading left to right (a bidirectional
+#   one and pooling over time are options): any number of tokens.
+# - `cnn`: Kim (2014)-style 1D CNN, filter widths 3, 4, 5, max over time, on a
+#   fixed `sequence_length`: longer texts are truncated, shorter ones padded.
+# `train.train_sentiment` trains both on MR plus negation and contrast templates
+# (`text.negation_templates`).
+
+SENTIMENT_NAMES = ("rnn", "cnn")
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class Standardize(layers.Layer):
+    """(batch,) string -> (batch,) string: `text.CONTROL_RULES`, lower-case, `text.STANDARDIZE_RULES`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        from cnnrnn.text import CONTROL_RULES, STANDARDIZE_RULES
+
+        x = inputs
+        for pattern, rewrite in CONTROL_RULES:
+            x = tf.strings.regex_replace(x, pattern, rewrite)
+        x = tf.strings.lower(x, encoding="utf-8")
+        for pattern, rewrite in STANDARDIZE_RULES:
+            x = tf.strings.regex_replace(x, pattern, rewrite)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class PadToMinLength(layers.Layer):
+    """(batch, steps) int ids -> (batch, max(steps, min_length)), padded with 0 at the end.
+
+    An all-empty batch vectorises to zero steps, which an RNN cannot run; one
+    padding step (masked out) gives it the empty sequence's answer instead.
+    """
+
+    def __init__(self, min_length: int = 1, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        self.min_length = int(min_length)
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        missing = tf.maximum(0, self.min_length - tf.shape(inputs)[1])
+        return tf.pad(inputs, [[0, 0], [0, missing]])
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "min_length": self.min_length}
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class MaskedPoolOverTime(layers.Layer):
+    """(batch, steps, features) + mask -> (batch, features): max or mean over the unmasked steps.
+
+    A text with no steps at all (every step masked) pools to zeros.
+    """
+
+    def __init__(self, mode: str = "max", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in ("max", "mean"):
+            raise ValueError(f"mode must be 'max' or 'mean', not {mode!r}")
+        self.mode = mode
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        from keras import ops
+
+        if mask is None:
+            mask = ops.ones(ops.shape(inputs)[:2], dtype="bool")
+        keep = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        count = ops.sum(keep, axis=1)
+        if self.mode == "mean":
+            return ops.sum(inputs * keep, axis=1) / ops.maximum(count, 1.0)
+        pooled = ops.max(ops.where(keep > 0, inputs, ops.full_like(inputs, -1e9)), axis=1)
+        return ops.where(count > 0, pooled, ops.zeros_like(pooled))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class WordDropout(layers.Layer):
+    """Training only: each token id becomes 1 ([UNK]) with probability `rate`; padding and `keep_ids` stay.
+
+    (batch, steps) int -> (batch, steps) int. Negations and "but" are kept, so
+    a dropped word never turns "not dull" into "dull" under a positive label.
+    """
+
+    def __init__(self, rate: float = 0.0, keep_ids=(), seed: int | None = None, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.keep_ids = [int(i) for i in keep_ids]
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        from keras import ops
+
+        if not training or self.rate <= 0:
+            return inputs
+        drop = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator) < self.rate
+        drop = ops.logical_and(drop, inputs > 1)
+        for keep in self.keep_ids:
+            drop = ops.logical_and(drop, ops.not_equal(inputs, keep))
+        return ops.where(drop, ops.ones_like(inputs), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "keep_ids": self.keep_ids, "seed": self.seed}
+
+
+# Tokens word dropout never hides: negations and contrasts.
+KEEP_WORDS = frozenset("not no never nothing nor neither none without but although though yet however "
+                       "hardly barely".split())
+
+
+def build_vectorizer(vocabulary, sequence_length: int | None = None, name: str = "vectorize"):
+    """TextVectorization over standardised text: (batch,) string -> (batch, steps) int64.
+
+    vocabulary: the tokens, most frequent first (without padding "" and "[UNK]").
+    sequence_length: pad or truncate to it; None keeps each batch's longest.
+    """
+    return layers.TextVectorization(standardize=None, split="whitespace", output_mode="int",
+                                    vocabulary=list(vocabulary), output_sequence_length=sequence_length,
+                                    name=name)
+
+
+def _sentiment_head(x, config, name: str):
+    x = layers.Dropout(config.dropout, name="dropout")(x)
+    constraint = keras.constraints.MaxNorm(config.max_norm) if config.max_norm else None
+    outputs = layers.Dense(1, activation="sigmoid", kernel_constraint=constraint, name="positive")(x)
+    return outputs
+
+
+def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -> keras.Model:
+    """The trainable part: (batch, steps) int ids -> (batch, 1) P(positive).
+
+    vocab_size: vocabulary plus padding and unknown (the vectorizer's size).
+    keep_ids: token ids word dropout never hides (see `KEEP_WORDS`).
+    """
+    from cnnrnn.config import SENTIMENT
+
+    config = config or SENTIMENT
+    if name not in SENTIMENT_NAMES:
+        raise ValueError(f"unknown sentiment model {name!r}; choose one of {SENTIMENT_NAMES}")
+    steps = None if name == "rnn" else config.sequence_length
+    ids = keras.Input(shape=(steps,), dtype="int64", name="ids")
+    x = ids
+    word_dropout = config.rnn_word_dropout if name == "rnn" else config.word_dropout
+    if word_dropout:  # words hidden as [UNK] in training: the model cannot lean on one word
+        seed = getattr(config, f"{name}_seed", None) or config.seed
+        x = WordDropout(word_dropout, keep_ids, seed=seed, name="word_dropout")(x)
+    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=name == "rnn", name="embedding")(x)
+    x = layers.Dropout(config.embedding_dropout, name="embedding_dropout")(x)
+    if name == "rnn":
+        cell = {"gru": layers.GRU, "lstm": layers.LSTM}[config.rnn_cell]
+        pooling = config.rnn_pooling
+        rnn = cell(config.rnn_units, return_sequences=pooling != "last", name=config.rnn_cell)
+        x = layers.Bidirectional(rnn, name="birnn")(x) if config.bidirectional else rnn(x)
+        if pooling in ("max", "mean"):
+            x = MaskedPoolOverTime(pooling, name=f"{pooling}_over_time")(x)
+    else:
+        pooled = [layers.GlobalMaxPooling1D(name=f"max_over_time{k}")(
+                  layers.Conv1D(config.cnn_filters, k, activation="relu", name=f"conv{k}")(x))
+                  for k in config.cnn_kernel_sizes]
+        x = layers.Concatenate(name="features")(pooled) if len(pooled) > 1 else pooled[0]
+    return keras.Model(ids, _sentiment_head(x, config, name), name=f"{name}_core")
+
+
+def build_sentiment_model(name: str, vocabulary, config=None, core: keras.Model | None = None) -> keras.Model:
+    """(batch,) string -> (batch, 1) float32 P(positive), the whole pipeline.
+
+    core: a trained `build_sentiment_core` model to wrap (a fresh one when None).
+    """
+    from cnnrnn.config import SENTIMENT
+
+    config = config or SENTIMENT
+    vocabulary = list(vocabulary)
+    vectorizer = build_vectorizer(vocabulary, None if name == "rnn" else config.sequence_length)
+    keep_ids = [i + 2 for i, token in enumerate(vocabulary) if token in KEEP_WORDS or token.endswith("n't")]
+    core = core or build_sentiment_core(name, vectorizer.vocabulary_size(), config, keep_ids)
+    text = keras.Input(shape=(), dtype="string", name="text")
+    ids = vectorizer(Standardize(name="standardize")(text))
+    if name == "rnn":
+        ids = PadToMinLength(1, name="min_length")(ids)
+    return keras.Model(text, core(ids), name=f"sentiment_{name}")
+
+
+def build_sentiment_rnn(vocabulary, config=None) -> keras.Model:
+    """Embedding (masked) + GRU: (batch,) string, any length -> (batch, 1) P(positive)."""
+    return build_sentiment_model("rnn", vocabulary, config)
+
+
+def build_sentiment_cnn(vocabulary, config=None) -> keras.Model:
+    """Kim CNN on `sequence_length` tokens: (batch,) string -> (batch, 1) P(positive)."""
+    return build_sentiment_model("cnn", vocabulary, config)

@@ -4,6 +4,9 @@
 (minus a seeded validation split) with the same augmentation, evaluates them on
 the 10,000 test images, measures accuracy against input resolution, and
 records everything needed to reproduce the run in `weights/manifest.json`.
+`train_charlm` does the same for the character LSTM and CNN on tiny Shakespeare;
+`fit_charlm`/`train_live` train in chunks with progress, a stop test and a time limit
+(the generation page's live training).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -118,38 +122,560 @@ def train_image_model(name: str, splits, config, on_epoch=None):
     return model, time.perf_counter() - start, {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print) -> dict:
-    """Train the three image models, save them and their manifest entry; return the entry."""
+def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print, models=None) -> dict:
+    """Train the image models (all three unless `models` names some), save them, update the manifest.
+
+    Models not retrained keep their manifest record. Once all three weight files
+    exist, the accuracy-vs-resolution table is recomputed from them. Returns the entry.
+    """
     from cnnrnn.data import load_mnist
     from cnnrnn.experiments import resolution_sweep
-    from cnnrnn.inference import ImagePredictor
+    from cnnrnn.inference import ImagePredictor, load_image_models
     from cnnrnn.models import MODEL_NAMES
 
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
     splits = load_mnist(config.val_size, config.seed, config.max_train, config.max_test)
     x_test = splits.x_test.astype(np.float32) / 255.0
-    entry = {"task": "mnist", "data": {"file": Path(splits.source).name, "sha256": splits.sha256,
-                                       "train_size": int(len(splits.x_train)), "val_size": int(len(splits.x_val)),
-                                       "test_size": int(len(splits.x_test))},
-             "config": {k: v for k, v in vars(config).items()}, "models": {}}
-    predictors = {}
-    for name in MODEL_NAMES:
+    trained = {}
+    for name in models or MODEL_NAMES:
         log(f"training {name} for {config.epochs} epochs on {len(splits.x_train)} images")
         model, seconds, history = train_image_model(name, splits, config, on_epoch)
-        predictor = ImagePredictor(model)
-        accuracy = float(np.mean(predictor.predict_batches(x_test).argmax(1) == splits.y_test))
+        accuracy = float(np.mean(ImagePredictor(model).predict_batches(x_test).argmax(1) == splits.y_test))
         path = weights_dir / f"mnist_{name}.keras"
         model.save(path)
-        predictors[name] = predictor
-        entry["models"][name] = {"file": path.name, "test_accuracy": accuracy, "params": int(model.count_params()),
-                                 "train_seconds": round(seconds, 1), "bytes": path.stat().st_size,
-                                 "val_accuracy": history.get("val_accuracy", [None])[-1], "history": history}
+        trained[name] = {"file": path.name, "test_accuracy": accuracy, "params": int(model.count_params()),
+                         "train_seconds": round(seconds, 1), "bytes": path.stat().st_size,
+                         "val_accuracy": history.get("val_accuracy", [None])[-1], "history": history,
+                         "config": dict(vars(config)), "versions": library_versions(),
+                         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         log(f"{name}: test accuracy {accuracy:.4f} in {seconds:.0f}s")
-    sweep = resolution_sweep(predictors, x_test, splits.y_test, config.sweep_sizes)
-    entry["resolution_sweep"] = sweep.to_dict(orient="records")
-    entry["versions"] = library_versions()
-    entry["trained_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    entry["command"] = "python -m cnnrnn train mnist"
+    # Read the manifest only now: another run may have finished meanwhile.
+    entry = read_manifest(weights_dir).get("mnist", {})
+    entry.update({"task": "mnist", "command": "python -m cnnrnn train mnist",
+                  "data": {"file": Path(splits.source).name, "sha256": splits.sha256,
+                           "train_size": int(len(splits.x_train)), "val_size": int(len(splits.x_val)),
+                           "test_size": int(len(splits.x_test)), "seed": config.seed}})
+    entry["models"] = {**entry.get("models", {}), **trained}
+    if all((weights_dir / f"mnist_{n}.keras").is_file() for n in MODEL_NAMES):
+        predictors = {n: ImagePredictor(m) for n, m in load_image_models(weights_dir).items()}
+        entry["resolution_sweep"] = resolution_sweep(predictors, x_test, splits.y_test,
+                                                     config.sweep_sizes).to_dict(orient="records")
     update_manifest("mnist", entry, weights_dir)
     return entry
+
+
+# --- Sentiment: the GRU and the Kim CNN on sentence polarity ---
+
+SENTIMENT_BUCKETS = (8, 16, 24, 32, 48, 64)  # RNN batches are padded to the next of these (fewer traces)
+
+
+def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, bucketed: bool):
+    """A tf.data pipeline of (ids, labels) batches, reshuffled every epoch.
+
+    ids: (n, steps) int64, zero-padded at the end. Bucketed (RNN): sentences of
+    similar length share a batch, padded to the next of SENTIMENT_BUCKETS, so
+    the GRU does not run over 40 padding steps for a 10-word sentence.
+    """
+    import tensorflow as tf
+
+    lengths = (ids != 0).sum(axis=1)
+    labels = labels.astype(np.float32)
+    rng = np.random.default_rng(seed)
+    count = int(np.ceil(len(ids) / batch_size))
+
+    def batches():
+        if bucketed:  # sort by length with noise, cut into batches, shuffle the batches
+            order = np.argsort(lengths + rng.uniform(0, 4, len(lengths)), kind="stable")
+        else:
+            order = rng.permutation(len(lengths))
+        chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        for index in rng.permutation(len(chunks)):
+            rows = chunks[index]
+            x = ids[rows]
+            if bucketed:
+                longest = max(1, int(lengths[rows].max()))
+                x = x[:, :next((b for b in SENTIMENT_BUCKETS if b >= longest), ids.shape[1])]
+            yield x, labels[rows]
+
+    spec = (tf.TensorSpec((None, None), tf.int64), tf.TensorSpec((None,), tf.float32))
+    ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
+    return ds.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
+
+
+def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_momentum: float = 0.0,
+                 extra_val: tuple | None = None):
+    """Keras callback: validation accuracy after each epoch, early stopping, best weights restored.
+
+    With `ema_momentum` > 0 the weights judged (and kept) are an exponential
+    moving average of the trained ones, updated after every batch (Polyak
+    averaging): smoother than the last step's weights on a small data set.
+    `extra_val` (x, y), held-out negation templates, is scored too: the epoch
+    kept is the one with the best validation accuracy minus the shortfall of
+    the template accuracy below 90% (so it is one that has learned them).
+    Adds val_loss, val_accuracy (and val_template_accuracy) to the epoch logs;
+    `best_epoch` is 1-based.
+    """
+    import keras
+    from keras import ops
+
+    class SelectBest(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.best, self.best_epoch, self.best_weights, self.wait = -1.0, 0, None, 0
+            self.average = [ops.convert_to_numpy(v) for v in self.model.trainable_variables] if ema_momentum else None
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.average is not None:
+                m = ema_momentum
+                self.average = [m * a + (1 - m) * ops.convert_to_numpy(v)
+                                for a, v in zip(self.average, self.model.trainable_variables)]
+
+        def _judged(self):
+            if self.average is None:
+                return self.model.get_weights()
+            trained = [ops.convert_to_numpy(v) for v in self.model.trainable_variables]
+            for variable, value in zip(self.model.trainable_variables, self.average):
+                variable.assign(value)
+            weights = self.model.get_weights()
+            for variable, value in zip(self.model.trainable_variables, trained):
+                variable.assign(value)
+            return weights
+
+        def _probs(self, x):
+            return np.concatenate([ops.convert_to_numpy(self.model(x[i:i + 256], training=False)).reshape(-1)
+                                   for i in range(0, len(x), 256)])
+
+        def on_epoch_end(self, epoch, logs=None):
+            weights = self._judged()
+            current = self.model.get_weights()
+            self.model.set_weights(weights)
+            probs = self._probs(x_val)
+            extra = float(np.mean((self._probs(extra_val[0]) >= 0.5) == extra_val[1])) if extra_val else None
+            self.model.set_weights(current)
+            clipped = np.clip(probs, 1e-7, 1 - 1e-7)
+            accuracy = float(np.mean((probs >= 0.5) == y_val))
+            if logs is not None:
+                logs["val_accuracy"] = accuracy
+                logs["val_loss"] = float(-np.mean(y_val * np.log(clipped) + (1 - y_val) * np.log(1 - clipped)))
+                if extra is not None:
+                    logs["val_template_accuracy"] = extra
+            # An epoch that has not yet learned the held-out templates (>= 90%) is marked down.
+            score = accuracy if extra is None else accuracy - max(0.0, 0.9 - extra)
+            if score > self.best:
+                self.best, self.best_epoch, self.best_weights, self.wait = score, epoch + 1, weights, 0
+            else:
+                self.wait += 1
+                if self.wait >= patience:
+                    self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+    return SelectBest()
+
+
+def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
+    """Train one sentiment model; returns (full string model, seconds, history dict, best epoch).
+
+    The returned model is a fresh, uncompiled pipeline holding the best weights
+    (so the saved file carries no optimizer state).
+    """
+    import keras
+    import tensorflow as tf
+
+    from cnnrnn.models import build_sentiment_core, build_sentiment_model
+
+    seed = getattr(config, f"{name}_seed", None) or config.seed
+    keras.utils.set_random_seed(seed)
+    model = build_sentiment_model(name, vocabulary, config)
+    core = model.get_layer(f"{name}_core")
+
+    def vectorize(texts):
+        text = tf.constant(list(texts), tf.string)
+        return model.get_layer("vectorize")(model.get_layer("standardize")(text)).numpy()
+
+    train_texts, train_labels = list(splits.x_train), np.asarray(splits.y_train)
+    if config.negation_templates:
+        from cnnrnn.text import negation_templates
+
+        extra, extra_labels = negation_templates(splits.x_train, splits.y_train, config.negation_templates, seed)
+        train_texts, train_labels = train_texts + extra, np.concatenate([train_labels, extra_labels])
+        held, held_labels = negation_templates(splits.x_train, splits.y_train, max(200, config.negation_templates // 4),
+                                               seed + 1)
+        template_val = (vectorize(held), np.asarray(held_labels, np.float32))
+    else:
+        template_val = None
+    x_train, x_val = vectorize(train_texts), vectorize(splits.x_val)
+    if name == "rnn":
+        x_val = x_val[:, :max(1, int((x_val != 0).sum(axis=1).max()))]
+    optimizer = (keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
+                 if config.weight_decay else keras.optimizers.Adam(config.learning_rate))
+    core.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+    select = _select_best(x_val, splits.y_val.astype(np.float32), config.patience, config.ema_momentum,
+                          template_val)
+    callbacks = [select] + ([_Progress(name, on_epoch)] if on_epoch else [])
+    start = time.perf_counter()
+    history = core.fit(_sentiment_batches(x_train, train_labels, config.batch_size, seed, name == "rnn"),
+                       epochs=config.epochs, callbacks=callbacks, shuffle=False, verbose=0)
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    best = select.best_epoch or len(history["loss"])
+    shipped = build_sentiment_core(name, model.get_layer("vectorize").vocabulary_size(), config,
+                                   core.get_layer("word_dropout").keep_ids if "word_dropout" in
+                                   [layer.name for layer in core.layers] else ())
+    shipped.set_weights(core.get_weights())
+    return build_sentiment_model(name, vocabulary, config, core=shipped), seconds, history, best
+
+
+def train_sentiment(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print, models=None) -> dict:
+    """Train the rnn and cnn sentiment models, save them, run the experiments, write the manifest.
+
+    Writes `sentiment_rnn.keras`, `sentiment_cnn.keras` and the manifest section
+    "sentiment"; returns that section. `models` retrains a subset (e.g. ["cnn"]):
+    the others are read from `weights_dir` and keep their manifest entries.
+    """
+    from cnnrnn.data import load_polarity
+    from cnnrnn.experiments import sentiment_experiments
+    from cnnrnn.inference import TextPredictor, load_model
+    from cnnrnn.models import SENTIMENT_NAMES
+    from cnnrnn.text import build_vocabulary
+
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    splits = load_polarity(config.val_size, config.test_size, config.split_seed, config.max_train)
+    vocabulary = build_vocabulary(splits.x_train, config.max_features - 2)
+    x_test, y_test = splits.x_test[:config.max_test], splits.y_test[:config.max_test]
+    entry = {"task": "sentiment",
+             "data": {"dataset": "sentence polarity v1.0 (Pang & Lee 2005)", "files": splits.files,
+                      "train_size": len(splits.x_train), "val_size": len(splits.x_val),
+                      "test_size": len(splits.x_test), "split_seed": config.split_seed},
+             "config": {k: v for k, v in vars(config).items()}, "seed": config.seed,
+             "vocabulary_size": len(vocabulary) + 2, "models": {}}
+    wanted = list(models or SENTIMENT_NAMES)
+    unknown = sorted(set(wanted) - set(SENTIMENT_NAMES))
+    if unknown:
+        raise ValueError(f"unknown sentiment model(s) {', '.join(unknown)}; choose from {', '.join(SENTIMENT_NAMES)}")
+    previous = read_manifest(weights_dir).get("sentiment", {}).get("models", {})
+    predictors = {}
+    for name in SENTIMENT_NAMES:
+        if name not in wanted:
+            path = weights_dir / f"sentiment_{name}.keras"
+            if not path.is_file() or name not in previous:
+                raise FileNotFoundError(f"{path} (or its manifest entry) is missing: retrain it too")
+            predictors[name] = TextPredictor(load_model(path))
+            entry["models"][name] = previous[name]
+            continue
+        log(f"training sentiment {name} for up to {config.epochs} epochs on {len(splits.x_train)} sentences")
+        model, seconds, history, best = train_sentiment_model(name, splits, vocabulary, config, on_epoch)
+        path = weights_dir / f"sentiment_{name}.keras"
+        model.save(path)
+        predictor = TextPredictor(load_model(path))  # measure exactly what ships
+        accuracy = float(np.mean((predictor.predict_batches(x_test) >= 0.5) == y_test))
+        predictors[name] = predictor
+        entry["models"][name] = {"file": path.name, "test_accuracy": accuracy, "params": int(model.count_params()),
+                                 "bytes": path.stat().st_size, "train_seconds": round(seconds, 1),
+                                 "seed": getattr(config, f"{name}_seed", None) or config.seed,
+                                 "best_epoch": best, "val_accuracy": history["val_accuracy"][best - 1],
+                                 "val_template_accuracy": history.get("val_template_accuracy", [None] * best)[best - 1],
+                                 "sequence_length": predictor.sequence_length, "history": history}
+        log(f"sentiment {name}: test accuracy {accuracy:.4f} (best epoch {best}) in {seconds:.0f}s")
+    log("running the sentiment experiments on the test split")
+    tables = sentiment_experiments(predictors, x_test, y_test, config)
+    entry["experiments"] = {key: df.to_dict(orient="records") for key, df in tables.items()}
+    entry["versions"] = library_versions()
+    entry["trained_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    entry["command"] = "python -m cnnrnn train sentiment"
+    update_manifest("sentiment", entry, weights_dir)
+    return entry
+
+
+# --- Character language models: tiny Shakespeare, and the page's live training ---
+
+CHARLM_VOCAB = "charlm_vocab.json"
+
+
+def check_charlm_weights(weights_dir=None, names=("lstm", "cnn")) -> Path:
+    """The weights directory, once its character-model files are known to exist (else FileNotFoundError)."""
+    root = Path(weights_dir) if weights_dir else WEIGHTS_DIR
+    files = [root / CHARLM_VOCAB] + [root / f"charlm_{name}.keras" for name in names]
+    missing = [p.name for p in files if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"no {', '.join(missing)} in {root}; run: python -m cnnrnn train charlm")
+    return root
+
+
+def charlm_batches(ids: np.ndarray, sequence_length: int, batch_size: int, seed: int):
+    """An endless tf.data pipeline of random windows: (x, y), each (batch, sequence_length) int32.
+
+    y is x shifted by one character: every position is a prediction. Offsets are
+    drawn by a seeded generator, so a run is reproducible.
+    """
+    import tensorflow as tf
+
+    ids = np.asarray(ids, np.int32)
+    span = len(ids) - sequence_length - 1
+    if span < 1:
+        raise ValueError(f"the training text has {len(ids):,} characters; at least {sequence_length + 2:,} are needed")
+    data = tf.constant(ids)
+    window = tf.range(sequence_length + 1)[None, :]
+
+    def cut(offsets):
+        chunk = tf.gather(data, offsets[:, None] + window)
+        return chunk[:, :-1], chunk[:, 1:]
+
+    offsets = tf.data.Dataset.random(seed=seed).map(lambda r: tf.cast(r % span, tf.int32))
+    return offsets.batch(batch_size, drop_remainder=True).map(cut).prefetch(4)
+
+
+def _charlm_lr(config, progress: float, step: int) -> float:
+    """Linear warm-up over `warmup_steps`, then a cosine from learning_rate to final_lr_fraction of it.
+
+    `progress` (0..1) is the larger of the step and time fractions, so a run cut
+    short by its time limit still ends at the low learning rate.
+    """
+    import math
+
+    peak = config.learning_rate
+    if step < config.warmup_steps:
+        return peak * (step + 1) / config.warmup_steps
+    floor = peak * config.final_lr_fraction
+    return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab, *, on_progress=None,
+               should_stop=None, time_limit: float | None = None, progress_every: int = 10) -> dict:
+    """Train a character model in chunks of `eval_every` steps; keep the best held-out weights.
+
+    on_progress(info) is called every `progress_every` steps and after each held-out check,
+    with info: step, steps, seconds, loss (training loss, smoothed over ~10 steps), lr, and, after a check,
+    val_loss, best_val_loss and evaluated=True. should_stop() -> True stops after the
+    current step; so does the time limit (`time_limit`, else config.time_limit; None: none).
+    Returns the history: steps, loss, val_steps, val_loss, seconds, best_step, best_val_loss, stopped.
+    """
+    import keras
+
+    from cnnrnn.experiments import heldout_losses, heldout_windows
+    from cnnrnn.inference import CharPredictor
+
+    limit = time_limit if time_limit is not None else config.time_limit
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    windows = heldout_windows(val_ids, config.eval_length, config.max_eval_windows)
+    scorer = CharPredictor(model, vocab, live=True)
+    history = {"steps": [], "loss": [], "val_steps": [], "val_loss": [], "lr": []}
+    state = {"step": 0, "best": float("inf"), "best_step": 0, "weights": None, "stopped": "steps", "ema": None}
+    start = time.perf_counter()
+
+    def elapsed():
+        return time.perf_counter() - start
+
+    def check():
+        if len(windows) == 0:
+            return None
+        value = float(np.mean(heldout_losses(scorer, windows)))
+        history["val_steps"].append(state["step"])
+        history["val_loss"].append(round(value, 5))
+        if value < state["best"]:
+            state.update(best=value, best_step=state["step"], weights=[w.copy() for w in model.get_weights()])
+        return value
+
+    class Callback(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            progress = state["step"] / max(config.steps, 1)
+            if limit:
+                progress = max(progress, elapsed() / limit)
+            self.model.optimizer.learning_rate.assign(_charlm_lr(config, progress, state["step"]))
+
+        def on_train_batch_end(self, batch, logs=None):
+            state["step"] += 1
+            # Keras reports the mean since the chunk began; recover this batch's loss and smooth it.
+            mean = float((logs or {}).get("loss", float("nan")))
+            this = mean * (batch + 1) - state.get("mean", 0.0) * batch
+            state["mean"] = mean
+            loss = state["ema"] = this if state.get("ema") is None else 0.9 * state["ema"] + 0.1 * this
+            if state["step"] % progress_every == 0 or state["step"] == 1:
+                history["steps"].append(state["step"])
+                history["loss"].append(round(loss, 5))
+                history["lr"].append(float(self.model.optimizer.learning_rate.numpy()))
+                if on_progress:
+                    on_progress({"step": state["step"], "steps": config.steps, "seconds": elapsed(), "loss": loss,
+                                 "lr": history["lr"][-1], "time_limit": limit})
+            if limit and elapsed() >= limit:
+                state["stopped"] = "time limit"
+                self.model.stop_training = True
+            elif should_stop and should_stop():
+                state["stopped"] = "stopped"
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = check()
+            if on_progress:
+                on_progress({"step": state["step"], "steps": config.steps, "seconds": elapsed(),
+                             "loss": state["ema"], "val_loss": value,
+                             "best_val_loss": state["best"], "evaluated": True, "time_limit": limit})
+
+    chunk = max(1, min(config.eval_every, config.steps))
+    batches = charlm_batches(train_ids, config.sequence_length, config.batch_size, config.seed)
+    model.fit(batches, steps_per_epoch=chunk, epochs=int(np.ceil(config.steps / chunk)), callbacks=[Callback()],
+              verbose=0)
+    if history["val_steps"][-1:] != [state["step"]] and state["step"] > 0:
+        check()  # stopped inside a chunk: judge the last weights too
+    if state["weights"] is not None:
+        model.set_weights(state["weights"])
+    history.update(seconds=round(elapsed(), 1), best_step=state["best_step"],
+                   best_val_loss=round(state["best"], 5) if state["weights"] is not None else None,
+                   stopped=state["stopped"], step=state["step"])
+    return history
+
+
+def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_progress=None) -> dict:
+    """Train the character LSTM and CNN on tiny Shakespeare; save them, the vocabulary and the manifest.
+
+    Writes charlm_lstm.keras, charlm_cnn.keras and charlm_vocab.json in `weights_dir`
+    and the manifest section "charlm": held-out loss (nats per character over the
+    last 10%), loss by position in the context, parameters, bytes, training time,
+    seed, data sha256 and library versions. Models not retrained keep their record.
+    """
+    import keras
+
+    from cnnrnn.config import CHARLM
+    from cnnrnn.data import CharVocab, load_shakespeare
+    from cnnrnn.experiments import heldout_losses, heldout_windows, loss_by_position
+    from cnnrnn.inference import CharPredictor
+    from cnnrnn.models import CHARLM_NAMES, build_charlm
+
+    config = config or CHARLM
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    corpus = load_shakespeare(config.val_fraction, config.max_chars)
+    vocab = CharVocab.from_text(corpus.text)
+    vocab_path = weights_dir / CHARLM_VOCAB
+    if vocab_path.is_file() and CharVocab.load(vocab_path) != vocab:
+        for stale in CHARLM_NAMES:  # a model trained on another vocabulary cannot be kept
+            (weights_dir / f"charlm_{stale}.keras").unlink(missing_ok=True)
+    vocab.save(vocab_path)
+    train_ids, val_ids = vocab.encode(corpus.train_text), vocab.encode(corpus.val_text)
+    windows = heldout_windows(val_ids, config.eval_length)
+    trained = {}
+    for name in models or CHARLM_NAMES:
+        model_config = config.for_model(name)
+        keras.utils.set_random_seed(config.seed)
+        model = build_charlm(name, len(vocab), model_config)
+        log(f"training charlm {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
+            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else ""))
+
+        def progress(info, name=name):
+            if info.get("evaluated"):
+                log(f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
+                    f"({info['seconds']:.0f} s)")
+            if on_progress:
+                on_progress(name, info)
+
+        history = fit_charlm(model, train_ids, val_ids, model_config, vocab, on_progress=progress,
+                             progress_every=max(config.eval_every // 5, 1))
+        path = weights_dir / f"charlm_{name}.keras"
+        shipped = build_charlm(name, len(vocab), model_config)  # uncompiled: no optimizer state in the file
+        shipped.set_weights(model.get_weights())
+        shipped.save(path)
+        predictor = CharPredictor(shipped, vocab, name)
+        losses = heldout_losses(predictor, windows)  # (windows, eval_length)
+        by_position = loss_by_position({name: predictor}, corpus.val_text, config.eval_length)
+        record = {"file": path.name, "heldout_loss": round(float(losses.mean()), 4),
+                  "loss_by_position": [round(float(v), 4) for v in by_position["loss"]],
+                  "loss_by_position_windows": int(by_position["windows"].iloc[0]),
+                  "params": int(model.count_params()), "bytes": path.stat().st_size,
+                  "train_seconds": history["seconds"], "steps": history["step"], "best_step": history["best_step"],
+                  "stopped": history["stopped"], "history": history, "seed": config.seed,
+                  "config": dict(vars(config)), "versions": library_versions(),
+                  "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if name == "cnn":
+            record["receptive_field"] = config.receptive_field
+        trained[name] = record
+        log(f"{name}: held-out {record['heldout_loss']:.4f} nats/char in {history['seconds']:.0f} s")
+    entry = read_manifest(weights_dir).get("charlm", {})
+    entry.update({"task": "charlm", "command": "python -m cnnrnn train charlm",
+                  "data": {"file": corpus.source, "sha256": corpus.sha256, "chars": len(corpus.text),
+                           "train_chars": len(corpus.train_text), "heldout_chars": len(corpus.val_text),
+                           "val_fraction": config.val_fraction},
+                  "vocab": {"file": CHARLM_VOCAB, "size": len(vocab)},
+                  "evaluation": (f"mean nats per character over every position of the {len(windows)} "
+                                 f"non-overlapping {config.eval_length}-character windows of the held-out text; "
+                                 f"loss by position over windows starting every {config.eval_length // 4} "
+                                 "characters"),
+                  "eval_length": config.eval_length})
+    entry["models"] = {name: record for name, record in {**entry.get("models", {}), **trained}.items()
+                       if (weights_dir / f"charlm_{name}.keras").is_file()}
+    update_manifest("charlm", entry, weights_dir)
+    return entry
+
+
+@dataclass
+class LiveModel:
+    """A character LSTM trained on the page: the predictor to sample from, and how training went."""
+
+    predictor: object  # inference.CharPredictor (live: it reads the model's current weights)
+    vocab: object  # data.CharVocab of the user's text
+    history: dict
+    corpus_chars: int
+    config: object
+
+
+def start_live_model(corpus, config=None) -> LiveModel:
+    """Build (untrained) the live LSTM for a CharCorpus: vocabulary, model, predictor."""
+    import keras
+
+    from cnnrnn.config import CHARLM_LIVE
+    from cnnrnn.data import CharVocab
+    from cnnrnn.inference import CharPredictor
+    from cnnrnn.models import build_char_lstm
+
+    config = config or CHARLM_LIVE
+    keras.utils.set_random_seed(config.seed)
+    vocab = CharVocab.from_text(corpus.text)
+    model = build_char_lstm(len(vocab), config)
+    return LiveModel(CharPredictor(model, vocab, "your LSTM", live=True), vocab, {}, len(corpus.text), config)
+
+
+def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, time_limit: float | None = None,
+               steps: int | None = None) -> LiveModel:
+    """Train (or keep training) a LiveModel on its corpus, for at most `time_limit` seconds.
+
+    A thin wrapper of fit_charlm for the page: the held-out text is the corpus's
+    last 10%, and the model ends on its best held-out weights. `live.history`
+    (steps, loss, val_steps, val_loss, step, seconds) grows as training goes, so a
+    run interrupted from outside (the page's Stop button) keeps what it recorded.
+    """
+    from dataclasses import replace
+
+    config = live.config
+    if steps is not None:
+        config = replace(config, steps=max(1, int(steps)))
+    train_ids, val_ids = live.vocab.encode(corpus.train_text), live.vocab.encode(corpus.val_text)
+    if len(val_ids) < config.eval_length + 1:  # a short text: judge it on shorter windows
+        config = replace(config, eval_length=max(8, len(val_ids) - 1))
+    if len(train_ids) < config.sequence_length + 2:
+        config = replace(config, sequence_length=max(8, len(train_ids) // 2))
+    history = live.history
+    for key in ("steps", "loss", "val_steps", "val_loss"):
+        history.setdefault(key, [])
+    offset, before = history.get("step", 0), history.get("seconds", 0.0)
+
+    def progress(info):
+        step = offset + info["step"]
+        history.update(step=step, seconds=round(before + info["seconds"], 1))
+        if info.get("evaluated"):
+            if info.get("val_loss") is not None:
+                history["val_steps"].append(step)
+                history["val_loss"].append(round(info["val_loss"], 5))
+        else:
+            history["steps"].append(step)
+            history["loss"].append(round(info["loss"], 5))
+        if on_progress:
+            on_progress(info)
+
+    result = fit_charlm(live.predictor.model, train_ids, val_ids, config, live.vocab, on_progress=progress,
+                        should_stop=should_stop, time_limit=time_limit)
+    history.update(step=offset + result["step"], seconds=round(before + result["seconds"], 1),
+                   stopped=result["stopped"], best_val_loss=result["best_val_loss"])
+    return live

@@ -1,0 +1,425 @@
+"""The only package module importing Streamlit: cached model loaders and shared widgets.
+
+Models load once per process (`st.cache_resource`) and are shared by every
+session; what they expose (predictors built on tf.function) is thread-safe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+
+@st.cache_resource(show_spinner="Loading the image models...")
+def image_predictors() -> dict:
+    """name -> ImagePredictor for the three shipped MNIST models."""
+    from cnnrnn.inference import ImagePredictor, load_image_models
+
+    return {name: ImagePredictor(model) for name, model in load_image_models().items()}
+
+
+@st.cache_data(show_spinner=False)
+def manifest() -> dict:
+    """The shipped weights' manifest (no TensorFlow import)."""
+    from cnnrnn.train import read_manifest
+
+    return read_manifest()
+
+
+def page_header(title: str, pattern: str, summary: str) -> None:
+    """Title, the pattern badge (one to one, ...) and a one-paragraph summary."""
+    st.title(title)
+    st.caption(pattern)
+    st.markdown(summary)
+
+
+def show_error(message: str) -> None:
+    """A clear, non-technical error box (never a traceback)."""
+    st.error(message, icon=":material/error:")
+
+
+# --- The image page -------------------------------------------------------------
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+@st.cache_data(show_spinner=False)
+def sample_images() -> dict[str, tuple[bytes, int | None]]:
+    """Built-in samples: file name -> (bytes, true label from the name's last digit)."""
+    samples = {}
+    for path in sorted(SAMPLES_DIR.glob("*.*")):
+        stem = path.stem.rsplit("_", 1)[-1]
+        samples[path.name] = (path.read_bytes(), int(stem) if stem.isdigit() else None)
+    return samples
+
+
+def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
+    """A black square to draw on in white; returns its RGBA array, or None while it is empty."""
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="#000000",
+                       height=size, width=size, drawing_mode="freedraw", key=key, return_image_data=True)
+    image = result.image_data
+    if image is None or image[..., :3].max() < 32:
+        return None
+    return image
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prepare(raw, method: str, aspect: str):
+    """images.prepare_digit, cached per input and choice (raises ImageError)."""
+    from cnnrnn.images import prepare_digit
+
+    return prepare_digit(raw, method=method, aspect=aspect)
+
+
+def predict_models(predictors: dict, image):
+    from cnnrnn.experiments import predict_models as run
+
+    return run(predictors, image)
+
+
+def render(prepared, side: int, method: str):
+    """The prepared digit framed MNIST-style at `side` x `side`."""
+    from cnnrnn.images import render_digit
+
+    return render_digit(prepared, side, method)
+
+
+@st.cache_data(show_spinner=False)
+def fixed_size_error(side: int) -> str | None:
+    """Keras's own error when the fixed CNN gets a side x side array (None at 28)."""
+    import numpy as np
+
+    from cnnrnn.inference import fixed_size_error as run
+
+    return run(image_predictors()["cnn_fixed"].model, np.zeros((side, side), np.float32))
+
+
+def native_predictions(predictors: dict, image) -> dict:
+    """The size-free models on `image` as it is: name -> (label, confidence, shape shown)."""
+    from cnnrnn.experiments import model_view
+
+    out = {}
+    for name in ("cnn_gap", "rnn_rows"):
+        view = model_view(name, image[None])[0]
+        probs = predictors[name].predict_one(view)
+        shape = f"{view.shape[0]}x{view.shape[1]}" + (" (rows x 28 values)" if name == "rnn_rows" else "")
+        out[name] = (int(probs.argmax()), float(probs.max()), shape)
+    return out
+
+
+@st.cache_data(show_spinner="Sweeping sizes...", max_entries=32)
+def image_sweep(raw, method: str, aspect: str, target: int):
+    from cnnrnn.experiments import image_resolution_sweep
+
+    prepared = prepare(raw, method, aspect)
+    return image_resolution_sweep(image_predictors(), lambda s: render(prepared, s, method), target)
+
+
+@st.cache_data(show_spinner="Trying each resize method and aspect...", max_entries=32)
+def choice_sweeps(raw, method: str, aspect: str, target: int):
+    """(confidence per resize method at this aspect, confidence per aspect at this method)."""
+    from cnnrnn.experiments import choice_sweep
+    from cnnrnn.images import ASPECTS, RESIZE_METHODS
+
+    predictors = image_predictors()
+    by_method = choice_sweep(predictors, lambda m: prepare(raw, m, aspect).model_input, RESIZE_METHODS, "method", target)
+    by_aspect = choice_sweep(predictors, lambda a: prepare(raw, method, a).model_input, ASPECTS, "aspect", target)
+    return by_method, by_aspect
+
+
+def shipped_resolution_sweep():
+    """The manifest's accuracy-vs-resolution table as a DataFrame (None if absent)."""
+    import pandas as pd
+
+    table = manifest().get("mnist", {}).get("resolution_sweep")
+    return pd.DataFrame(table) if table else None
+
+
+@st.cache_data(show_spinner=False)
+def recompute_resolution_sweep(n: int = 1000):
+    """The same table recomputed now on the first `n` test digits."""
+    import numpy as np
+
+    from cnnrnn.config import MNIST
+    from cnnrnn.data import load_mnist
+    from cnnrnn.experiments import resolution_sweep
+
+    splits = load_mnist(max_test=n)
+    return resolution_sweep(image_predictors(), splits.x_test.astype(np.float32) / 255.0, splits.y_test,
+                            MNIST.sweep_sizes)
+
+
+def feature_maps(name: str, image) -> dict:
+    from cnnrnn.inference import conv_feature_maps
+
+    return conv_feature_maps(image_predictors()[name].model, image)
+
+
+def hidden_states(image):
+    from cnnrnn.inference import rnn_hidden_states
+
+    return rnn_hidden_states(image_predictors()["rnn_rows"].model, image)
+
+
+def rows_read(image):
+    from cnnrnn.experiments import rows_read as run
+
+    return run(image_predictors()["rnn_rows"], image)
+
+
+def normalise(array):
+    """Scale an array to [0, 1] for display (a flat array becomes all zeros)."""
+    import numpy as np
+
+    low, high = float(np.min(array)), float(np.max(array))
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+
+# --- The sentiment page -----------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the sentiment models...")
+def sentiment_predictors() -> dict:
+    """"rnn" and "cnn" -> TextPredictor over the shipped sentiment models (thread-safe)."""
+    from cnnrnn.inference import load_sentiment_predictors
+
+    return load_sentiment_predictors()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def sentiment_analysis(text: str) -> dict:
+    """Verdicts, prefix-by-prefix predictions and occlusion importance for one text."""
+    from cnnrnn import experiments
+
+    predictors = sentiment_predictors()
+    return {"verdicts": experiments.sentiment_verdicts(predictors, text),
+            "prefixes": experiments.prefix_predictions(predictors, text),
+            "occlusion": experiments.occlusion_importance(predictors, text)}
+
+
+def shipped_sentiment_tables() -> dict:
+    """The manifest's sentiment experiment tables, name -> DataFrame ({} when absent)."""
+    import pandas as pd
+
+    tables = manifest().get("sentiment", {}).get("experiments", {})
+    return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
+
+
+@st.cache_data(show_spinner=False)
+def sentiment_probes():
+    """The negation and contrast probes with both models' P(positive), computed now."""
+    from cnnrnn.experiments import probe_table
+
+    return probe_table(sentiment_predictors())
+
+
+@st.cache_data(show_spinner="Timing both models on this machine...")
+def measure_sentiment_latency():
+    """The latency table measured now, on this machine."""
+    from cnnrnn.config import SENTIMENT
+    from cnnrnn.experiments import latency_sweep
+
+    return latency_sweep(sentiment_predictors(), SENTIMENT.latency_lengths, SENTIMENT.latency_repeats)
+
+
+@st.cache_data(show_spinner="Running the held-out experiments (about a minute)...")
+def recompute_sentiment_tables() -> dict:
+    """Length buckets and filler words recomputed now on the 1,067 test sentences."""
+    from cnnrnn.config import SENTIMENT
+    from cnnrnn.data import load_polarity
+    from cnnrnn.experiments import filler_sweep, length_buckets
+
+    splits = load_polarity(SENTIMENT.val_size, SENTIMENT.test_size, SENTIMENT.split_seed)
+    predictors = sentiment_predictors()
+    return {"length_buckets": length_buckets(predictors, splits.x_test, splits.y_test, SENTIMENT.length_edges),
+            "filler": filler_sweep(predictors, splits.x_test, splits.y_test, SENTIMENT.filler_counts)}
+
+
+# --- The generation page (many to many) -------------------------------------------
+
+GEN_READ_CHARS = 2000  # "read my text" colours at most this many characters
+
+
+@st.cache_resource(show_spinner="Loading the character models...")
+def charlm_predictors() -> dict:
+    """"lstm" and "cnn" -> CharPredictor over the shipped character models (thread-safe).
+
+    Raises FileNotFoundError when the weights are missing (not cached: retried next run).
+    """
+    from cnnrnn.inference import load_charlm
+
+    predictors = load_charlm()
+    for predictor in predictors.values():
+        predictor.generate("\n", 4)  # trace and compile now, so the first Generate click is instant
+    return predictors
+
+
+def charlm_manifest() -> dict:
+    """The manifest's "charlm" section ({} when absent)."""
+    return manifest().get("charlm", {})
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown verbatim by st.markdown / st.write_stream: punctuation escaped, line breaks kept."""
+    import re
+
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=:$&^%@\"'])", r"\\\1", text)
+    return escaped.replace("\n", "  \n")
+
+
+def markdown_pieces(run, prefix: str = ""):
+    """`prefix` (the prime), then a GenerationRun's text pieces, escaped for `st.write_stream`."""
+    if prefix:
+        yield escape_markdown(prefix)
+    for piece in run:
+        yield escape_markdown(piece)
+
+
+def cnn_layout(entry: dict) -> str:
+    """"kernel 3, dilations 1, 2, 4, 8, 16, 32" from the manifest's CNN config (or the default config)."""
+    from cnnrnn.config import CHARLM
+
+    config = entry.get("models", {}).get("cnn", {}).get("config", {})
+    kernel = config.get("cnn_kernel_size", CHARLM.cnn_kernel_size)
+    dilations = config.get("cnn_dilations", CHARLM.cnn_dilations)
+    return f"{len(dilations)} causal convolutions of width {kernel}, dilations {', '.join(map(str, dilations))}"
+
+
+def _surprise_color(loss: float) -> str:
+    """Background for a character: green when expected (low loss) to red when surprising (>= 5 nats)."""
+    hue = int(round(120 * (1.0 - min(max(loss, 0.0), 5.0) / 5.0)))
+    return f"hsl({hue}, 85%, 80%)"
+
+
+def probability_html(rows: list[dict]) -> str:
+    """Each character on a background coloured by the model's probability for it (`CharPredictor.read`).
+
+    Hovering shows the probability. Unknown characters are grey and struck through;
+    the first character (nothing before it) is uncoloured.
+    """
+    import html
+
+    spans = []
+    for row in rows:
+        char = row["char"]
+        if char == "\n":
+            spans.append("<br>")
+            continue
+        shown = html.escape(char) if char != " " else "&#32;"
+        if not row["known"]:
+            spans.append(f'<span title="never seen in training" style="color:#999;text-decoration:line-through">'
+                         f"{shown}</span>")
+        elif row["probability"] is None:
+            spans.append(f'<span title="first character: no context">{shown}</span>')
+        else:
+            spans.append(f'<span title="p = {row["probability"]:.3f}" style="background:'
+                         f'{_surprise_color(row["loss"])}">{shown}</span>')
+    return ('<div style="font-family:ui-monospace,monospace;font-size:0.95rem;line-height:1.7;'
+            'word-break:break-word">' + "".join(spans) + "</div>")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def read_text(text: str) -> dict:
+    """Both shipped models' per-character readings of `text` (the first GEN_READ_CHARS characters)."""
+    return {name: predictor.read(text[:GEN_READ_CHARS]) for name, predictor in charlm_predictors().items()}
+
+
+@st.cache_data(show_spinner="Continuing the prime at each temperature...", max_entries=32)
+def temperature_samples(model: str, prime: str, temperatures: tuple, length: int, top_k: int, seed: int):
+    from cnnrnn.experiments import temperature_samples as run
+
+    return run(charlm_predictors()[model], prime, temperatures, length, top_k, seed)
+
+
+def shipped_loss_by_position():
+    """The manifest's held-out loss-by-position table, binned by context length (None when absent)."""
+    from cnnrnn.experiments import bin_by_context, shipped_loss_by_position as table
+
+    df = table(charlm_manifest())
+    return bin_by_context(df) if len(df) else None
+
+
+def shipped_context_table():
+    """The manifest's loss by position, averaged over ranges of context (None when absent)."""
+    from cnnrnn.experiments import context_table, shipped_loss_by_position as table
+
+    df = table(charlm_manifest())
+    return context_table(df) if len(df) else None
+
+
+@st.cache_data(show_spinner="Scoring held-out windows with both models...")
+def recompute_loss_by_position(max_windows: int = 64):
+    """The same table recomputed now on `max_windows` held-out windows."""
+    from cnnrnn.config import CHARLM
+    from cnnrnn.data import load_shakespeare
+    from cnnrnn.experiments import loss_by_position
+
+    from cnnrnn.experiments import bin_by_context
+
+    text = load_shakespeare(CHARLM.val_fraction).val_text
+    return bin_by_context(loss_by_position(charlm_predictors(), text, CHARLM.eval_length, max_windows))
+
+
+@st.cache_data(show_spinner=False)
+def shakespeare_excerpt(chars: int = 100_000):
+    """The first `chars` characters of tiny Shakespeare as a CharCorpus (the live-training sample)."""
+    from cnnrnn.data import corpus_from_text, load_shakespeare
+
+    return corpus_from_text(load_shakespeare().text[:chars], name=f"tiny Shakespeare, first {chars // 1000} KB")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def corpus_from_upload(data: bytes, name: str):
+    """data.corpus_from_bytes, cached per file (raises CorpusError)."""
+    from cnnrnn.data import corpus_from_bytes
+
+    return corpus_from_bytes(data, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def corpus_from_paste(text: str):
+    """data.corpus_from_text, cached per text (raises CorpusError)."""
+    from cnnrnn.data import corpus_from_text
+
+    return corpus_from_text(text)
+
+
+def start_live_model(corpus):
+    """A fresh, untrained live LSTM for `corpus` (kept in the session, never shared)."""
+    from cnnrnn.train import start_live_model as start
+
+    return start(corpus)
+
+
+def train_live(live, corpus, seconds: float, progress_bar, status, chart_slot, sample_slot, prime: str):
+    """Train the session's live model for up to `seconds`, drawing progress as it goes.
+
+    Clicking any button (Stop) while this runs makes Streamlit rerun the page,
+    which ends training where it is; the page then finds the model half-trained.
+    """
+    from cnnrnn import charts
+    from cnnrnn.train import train_live as run
+
+    def on_progress(info):
+        fraction = min(1.0, max(info["step"] / max(info["steps"], 1), info["seconds"] / max(seconds, 1e-9)))
+        progress_bar.progress(fraction, text=f"step {info['step']:,}, {info['seconds']:.0f} of {seconds:.0f} s, "
+                                             f"training loss {info['loss']:.3f}")
+        if info.get("evaluated"):
+            chart_slot.altair_chart(charts.training_loss_chart(live.history, title="Loss while training (live)"),
+                                    width="stretch")
+            sample = live.predictor.generate(prime, 200, 0.7, 0, 0)
+            sample_slot.code(prime + sample, language=None, wrap_lines=True)
+            if info.get("val_loss") is not None:
+                status.caption(f"Held-out loss {info['val_loss']:.3f} nats per character at step {info['step']:,}.")
+
+    return run(live, corpus, on_progress=on_progress, time_limit=seconds)
+
+
+def filler_summary(table) -> dict:
+    """The filler table at its largest count (see `experiments.filler_summary`)."""
+    from cnnrnn.experiments import filler_summary as summary
+
+    return summary(table)

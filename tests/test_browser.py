@@ -1,0 +1,109 @@
+"""Real-browser tests: `streamlit run` on a free port, driven by Playwright in Debian's Chromium.
+
+Skipped only where no Chromium exists and CNNRNN_REQUIRE_BROWSER is unset; CI sets it.
+A failing test saves a screenshot under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CNNRNN_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("CNNRNN_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
+    pytest.skip("Chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not become healthy within 90 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def _no_exception(page):
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_home_page_loads_with_the_four_patterns(server, page):
+    page.goto(server)
+    expect(page.get_by_text("CNN vs RNN, side by side")).to_be_visible(timeout=30_000)
+    for pattern in ("One to one", "One to many", "Many to one", "Many to many"):
+        expect(page.get_by_text(pattern, exact=True)).to_be_visible()
+    _no_exception(page)
+
+
+def test_image_page_upload_reads_the_digit(server, page):
+    page.goto(f"{server}/Image_CNN")
+    expect(page.get_by_text("One to one: image -> label")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    photo = next((ROOT / "cnnrnn" / "samples").glob("photo_*"))
+    page.locator('input[type="file"]').set_input_files(str(photo))
+    values = page.locator('[data-testid="stMetricValue"]')
+    expect(values).to_have_count(3, timeout=90_000)
+    assert values.first.inner_text().strip() == photo.stem.rsplit("_", 1)[-1]
+    _no_exception(page)

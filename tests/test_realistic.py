@@ -1,0 +1,58 @@
+"""Accuracy of the shipped cnn_fixed model on realistic generated digits, through cnnrnn.images.
+
+Three sets from tests/digits.py (canvas drawings, phone photos of handwriting on
+paper, typed digits in many fonts and colours), generated with a seed that was
+not used while tuning the preprocessing. Skipped when the shipped weights are
+missing (`python -m cnnrnn train mnist` makes them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cnnrnn
+from cnnrnn.images import ImageError, prepare_digit
+
+try:
+    import digits
+except ImportError:  # tests/ imported as a package
+    from tests import digits
+
+WEIGHTS = Path(cnnrnn.__file__).resolve().parent / "weights"
+MODEL = WEIGHTS / "mnist_cnn_fixed.keras"
+N_PER_SET = 80  # per set; ~100+ per set were measured while tuning (see the report)
+SEED = 2024  # the preprocessing was tuned on other seeds
+TARGETS = {"drawn": 0.95, "photo": 0.95, "typed": 0.80}
+
+pytestmark = pytest.mark.skipif(
+    not MODEL.is_file(), reason=f"shipped weights missing ({MODEL}); run: python -m cnnrnn train mnist"
+)
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    from cnnrnn.inference import ImagePredictor, load_model
+
+    return ImagePredictor(load_model(MODEL))
+
+
+@pytest.mark.parametrize("kind", list(TARGETS))
+def test_accuracy_on_realistic_digits(predictor, kind):
+    samples = digits.make_set(kind, N_PER_SET, seed=SEED)
+    inputs, failed = [], []
+    for sample in samples:
+        try:
+            inputs.append(prepare_digit(sample.source).model_input)
+        except ImageError as error:  # counts as a wrong answer
+            inputs.append(np.zeros((28, 28), np.float32))
+            failed.append(f"{sample.name}: {error}")
+    labels = np.array([s.label for s in samples])
+    predicted = predictor(np.stack(inputs)).argmax(axis=1)
+    accuracy = float((predicted == labels).mean())
+    wrong = [f"{s.name}->{p}" for s, p in zip(samples, predicted) if p != s.label]
+    assert accuracy >= TARGETS[kind], (
+        f"{kind}: {accuracy:.1%} < {TARGETS[kind]:.0%}; wrong: {wrong[:12]}; not prepared: {failed[:5]}"
+    )
