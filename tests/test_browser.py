@@ -99,8 +99,9 @@ def test_home_page_loads_with_the_four_patterns(server, page):
 
 def test_image_page_upload_reads_the_digit(server, page):
     page.goto(f"{server}/Image_CNN")
-    expect(page.get_by_text("One to one: image -> label")).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Upload", exact=True).click()
+    # Streamlit's markdown turns "->" into an arrow.
+    expect(page.get_by_role("heading", name="One to one: image → label")).to_be_visible(timeout=60_000)
+    page.get_by_role("radio", name="Upload", exact=True).click()
     photo = next((ROOT / "cnnrnn" / "samples").glob("photo_*"))
     page.locator('input[type="file"]').set_input_files(str(photo))
     values = page.locator('[data-testid="stMetricValue"]')
