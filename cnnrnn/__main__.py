@@ -18,6 +18,20 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _epoch_printer(epochs: int):
+    """An on_epoch callback printing a model's losses and accuracies to stderr."""
+
+    def on_epoch(model, epoch, logs):
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
+        _log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
+
+    return on_epoch
+
+
 def cmd_train(args) -> int:
     if args.task == "charlm":
         return cmd_train_charlm(args)
@@ -29,12 +43,8 @@ def cmd_train(args) -> int:
     config = preset("quick" if args.quick else args.preset)
     out = Path(args.out) if args.out else WEIGHTS_DIR
 
-    def on_epoch(model, epoch, logs):
-        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
-        print(f"  {model} epoch {epoch + 1}/{config.epochs}: {shown}", file=sys.stderr, flush=True)
-
     models = args.models.split(",") if args.models else None
-    entry = train_mnist(config, out, on_epoch=on_epoch, log=lambda m: print(m, file=sys.stderr, flush=True),
+    entry = train_mnist(config, out, on_epoch=_epoch_printer(config.epochs), log=_log,
                         models=models)
     _print_json({"task": "mnist", "weights": str(out),
                  "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}})
@@ -101,12 +111,8 @@ def cmd_train_sentiment(args) -> int:
     config = sentiment_preset("quick" if args.quick else args.preset)
     out = Path(args.out) if args.out else WEIGHTS_DIR
 
-    def on_epoch(model, epoch, logs):
-        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
-        print(f"  {model} epoch {epoch + 1}/{config.epochs}: {shown}", file=sys.stderr, flush=True)
-
     models = args.models.split(",") if args.models else None
-    entry = train_sentiment(config, out, on_epoch=on_epoch, log=lambda m: print(m, file=sys.stderr, flush=True),
+    entry = train_sentiment(config, out, on_epoch=_epoch_printer(config.epochs), log=_log,
                             models=models)
     _print_json({"task": "sentiment", "weights": str(out),
                  "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}})
