@@ -30,6 +30,20 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def _download(what: str, fetch):
+    """fetch() (a keras download), with any failure turned into one FileNotFoundError line.
+
+    keras.utils.get_file raises a bare Exception when offline; the command line and
+    the pages show FileNotFoundError as a one-line message.
+    """
+    try:
+        return fetch()
+    except Exception as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
+        raise FileNotFoundError(f"{what} is not in the Keras cache and could not be downloaded ({reason}); "
+                                "set CNNRNN_DATA_DIR to the data mirror") from None
+
+
 @dataclass(frozen=True)
 class MnistSplits:
     """MNIST as uint8 arrays: images (n, 28, 28), labels (n,).
@@ -60,7 +74,7 @@ def _read_mnist() -> tuple[tuple[np.ndarray, ...], Path]:
         return arrays, path
     import keras
 
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    (x_train, y_train), (x_test, y_test) = _download("MNIST", keras.datasets.mnist.load_data)
     cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
     return (x_train, y_train, x_test, y_test), cache
 
@@ -122,7 +136,8 @@ def _polarity_paths() -> list[Path]:
         return paths
     import keras
 
-    fetched = Path(keras.utils.get_file("rt-polaritydata.tar.gz", POLARITY_URL, extract=True))
+    fetched = Path(_download("The sentence polarity data", lambda: keras.utils.get_file(
+        "rt-polaritydata.tar.gz", POLARITY_URL, extract=True)))
     search = fetched if fetched.is_dir() else fetched.parent
     paths = []
     for name in POLARITY_FILES:
@@ -278,11 +293,8 @@ def _shakespeare_path() -> Path:
         return path
     import keras
 
-    try:
-        return Path(keras.utils.get_file("tinyshakespeare.txt", SHAKESPEARE_URL, file_hash=SHAKESPEARE_SHA256))
-    except Exception as error:  # get_file raises a bare Exception when offline
-        raise FileNotFoundError(f"tiny Shakespeare is not in the Keras cache and could not be downloaded "
-                                f"({str(error).splitlines()[0][:160]}); set CNNRNN_DATA_DIR to the data mirror") from None
+    return Path(_download("tiny Shakespeare", lambda: keras.utils.get_file(
+        "tinyshakespeare.txt", SHAKESPEARE_URL, file_hash=SHAKESPEARE_SHA256)))
 
 
 def load_shakespeare(val_fraction: float = 0.1, max_chars: int | None = None) -> CharCorpus:
