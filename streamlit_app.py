@@ -59,6 +59,7 @@ for task, entry in sorted(manifest.items()):
         rows.append({
             "task": task, "model": model,
             "test accuracy": info.get("test_accuracy"),
+            "held-out loss (nats/char)": info.get("heldout_loss"),
             "test items": test_size,
             "parameters": info.get("params"),
             "size (KB)": round(info["bytes"] / 1024) if info.get("bytes") else None,
@@ -67,9 +68,11 @@ for task, entry in sorted(manifest.items()):
 if rows:
     st.dataframe(
         pd.DataFrame(rows), hide_index=True,
-        column_config={"test accuracy": st.column_config.NumberColumn(format="%.4f")},
+        column_config={"test accuracy": st.column_config.NumberColumn(format="%.4f"),
+                       "held-out loss (nats/char)": st.column_config.NumberColumn(format="%.3f")},
     )
     st.caption("Measured on held-out test data when the shipped weights were trained "
-               "(cnnrnn/weights/manifest.json). Retrain with `python -m cnnrnn train TASK`.")
+               "(cnnrnn/weights/manifest.json): accuracy for the classifiers, mean loss per character for "
+               "the text generators (lower is better). Retrain with `python -m cnnrnn train TASK`.")
 else:
     st.info("No shipped weights found. Train them with `python -m cnnrnn train mnist`.")

@@ -501,7 +501,9 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
                 if on_progress:
                     on_progress({"step": state["step"], "steps": config.steps, "seconds": elapsed(), "loss": loss,
                                  "lr": history["lr"][-1], "time_limit": limit})
-            if limit and elapsed() >= limit:
+            if state["step"] >= config.steps:  # the last chunk may be shorter than eval_every
+                self.model.stop_training = True
+            elif limit and elapsed() >= limit:
                 state["stopped"] = "time limit"
                 self.model.stop_training = True
             elif should_stop and should_stop():

@@ -108,3 +108,14 @@ def test_image_page_upload_reads_the_digit(server, page):
     expect(values).to_have_count(3, timeout=90_000)
     assert values.first.inner_text().strip() == photo.stem.rsplit("_", 1)[-1]
     _no_exception(page)
+
+
+def test_generation_page_streams_generated_text(server, page):
+    page.goto(f"{server}/Generation")
+    expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.get_by_text("characters per second", exact=False)).to_be_visible(timeout=90_000)
+    written = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="ROMEO:")
+    text = written.first.inner_text()
+    assert text.startswith("ROMEO:") and len(text) > 300, text[:200]
+    _no_exception(page)

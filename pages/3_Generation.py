@@ -1,0 +1,217 @@
+"""Many to many: text -> text. A character LSTM and a causal CNN write in the style of a corpus."""
+
+import streamlit as st
+
+from cnnrnn import charts, experiments, ui
+from cnnrnn.data import MAX_CORPUS_BYTES, CorpusError
+
+st.set_page_config(page_title="Generation", page_icon=":material/edit_note:", layout="wide")
+ui.page_header(
+    "Many to many: text -> text",
+    "Two character-level models trained on tiny Shakespeare, and one you train here",
+    "Each model reads a text one character at a time and, after every character, gives the odds of the next "
+    "one. Sampling from those odds, one character after another, writes new text in the corpus's style. "
+    "The **LSTM** carries a state from the first character on; the **causal CNN** sees a fixed window of "
+    "the last characters and nothing before it.",
+)
+
+entry = ui.charlm_manifest()
+try:
+    models = ui.charlm_predictors()
+except FileNotFoundError as error:
+    models = None
+    ui.show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
+
+# --- Controls -----------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Sampling")
+    model_name = st.radio("Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
+                          format_func=charts.CHARLM_LABELS.get)
+    length = st.slider("Length (characters)", 50, 2000, 400, step=50, key="gen_length")
+    temperature = st.slider("Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
+                            help="0: always the likeliest character (greedy). 1: the model's own odds. "
+                                 "Higher: flatter odds, wilder text.")
+    top_k = st.number_input("Top-k (0: every character)", 0, 10_000, 0, key="gen_top_k",
+                            help="Sample only among the k likeliest characters.")
+    seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="gen_seed",
+                           help="The same seed, prime and settings give the same text.")
+
+if models is not None:
+    predictor = models[model_name]
+    st.subheader("Write")
+    prime = st.text_area("Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
+                         max_chars=4000)
+    if st.button("Generate", key="gen_go", type="primary", icon=":material/edit:"):
+        run = predictor.stream(prime, length, temperature, top_k, seed)
+        for note in run.notes:
+            st.caption(f":material/info: {note}")
+        with st.container(border=True):
+            st.write_stream(ui.markdown_pieces(run, run.prime))
+        speed = len(run.text) / max(run.seconds, 1e-9)
+        st.session_state["gen_last"] = {"model": model_name, "prime": run.prime, "text": run.text,
+                                        "steps": run.steps, "notes": run.notes, "speed": speed}
+    elif "gen_last" in st.session_state:
+        last = st.session_state["gen_last"]
+        with st.container(border=True):
+            st.markdown(ui.escape_markdown(last["prime"] + last["text"]))
+    else:
+        st.info("Press **Generate**: the text appears as it is written.")
+
+    # --- Result: the odds behind each character --------------------------------
+    last = st.session_state.get("gen_last")
+    if last:
+        st.caption(f"{charts.CHARLM_LABELS[last['model']]}: {len(last['text']):,} characters at "
+                   f"{last['speed']:,.0f} characters per second (one compiled step per character: the LSTM carries "
+                   "its state, the CNN keeps a buffer of its window per layer).")
+        st.altair_chart(charts.generation_steps_chart(experiments.generation_steps_table(last["steps"], 100),
+                                                      title="The first 100 characters: the model's top 5 candidates "
+                                                            "(orange: the one drawn)"),
+                        width="stretch")
+        st.caption("Entropy is how unsure the model is before drawing (0 nats: certain; ln 65 = 4.2: no idea); "
+                   "surprise is -log p of the character drawn. Temperature and top-k change what is drawn, "
+                   "not these odds.")
+
+    # --- Read my text -------------------------------------------------------------
+    st.subheader("Read my text")
+    mine = st.text_area("A text for both models to read", key="gen_read_text", height=120,
+                        value="To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+                              "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
+                              "troubles\nAnd by opposing end them.")
+    if not mine.strip():
+        st.info("Type or paste a text to see how expected each character is.")
+    else:
+        if len(mine) > ui.GEN_READ_CHARS:
+            st.caption(f"Only the first {ui.GEN_READ_CHARS:,} characters are coloured.")
+        readings = ui.read_text(mine)
+        columns = st.columns(len(readings))
+        for column, (name, rows) in zip(columns, readings.items()):
+            losses = [r["loss"] for r in rows if r["loss"] is not None]
+            with column:
+                value = f"{sum(losses) / len(losses):.2f} nats/char" if losses else "-"
+                st.metric(charts.CHARLM_LABELS[name], value)
+                st.markdown(ui.probability_html(rows), unsafe_allow_html=True)
+                unknown = sorted({r["char"] for r in rows if not r["known"]})
+                if unknown:
+                    st.caption(f"Struck through: characters never seen in training ({' '.join(map(repr, unknown[:10]))}).")
+        st.caption("Green: the model expected this character; red: it did not (5 nats or more). Hover for p.")
+        st.altair_chart(charts.read_loss_chart(experiments.read_table(readings)), width="stretch")
+
+    # --- The same prime at several temperatures -----------------------------------
+    st.subheader("One prime, several temperatures")
+    temps = (0.0, 0.5, 1.0, 1.5)
+    if st.button("Continue the prime at 0, 0.5, 1 and 1.5", key="gen_temps_go"):
+        st.session_state["gen_temps"] = ui.temperature_samples(model_name, prime, temps, 240, int(top_k), int(seed))
+    if "gen_temps" in st.session_state:
+        table = st.session_state["gen_temps"]
+        for column, row in zip(st.columns(len(table)), table.itertuples()):
+            column.markdown(f"**T = {row.temperature:g}**")
+            column.code(row.text, language=None, wrap_lines=True)
+            column.caption(f"mean p of the drawn characters {row.mean_probability:.2f}")
+        st.caption("Greedy (T = 0) loops on its favourite phrases; near 1 the text is varied but mostly words; "
+                   "higher, it falls apart into letters.")
+
+    # --- Held-out: loss against position in the context ---------------------------
+    st.subheader("On held-out text: how much each model gains from seeing further back")
+    shipped = ui.shipped_loss_by_position()
+    receptive = models["cnn"].receptive_field
+    if shipped is not None:
+        st.altair_chart(charts.loss_position_chart(shipped, receptive), width="stretch")
+        losses = {n: r.get("heldout_loss") for n, r in entry.get("models", {}).items()}
+        left, right = st.columns([2, 3])
+        left.dataframe(ui.shipped_context_table(), hide_index=True)
+        right.caption(f"The last 10% of tiny Shakespeare, in {entry.get('eval_length', 256)}-character windows: "
+                      "the loss of the character that follows the first n, averaged over windows (table: over "
+                      "ranges of n, in nats per character). Mean over every position: "
+                      + ", ".join(f"{charts.CHARLM_LABELS.get(n, n)} {v:.3f}" for n, v in losses.items() if v)
+                      + f". The CNN sees the last {receptive} characters ({ui.cnn_layout(entry)}): past the "
+                      "dashed line, more text before cannot change its prediction. Both models gain most from the "
+                      "first 10 to 20 characters (the current word and the one before); the LSTM's lead opens "
+                      "there, and on this corpus neither gains much from more than a line of context.")
+    if st.button("Recompute on 64 held-out windows", key="gen_recompute"):
+        st.altair_chart(charts.loss_position_chart(ui.recompute_loss_by_position(64), receptive,
+                                                   title="Recomputed now on 64 held-out windows"), width="stretch")
+
+# --- Train your own -------------------------------------------------------------
+st.subheader("Train your own")
+st.markdown("Upload a `.txt` file or paste a text (any language, UTF-8, up to "
+            f"{MAX_CORPUS_BYTES // 2**20} MB). A one-layer LSTM (256 units) learns it here, on this machine's "
+            "CPU; its samples appear as it learns. About 100 KB gives real words within a minute or two.")
+source = st.segmented_control("Text", ["Upload", "Paste", "Sample"], default="Upload", key="gen_live_source")
+corpus = None
+try:
+    if source == "Upload":
+        upload = st.file_uploader("A plain-text file", type=["txt"], key="gen_live_upload",
+                                  max_upload_size=MAX_CORPUS_BYTES // 2**20)
+        if upload is not None:
+            corpus = ui.corpus_from_upload(upload.getvalue(), upload.name)
+    elif source == "Paste":
+        pasted = st.text_area("Your text", key="gen_live_paste", height=160)
+        if pasted:
+            corpus = ui.corpus_from_paste(pasted)
+    elif source == "Sample":
+        corpus = ui.shakespeare_excerpt(100_000)
+except CorpusError as error:
+    ui.show_error(str(error))
+except FileNotFoundError as error:
+    ui.show_error(f"The sample text is not available offline: {error}")
+
+live = st.session_state.get("gen_live")
+if st.session_state.get("gen_live_running"):
+    # The last run was cut short by a click (Stop, or any other widget) while training.
+    st.session_state["gen_live_running"] = False
+    if live is not None:
+        live.history["stopped"] = "stopped"
+if live is not None and corpus is not None and st.session_state.get("gen_live_sha") != corpus.sha256:
+    st.caption("The model below was trained on another text; training starts afresh on this one.")
+
+if corpus is not None:
+    st.caption(f"{corpus.source}: {len(corpus.text):,} characters, {len(set(corpus.text)):,} distinct; "
+               f"the last 10% ({len(corpus.val_text):,}) is held out.")
+    seconds = st.slider("Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
+    same = live is not None and st.session_state.get("gen_live_sha") == corpus.sha256
+    left, right, _ = st.columns([1, 1, 4])
+    train = left.button("Keep training" if same else "Train", key="gen_live_train", type="primary",
+                        icon=":material/model_training:")
+    if same and right.button("Start over", key="gen_live_reset"):
+        st.session_state.pop("gen_live", None)
+        live, same = None, False
+    if train:
+        if not same:
+            live = ui.start_live_model(corpus)
+            st.session_state["gen_live"] = live
+            st.session_state["gen_live_sha"] = corpus.sha256
+            st.session_state["gen_live_start"] = corpus.text.lstrip()[:40].split("\n")[0]
+        st.button("Stop", key="gen_live_stop", icon=":material/stop:")
+        live_prime = st.session_state["gen_live_start"]
+        bar = st.progress(0.0, text="Starting (the first steps build the model)...")
+        status, chart_slot, sample_slot = st.empty(), st.empty(), st.empty()
+        st.session_state["gen_live_running"] = True
+        ui.train_live(live, corpus, seconds, bar, status, chart_slot, sample_slot, live_prime)
+        st.session_state["gen_live_running"] = False
+        bar.progress(1.0, text=f"Done: {live.history['step']:,} steps in {live.history['seconds']:.0f} s "
+                               f"({live.history['stopped']}).")
+
+live = st.session_state.get("gen_live")
+if live is not None and live.history.get("step"):
+    history = live.history
+    best = history.get("best_val_loss")
+    st.success(f"Your LSTM: {history['step']:,} steps, {history['seconds']:.0f} s of training"
+               + (f", held-out loss {best:.3f} nats per character" if best else "")
+               + (" (stopped by you)" if history.get("stopped") == "stopped" else "") + ".")
+    st.altair_chart(charts.training_loss_chart(history, title="Your model's loss"), width="stretch")
+    with st.form("gen_live_form", border=True):
+        st.markdown("**Generate from your model**")
+        live_prime = st.text_input("Prime", key="gen_live_prime", value=st.session_state.get("gen_live_start", ""))
+        c1, c2, c3 = st.columns(3)
+        live_length = c1.slider("Length", 50, 1000, 300, step=50, key="gen_live_length")
+        live_temperature = c2.slider("Temperature", 0.0, 2.0, 0.7, step=0.05, key="gen_live_temperature")
+        live_seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="gen_live_seed")
+        go = st.form_submit_button("Generate", type="primary")
+    if go:
+        run = live.predictor.stream(live_prime, live_length, live_temperature, 0, live_seed)
+        for note in run.notes:
+            st.caption(f":material/info: {note}")
+        with st.container(border=True):
+            st.write_stream(ui.markdown_pieces(run, run.prime))
+elif corpus is None:
+    st.info("Choose a text to train on: upload one, paste one, or take the Shakespeare sample.")

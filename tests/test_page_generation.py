@@ -1,0 +1,104 @@
+"""The generation page (many to many) under AppTest: generating, reading, bad input, live training."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "3_Generation.py")
+TIMEOUT = 180
+LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
+
+pytestmark = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.keras").is_file(),
+                                reason="the shipped character models are not trained yet")
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_page_generates_text_and_compares_temperatures():
+    at = _page()
+    assert any("Many to many" in t.value for t in at.title)
+    assert len(at.metric) == 2, "read my text: one score per model"
+    at.button(key="gen_go").click().run()
+    _ok(at)
+    last = at.session_state["gen_last"]
+    assert len(last["text"]) == 400 and len(last["steps"]) == 400
+    streamed = [m.value for m in at.markdown if m.value.startswith("ROMEO")]
+    assert streamed and len(streamed[0]) > 400, "the streamed text is on the page"
+    assert any("characters per second" in c.value for c in at.caption)
+    # The other model, and the same prime at four temperatures.
+    at.radio(key="gen_model").set_value("cnn").run()
+    at.button(key="gen_go").click().run()
+    _ok(at)
+    assert at.session_state["gen_last"]["model"] == "cnn"
+    at.button(key="gen_temps_go").click().run()
+    _ok(at)
+    assert len(at.session_state["gen_temps"]) == 4 and len(at.code) >= 4
+
+
+def test_page_odd_settings_give_notes_not_tracebacks():
+    at = _page()
+    at.text_area(key="gen_prime").set_value("你好, ROMEO ✓").run()
+    at.slider(key="gen_temperature").set_value(0.0).run()
+    at.number_input(key="gen_top_k").set_value(5000).run()
+    at.slider(key="gen_length").set_value(50).run()
+    at.button(key="gen_go").click().run()
+    _ok(at)
+    assert any("never seen" in c.value for c in at.caption)
+    assert len(at.session_state["gen_last"]["text"]) == 50
+    at.text_area(key="gen_prime").set_value("").run()
+    at.slider(key="gen_temperature").set_value(3.0).run()
+    at.button(key="gen_go").click().run()
+    _ok(at)
+    at.text_area(key="gen_read_text").set_value("   ").run()
+    _ok(at)
+    assert at.info, "an empty text to read asks for one"
+
+
+def test_page_bad_uploads_show_messages():
+    at = _page()
+    cases = [("empty.txt", b"", "empty"),
+             ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
+             ("latin1.txt", "café crème brûlée, ".encode("latin-1") * 30, "not UTF-8"),
+             ("huge.txt", b"to be or not to be " * 120_000, "limit is 2 MB")]
+    for name, payload, message in cases:
+        at.file_uploader(key="gen_live_upload").set_value((name, payload, "text/plain")).run()
+        _ok(at)
+        assert any(message in e.value for e in at.error), (name, [e.value for e in at.error])
+    at.segmented_control(key="gen_live_source").set_value("Paste").run()
+    at.text_area(key="gen_live_paste").set_value("too short").run()
+    _ok(at)
+    assert any("at least 200" in e.value for e in at.error)
+
+
+@pytest.mark.skipif(not LYRICS.is_file(), reason="the Chinese lyrics corpus is not in the data directory")
+def test_page_live_training_on_chinese_lyrics_writes_chinese():
+    """Upload the article's corpus (in memory only), train a few seconds, generate from it."""
+    with zipfile.ZipFile(LYRICS) as archive:
+        text = archive.read(archive.namelist()[0]).decode("utf-8")[:15_000]
+    at = _page()
+    at.file_uploader(key="gen_live_upload").set_value(("lyrics.txt", text.encode("utf-8"), "text/plain")).run()
+    _ok(at)
+    at.slider(key="gen_live_seconds").set_value(5).run()
+    at.button(key="gen_live_train").click().run()
+    _ok(at)
+    assert at.success and "Your LSTM" in at.success[0].value
+    live = at.session_state["gen_live"]
+    assert live.history["step"] > 0 and live.history["loss"]
+    at.button(key="FormSubmitter:gen_live_form-Generate").click().run()
+    _ok(at)
+    cjk = [sum("\u4e00" <= c <= "\u9fff" for c in m.value) for m in at.markdown]
+    assert max(cjk) > 150, "the streamed sample is Chinese"
