@@ -180,16 +180,26 @@ class SentimentConfig:
     """The sentiment page's two models (`rnn`, `cnn`) on the sentence polarity data (MR)."""
 
     seed: int = 1337  # weights, dropout, batch order and templates
-    # Per-model seeds (None: `seed`). Of seeds 1337, 2, 3, 4, 5 these scored best on validation:
-    # MR's 1,000 validation sentences and tests/sentiment_dev_probes.tsv (never the test split).
-    rnn_seed: int | None = 2
-    cnn_seed: int | None = 3
+    # Per-model seeds (None: `seed`), picked on validation only (MR's 1,000 validation sentences and
+    # tests/sentiment_dev_probes.tsv; never the test split) among 1337, 2, 3 (rnn) and 1337 to 5 (cnn).
+    rnn_seed: int | None = 3
+    cnn_seed: int | None = 2
     split_seed: int = 2005  # the test/validation split alone: fixed, never tuned
     test_size: int = 1067  # 10% of the 10,662 sentences
     val_size: int = 1000  # for early stopping and tuning; training gets the other 8,595
-    max_features: int = 10_000  # vocabulary incl. padding and [UNK] (MR's words seen twice: ~10k)
-    embedding_dim: int = 64  # both models learn their embeddings from scratch (Kim's CNN-rand)
+    max_features: int = 8_000  # vocabulary incl. padding and [UNK]: MR's training words seen at least twice
+    embedding_dim: int = 32  # both models learn their embeddings from scratch (Kim's CNN-rand)
     embedding_dropout: float = 0.5
+    # One more input channel per word: its naive-Bayes log-count ratio (Wang & Manning 2012),
+    # counted on the training sentences only, so still no outside data. "off", "frozen" or "trainable".
+    nb_channel: str = "frozen"
+    nb_alpha: float = 1.0  # add-alpha smoothing of the counts
+    nb_min_count: int = 1  # tokens (and pairs) in fewer training sentences get ratio 0
+    nb_bigram_buckets: int = 0  # > 0: a second channel, the ratio of each word pair, hashed to this many buckets
+    # Models whose ratios also count the negation templates: the RNN, reading "not" before "bad", needs
+    # "bad" less negative than MR alone makes it (validation probes 83% -> 88%); the CNN sees "not bad" whole.
+    nb_with_templates: tuple[str, ...] = ("rnn",)
+    nb_mean: bool = False  # cnn: the ratio's mean over the kept words as one more feature for the output
     word_dropout: float = 0.0  # cnn: fraction of words hidden as [UNK] in training (not negations, "but")
     rnn_word_dropout: float = 0.2  # the same for the rnn
     dropout: float = 0.5  # before the output unit

@@ -300,12 +300,27 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
         from cnnrnn.text import negation_templates
 
         extra, extra_labels = negation_templates(splits.x_train, splits.y_train, config.negation_templates, seed)
-        train_texts, train_labels = train_texts + extra, np.concatenate([train_labels, extra_labels])
+        train_texts = train_texts + extra
+        train_labels = np.concatenate([train_labels, np.asarray(extra_labels, train_labels.dtype)])
         held, held_labels = negation_templates(splits.x_train, splits.y_train, max(200, config.negation_templates // 4),
                                                seed + 1)
-        template_val = (vectorize(held), np.asarray(held_labels, np.float32))
+        template_val = (vectorize(held), np.asarray(held_labels, np.float32)) if held else None
     else:
         template_val = None
+    if getattr(config, "nb_channel", "off") != "off":
+        # Counted on MR's training sentences, or on them and the templates (which teach "not bad").
+        counted = len(train_texts) if name in getattr(config, "nb_with_templates", ()) else len(splits.x_train)
+        from cnnrnn.text import nb_log_ratios
+
+        core.get_layer("nb_ratio").set_weights([nb_log_ratios(train_texts[:counted], train_labels[:counted], vocabulary,
+                                                              config.nb_alpha, config.nb_min_count)[:, None]])
+        if getattr(config, "nb_bigram_buckets", 0):
+            from cnnrnn.models import bigram_buckets
+            from cnnrnn.text import nb_bucket_ratios
+
+            pairs = np.asarray(bigram_buckets(vectorize(train_texts[:counted]), config.nb_bigram_buckets))
+            core.get_layer("nb_bigram_ratio").set_weights([nb_bucket_ratios(
+                pairs, train_labels[:counted], config.nb_bigram_buckets, config.nb_alpha, config.nb_min_count)[:, None]])
     x_train, x_val = vectorize(train_texts), vectorize(splits.x_val)
     if name == "rnn":
         x_val = x_val[:, :max(1, int((x_val != 0).sum(axis=1).max()))]

@@ -110,6 +110,23 @@ def test_image_page_upload_reads_the_digit(server, page):
     _no_exception(page)
 
 
+def test_sentiment_page_typed_sentence_gets_verdicts(server, page):
+    page.goto(f"{server}/Sentiment")
+    expect(page.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(timeout=60_000)
+    metrics = page.locator('[data-testid="stMetric"]')
+    labels = ("any length", "fixed length")  # the RNN's and the CNN's verdicts
+    for label in labels:  # the example sentence shown first is a warm review
+        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
+        expect(verdict).to_have_text("positive", timeout=90_000)
+    box = page.get_by_label("Your sentence")
+    box.fill("A dull, boring and lifeless film. A total waste of time.")
+    box.press("Control+Enter")  # Streamlit's text area applies its value on Ctrl+Enter
+    for label in labels:
+        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
+        expect(verdict).to_have_text("negative", timeout=90_000)
+    _no_exception(page)
+
+
 def test_generation_page_streams_generated_text(server, page):
     page.goto(f"{server}/Generation")
     expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
