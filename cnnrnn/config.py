@@ -195,11 +195,9 @@ class SentimentConfig:
     nb_channel: str = "frozen"
     nb_alpha: float = 1.0  # add-alpha smoothing of the counts
     nb_min_count: int = 1  # tokens (and pairs) in fewer training sentences get ratio 0
-    nb_bigram_buckets: int = 0  # > 0: a second channel, the ratio of each word pair, hashed to this many buckets
     # Models whose ratios also count the negation templates: the RNN, reading "not" before "bad", needs
     # "bad" less negative than MR alone makes it (validation probes 83% -> 88%); the CNN sees "not bad" whole.
     nb_with_templates: tuple[str, ...] = ("rnn",)
-    nb_mean: bool = False  # cnn: the ratio's mean over the kept words as one more feature for the output
     word_dropout: float = 0.0  # cnn: fraction of words hidden as [UNK] in training (not negations, "but")
     rnn_word_dropout: float = 0.2  # the same for the rnn
     dropout: float = 0.5  # before the output unit

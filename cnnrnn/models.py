@@ -254,59 +254,6 @@ class MaskedPoolOverTime(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="cnnrnn")
-class MeanOverTokens(layers.Layer):
-    """[(batch, steps, features), (batch, steps) ids] -> (batch, features): the mean over non-padding ids.
-
-    For the fixed-length CNN, whose padded steps carry no mask; no tokens pools to zeros.
-    """
-
-    def call(self, inputs):
-        from keras import ops
-
-        values, ids = inputs
-        keep = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), values.dtype), -1)
-        return ops.sum(values * keep, axis=1) / ops.maximum(ops.sum(keep, axis=1), 1.0)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0][0], input_shape[0][2])
-
-
-BIGRAM_MULTIPLIER = 1_000_003  # the bigram hash: (first * M + second) mod (buckets - 1) + 1
-
-
-def bigram_buckets(ids, buckets: int):
-    """Hash each token and the one after it to a bucket in 1..buckets-1: (batch, steps) -> same shape.
-
-    ids: int token ids (0 padding, 1 [UNK]); a pair holding padding or [UNK] goes to
-    bucket 0. Works on numpy arrays and on tensors (the same arithmetic in int64).
-    """
-    from keras import ops
-
-    ids = ops.cast(ids, "int64")
-    following = ops.concatenate([ids[:, 1:], ops.zeros_like(ids[:, :1])], axis=1)
-    hashed = ops.mod(ids * BIGRAM_MULTIPLIER + following, buckets - 1) + 1
-    return ops.where(ops.logical_and(ids > 1, following > 1), hashed, ops.zeros_like(hashed))
-
-
-@keras.saving.register_keras_serializable(package="cnnrnn")
-class BigramBuckets(layers.Layer):
-    """(batch, steps) int ids -> (batch, steps) int64 bucket of (token, next token); see `bigram_buckets`."""
-
-    def __init__(self, buckets: int, **kwargs):
-        super().__init__(**kwargs)
-        self.buckets = int(buckets)
-
-    def call(self, inputs):
-        return bigram_buckets(inputs, self.buckets)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "buckets": self.buckets}
-
-
-@keras.saving.register_keras_serializable(package="cnnrnn")
 class WordDropout(layers.Layer):
     """Training only: each token id becomes 1 ([UNK]) with probability `rate`; padding and `keep_ids` stay.
 
@@ -388,14 +335,7 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -
     if nb_channel != "off":  # the training sentences' naive-Bayes ratio per word (set by the trainer)
         ratio = layers.Embedding(vocab_size, 1, mask_zero=name == "rnn", embeddings_initializer="zeros",
                                  trainable=nb_channel == "trainable", name="nb_ratio")(words)
-        features = [x, ratio]
-        if getattr(config, "nb_bigram_buckets", 0):  # the same for each word and the one after it
-            pairs = BigramBuckets(config.nb_bigram_buckets, name="bigrams")(words)
-            features.append(layers.Embedding(config.nb_bigram_buckets, 1, embeddings_initializer="zeros",
-                                             trainable=nb_channel == "trainable", name="nb_bigram_ratio")(pairs))
-        x = layers.Concatenate(name="word_features")(features)
-    else:
-        ratio = None
+        x = layers.Concatenate(name="word_features")([x, ratio])
     if name == "rnn":
         cell = {"gru": layers.GRU, "lstm": layers.LSTM}[config.rnn_cell]
         pooling = config.rnn_pooling
@@ -407,8 +347,6 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -
         pooled = [layers.GlobalMaxPooling1D(name=f"max_over_time{k}")(
                   layers.Conv1D(config.cnn_filters, k, activation="relu", name=f"conv{k}")(x))
                   for k in config.cnn_kernel_sizes]
-        if ratio is not None and getattr(config, "nb_mean", False):  # the sentence's mean ratio, one more feature
-            pooled.append(MeanOverTokens(name="mean_ratio")([ratio, words]))
         x = layers.Concatenate(name="features")(pooled) if len(pooled) > 1 else pooled[0]
     return keras.Model(ids, _sentiment_head(x, config, name), name=f"{name}_core")
 

@@ -200,27 +200,6 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     return np.concatenate([[0.0, 0.0], ratios]).astype(np.float32)
 
 
-def nb_bucket_ratios(ids, labels, buckets: int, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
-    """Naive-Bayes log-count ratio of each hashed bucket: (buckets,) float32, bucket 0 (no pair) 0.
-
-    ids: (n, steps) bucket ids per sentence (e.g. `models.bigram_buckets` of the
-    vectorised training sentences); each bucket counts once per sentence.
-    """
-    import numpy as np
-
-    counts = np.zeros((2, buckets), np.float64)
-    labels = np.asarray(labels).astype(int)
-    for row, label in zip(np.asarray(ids), labels):
-        counts[1 if label == 1 else 0, np.unique(row)] += 1
-    counts[:, 0] = 0
-    smoothed = counts + alpha
-    shares = smoothed / smoothed.sum(axis=1, keepdims=True)
-    ratios = np.log(shares[1]) - np.log(shares[0])
-    ratios[counts.sum(axis=0) < min_count] = 0.0  # rare buckets (see nb_log_ratios)
-    ratios[0] = 0.0
-    return ratios.astype(np.float32)
-
-
 # --- Negation and contrast templates (training-data augmentation) ---
 #
 # MR's 8,595 training sentences hold one "not good" and three "not bad": no

@@ -314,13 +314,6 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
 
         core.get_layer("nb_ratio").set_weights([nb_log_ratios(train_texts[:counted], train_labels[:counted], vocabulary,
                                                               config.nb_alpha, config.nb_min_count)[:, None]])
-        if getattr(config, "nb_bigram_buckets", 0):
-            from cnnrnn.models import bigram_buckets
-            from cnnrnn.text import nb_bucket_ratios
-
-            pairs = np.asarray(bigram_buckets(vectorize(train_texts[:counted]), config.nb_bigram_buckets))
-            core.get_layer("nb_bigram_ratio").set_weights([nb_bucket_ratios(
-                pairs, train_labels[:counted], config.nb_bigram_buckets, config.nb_alpha, config.nb_min_count)[:, None]])
     x_train, x_val = vectorize(train_texts), vectorize(splits.x_val)
     if name == "rnn":
         x_val = x_val[:, :max(1, int((x_val != 0).sum(axis=1).max()))]
