@@ -96,7 +96,7 @@ def cmd_predict_image(args) -> int:
 def cmd_bench(args) -> int:
     from cnnrnn.bench import format_table, run
 
-    result = run(startup=args.startup)
+    result = run(startup=args.startup, live=args.live)
     if args.json:
         _print_json(result)
     else:
@@ -246,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bench.add_argument("--startup", action="store_true",
                        help="also time `streamlit run` and every page in a real browser (needs Chromium)")
+    bench.add_argument("--live", action="store_true",
+                       help="also time the generation page's live training on 100 KB of text (two minutes)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

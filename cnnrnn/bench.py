@@ -4,6 +4,8 @@ Everything is measured in this process on the shipped models, through the same
 predictors the dashboard uses, with `model.predict` timed in the same run for
 comparison. `--startup` also starts `streamlit run` and times, in a real
 browser (Debian's Chromium via Playwright), the home page and every page.
+`--live` trains the generation page's live LSTM on the first 100 KB of tiny
+Shakespeare for its two minutes and scores the sample it writes.
 """
 
 from __future__ import annotations
@@ -73,6 +75,79 @@ def bench_images(repeats: int = 200) -> dict:
                 predictor.predict_one(image)
         traces[name] = predictor.traces
     return {"latency_ms": latency, "traces": traces}
+
+
+SENTIMENT_LENGTHS = (10, 50, 100, 1000)  # tokens
+
+
+def _sentence(rng, words: list[str], length: int) -> str:
+    return " ".join(rng.choice(words, length))
+
+
+def bench_sentiment(repeats: int = 100) -> dict:
+    """One-sentence latency of both sentiment models at 10 to 1,000 tokens, and traces after mixed lengths.
+
+    Rows "sentiment_rnn 50 tokens"...; the 50-token rows also time `model.predict`.
+    """
+    from cnnrnn.train import WEIGHTS_DIR
+
+    if not all((WEIGHTS_DIR / f"sentiment_{n}.keras").is_file() for n in ("rnn", "cnn")):
+        return {}
+    from cnnrnn.inference import load_sentiment_predictors
+
+    rng = np.random.default_rng(0)
+    latency, traces = {}, {}
+    for name, predictor in load_sentiment_predictors().items():
+        words = sorted(predictor.vocabulary)
+        for length in SENTIMENT_LENGTHS:
+            text = _sentence(rng, words, length)
+            fast = time_ms(lambda: predictor.predict_one(text), repeats)
+            slow = None
+            if length == 50:
+                import tensorflow as tf
+
+                batch = tf.constant([text])
+                slow = time_ms(lambda: predictor.model.predict(batch, verbose=0), max(repeats // 4, 20))
+            latency[f"sentiment_{name} {length} tokens"] = _summary(fast, slow)
+        for _ in range(200):
+            predictor.predict_one(_sentence(rng, words, int(rng.integers(1, 400))))
+        traces[f"sentiment_{name}"] = predictor.traces
+    return {"latency_ms": latency, "traces": traces}
+
+
+def bench_memory(interactions: int = 1000) -> dict:
+    """Resident memory before and after `interactions` mixed calls (images, sentences, generation).
+
+    Every model is loaded and warmed first, so the difference is what use adds.
+    """
+    from cnnrnn.inference import ImagePredictor, load_image_models
+
+    rng = np.random.default_rng(1)
+    images = {name: ImagePredictor(model) for name, model in load_image_models().items()}
+    calls = [lambda: images["cnn_fixed"].predict_one(rng.random((28, 28), dtype=np.float32)),
+             lambda: images["cnn_gap"].predict_one(rng.random((int(rng.integers(8, 113)),) * 2, dtype=np.float32)),
+             lambda: images["rnn_rows"].predict_one(rng.random((int(rng.integers(8, 113)), 28), dtype=np.float32))]
+    from cnnrnn.train import WEIGHTS_DIR
+
+    if (WEIGHTS_DIR / "sentiment_rnn.keras").is_file():
+        from cnnrnn.inference import load_sentiment_predictors
+
+        for predictor in load_sentiment_predictors().values():
+            words = sorted(predictor.vocabulary)
+            calls.append(lambda p=predictor, w=words: p.predict_one(_sentence(rng, w, int(rng.integers(1, 300)))))
+    if (WEIGHTS_DIR / "charlm_vocab.json").is_file():
+        from cnnrnn.inference import load_charlm
+
+        for predictor in load_charlm().values():
+            calls.append(lambda p=predictor: p.generate("ROMEO:\n", 64, 0.8, 0, int(rng.integers(0, 1000))))
+    for call in calls:  # warm: every trace made before the first reading
+        call()
+    before = rss_mb()
+    for i in range(interactions):
+        calls[i % len(calls)]()
+    after = rss_mb()
+    return {"memory_growth": {"interactions": interactions, "rss_before_mb": round(before, 1),
+                              "rss_after_mb": round(after, 1), "growth_mb": round(after - before, 1)}}
 
 
 def bench_startup(timeout: float = 120.0) -> dict:
@@ -151,33 +226,76 @@ def bench_generation(length: int = 2000, repeats: int = 3) -> dict:
     return {"chars_per_second": generation_speed(predictors, length, repeats)}
 
 
-def run(startup: bool = False) -> dict:
+def bench_live(chars: int = 100_000, seconds: float | None = None, sample_length: int = 600) -> dict:
+    """Live training as the page runs it: `chars` of tiny Shakespeare for the live preset's time limit.
+
+    Reports steps, seconds, the best held-out loss and, for a 600-character sample
+    (temperature 0.7, seed 0), the share of its words that are words of the corpus.
+    """
+    import re
+
+    from cnnrnn.config import CHARLM_LIVE
+    from cnnrnn.data import corpus_from_text, load_shakespeare
+    from cnnrnn.train import start_live_model, train_live
+
+    text = load_shakespeare().text[:chars]
+    corpus = corpus_from_text(text, "tiny Shakespeare, first 100 KB")
+    live = start_live_model(corpus)
+    limit = CHARLM_LIVE.time_limit if seconds is None else seconds
+    train_live(live, corpus, time_limit=limit)
+    prime = "ROMEO:\n"
+    sample = live.predictor.generate(prime, sample_length, 0.7, 0, 0)
+    known = set(re.findall(r"[a-z]+", text.lower()))
+    words = re.findall(r"[a-z]+", sample.lower())
+    real = sum(word in known for word in words)
+    return {"live": {"corpus_chars": len(text), "time_limit_s": limit, "steps": live.history["step"],
+                     "seconds": live.history["seconds"], "best_val_loss": live.history.get("best_val_loss"),
+                     "sample_words": len(words), "real_word_share": round(real / max(len(words), 1), 3),
+                     "sample": prime + sample}}
+
+
+def run(startup: bool = False, live: bool = False) -> dict:
     """Every figure of the benchmark as one dict (see the module docstring)."""
     import tensorflow as tf
 
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
               "tensorflow": tf.__version__}
     result.update(bench_images())
+    for key, values in bench_sentiment().items():
+        result[key].update(values)
     result.update(bench_generation())
     result["rss_mb"] = round(rss_mb(), 1)
+    result.update(bench_memory())
     if startup:
         result.update(bench_startup())
+    if live:
+        result.update(bench_live())
     return result
 
 
 def format_table(result: dict) -> str:
     """The benchmark as plain-text tables (what `bench` prints without --json)."""
     lines = [f"machine: {result['machine']}, tensorflow {result['tensorflow']}", "",
-             f"{'model':<22}{'p50 ms':>9}{'p95 ms':>9}{'predict ms':>12}{'ratio':>8}{'traces':>8}"]
-    for name, row in result["latency_ms"].items():
-        lines.append(f"{name:<22}{row['p50']:>9.2f}{row['p95']:>9.2f}"
+             f"{'model':<30}{'p50 ms':>9}{'p95 ms':>9}{'predict ms':>12}{'ratio':>8}{'traces':>8}"]
+    for name, row in result["latency_ms"].items():  # NaN: not timed through model.predict
+        lines.append(f"{name:<30}{row['p50']:>9.2f}{row['p95']:>9.2f}"
                      f"{row.get('predict_p50', float('nan')):>12.2f}{row.get('ratio', float('nan')):>8.1f}"
-                     f"{result['traces'].get(name, '-'):>8}")
+                     f"{result['traces'].get(name.split()[0], '-'):>8}")
     for name, value in result.get("chars_per_second", {}).items():
         lines.append(f"generation {name}: {value:,.0f} characters/s")
     lines.append(f"resident memory after loading every model: {result['rss_mb']:.0f} MB")
+    if "memory_growth" in result:
+        growth = result["memory_growth"]
+        lines.append(f"resident memory growth over {growth['interactions']:,} mixed calls: "
+                     f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:.0f} -> {growth['rss_after_mb']:.0f} MB)")
     for page, seconds in result.get("startup_s", {}).items():
         lines.append(f"start-up {page}: {seconds:.2f} s")
     if "server_rss_mb" in result:
         lines.append(f"server resident memory after every page: {result['server_rss_mb']:.0f} MB")
+    if "live" in result:
+        live = result["live"]
+        lines += [f"live training on {live['corpus_chars']:,} characters: {live['steps']:,} steps in "
+                  f"{live['seconds']:.0f} s, held-out {live['best_val_loss']:.3f} nats/char; "
+                  f"{live['real_word_share']:.0%} of the sample's {live['sample_words']} words are real words",
+                  live["sample"]]
     return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""`python -m cnnrnn bench`: every figure the README's table shows is there, and the table prints.
+
+Timings are reported by the benchmark, never asserted here; trace counts are behaviour and are checked.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "cnnrnn" / "weights"
+
+pytestmark = pytest.mark.skipif(
+    not all((WEIGHTS / f).is_file() for f in ("mnist_cnn_fixed.keras", "sentiment_rnn.keras", "charlm_vocab.json")),
+    reason="shipped weights are missing")
+
+
+@pytest.fixture(scope="module")
+def bench() -> dict:
+    """The benchmark's own pieces with small counts, merged as `bench.run` merges them."""
+    from cnnrnn import bench as B
+
+    result = {"machine": "test", "tensorflow": "test"}
+    result.update(B.bench_images(repeats=5))
+    for key, values in B.bench_sentiment(repeats=3).items():
+        result[key].update(values)
+    result.update(B.bench_generation(length=64, repeats=1))
+    result["rss_mb"] = round(B.rss_mb(), 1)
+    result.update(B.bench_memory(interactions=40))
+    return result
+
+
+def test_bench_command_has_json_and_startup_options():
+    out = subprocess.run([sys.executable, "-m", "cnnrnn", "bench", "--help"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0 and "--json" in out.stdout and "--startup" in out.stdout and "--live" in out.stdout
+
+
+def test_bench_reports_every_model_and_figure(bench):
+    latency = bench["latency_ms"]
+    for name in ("cnn_fixed", "cnn_gap", "rnn_rows"):
+        assert {"p50", "p95", "predict_p50", "ratio"} <= set(latency[name])
+    for name in ("rnn", "cnn"):
+        for length in (10, 50, 100, 1000):
+            row = latency[f"sentiment_{name} {length} tokens"]
+            assert 0 < row["p50"] <= row["p95"]
+        assert "ratio" in latency[f"sentiment_{name} 50 tokens"]
+    for row in latency.values():
+        assert all(math.isfinite(v) and v > 0 for v in row.values())
+    assert set(bench["chars_per_second"]) == {"lstm", "cnn"}
+    assert bench["rss_mb"] > 100
+    growth = bench["memory_growth"]
+    assert growth["interactions"] == 40 and growth["rss_after_mb"] > 0
+
+
+def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
+    traces = bench["traces"]
+    assert set(traces) == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn"}
+    assert all(1 <= count <= 2 for count in traces.values()), traces
+
+
+def test_bench_table_prints_every_row(bench):
+    from cnnrnn.bench import format_table
+
+    table = format_table(bench)
+    for name in bench["latency_ms"]:
+        assert name in table
+    assert "generation lstm" in table and "mixed calls" in table
