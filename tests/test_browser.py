@@ -118,7 +118,7 @@ def test_sentiment_page_typed_sentence_gets_verdicts(server, page):
     for label in labels:  # the example sentence shown first is a warm review
         verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
         expect(verdict).to_have_text("positive", timeout=90_000)
-    box = page.get_by_label("Your sentence")
+    box = page.get_by_role("textbox", name="Your sentence")
     box.fill("A dull, boring and lifeless film. A total waste of time.")
     box.press("Control+Enter")  # Streamlit's text area applies its value on Ctrl+Enter
     for label in labels:
