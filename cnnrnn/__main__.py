@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-TASKS = ("mnist", "sentiment", "charlm")
+TASKS = ("mnist", "sentiment", "charlm", "captions")
 
 
 def _print_json(obj) -> None:
@@ -33,6 +33,8 @@ def _epoch_printer(epochs: int):
 
 
 def cmd_train(args) -> int:
+    if args.task == "captions":
+        return cmd_train_captions(args)
     if args.task == "charlm":
         return cmd_train_charlm(args)
     if args.task == "sentiment":
@@ -52,6 +54,11 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
+    if args.task == "captions":
+        from cnnrnn.experiments import evaluate_captions
+
+        _print_json(evaluate_captions(args.weights))
+        return 0
     if args.task == "charlm":
         from cnnrnn.experiments import evaluate_charlm
 
@@ -176,6 +183,44 @@ def cmd_train_charlm(args) -> int:
     return 0
 
 
+def cmd_train_captions(args) -> int:
+    from cnnrnn.config import captions_preset
+    from cnnrnn.train import WEIGHTS_DIR, train_captions
+
+    config = captions_preset("quick" if args.quick else args.preset)
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+    entry = train_captions(config, out, on_epoch=_epoch_printer(config.epochs), log=_log)
+    info = entry["models"]["captioner"]
+    _print_json({"task": "captions", "weights": str(out), "exact_match": info["exact_match"],
+                 "token_accuracy": info["token_accuracy"], "beam_exact_match": info["beam_exact_match"]})
+    return 0
+
+
+def cmd_caption(args) -> int:
+    from cnnrnn.images import ImageError, prepare_scene
+    from cnnrnn.train import WEIGHTS_DIR
+
+    root = Path(args.weights) if args.weights else WEIGHTS_DIR
+    if not (root / "captions_model.keras").is_file():
+        raise FileNotFoundError(f"no captions_model.keras in {root}; run: python -m cnnrnn train captions")
+    from cnnrnn.inference import load_caption_predictor
+
+    predictor = load_caption_predictor(args.weights)
+    failed = False
+    for path in args.paths:
+        try:
+            prepared = prepare_scene(Path(path).read_bytes())
+        except (OSError, ImageError) as error:
+            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            _print_json({"path": path, "error": message})
+            failed = True
+            continue
+        image = prepared.model_input[None]
+        caption = predictor.beam(image, args.beam)[0] if args.beam > 1 else predictor.greedy(image)[0]
+        _print_json({"path": path, "caption": caption})
+    return 1 if failed else 0
+
+
 def cmd_generate(args) -> int:
     from cnnrnn.data import check_generation_settings
     from cnnrnn.train import check_charlm_weights
@@ -242,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--model", default="lstm", choices=("lstm", "cnn"))
     generate.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
     generate.set_defaults(func=cmd_generate)
+    caption = sub.add_parser("caption", help="caption scene images; one JSON line per image")
+    caption.add_argument("paths", nargs="+", metavar="PATH")
+    caption.add_argument("--beam", type=int, default=1, help="beam width (1: greedy, the default)")
+    caption.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    caption.set_defaults(func=cmd_caption)
     bench = sub.add_parser("bench", help="latency, traces and memory of the shipped models")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bench.add_argument("--startup", action="store_true",

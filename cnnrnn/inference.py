@@ -527,3 +527,215 @@ def load_charlm(weights_dir=None, names=None) -> dict:
     root = check_charlm_weights(weights_dir, names)
     vocab = CharVocab.load(root / "charlm_vocab.json")
     return {name: CharPredictor(load_model(root / f"charlm_{name}.keras"), vocab, name) for name in names}
+
+
+# --- Captioning (one to many): the encoder once, then the decoder one word at a time ---
+
+CAPTIONS_FILE = "captions_model.keras"
+CAPTION_TOP = 5  # candidates recorded per decoding step
+
+
+class CaptionPredictor:
+    """Greedy and beam-search decoding with a trained `models.build_caption_model`.
+
+    Two tf.functions reuse the trained layers: `encode` (images (n, 64, 64, 3)
+    float32 in [0, 1] -> the decoder's initial state h, c and the per-step image
+    context) and `step` (previous word ids (n,) int32 and the state -> log
+    probabilities of the next word (n, vocab) and the new state). Their input
+    signatures leave the batch free, so greedy decoding of 1 or 1,000 images
+    and beam search over width x images all run on one trace each.
+    Thread-safe: the functions only read the weights.
+    """
+
+    def __init__(self, model: keras.Model, max_length: int | None = None):
+        from cnnrnn.config import CAPTIONS
+        from cnnrnn.data import CAPTION_VOCAB
+
+        self.model = model
+        self.vocab = CAPTION_VOCAB
+        self.max_length = int(max_length or CAPTIONS.max_length)
+        image = model.get_layer("image").output
+        side = int(image.shape[1])
+        self.image_size = side
+        names = {layer.name for layer in model.layers}
+        has_context = "step_context" in names
+        outputs = [model.get_layer("init_h").output, model.get_layer("init_c").output]
+        if has_context:
+            outputs.append(model.get_layer("step_context").output)
+        encoder = keras.Model(model.inputs[0], outputs, name="caption_encoder")
+        embedding, cell = model.get_layer("embedding"), model.get_layer("decoder").cell
+        head = model.get_layer("logits")
+        units = int(model.get_layer("init_h").output.shape[-1])
+        context_dim = int(model.get_layer("step_context").output.shape[-1]) if has_context else 0
+        self.units, self.context_dim = units, context_dim
+
+        def encode(images):
+            out = encoder(images, training=False)
+            h, c = out[0], out[1]
+            context = out[2] if has_context else tf.zeros([tf.shape(images)[0], 0])
+            return h, c, context
+
+        def step(tokens, h, c, context):
+            x = embedding(tokens)
+            if has_context:
+                x = tf.concat([x, context], axis=-1)
+            out, (h_next, c_next) = cell(x, [h, c], training=False)
+            return tf.nn.log_softmax(head(out), axis=-1), h_next, c_next
+
+        state = tf.TensorSpec([None, units], tf.float32)
+        self._encode = tf.function(encode, input_signature=[tf.TensorSpec([None, side, side, 3], tf.float32)])
+        self._step = tf.function(step, input_signature=[tf.TensorSpec([None], tf.int32), state, state,
+                                                        tf.TensorSpec([None, context_dim], tf.float32)])
+
+    def _images(self, images) -> tf.Tensor:
+        x = np.asarray(images, np.float32)
+        if x.ndim == 3:
+            x = x[None]
+        if x.shape[1:] != (self.image_size, self.image_size, 3):
+            raise ValueError(f"the encoder takes (n, {self.image_size}, {self.image_size}, 3) images, "
+                             f"not {x.shape}")
+        return tf.constant(x)
+
+    def greedy_ids(self, images, record_top: int = 0):
+        """(n, 64, 64, 3) float32 -> (n, max_length) int32 word ids (the likeliest word at each step).
+
+        With record_top > 0, also returns, per step, the top candidates of the
+        first image: a list of {"step", "chosen", "candidates": [(word, p), ...]}.
+        """
+        from cnnrnn.data import END, START
+
+        x = self._images(images)
+        h, c, context = self._encode(x)
+        n = int(x.shape[0])
+        tokens = tf.fill([n], START)
+        out = np.zeros((n, self.max_length), np.int32)
+        done = np.zeros(n, bool)
+        steps = []
+        for t in range(self.max_length):
+            logp, h, c = self._step(tokens, h, c, context)
+            logp = logp.numpy()
+            chosen = logp.argmax(axis=1).astype(np.int32)
+            chosen[done] = 0
+            out[:, t] = chosen
+            if record_top and not done[0]:
+                order = np.argsort(-logp[0])[:record_top]
+                steps.append({"step": t + 1, "chosen": self.vocab[chosen[0]],
+                              "candidates": [(self.vocab[i], float(np.exp(logp[0, i]))) for i in order]})
+            done |= chosen == END
+            if done.all():
+                break
+            tokens = tf.constant(chosen)
+        return (out, steps) if record_top else out
+
+    def greedy(self, images, batch_size: int = 500) -> list[str]:
+        """Captions of (n, 64, 64, 3) float32 images by greedy decoding."""
+        from cnnrnn.data import decode_caption
+
+        x = np.asarray(images, np.float32)
+        ids = [self.greedy_ids(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        return [decode_caption(row) for part in ids for row in part]
+
+    def beam_ids(self, images, width: int = 3):
+        """Beam search: keep the `width` likeliest partial captions at every step.
+
+        Returns (ids (n, width, max_length) int32, log probabilities (n, width)
+        float32), the beams of each image best first, and the per-step beams of
+        the first image: [{"step", "beams": [(words so far, p), ...]}].
+        """
+        from cnnrnn.data import END, START, decode_caption
+
+        x = self._images(images)
+        n, w, vocab = int(x.shape[0]), int(width), len(self.vocab)
+        h, c, context = self._encode(x)
+        repeat = lambda t: tf.repeat(t, w, axis=0)  # noqa: E731  (n, ...) -> (n * w, ...)
+        h, c, context = repeat(h), repeat(c), repeat(context)
+        scores = np.full((n, w), -np.inf, np.float64)
+        scores[:, 0] = 0.0  # one live beam to start with: the others are copies
+        seqs = np.zeros((n, w, self.max_length), np.int32)
+        finished = np.zeros((n, w), bool)
+        tokens = np.full(n * w, START, np.int32)
+        history = []
+        for t in range(self.max_length):
+            logp, h, c = self._step(tf.constant(tokens), h, c, context)
+            logp = logp.numpy().astype(np.float64).reshape(n, w, vocab)
+            # A finished beam only continues with padding, at no cost.
+            logp[finished] = -np.inf
+            logp[finished, 0] = 0.0
+            total = (scores[:, :, None] + logp).reshape(n, w * vocab)
+            best = np.argsort(-total, axis=1, kind="stable")[:, :w]
+            parent, word = best // vocab, (best % vocab).astype(np.int32)
+            scores = np.take_along_axis(total, best, axis=1)
+            seqs = np.take_along_axis(seqs, parent[:, :, None], axis=1)
+            seqs[:, :, t] = word
+            finished = np.take_along_axis(finished, parent, axis=1) | (word == END) | (word == 0)
+            rows = (np.arange(n)[:, None] * w + parent).reshape(-1)
+            h, c = tf.gather(h, rows), tf.gather(c, rows)
+            tokens = word.reshape(-1)
+            history.append({"step": t + 1, "beams": [(decode_caption(seqs[0, b, :t + 1]) +
+                                                      (" <end>" if finished[0, b] else ""),
+                                                      float(np.exp(scores[0, b])))
+                                                     for b in range(w) if np.isfinite(scores[0, b])]})
+            if finished.all():
+                break
+        return seqs, scores.astype(np.float32), history
+
+    def beam(self, images, width: int = 3, batch_size: int = 250) -> list[str]:
+        """Captions of (n, 64, 64, 3) float32 images by beam search (the best beam of each)."""
+        from cnnrnn.data import decode_caption
+
+        x = np.asarray(images, np.float32)
+        out = []
+        for i in range(0, len(x), batch_size):
+            seqs, _, _ = self.beam_ids(x[i:i + batch_size], width)
+            out += [decode_caption(row[0]) for row in seqs]
+        return out
+
+    def caption_one(self, image: np.ndarray, width: int = 3) -> dict:
+        """One (64, 64, 3) image: greedy and beam captions with their step-by-step record.
+
+        Returns {"greedy": str, "greedy_steps": [...], "beam": str, "beam_probability": float,
+        "beams": [(caption, p), ...], "beam_steps": [...]}.
+        """
+        from cnnrnn.data import decode_caption
+
+        ids, steps = self.greedy_ids(np.asarray(image, np.float32)[None], record_top=CAPTION_TOP)
+        seqs, scores, history = self.beam_ids(np.asarray(image, np.float32)[None], width)
+        beams = [(decode_caption(seqs[0, b]), float(np.exp(scores[0, b]))) for b in range(seqs.shape[1])
+                 if np.isfinite(scores[0, b])]
+        return {"greedy": decode_caption(ids[0]), "greedy_steps": steps, "beam": beams[0][0],
+                "beam_probability": beams[0][1], "beams": beams, "beam_steps": history}
+
+    @property
+    def traces(self) -> int:
+        """Concrete functions traced by encode and step together (2 is the goal)."""
+        return self._encode.experimental_get_tracing_count() + self._step.experimental_get_tracing_count()
+
+
+def load_caption_model(weights_dir=None) -> keras.Model:
+    """The shipped captioning model from `weights_dir` (default: shipped); FileNotFoundError if missing."""
+    from pathlib import Path
+
+    import cnnrnn.models  # noqa: F401  (registers BroadcastSteps for safe-mode loading)
+    from cnnrnn.train import WEIGHTS_DIR
+
+    path = (Path(weights_dir) if weights_dir else WEIGHTS_DIR) / CAPTIONS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no {CAPTIONS_FILE} in {path.parent}; run: python -m cnnrnn train captions")
+    return load_model(path)
+
+
+def load_caption_predictor(weights_dir=None) -> CaptionPredictor:
+    return CaptionPredictor(load_caption_model(weights_dir))
+
+
+def fixed_size_error_rgb(model: keras.Model, image: np.ndarray) -> str | None:
+    """Run the captioner's encoder eagerly on one (H, W, 3) image and return Keras's error, or None."""
+    from cnnrnn.data import START
+
+    x = np.asarray(image, np.float32)[None]
+    try:
+        model([x, np.array([[START]], np.int32)], training=False)
+    except Exception as error:  # Keras raises ValueError; TF may raise InvalidArgumentError
+        text = str(error).strip()
+        return text.splitlines()[0] if len(text) < 400 else text[:400] + "..."
+    return None

@@ -378,3 +378,67 @@ def build_sentiment_rnn(vocabulary, config=None) -> keras.Model:
 def build_sentiment_cnn(vocabulary, config=None) -> keras.Model:
     """Kim CNN on `sequence_length` tokens: (batch,) string -> (batch, 1) P(positive)."""
     return build_sentiment_model("cnn", vocabulary, config)
+
+
+# --- Captioning (one to many): a CNN encoder and an LSTM decoder ---
+#
+# `build_caption_model` is the training graph (teacher forcing): inputs
+# "image" (batch, 64, 64, 3) float32 RGB in [0, 1] and "tokens" (batch, steps)
+# int32 (<start> and the true caption so far), output (batch, steps, vocab)
+# float32 logits for the next word. The encoder (a strided 5x5 convolution,
+# then 3x3 convolutions with pooling, 64 -> 8) ends in a Flatten, so it takes
+# 64x64 only (the fixed-size constraint, on the encoder side). Its image vector
+# sets the LSTM's initial state and is fed again at every step.
+# `inference.CaptionPredictor` reuses the same layers one step at a time.
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class BroadcastSteps(layers.Layer):
+    """[(batch, features), (batch, steps, any)] -> (batch, steps, features): the vector at every step."""
+
+    def call(self, inputs):
+        from keras import ops
+
+        vector, sequence = inputs
+        steps = ops.shape(sequence)[1]
+        return ops.repeat(ops.expand_dims(vector, 1), steps, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        vector, sequence = input_shape
+        return (vector[0], sequence[1], vector[1])
+
+
+def build_caption_model(config=None) -> keras.Model:
+    """(image (batch, 64, 64, 3) float32, tokens (batch, steps) int32) -> (batch, steps, vocab) logits."""
+    from cnnrnn.config import CAPTIONS
+    from cnnrnn.data import CAPTION_VOCAB
+
+    config = config or CAPTIONS
+    side = config.image_size
+    image = keras.Input(shape=(side, side, 3), name="image")
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = image
+    last = len(config.encoder_filters)
+    for i, filters in enumerate(config.encoder_filters, start=1):
+        # The first convolution (5x5, stride 2) halves the side; the others are 3x3, then pooled.
+        first = i == 1
+        # No batch normalisation: training batches hold captions of one length (one number of
+        # objects), so batch statistics would tell the model what it should read from the image.
+        x = layers.Conv2D(filters, 5 if first else 3, strides=2 if first else 1, padding="same",
+                          activation="relu", name=f"enc_conv{i}")(x)
+        if 1 < i < last:
+            x = layers.MaxPooling2D(2, name=f"enc_pool{i}")(x)
+    columns = side // 2 ** (last - 1)
+    x = layers.MaxPooling2D((columns, 1), name="enc_rows_max")(x)  # (batch, 1, columns, filters)
+    x = layers.Flatten(name="enc_flatten")(x)
+    features = layers.Dense(config.feature_dim, activation="relu", name="enc_features")(x)
+    h0 = layers.Dense(config.rnn_units, activation="tanh", name="init_h")(features)
+    c0 = layers.Dense(config.rnn_units, name="init_c")(features)
+    words = layers.Embedding(len(CAPTION_VOCAB), config.embedding_dim, name="embedding")(tokens)
+    step_in = words
+    if config.step_features:
+        context = layers.Dense(config.step_features, activation="relu", name="step_context")(features)
+        step_in = layers.Concatenate(name="step_inputs")([words, BroadcastSteps(name="broadcast")([context, words])])
+    sequence = layers.LSTM(config.rnn_units, return_sequences=True, name="decoder")(step_in, initial_state=[h0, c0])
+    logits = layers.Dense(len(CAPTION_VOCAB), name="logits")(sequence)
+    return keras.Model([image, tokens], logits, name="captioner")

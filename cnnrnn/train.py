@@ -689,3 +689,168 @@ def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, t
     history.update(step=offset + result["step"], seconds=round(before + result["seconds"], 1),
                    stopped=result["stopped"], best_val_loss=result["best_val_loss"])
     return live
+
+
+# --- Captioning: the CNN encoder + LSTM decoder on generated scenes ---
+
+
+def _caption_batches(images: np.ndarray, inputs: np.ndarray, targets: np.ndarray, batch_size: int, seed: int,
+                     training: bool):
+    """tf.data of ((image float32 in [0, 1], tokens), targets, weights); weights are 0 on padding.
+
+    Captions of equal length (the same number of objects) share a batch, cut to
+    that length, so the LSTM does not run over padding; the batches of the
+    lengths are interleaved at random.
+    """
+    import tensorflow as tf
+
+    lengths = (targets != 0).sum(axis=1)
+    groups = []
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        part = tf.data.Dataset.from_tensor_slices(((images[rows], inputs[rows, :length]), targets[rows, :length],
+                                                   (targets[rows, :length] != 0).astype(np.float32)))
+        if training:
+            part = part.shuffle(len(rows), seed=seed + int(length), reshuffle_each_iteration=True)
+        groups.append((part.batch(batch_size), int(np.ceil(len(rows) / batch_size))))
+    count = sum(n for _, n in groups)
+    choice = np.concatenate([np.full(n, i, np.int64) for i, (_, n) in enumerate(groups)])
+    order = tf.data.Dataset.from_tensor_slices(choice)
+    if training:
+        order = order.shuffle(len(choice), seed=seed, reshuffle_each_iteration=True)
+    ds = tf.data.Dataset.choose_from_datasets([g for g, _ in groups], order)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(count))
+    return ds.map(lambda x, y, w: ((tf.cast(x[0], tf.float32) / 255.0, x[1]), y, w),
+                  num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
+    """Teacher-forced training; after each epoch, greedy exact match on `val`; keeps the best epoch's weights.
+
+    train, val: `data.SceneSet`s. The learning rate follows a cosine from
+    `learning_rate` to zero over the larger of the step and time fractions, so a
+    run stopped by `time_limit` ends at a low rate. Returns the history.
+    """
+    import math
+
+    import keras
+
+    from cnnrnn.data import caption_targets
+    from cnnrnn.experiments import caption_scores, scene_inputs
+    from cnnrnn.inference import CaptionPredictor
+
+    x_in, x_out = caption_targets(train.captions, config.max_length)
+    steps_per_epoch = int(np.ceil(len(train.images) / config.batch_size))
+    total_steps = max(1, steps_per_epoch * config.epochs)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), weighted_metrics=["accuracy"])
+    predictor = CaptionPredictor(model, config.max_length)
+    x_val = scene_inputs(val.images)
+    state = {"step": 0, "best": -1.0, "weights": None, "best_epoch": 0, "stopped": "epochs"}
+    history = {"loss": [], "accuracy": [], "val_exact_match": [], "val_token_accuracy": [], "seconds": []}
+    start = time.perf_counter()
+
+    class Callback(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            progress = state["step"] / total_steps
+            if config.time_limit:
+                progress = max(progress, (time.perf_counter() - start) / config.time_limit)
+            lr = 0.5 * config.learning_rate * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+            self.model.optimizer.learning_rate.assign(lr)
+
+        def on_train_batch_end(self, batch, logs=None):
+            state["step"] += 1
+            if config.time_limit and time.perf_counter() - start >= config.time_limit:
+                state["stopped"] = "time limit"
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            scores = caption_scores(predictor.greedy(x_val), val.captions)
+            logs = dict(logs or {})
+            history["loss"].append(round(float(logs.get("loss", float("nan"))), 5))
+            history["accuracy"].append(round(float(logs.get("accuracy", float("nan"))), 5))
+            history["val_exact_match"].append(round(scores["exact_match"], 4))
+            history["val_token_accuracy"].append(round(scores["token_accuracy"], 4))
+            history["seconds"].append(round(time.perf_counter() - start, 1))
+            score = scores["exact_match"] + 1e-3 * scores["token_accuracy"]
+            if score > state["best"]:
+                state.update(best=score, weights=model.get_weights(), best_epoch=epoch + 1)
+            log(f"  validation after epoch {epoch + 1}: exact match {scores['exact_match']:.4f}, "
+                f"token accuracy {scores['token_accuracy']:.4f} ({history['seconds'][-1]:.0f} s)")
+            if on_epoch:
+                on_epoch("captioner", epoch, {**logs, "val_exact_match": scores["exact_match"],
+                                              "val_token_accuracy": scores["token_accuracy"]})
+
+    model.fit(_caption_batches(train.images, x_in, x_out, config.batch_size, config.seed, True),
+              epochs=config.epochs, callbacks=[Callback()], verbose=0)
+    if state["weights"] is not None:
+        model.set_weights(state["weights"])
+    history.update(best_epoch=state["best_epoch"], stopped=state["stopped"], steps=state["step"],
+                   train_seconds=round(time.perf_counter() - start, 1))
+    return history
+
+
+def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print) -> dict:
+    """Train the captioner on generated scenes; save it and the manifest section "captions".
+
+    Writes `captions_model.keras` (uncompiled: no optimizer state) and records
+    exact match and token accuracy on the test scenes (greedy and beam search),
+    the tables by number of objects and by picture size, parameters, bytes,
+    training time, seeds, the generator's version and the library versions.
+    """
+    import keras
+
+    from cnnrnn.config import CAPTIONS
+    from cnnrnn.data import CAPTION_VOCAB, SCENE_VERSION, make_scenes
+    from cnnrnn.experiments import captions_by_objects, captions_by_size
+    from cnnrnn.inference import CAPTIONS_FILE, CaptionPredictor
+    from cnnrnn.models import build_caption_model
+
+    config = config or CAPTIONS
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    begin = time.perf_counter()
+    log(f"drawing {config.train_size:,} training, {config.val_size:,} validation and {config.test_size:,} test scenes")
+    train = make_scenes(config.train_size, config.train_seed, config.image_size)
+    val = make_scenes(config.val_size, config.val_seed, config.image_size)
+    test = make_scenes(config.test_size, config.test_seed, config.image_size)
+    log(f"  drawn in {time.perf_counter() - begin:.0f} s")
+    keras.utils.set_random_seed(config.seed)
+    model = build_caption_model(config)
+    log(f"training the captioner ({model.count_params():,} parameters) for up to {config.epochs} epochs"
+        + (f" or {config.time_limit:.0f} s" if config.time_limit else ""))
+    history = fit_captions(model, train, val, config, on_epoch=on_epoch, log=log)
+    shipped = build_caption_model(config)  # uncompiled: no optimizer state in the file
+    shipped.set_weights(model.get_weights())
+    path = weights_dir / CAPTIONS_FILE
+    shipped.save(path)
+    predictor = CaptionPredictor(shipped, config.max_length)
+    by_objects = captions_by_objects(predictor, test, config.beam_width)
+    overall = by_objects[by_objects["objects"] == "all"].set_index("decoder")
+    by_size = captions_by_size(predictor, config.test_seed, config.test_size, config.sweep_sizes, config.image_size)
+    entry = {
+        "task": "captions", "command": "python -m cnnrnn train captions",
+        "data": {"generator": "cnnrnn.data.make_scenes", "generator_version": SCENE_VERSION,
+                 "seeds": {"train": config.train_seed, "val": config.val_seed, "test": config.test_seed},
+                 "train_size": config.train_size, "val_size": config.val_size, "test_size": config.test_size,
+                 "image_size": config.image_size},
+        "vocab": list(CAPTION_VOCAB),
+        "models": {"captioner": {
+            "file": path.name, "exact_match": round(float(overall.loc["greedy", "exact_match"]), 4),
+            "token_accuracy": round(float(overall.loc["greedy", "token_accuracy"]), 4),
+            "beam_exact_match": round(float(overall.loc["beam", "exact_match"]), 4),
+            "beam_token_accuracy": round(float(overall.loc["beam", "token_accuracy"]), 4),
+            "beam_width": config.beam_width,
+            "test_accuracy": round(float(overall.loc["greedy", "exact_match"]), 4),  # the home page's column
+            "params": int(shipped.count_params()), "bytes": path.stat().st_size,
+            "train_seconds": history["train_seconds"], "best_epoch": history["best_epoch"],
+            "stopped": history["stopped"], "history": history, "seed": config.seed,
+            "config": dict(vars(config)), "versions": library_versions(),
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}},
+        "experiments": {"by_objects": by_objects.to_dict(orient="records"),
+                        "by_size": by_size.to_dict(orient="records")},
+    }
+    update_manifest("captions", entry, weights_dir)
+    log(f"captioner: test exact match {entry['models']['captioner']['exact_match']:.4f} (greedy), "
+        f"{entry['models']['captioner']['beam_exact_match']:.4f} (beam) in {history['train_seconds']:.0f} s")
+    return entry

@@ -423,3 +423,120 @@ def filler_summary(table) -> dict:
     from cnnrnn.experiments import filler_summary as summary
 
     return summary(table)
+
+
+# --- The captioning page (one to many) ---------------------------------------------
+
+SCENE_CANVAS = 320  # the drawing canvas's side in pixels (5x the encoder's 64)
+CANVAS_TOOLS = {"circle": "circle", "square": "rect", "triangle (click 3 corners, then the first again)": "polygon",
+                "brush": "freedraw"}
+
+
+@st.cache_resource(show_spinner="Loading the captioning model...")
+def caption_predictor():
+    """The shipped captioner as a CaptionPredictor (thread-safe), traced once on a blank image.
+
+    Raises FileNotFoundError when the weights are missing (not cached: retried next run).
+    """
+    import numpy as np
+
+    from cnnrnn.inference import load_caption_predictor
+
+    predictor = load_caption_predictor()
+    predictor.caption_one(np.ones((predictor.image_size, predictor.image_size, 3), np.float32), 2)
+    return predictor
+
+
+def captions_manifest() -> dict:
+    """The manifest's "captions" section ({} when absent)."""
+    return manifest().get("captions", {})
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def random_scene(seed: int, objects: int | None):
+    """A generated scene: (64x64 uint8 image, a 256x256 copy for display, its true caption)."""
+    from cnnrnn.data import SCENE_SIZE, random_scene as make, render_scene
+
+    import numpy as np
+
+    scene = make(np.random.default_rng(seed), objects)
+    return render_scene(scene, SCENE_SIZE), render_scene(scene, 256, supersample=2), scene.caption
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prepare_scene(raw):
+    """images.prepare_scene, cached per input (raises ImageError)."""
+    from cnnrnn.images import prepare_scene as run
+
+    return run(raw)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def caption(image, beam_width: int) -> dict:
+    """Greedy and beam captions of one (64, 64, 3) float32 image, with the step-by-step record."""
+    return caption_predictor().caption_one(image, beam_width)
+
+
+def scene_canvas(key: str, colour: str, tool: str):
+    """A white canvas to draw filled shapes on; returns its RGBA array, or None while it is empty."""
+    from streamlit_drawable_canvas import st_canvas
+
+    from cnnrnn.data import COLOURS
+
+    hex_colour = "#%02x%02x%02x" % COLOURS[colour]
+    result = st_canvas(fill_color=hex_colour, stroke_color=hex_colour, stroke_width=6 if tool != "brush" else 22,
+                       background_color="#FFFFFF", background_image=canvas_guide(),
+                       height=SCENE_CANVAS, width=SCENE_CANVAS, drawing_mode=CANVAS_TOOLS[tool], key=key,
+                       return_image_data=True)
+    image = result.image_data
+    if image is None or not (image[..., 3] > 0).any():
+        return None
+    rgb = image[..., :3].astype(int)
+    drawn = (image[..., 3] > 0) & (rgb.min(axis=2) < 235)
+    return image if drawn.any() else None
+
+
+@st.cache_data(show_spinner=False)
+def canvas_guide():
+    """A faint grid behind the canvas (not part of the drawing): one cell = a small shape, two = a large one."""
+    from PIL import Image, ImageDraw
+
+    side = SCENE_CANVAS
+    guide = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(guide)
+    for i in range(1, 6):
+        at = round(i * side / 6)
+        draw.line([(at, 0), (at, side)], fill=(232, 232, 232))
+        draw.line([(0, at), (side, at)], fill=(232, 232, 232))
+    return guide
+
+
+def shipped_caption_tables() -> dict:
+    """The manifest's captioning tables, "by_objects" and "by_size" -> DataFrame ({} when absent)."""
+    import pandas as pd
+
+    tables = captions_manifest().get("experiments", {})
+    return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
+
+
+@st.cache_data(show_spinner="Captioning held-out scenes (greedy and beam, at every size)...")
+def recompute_caption_tables(n: int = 300) -> dict:
+    """Both tables recomputed now on the first `n` test scenes."""
+    from cnnrnn.config import CAPTIONS
+    from cnnrnn.data import make_scenes
+    from cnnrnn.experiments import captions_by_objects, captions_by_size
+
+    predictor = caption_predictor()
+    scenes = make_scenes(n, CAPTIONS.test_seed, CAPTIONS.image_size)
+    return {"by_objects": captions_by_objects(predictor, scenes, CAPTIONS.beam_width),
+            "by_size": captions_by_size(predictor, CAPTIONS.test_seed, n, CAPTIONS.sweep_sizes, CAPTIONS.image_size)}
+
+
+@st.cache_data(show_spinner=False)
+def encoder_size_error(side: int) -> str | None:
+    """Keras's own error when the fixed-size encoder is handed a side x side picture (None at 64)."""
+    import numpy as np
+
+    from cnnrnn.inference import fixed_size_error_rgb
+
+    return fixed_size_error_rgb(caption_predictor().model, np.ones((side, side, 3), np.float32))

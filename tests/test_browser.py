@@ -136,3 +136,69 @@ def test_generation_page_streams_generated_text(server, page):
     text = written.first.inner_text()
     assert text.startswith("ROMEO:") and len(text) > 300, text[:200]
     _no_exception(page)
+
+
+def test_captioning_page_new_scene_gets_a_caption(server, page):
+    import re
+
+    from cnnrnn.data import caption_is_valid
+
+    page.goto(f"{server}/Captioning")
+    expect(page.get_by_role("heading", name="One to many: image → sentence")).to_be_visible(timeout=60_000)
+    greedy = page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:"))
+    expect(greedy).to_have_count(1, timeout=90_000)
+    scene = page.get_by_text(re.compile(r"^Scene \d+ \(generated"))
+    expect(scene).to_be_visible()
+    before = scene.inner_text()
+    page.get_by_role("button", name="New scene").click()
+    expect(scene).not_to_have_text(before, timeout=60_000)
+    expect(greedy).to_have_count(1, timeout=60_000)
+    caption = greedy.inner_text().split(":", 1)[1].strip()
+    assert caption_is_valid(caption), caption
+    _no_exception(page)
+
+
+def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
+    """Fill a disc with one zigzag brush stroke, the way a person colours a circle in."""
+    page.mouse.move(box["x"] + cx, box["y"] + cy - radius)
+    page.mouse.down()
+    for y in range(cy - radius, cy + radius + 1, step):
+        half = int(max(radius**2 - (y - cy) ** 2, 0) ** 0.5)
+        page.mouse.move(box["x"] + cx - half, box["y"] + y, steps=3)
+        page.mouse.move(box["x"] + cx + half, box["y"] + y, steps=6)
+    page.mouse.up()
+
+
+def _settle(page):
+    """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
+    import re
+
+    page.goto(f"{server}/Captioning")
+    expect(page.get_by_role("heading", name="One to many: image → sentence")).to_be_visible(timeout=60_000)
+    page.get_by_role("radio", name="Draw", exact=True).click()
+    _settle(page)
+    page.get_by_role("radiogroup", name="Shape tool").get_by_text("brush", exact=True).click()
+    canvas = page.locator("canvas.upper-canvas")
+    expect(canvas).to_have_count(1, timeout=30_000)
+    _settle(page)
+    box = canvas.bounding_box()
+    _scribble_disc(page, box, 90, 160, 42)  # a large red circle (red is the first colour)
+    _settle(page)
+    page.get_by_role("radiogroup", name="Colour").get_by_text("blue", exact=True).click()
+    _settle(page)
+    page.get_by_role("radiogroup", name="Shape tool").get_by_text("square", exact=True).click()
+    _settle(page)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 215, box["y"] + 180)  # a small blue square, dragged corner to corner
+    page.mouse.down()
+    page.mouse.move(box["x"] + 262, box["y"] + 227, steps=10)
+    page.mouse.up()
+    greedy = page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:"))
+    expect(greedy).to_have_text(re.compile("a large red circle left of a small blue square$"), timeout=90_000)
+    _no_exception(page)
