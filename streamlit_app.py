@@ -39,16 +39,28 @@ PATTERNS = [
      "A character-level RNN writes in the style of a corpus."),
 ]
 
-columns = st.columns(len(PATTERNS))
-for column, (name, shape, page, icon, blurb) in zip(columns, PATTERNS):
-    with column.container(border=True):
-        st.subheader(name)
-        st.caption(shape)
-        st.write(blurb)
-        if (PAGES / page).is_file():
-            st.page_link(f"pages/{page}", label="Open", icon=icon)
-        else:
-            st.button("Coming soon", key=f"home_soon_{page}", disabled=True, icon=icon)
+# Labs: experiments beyond the four patterns, shown as cards under them.
+LABS = [
+    ("Sequence lab", "signal -> digit (MNIST-1D)", "5_Sequence_Lab.py", ":material/timeline:",
+     "A CNN against a GRU on 1D signals: the paper's table, live training, length, shift and latency."),
+]
+
+
+def cards(entries) -> None:
+    columns = st.columns(len(PATTERNS))
+    for column, (name, shape, page, icon, blurb) in zip(columns, entries):
+        with column.container(border=True):
+            st.subheader(name)
+            st.caption(shape)
+            st.write(blurb)
+            if (PAGES / page).is_file():
+                st.page_link(f"pages/{page}", label="Open", icon=icon)
+            else:
+                st.button("Coming soon", key=f"home_soon_{page}", disabled=True, icon=icon)
+
+
+cards(PATTERNS)
+cards(LABS)
 
 st.header("Headline numbers")
 manifest = read_manifest()

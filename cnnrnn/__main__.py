@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-TASKS = ("mnist", "sentiment", "charlm", "captions")
+TASKS = ("mnist", "sentiment", "charlm", "captions", "mnist1d")
 
 
 def _print_json(obj) -> None:
@@ -35,6 +35,8 @@ def _epoch_printer(epochs: int):
 def cmd_train(args) -> int:
     if args.task == "captions":
         return cmd_train_captions(args)
+    if args.task == "mnist1d":
+        return cmd_train_mnist1d(args)
     if args.task == "charlm":
         return cmd_train_charlm(args)
     if args.task == "sentiment":
@@ -58,6 +60,14 @@ def cmd_evaluate(args) -> int:
         from cnnrnn.experiments import evaluate_captions
 
         _print_json(evaluate_captions(args.weights))
+        return 0
+    if args.task == "mnist1d":
+        from cnnrnn.train import MNIST1D_MODELS, check_mnist1d_weights
+
+        check_mnist1d_weights(args.weights, [n for n, (_, _, mixed) in MNIST1D_MODELS.items() if not mixed])
+        from cnnrnn.experiments import evaluate_mnist1d
+
+        _print_json(evaluate_mnist1d(args.weights))
         return 0
     if args.task == "charlm":
         from cnnrnn.experiments import evaluate_charlm
@@ -221,6 +231,28 @@ def cmd_caption(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_train_mnist1d(args) -> int:
+    from cnnrnn.config import mnist1d_preset
+    from cnnrnn.train import MNIST1D_MODELS, WEIGHTS_DIR, train_mnist1d
+
+    config = mnist1d_preset("quick" if args.quick else args.preset)
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    unknown = sorted(set(models or ()) - set(MNIST1D_MODELS))
+    if unknown:  # before TensorFlow loads
+        raise ValueError(f"unknown MNIST-1D model(s) {', '.join(unknown)}; choose from {', '.join(MNIST1D_MODELS)}")
+
+    def on_epoch(model, epoch, logs):
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()))
+        _log(f"  {model} epoch {epoch + 1}: {shown}")
+
+    entry = train_mnist1d(config, out, models=models, log=_log, on_epoch=on_epoch)
+    _print_json({"task": "mnist1d", "weights": str(out),
+                 "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
+                 "train_seconds": {k: v["train_seconds"] for k, v in entry["models"].items()}})
+    return 0
+
+
 def cmd_generate(args) -> int:
     from cnnrnn.data import check_generation_settings
     from cnnrnn.train import check_charlm_weights
@@ -252,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quick", action="store_true", help="a short run on part of the data (minutes)")
     train.add_argument("--preset", default="full", choices=("full", "quick", "tiny"))
     train.add_argument("--out", help="weights directory (default: the shipped cnnrnn/weights)")
-    train.add_argument("--models", help="comma-separated subset to retrain (mnist: cnn_fixed,cnn_gap,rnn_rows; sentiment: rnn,cnn; charlm: lstm,cnn)")
+    train.add_argument("--models", help="comma-separated subset to retrain (mnist: cnn_fixed,cnn_gap,rnn_rows; sentiment: rnn,cnn; charlm: lstm,cnn; mnist1d: logreg,mlp,cnn,gru,cnn_shuffled,gru_shuffled,cnn_mixed,gru_mixed)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="evaluate shipped models on the test split; prints JSON")

@@ -739,3 +739,54 @@ def fixed_size_error_rgb(model: keras.Model, image: np.ndarray) -> str | None:
         text = str(error).strip()
         return text.splitlines()[0] if len(text) < 400 else text[:400] + "..."
     return None
+
+
+# --- MNIST-1D: signals in, digit probabilities out ---
+
+
+class SignalPredictor:
+    """Call with float32 signals (n, length); returns (n, 10) float32 probabilities.
+
+    The forward pass is a tf.function with input signature (None, length) for
+    the models tied to 40 points and (None, None) for the CNN and the GRU, so
+    every batch size and every length runs on one trace.
+    """
+
+    def __init__(self, model: keras.Model, name: str | None = None):
+        self.model = model
+        self.name = name or model.name.removeprefix("mnist1d_")
+        self.length = model.inputs[0].shape[1]  # None: any length
+        self._forward = tf.function(lambda x: model(x, training=False),
+                                    input_signature=[tf.TensorSpec([None, self.length], tf.float32)])
+
+    def __call__(self, signals: np.ndarray) -> np.ndarray:
+        x = np.asarray(signals, np.float32)
+        if x.ndim != 2:
+            raise ValueError(f"expected signals shaped (n, length), got shape {x.shape}")
+        if self.length is not None and x.shape[1] != self.length:
+            raise ValueError(f"{self.name} reads exactly {self.length} points, not {x.shape[1]}")
+        return self._forward(tf.constant(x)).numpy()
+
+    def predict_one(self, signal: np.ndarray) -> np.ndarray:
+        """(length,) float32 signal -> (10,) probabilities."""
+        return self(np.asarray(signal, np.float32)[None])[0]
+
+    def predict_batches(self, signals: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        out = [self(signals[i:i + batch_size]) for i in range(0, len(signals), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, self.model.outputs[0].shape[-1]), np.float32)
+
+    def accuracy(self, signals: np.ndarray, labels: np.ndarray) -> float:
+        return float(np.mean(self.predict_batches(signals).argmax(1) == np.asarray(labels)))
+
+    @property
+    def traces(self) -> int:
+        return self._forward.experimental_get_tracing_count()
+
+
+def load_mnist1d_predictors(weights_dir=None, names=None) -> dict:
+    """The shipped MNIST-1D models as name -> SignalPredictor (all of train.MNIST1D_MODELS by default)."""
+    from cnnrnn.train import MNIST1D_MODELS, check_mnist1d_weights
+
+    names = list(names or MNIST1D_MODELS)
+    root = check_mnist1d_weights(weights_dir, names)
+    return {name: SignalPredictor(load_model(root / f"mnist1d_{name}.keras"), name) for name in names}

@@ -540,3 +540,163 @@ def encoder_size_error(side: int) -> str | None:
     from cnnrnn.inference import fixed_size_error_rgb
 
     return fixed_size_error_rgb(caption_predictor().model, np.ones((side, side, 3), np.float32))
+
+
+# --- The sequence lab (MNIST-1D) ----------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading MNIST-1D...")
+def mnist1d_splits(shuffled: bool = False):
+    """data.Mnist1dSplits, loaded once per process (read-only arrays, shared by every session)."""
+    from cnnrnn.data import load_mnist1d
+
+    return load_mnist1d(shuffled)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST-1D models...")
+def mnist1d_predictors() -> dict:
+    """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
+
+    Raises FileNotFoundError when weights are missing (not cached: retried next run).
+    """
+    from cnnrnn.inference import load_mnist1d_predictors
+
+    return load_mnist1d_predictors()
+
+
+def mnist1d_manifest() -> dict:
+    """The manifest's "mnist1d" section ({} when absent)."""
+    return manifest().get("mnist1d", {})
+
+
+@st.cache_data(show_spinner=False)
+def mnist1d_examples(per_class: int):
+    """The first `per_class` training signals of each digit, long form (experiments.signal_examples)."""
+    from cnnrnn.experiments import signal_examples
+
+    splits = mnist1d_splits(False)
+    return signal_examples(splits.x_train, splits.y_train, per_class)
+
+
+def shipped_mnist1d_tables() -> dict:
+    """The manifest's MNIST-1D experiment tables, name -> DataFrame ({} when absent)."""
+    import pandas as pd
+
+    tables = mnist1d_manifest().get("experiments", {})
+    return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
+
+
+@st.cache_data(show_spinner="Running the models at every length and shift...")
+def recompute_mnist1d_tables() -> dict:
+    """Lengths and shifts recomputed now on the 1,000 test signals (latency is measured separately)."""
+    from cnnrnn.config import MNIST1D
+    from cnnrnn.experiments import length_sweep, shift_sweep
+
+    predictors, splits = mnist1d_predictors(), mnist1d_splits(False)
+    pick = lambda *names: {n: predictors[n] for n in names if n in predictors}  # noqa: E731
+    return {"lengths": length_sweep(pick("cnn", "gru", "cnn_mixed", "gru_mixed"), splits.x_test, splits.y_test,
+                                    MNIST1D.sweep_lengths),
+            "shifts": shift_sweep(pick("cnn", "gru", "mlp"), splits.x_test, splits.y_test, MNIST1D.shifts)}
+
+
+@st.cache_data(show_spinner="Timing both models on this machine...")
+def measure_mnist1d_latency():
+    """The CNN's and the GRU's single-signal latency against length, measured now."""
+    from cnnrnn.config import MNIST1D
+    from cnnrnn.experiments import signal_latency_sweep
+
+    predictors = mnist1d_predictors()
+    return signal_latency_sweep({n: predictors[n] for n in ("cnn", "gru")}, MNIST1D.latency_lengths,
+                                MNIST1D.latency_repeats)
+
+
+def mnist1d_records() -> dict:
+    """The shipped models' records plus this session's live runs (name -> record), for the table."""
+    records = dict(mnist1d_manifest().get("models", {}))
+    for run in st.session_state.get("seqlab_runs", []):
+        records[run["name"]] = run
+    return records
+
+
+def train_mnist1d_pair(specs: list[dict], slots: list[dict]) -> list[dict]:
+    """Train the runs described by `specs` side by side, one epoch each in turn, drawing progress.
+
+    specs: dicts of kind, variant ("normal"/"shuffled"), epochs, learning_rate, width, name.
+    slots: per run, {"progress": st.progress placeholder, "chart": st.empty, "status": st.empty}.
+    Each run's record (name, kind, variant, test_accuracy, train_seconds, history, ...) is kept in
+    st.session_state["seqlab_runs"] after every epoch, so a run stopped from outside (the
+    Stop button makes Streamlit rerun the page) keeps what it reached. Raises ValueError for bad choices.
+    """
+    from cnnrnn import charts
+    from cnnrnn.train import start_mnist1d_run
+
+    runs = [start_mnist1d_run(spec["kind"], mnist1d_splits(spec["variant"] == "shuffled"), epochs=spec["epochs"],
+                              learning_rate=spec["learning_rate"], width=spec["width"], label=spec["name"])
+            for spec in specs]
+    kept = st.session_state.setdefault("seqlab_runs", [])
+    records = []
+    for spec, run in zip(specs, runs):
+        record = {**spec, "test_accuracy": None, "train_seconds": 0.0, "history": run.history,
+                  "params": int(run.model.count_params()), "mixed_lengths": False, "finished": False}
+        kept.append(record)
+        records.append(record)
+    while not all(run.done for run in runs):
+        for run, record, slot in zip(runs, records, slots):
+            if run.done:
+                continue
+            info = run.train_epoch()
+            record.update(test_accuracy=round(info["test_accuracy"], 4), train_seconds=round(run.seconds, 1),
+                          finished=run.done)
+            slot["progress"].progress(run.epoch / run.epochs,
+                                      text=f"{record['name']}: epoch {run.epoch} of {run.epochs}, "
+                                           f"test accuracy {info['test_accuracy']:.3f}, {run.seconds:.1f} s")
+            slot["chart"].altair_chart(charts.mnist1d_curves_chart({record["name"]: run.history},
+                                                                   title=f"{record['name']}: learning curves"),
+                                       width="stretch")
+    return records
+
+
+def mnist1d_table(records: dict):
+    """experiments.mnist1d_table: this project's (and this session's) accuracies beside the paper's."""
+    from cnnrnn.experiments import mnist1d_table as table
+
+    return table(records)
+
+
+def mnist1d_table_view(table):
+    """The table as shown: one row per model, variant and source, readable column names."""
+    view = table.rename(columns={"name": "run", "train_seconds": "training (s)"})
+    return view[["model", "variant", "source", "run", "accuracy", "training (s)"]]
+
+
+def mnist1d_time_ratio(entry: dict, key: str = "train_seconds") -> float | None:
+    """The GRU's training time over the CNN's from the manifest: wall time ("train_seconds") or
+    CPU time ("train_cpu_seconds"); None when either is missing."""
+    models = entry.get("models", {})
+    cnn, gru = (models.get(name, {}).get(key) for name in ("cnn", "gru"))
+    return gru / cnn if cnn and gru else None
+
+
+def mnist1d_live_choices() -> tuple:
+    """(widths, learning rates) offered for live training."""
+    from cnnrnn.train import MNIST1D_LIVE_RATES, MNIST1D_LIVE_WIDTHS
+
+    return list(MNIST1D_LIVE_WIDTHS), list(MNIST1D_LIVE_RATES)
+
+
+def mnist1d_run_name(number: int, side: str, spec: dict) -> str:
+    """A live run's name in the table: "run 2A: gru 32, shuffled"."""
+    width = "" if spec["kind"] == "logreg" else f" {spec['width']}"
+    variant = ", shuffled" if spec["variant"] == "shuffled" else ""
+    return f"run {number}{side.upper()}: {spec['kind']}{width}{variant}"
+
+
+def mnist1d_runs_view(runs: list):
+    """This session's live runs as a table."""
+    import pandas as pd
+
+    rows = [{"run": r["name"], "epochs": f"{len(r['history']['epoch'])} of {r['epochs']}",
+             "learning rate": r["learning_rate"], "parameters": r["params"],
+             "test accuracy": r["test_accuracy"], "training (s)": r["train_seconds"],
+             "status": "finished" if r["finished"] else "stopped"} for r in runs]
+    return pd.DataFrame(rows)

@@ -202,3 +202,30 @@ def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
     greedy = page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:"))
     expect(greedy).to_have_text(re.compile("a large red circle left of a small blue square$"), timeout=90_000)
     _no_exception(page)
+
+
+def _set_slider(page, label: str, value: int, nth: int = 0):
+    """Move a Streamlit slider with the keyboard (Home, then the right arrow) to `value`."""
+    slider = page.get_by_role("slider", name=label).nth(nth)
+    slider.focus()
+    slider.press("Home")
+    low = int(slider.get_attribute("min") or slider.get_attribute("aria-valuemin") or 0)
+    for _ in range(value - low):
+        slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuetext", str(value))
+
+
+def test_sequence_lab_trains_two_models_live(server, page):
+    page.goto(f"{server}/Sequence_Lab")
+    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(
+        timeout=90_000)
+    _no_exception(page)
+    # Model A: the CNN for 2 epochs; model B: the GRU for 1 epoch (short runs).
+    _set_slider(page, "Epochs", 2, nth=0)
+    _set_slider(page, "Epochs", 1, nth=1)
+    page.get_by_role("button", name="Train both").click()
+    # Progress bars show while it trains; when both finish the page reruns with the session's runs.
+    expect(page.locator('[data-testid="stProgress"]').first).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Clear my runs")).to_be_visible(timeout=180_000)
+    _no_exception(page)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
