@@ -319,8 +319,15 @@ CAPTIONS_TINY = replace(
 def captions_preset(name: str) -> CaptionsConfig:
     """Return the captioning preset called `name` ("full", "quick" or "tiny")."""
     presets = {"full": CAPTIONS, "quick": CAPTIONS_QUICK, "tiny": CAPTIONS_TINY}
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+    return presets[name]
 
 
+__all__ += ["CaptionsConfig", "CAPTIONS", "CAPTIONS_QUICK", "CAPTIONS_TINY", "captions_preset"]
+
+
+@dataclass(frozen=True)
 class Mnist1dConfig:
     """The sequence lab's models on MNIST-1D (40-point signals, 10 classes).
 
@@ -388,5 +395,4 @@ def mnist1d_preset(name: str) -> Mnist1dConfig:
     return presets[name]
 
 
-__all__ += ["CaptionsConfig", "CAPTIONS", "CAPTIONS_QUICK", "CAPTIONS_TINY", "captions_preset"]
 __all__ += ["Mnist1dConfig", "MNIST1D", "MNIST1D_QUICK", "MNIST1D_TINY", "MNIST1D_LIVE", "mnist1d_preset"]
