@@ -115,6 +115,49 @@ def bench_sentiment(repeats: int = 100) -> dict:
     return {"latency_ms": latency, "traces": traces}
 
 
+def bench_captions(repeats: int = 50) -> dict:
+    """One scene captioned greedily, and with beam search (width 3), through the page's predictor."""
+    from cnnrnn.train import WEIGHTS_DIR
+
+    if not (WEIGHTS_DIR / "captions_model.keras").is_file():
+        return {}
+    from cnnrnn.data import make_scenes
+    from cnnrnn.experiments import scene_inputs
+    from cnnrnn.inference import load_caption_predictor
+
+    predictor = load_caption_predictor()
+    images = scene_inputs(make_scenes(8, seed=4242).images)
+    latency = {"captions greedy": _summary(time_ms(lambda: predictor.greedy(images[:1]), repeats), None),
+               "captions beam 3": _summary(time_ms(lambda: predictor.beam(images[:1], 3), repeats), None)}
+    for image in images:  # other scenes, other caption lengths
+        predictor.caption_one(image)
+    return {"latency_ms": latency, "traces": {"captions": predictor.traces}}
+
+
+def bench_mnist1d(repeats: int = 100) -> dict:
+    """One signal through the sequence lab's CNN and GRU at 40 and 160 points; traces over 20 to 160."""
+    from cnnrnn.train import WEIGHTS_DIR
+
+    if not all((WEIGHTS_DIR / f"mnist1d_{n}.keras").is_file() for n in ("cnn", "gru")):
+        return {}
+    from cnnrnn.inference import load_mnist1d_predictors
+
+    rng = np.random.default_rng(2)
+    latency, traces = {}, {}
+    for name, predictor in load_mnist1d_predictors(names=["cnn", "gru"]).items():
+        for length in (40, 160):
+            signal = rng.standard_normal(length).astype(np.float32)
+            fast = time_ms(lambda: predictor.predict_one(signal), repeats)
+            slow = None
+            if length == 40:
+                slow = time_ms(lambda: predictor.model.predict(signal[None], verbose=0), max(repeats // 4, 20))
+            latency[f"mnist1d_{name} {length} points"] = _summary(fast, slow)
+        for _ in range(200):
+            predictor.predict_one(rng.standard_normal(int(rng.integers(20, 161))).astype(np.float32))
+        traces[f"mnist1d_{name}"] = predictor.traces
+    return {"latency_ms": latency, "traces": traces}
+
+
 def bench_memory(interactions: int = 1000) -> dict:
     """Resident memory before and after `interactions` mixed calls (images, sentences, generation).
 
@@ -261,8 +304,9 @@ def run(startup: bool = False, live: bool = False) -> dict:
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
               "tensorflow": tf.__version__}
     result.update(bench_images())
-    for key, values in bench_sentiment().items():
-        result[key].update(values)
+    for extra in (bench_sentiment(), bench_captions(), bench_mnist1d()):
+        for key, values in extra.items():
+            result[key].update(values)
     result.update(bench_generation())
     result["rss_mb"] = round(rss_mb(), 1)
     result.update(bench_memory())

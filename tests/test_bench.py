@@ -27,8 +27,9 @@ def bench() -> dict:
 
     result = {"machine": "test", "tensorflow": "test"}
     result.update(B.bench_images(repeats=5))
-    for key, values in B.bench_sentiment(repeats=3).items():
-        result[key].update(values)
+    for extra in (B.bench_sentiment(repeats=3), B.bench_captions(repeats=2), B.bench_mnist1d(repeats=3)):
+        for key, values in extra.items():
+            result[key].update(values)
     result.update(B.bench_generation(length=64, repeats=1))
     result["rss_mb"] = round(B.rss_mb(), 1)
     result.update(B.bench_memory(interactions=40))
@@ -52,6 +53,8 @@ def test_bench_reports_every_model_and_figure(bench):
         assert "ratio" in latency[f"sentiment_{name} 50 tokens"]
     for row in latency.values():
         assert all(math.isfinite(v) and v > 0 for v in row.values())
+    assert {"captions greedy", "captions beam 3", "mnist1d_cnn 40 points", "mnist1d_gru 160 points"} <= set(latency)
+    assert "ratio" in latency["mnist1d_gru 40 points"]
     assert set(bench["chars_per_second"]) == {"lstm", "cnn"}
     assert bench["rss_mb"] > 100
     growth = bench["memory_growth"]
@@ -60,7 +63,8 @@ def test_bench_reports_every_model_and_figure(bench):
 
 def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     traces = bench["traces"]
-    assert set(traces) == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn"}
+    assert set(traces) == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn", "captions",
+                           "mnist1d_cnn", "mnist1d_gru"}
     assert all(1 <= count <= 2 for count in traces.values()), traces
 
 
