@@ -34,10 +34,15 @@ def _download(what: str, fetch):
     """fetch() (a keras download), with any failure turned into one FileNotFoundError line.
 
     keras.utils.get_file raises a bare Exception when offline; the command line and
-    the pages show FileNotFoundError as a one-line message.
+    the pages show FileNotFoundError as a one-line message. Keras's progress lines go
+    to stderr, so the command line's standard output stays JSON.
     """
+    import contextlib
+    import sys
+
     try:
-        return fetch()
+        with contextlib.redirect_stdout(sys.stderr):  # keras announces downloads on stdout: keep JSON output clean
+            return fetch()
     except Exception as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
         raise FileNotFoundError(f"{what} is not in the Keras cache and could not be downloaded ({reason}); "

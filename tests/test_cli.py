@@ -76,3 +76,4 @@ def test_missing_data_without_network_is_one_line_not_a_traceback(tmp_path):
         assert "Traceback" not in out.stderr
         error = [line for line in out.stderr.splitlines() if line.startswith("error:")]
         assert len(error) == 1 and name in error[0] and "CNNRNN_DATA_DIR" in error[0], out.stderr[-1000:]
+        assert out.stdout == "", "standard output is for JSON results only"
