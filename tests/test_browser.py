@@ -26,6 +26,7 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError("CNNRNN_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
     pytest.skip("Chromium is not installed", allow_module_level=True)
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
@@ -169,11 +170,21 @@ def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
     page.mouse.up()
 
 
+_SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+
+
 def _settle(page):
-    """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
-    page.wait_for_timeout(300)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
-    page.wait_for_timeout(500)
+    """Wait until the script has finished its rerun (a stroke drawn during one can be lost).
+
+    The app root's script state turns "running" when a rerun starts and "notRunning" when it
+    ends; Streamlit's status widget appears only after a delay, so it cannot tell.
+    """
+    try:  # the rerun a click asked for may not have started yet
+        page.wait_for_function(f"() => {_SCRIPT_STATE} === 'running'", timeout=3_000)
+    except PlaywrightTimeout:  # it already ran (or nothing reran): the next wait still holds
+        pass
+    page.wait_for_function(f"() => {_SCRIPT_STATE} === 'notRunning'", timeout=90_000)
+    page.wait_for_timeout(500)  # the canvas component re-mounts after the script ends
 
 
 def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
