@@ -240,3 +240,166 @@ def test_sequence_lab_trains_two_models_live(server, page):
     expect(page.get_by_role("button", name="Clear my runs")).to_be_visible(timeout=180_000)
     _no_exception(page)
     assert not page.locator('[data-testid="stAlertContentError"]').count()
+
+
+@pytest.mark.parametrize("path", ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))])
+def test_every_page_loads_without_an_exception(server, page, path):
+    """Every page (found from pages/, so a new page is covered the day it is added) renders cleanly."""
+    page.goto(f"{server}/{path}")
+    expect(page.locator("h1").first).to_be_visible(timeout=90_000)
+    # The app marks the end of a script run on its root element: the whole page has rendered.
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning",
+                                                                    timeout=90_000)
+    _no_exception(page)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+
+
+def test_image_page_reads_a_digit_drawn_on_the_canvas(server, page):
+    page.goto(f"{server}/Image_CNN")
+    expect(page.get_by_role("heading", name="One to one: image → label")).to_be_visible(timeout=60_000)
+    page.get_by_role("radio", name="Draw", exact=True).click()
+    canvas = page.locator("canvas.upper-canvas")
+    expect(canvas).to_have_count(1, timeout=30_000)
+    _settle(page)
+    expect(page.get_by_text("draw a digit", exact=False)).to_be_visible()  # nothing drawn yet
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 145, box["y"] + 45)  # a "1": one stroke from top to bottom
+    page.mouse.down()
+    page.mouse.move(box["x"] + 138, box["y"] + 235, steps=25)
+    page.mouse.up()
+    values = page.locator('[data-testid="stMetricValue"]')
+    expect(values).to_have_count(3, timeout=90_000)
+    readings = [v.inner_text().strip() for v in values.all()]
+    assert readings.count("1") >= 2, readings
+    _no_exception(page)
+
+
+def test_generation_page_trains_your_own_model_and_stops_when_asked(server, page):
+    import re
+
+    page.goto(f"{server}/Generation")
+    expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
+    page.get_by_role("radio", name="Sample", exact=True).click()
+    train = page.get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_visible(timeout=60_000)
+    _settle(page)
+    train.click()  # 90 s of training by default: the Stop button ends it early
+    progress = page.locator('[data-testid="stProgress"]').filter(has_text=re.compile(r"step [1-9]"))
+    expect(progress).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    done = page.get_by_text(re.compile(r"Your LSTM: [\d,]+ steps.*\(stopped by you\)"))
+    expect(done).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Keep training")).to_be_visible()
+    _no_exception(page)
+
+
+def test_two_sessions_on_one_page_see_their_own_results(server, browser):
+    """Two browsers on the sentiment page at once: each sees the verdict for its own sentence."""
+    from cnnrnn.text import tokenize
+
+    sentences = {"negative": "A dull, boring and lifeless film. A total waste of time.",
+                 "positive": "A warm, funny and wonderful film. I loved every minute of it."}
+    contexts = {label: browser.new_context(viewport={"width": 1400, "height": 1000}) for label in sentences}
+    try:
+        pages = {label: context.new_page() for label, context in contexts.items()}
+        for tab in pages.values():
+            tab.goto(f"{server}/Sentiment")
+        for label, tab in pages.items():
+            expect(tab.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(
+                timeout=60_000)
+            tab.get_by_role("textbox", name="Your sentence").fill(sentences[label])
+        for tab in pages.values():  # both submitted before either is checked
+            tab.get_by_role("textbox", name="Your sentence").press("Control+Enter")
+        for label, tab in pages.items():
+            metrics = tab.locator('[data-testid="stMetric"]')
+            for model in ("any length", "fixed length"):
+                verdict = metrics.filter(has_text=model).locator('[data-testid="stMetricValue"]')
+                expect(verdict).to_have_text(label, timeout=90_000)
+            expect(tab.get_by_role("textbox", name="Your sentence")).to_have_value(sentences[label])
+            kept = tab.locator('[data-testid="stMetric"]').filter(has_text="Words kept")
+            expect(kept.locator('[data-testid="stMetricValue"]')).to_have_text(str(len(tokenize(sentences[label]))))
+            _no_exception(tab)
+    except Exception:
+        for label, tab in pages.items():
+            tab.screenshot(path=str(ARTIFACTS / f"two_sessions_{label}.png"), full_page=True)
+        raise
+    finally:
+        for context in contexts.values():
+            context.close()
+
+
+def _hostile_uploads():
+    import io as _io
+
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import digits
+
+    good = _io.BytesIO()
+    Image.new("RGB", (120, 120), "white").save(good, "JPEG")
+    white = _io.BytesIO()
+    Image.new("RGB", (120, 120), "white").save(white, "PNG")
+    return [
+        ("Image_CNN", "Upload", "bomb.png", digits.png_header_only(50_000, 50_000), "megapixels"),
+        ("Image_CNN", "Upload", "notes.png", b"Dear diary, this is not a picture.\n" * 40, "not an image"),
+        ("Image_CNN", "Upload", "cut.jpg", good.getvalue()[:300], "damaged|truncated"),
+        ("Image_CNN", "Upload", "empty.png", b"", "empty"),
+        ("Captioning", "Upload", "bomb.png", digits.png_header_only(50_000, 50_000), "megapixels"),
+        ("Captioning", "Upload", "blank.png", white.getvalue(), "blank"),
+        ("Generation", None, "binary.txt", bytes(range(256)) * 40, "binary"),
+        ("Generation", None, "latin1.txt", "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e. ".encode("latin-1") * 40,
+         "not UTF-8"),
+    ]
+
+
+@pytest.mark.parametrize("path, segment, name, data, message", _hostile_uploads(),
+                         ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
+def test_hostile_uploads_get_a_message_not_a_traceback(server, page, path, segment, name, data, message):
+    import re
+
+    page.goto(f"{server}/{path}")
+    expect(page.locator("h1").first).to_be_visible(timeout=90_000)
+    if segment:
+        page.get_by_role("radio", name=segment, exact=True).click()
+    uploader = page.locator('input[type="file"]')
+    expect(uploader).to_have_count(1, timeout=30_000)
+    mime = "text/plain" if name.endswith(".txt") else "image/png"
+    uploader.set_input_files({"name": name, "mimeType": mime, "buffer": data})
+    error = page.locator('[data-testid="stAlertContentError"]')
+    expect(error).to_have_text(re.compile(message), timeout=90_000)
+    assert "Traceback" not in error.inner_text()
+    _no_exception(page)
+
+
+def test_sentiment_page_reads_the_first_20000_characters_of_100000_words(server, page):
+    page.goto(f"{server}/Sentiment")
+    expect(page.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(timeout=60_000)
+    box = page.get_by_role("textbox", name="Your sentence")
+    text = "A dull and lifeless film. " + "boring " * 100_000
+    box.fill(text)
+    box.press("Control+Enter")
+    notice = page.get_by_text(f"The text has {len(text):,} characters; only the first", exact=False)
+    expect(notice).to_be_visible(timeout=90_000)
+    metrics = page.locator('[data-testid="stMetric"]')
+    for label in ("any length", "fixed length"):
+        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
+        expect(verdict).to_have_text("negative", timeout=90_000)
+    _no_exception(page)
+
+
+def test_generation_page_shows_typed_markup_as_text(server, page):
+    """'Read my text' colours each character in HTML: what a person types must stay text."""
+    page.goto(f"{server}/Generation")
+    expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
+    box = page.get_by_role("textbox", name="A text for both models to read")
+    hostile = "<b>bold</b> <img src=x onerror=\"document.title='pwned'\"> &amp; <script>x=1</script>"
+    box.fill(hostile)
+    box.press("Control+Enter")
+    coloured = page.locator('div[style*="ui-monospace"]')
+    expect(coloured).to_have_count(2, timeout=90_000)  # one per model
+    for i in range(2):
+        expect(coloured.nth(i)).to_have_text(hostile, timeout=90_000)
+        expect(coloured.nth(i).locator("b, img, script")).to_have_count(0)
+    assert page.title() != "pwned"
+    _no_exception(page)
