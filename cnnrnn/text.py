@@ -111,7 +111,7 @@ def clean(text: str) -> str:
     """Make any Python string safe for the models: valid UTF-8, NFC, no NULs."""
     if not isinstance(text, str):
         raise TypeError(f"expected text, got {type(text).__name__}")
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> U+FFFD
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
     return unicodedata.normalize("NFC", text)
 
 
@@ -160,7 +160,10 @@ def limit_text(text: str, max_chars: int = MAX_CHARS) -> LimitedText:
 
 
 def check_text(text: str) -> str | None:
-    """A message for text the models cannot judge (empty, or no letters or digits), else None."""
+    """A message for text the models cannot judge (empty, or nothing but spaces and controls), else None.
+
+    Text of symbols or emoji alone is judged (its tokens are unknown words, and the page says so).
+    """
     if not clean(text).strip():
         return "The text is empty. Type a sentence, for example: the acting is wonderful."
     if not tokenize(text):
