@@ -54,12 +54,17 @@ MNIST_TINY = replace(
 )
 
 
-def preset(name: str) -> MnistConfig:
-    """Return the MNIST preset called `name` ("full", "quick" or "tiny")."""
-    presets = {"full": MNIST, "quick": MNIST_QUICK, "tiny": MNIST_TINY}
+def _pick(presets: dict, name: str):
+    """presets[name], or ValueError naming the choices (every task's `*_preset` uses it)."""
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
     return presets[name]
+
+
+def preset(name: str) -> MnistConfig:
+    """Return the MNIST preset called `name` ("full", "quick" or "tiny")."""
+    presets = {"full": MNIST, "quick": MNIST_QUICK, "tiny": MNIST_TINY}
+    return _pick(presets, name)
 
 
 __all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "preset"]
@@ -167,9 +172,7 @@ CHARLM_LIVE = replace(
 def charlm_preset(name: str) -> CharLMConfig:
     """Return the character-model preset called `name` ("full", "quick", "tiny" or "live")."""
     presets = {"full": CHARLM, "quick": CHARLM_QUICK, "tiny": CHARLM_TINY, "live": CHARLM_LIVE}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return _pick(presets, name)
 
 
 __all__ += ["CharLMConfig", "CHARLM", "CHARLM_QUICK", "CHARLM_TINY", "CHARLM_LIVE", "charlm_preset"]
@@ -251,9 +254,7 @@ SENTIMENT_TINY = replace(
 def sentiment_preset(name: str) -> SentimentConfig:
     """Return the sentiment preset called `name` ("full", "quick" or "tiny")."""
     presets = {"full": SENTIMENT, "quick": SENTIMENT_QUICK, "tiny": SENTIMENT_TINY}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return _pick(presets, name)
 
 
 __all__ += ["SentimentConfig", "SENTIMENT", "SENTIMENT_QUICK", "SENTIMENT_TINY", "sentiment_preset"]
@@ -319,9 +320,7 @@ CAPTIONS_TINY = replace(
 def captions_preset(name: str) -> CaptionsConfig:
     """Return the captioning preset called `name` ("full", "quick" or "tiny")."""
     presets = {"full": CAPTIONS, "quick": CAPTIONS_QUICK, "tiny": CAPTIONS_TINY}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return _pick(presets, name)
 
 
 __all__ += ["CaptionsConfig", "CAPTIONS", "CAPTIONS_QUICK", "CAPTIONS_TINY", "captions_preset"]
@@ -390,9 +389,7 @@ MNIST1D_LIVE = replace(MNIST1D, epochs=20, gru_epochs=20)
 def mnist1d_preset(name: str) -> Mnist1dConfig:
     """Return the MNIST-1D preset called `name` ("full", "quick", "tiny" or "live")."""
     presets = {"full": MNIST1D, "quick": MNIST1D_QUICK, "tiny": MNIST1D_TINY, "live": MNIST1D_LIVE}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return _pick(presets, name)
 
 
 __all__ += ["Mnist1dConfig", "MNIST1D", "MNIST1D_QUICK", "MNIST1D_TINY", "MNIST1D_LIVE", "mnist1d_preset"]

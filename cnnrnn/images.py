@@ -700,6 +700,21 @@ def render_digit(prepared_or_digit, size: int, method: str = "area") -> np.ndarr
     return out
 
 
+def _guarded(prepare, *args):
+    """prepare(*args), with every failure turned into ImageError's one-line message.
+
+    Never lets a decoder's or numpy's exception reach the page or the command line.
+    """
+    try:
+        return prepare(*args)
+    except ImageError:
+        raise
+    except MemoryError:
+        raise ImageError("The image is too large to process in the memory available.") from None
+    except Exception as error:
+        raise ImageError(f"This image could not be processed ({type(error).__name__}: {error}).".splitlines()[0]) from None
+
+
 def prepare_digit(source, method: str = "area", aspect: str = "pad", size: int = 28) -> Prepared:
     """Turn an uploaded image into an MNIST-style model input.
 
@@ -714,14 +729,7 @@ def prepare_digit(source, method: str = "area", aspect: str = "pad", size: int =
         raise ImageError(f"Unknown resize method {method!r}; choose one of {', '.join(RESIZE_METHODS)}.")
     if aspect not in ASPECTS:
         raise ImageError(f"Unknown aspect {aspect!r}; choose one of {', '.join(ASPECTS)}.")
-    try:
-        return _prepare(source, method, aspect, size)
-    except ImageError:
-        raise
-    except MemoryError:
-        raise ImageError("The image is too large to process in the memory available.") from None
-    except Exception as error:  # never let a decoder's or numpy's exception reach the page
-        raise ImageError(f"This image could not be processed ({type(error).__name__}: {error}).".splitlines()[0]) from None
+    return _guarded(_prepare, source, method, aspect, size)
 
 
 def _pixels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -876,14 +884,7 @@ def prepare_scene(source, side: int = 64) -> PreparedScene:
     side, large about 1/3. Raises `ImageError` with a one-line message for bad
     input, a blank picture or a dark background.
     """
-    try:
-        return _prepare_scene(source, side)
-    except ImageError:
-        raise
-    except MemoryError:
-        raise ImageError("The image is too large to process in the memory available.") from None
-    except Exception as error:  # never let a decoder's or numpy's exception reach the page
-        raise ImageError(f"This image could not be processed ({type(error).__name__}: {error}).".splitlines()[0]) from None
+    return _guarded(_prepare_scene, source, side)
 
 
 def _prepare_scene(source, side: int) -> PreparedScene:
