@@ -219,27 +219,32 @@ def filler_summary(df: pd.DataFrame) -> dict:
     return {"filler": most, **{(r.model, r.where): float(r.accuracy) for r in rows.itertuples()}}
 
 
+def median_ms(call, item, repeats: int) -> float:
+    """Median milliseconds of call(item) over `repeats` runs, after one warm-up run for this size."""
+    import time
+
+    call(item)
+    times = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        call(item)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1000)
+
+
 def latency_sweep(predictors: dict, lengths=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
                   repeats: int = 7) -> pd.DataFrame:
     """Single-text latency against input length: the median of `repeats` calls, in ms.
 
     The text is `lengths[i]` known, neutral words. Columns: model, tokens, ms.
     """
-    import time
-
     from cnnrnn.text import FILLER_WORDS
 
     rows = []
     for length in lengths:
         text = " ".join(FILLER_WORDS[i % len(FILLER_WORDS)] for i in range(length))
         for name, predictor in predictors.items():
-            predictor.predict_one(text)  # warm-up (allocations for this size)
-            times = []
-            for _ in range(max(1, repeats)):
-                start = time.perf_counter()
-                predictor.predict_one(text)
-                times.append(time.perf_counter() - start)
-            rows.append({"model": name, "tokens": int(length), "ms": float(np.median(times) * 1000)})
+            rows.append({"model": name, "tokens": int(length), "ms": median_ms(predictor.predict_one, text, repeats)})
     return pd.DataFrame(rows, columns=["model", "tokens", "ms"])
 
 
@@ -655,8 +660,6 @@ def signal_latency_sweep(predictors: dict, lengths=(20, 40, 80, 160, 320, 640, 1
 
     Only predictors that take any length are timed. Columns: model, length, ms.
     """
-    import time
-
     rng = np.random.default_rng(seed)
     rows = []
     for length in lengths:
@@ -664,13 +667,7 @@ def signal_latency_sweep(predictors: dict, lengths=(20, 40, 80, 160, 320, 640, 1
         for name, predictor in predictors.items():
             if predictor.length is not None:
                 continue
-            predictor.predict_one(signal)  # warm-up (allocations for this size)
-            times = []
-            for _ in range(max(1, repeats)):
-                start = time.perf_counter()
-                predictor.predict_one(signal)
-                times.append(time.perf_counter() - start)
-            rows.append({"model": name, "length": int(length), "ms": float(np.median(times) * 1000)})
+            rows.append({"model": name, "length": int(length), "ms": median_ms(predictor.predict_one, signal, repeats)})
     return pd.DataFrame(rows, columns=["model", "length", "ms"])
 
 
