@@ -193,15 +193,50 @@ def bench_memory(interactions: int = 1000) -> dict:
                               "rss_after_mb": round(after, 1), "growth_mb": round(after - before, 1)}}
 
 
-# The app root's script state: "initial", then "running", then "notRunning" once the page's script
-# has finished (models loaded, results drawn). Streamlit's status widget shows only after a delay.
-_SCRIPT_STATE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+def start_streamlit(timeout: float = 90.0, log=None):
+    """`streamlit run streamlit_app.py` on a free local port, returned once /_stcore/health says ok.
+
+    Returns (process, url). log: a file for the server's output (discarded when None).
+    Raises RuntimeError, with the server stopped, when it does not answer within `timeout` s.
+    """
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    output = log if log is not None else subprocess.DEVNULL
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return server, url
+        except OSError:
+            time.sleep(0.05)
+    server.terminate()
+    server.wait(timeout=30)
+    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
 
 
-def _wait_rendered(page, timeout: float) -> None:
-    """Block until the page's script has run to its end."""
+def wait_rendered(page, timeout: float = 90.0) -> None:
+    """Block until the page's script has run to its end (models loaded, results drawn).
+
+    The app root's data-test-script-state goes "initial", "running", then "notRunning";
+    Streamlit's status widget shows only after a delay, so it cannot tell.
+    """
+    from playwright.sync_api import expect
+
     page.locator("h1").first.wait_for(timeout=timeout * 1000)
-    page.wait_for_function(f"() => ({_SCRIPT_STATE})() === 'notRunning'", timeout=timeout * 1000)
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning",
+                                                                    timeout=timeout * 1000)
 
 
 def bench_startup(timeout: float = 120.0) -> dict:
@@ -218,25 +253,10 @@ def bench_startup(timeout: float = 120.0) -> dict:
 
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    result: dict = {"startup_s": {}}
+    server, url = start_streamlit(timeout)
+    result: dict = {"startup_s": {"health": round(time.perf_counter() - start, 2)}}
     try:
-        while time.perf_counter() - start < timeout:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.05)
-        result["startup_s"]["health"] = round(time.perf_counter() - start, 2)
         chromium = shutil.which("chromium") or "/usr/bin/chromium"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, headless=True,
@@ -250,7 +270,7 @@ def bench_startup(timeout: float = 120.0) -> dict:
                 slug = path.stem.split("_", 1)[1]
                 begin = time.perf_counter()
                 page.goto(f"{url}/{slug}")
-                _wait_rendered(page, timeout)
+                wait_rendered(page, timeout)
                 result["startup_s"][slug] = round(time.perf_counter() - begin, 2)
             browser.close()
         result["server_rss_mb"] = round(rss_mb(server.pid), 1)

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,42 +22,22 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError("CNNRNN_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
     pytest.skip("Chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    from cnnrnn.bench import start_streamlit
+
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    with open(ARTIFACTS / "streamlit.log", "w") as log:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+            proc, url = start_streamlit(90, log)
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        yield url
         proc.terminate()
-        pytest.fail("streamlit did not become healthy within 90 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +60,14 @@ def page(browser, request):
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def _expect_verdicts(page, verdict: str, timeout: int = 90_000):
+    """The sentiment page's two verdicts, the RNN's ("any length") and the CNN's ("fixed length"), both read `verdict`."""
+    metrics = page.locator('[data-testid="stMetric"]')
+    for label in ("any length", "fixed length"):
+        expect(metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')).to_have_text(
+            verdict, timeout=timeout)
 
 
 def _no_exception(page):
@@ -114,17 +98,11 @@ def test_image_page_upload_reads_the_digit(server, page):
 def test_sentiment_page_typed_sentence_gets_verdicts(server, page):
     page.goto(f"{server}/Sentiment")
     expect(page.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(timeout=60_000)
-    metrics = page.locator('[data-testid="stMetric"]')
-    labels = ("any length", "fixed length")  # the RNN's and the CNN's verdicts
-    for label in labels:  # the example sentence shown first is a warm review
-        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
-        expect(verdict).to_have_text("positive", timeout=90_000)
+    _expect_verdicts(page, "positive")  # the example sentence shown first is a warm review
     box = page.get_by_role("textbox", name="Your sentence")
     box.fill("A dull, boring and lifeless film. A total waste of time.")
     box.press("Control+Enter")  # Streamlit's text area applies its value on Ctrl+Enter
-    for label in labels:
-        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
-        expect(verdict).to_have_text("negative", timeout=90_000)
+    _expect_verdicts(page, "negative")
     _no_exception(page)
 
 
@@ -170,20 +148,16 @@ def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
     page.mouse.up()
 
 
-_SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
-
-
 def _settle(page):
-    """Wait until the script has finished its rerun (a stroke drawn during one can be lost).
+    """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
+    from cnnrnn.bench import wait_rendered
 
-    The app root's script state turns "running" when a rerun starts and "notRunning" when it
-    ends; Streamlit's status widget appears only after a delay, so it cannot tell.
-    """
     try:  # the rerun a click asked for may not have started yet
-        page.wait_for_function(f"() => {_SCRIPT_STATE} === 'running'", timeout=3_000)
-    except PlaywrightTimeout:  # it already ran (or nothing reran): the next wait still holds
+        expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
+                                                                        timeout=3_000)
+    except AssertionError:  # it already ran (or nothing reran): the next wait still holds
         pass
-    page.wait_for_function(f"() => {_SCRIPT_STATE} === 'notRunning'", timeout=90_000)
+    wait_rendered(page)
     page.wait_for_timeout(500)  # the canvas component re-mounts after the script ends
 
 
@@ -245,11 +219,10 @@ def test_sequence_lab_trains_two_models_live(server, page):
 @pytest.mark.parametrize("path", ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))])
 def test_every_page_loads_without_an_exception(server, page, path):
     """Every page (found from pages/, so a new page is covered the day it is added) renders cleanly."""
+    from cnnrnn.bench import wait_rendered
+
     page.goto(f"{server}/{path}")
-    expect(page.locator("h1").first).to_be_visible(timeout=90_000)
-    # The app marks the end of a script run on its root element: the whole page has rendered.
-    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning",
-                                                                    timeout=90_000)
+    wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
     _no_exception(page)
     assert not page.locator('[data-testid="stAlertContentError"]').count()
 
@@ -311,10 +284,7 @@ def test_two_sessions_on_one_page_see_their_own_results(server, browser):
         for tab in pages.values():  # both submitted before either is checked
             tab.get_by_role("textbox", name="Your sentence").press("Control+Enter")
         for label, tab in pages.items():
-            metrics = tab.locator('[data-testid="stMetric"]')
-            for model in ("any length", "fixed length"):
-                verdict = metrics.filter(has_text=model).locator('[data-testid="stMetricValue"]')
-                expect(verdict).to_have_text(label, timeout=90_000)
+            _expect_verdicts(tab, label)
             expect(tab.get_by_role("textbox", name="Your sentence")).to_have_value(sentences[label])
             kept = tab.locator('[data-testid="stMetric"]').filter(has_text="Words kept")
             expect(kept.locator('[data-testid="stMetricValue"]')).to_have_text(str(len(tokenize(sentences[label]))))
@@ -381,10 +351,7 @@ def test_sentiment_page_reads_the_first_20000_characters_of_100000_words(server,
     box.press("Control+Enter")
     notice = page.get_by_text(f"The text has {len(text):,} characters; only the first", exact=False)
     expect(notice).to_be_visible(timeout=90_000)
-    metrics = page.locator('[data-testid="stMetric"]')
-    for label in ("any length", "fixed length"):
-        verdict = metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')
-        expect(verdict).to_have_text("negative", timeout=90_000)
+    _expect_verdicts(page, "negative")
     _no_exception(page)
 
 
