@@ -10,6 +10,7 @@ Shakespeare for its two minutes and scores the sample it writes.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import time
@@ -52,13 +53,22 @@ def _summary(fast: np.ndarray, slow: np.ndarray | None) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _loaded(kind: str):
+    """The shipped models of one kind, loaded once per benchmark process (the dashboard shares them too)."""
+    from cnnrnn import inference
+
+    return {"image": inference.load_image_models, "sentiment": inference.load_sentiment_predictors,
+            "charlm": inference.load_charlm}[kind]()
+
+
 def bench_images(repeats: int = 200) -> dict:
     """Single-image latency of the three MNIST models, and their trace counts after mixed sizes."""
-    from cnnrnn.inference import ImagePredictor, load_image_models
+    from cnnrnn.inference import ImagePredictor
 
     rng = np.random.default_rng(0)
     latency, traces = {}, {}
-    for name, model in load_image_models().items():
+    for name, model in _loaded("image").items():
         predictor = ImagePredictor(model)
         image = rng.random((28, 28), dtype=np.float32)
         fast = time_ms(lambda: predictor.predict_one(image), repeats)
@@ -93,11 +103,9 @@ def bench_sentiment(repeats: int = 100) -> dict:
 
     if not all((WEIGHTS_DIR / f"sentiment_{n}.keras").is_file() for n in ("rnn", "cnn")):
         return {}
-    from cnnrnn.inference import load_sentiment_predictors
-
     rng = np.random.default_rng(0)
     latency, traces = {}, {}
-    for name, predictor in load_sentiment_predictors().items():
+    for name, predictor in _loaded("sentiment").items():
         words = sorted(predictor.vocabulary)
         for length in SENTIMENT_LENGTHS:
             text = _sentence(rng, words, length)
@@ -163,25 +171,21 @@ def bench_memory(interactions: int = 1000) -> dict:
 
     Every model is loaded and warmed first, so the difference is what use adds.
     """
-    from cnnrnn.inference import ImagePredictor, load_image_models
+    from cnnrnn.inference import ImagePredictor
 
     rng = np.random.default_rng(1)
-    images = {name: ImagePredictor(model) for name, model in load_image_models().items()}
+    images = {name: ImagePredictor(model) for name, model in _loaded("image").items()}
     calls = [lambda: images["cnn_fixed"].predict_one(rng.random((28, 28), dtype=np.float32)),
              lambda: images["cnn_gap"].predict_one(rng.random((int(rng.integers(8, 113)),) * 2, dtype=np.float32)),
              lambda: images["rnn_rows"].predict_one(rng.random((int(rng.integers(8, 113)), 28), dtype=np.float32))]
     from cnnrnn.train import WEIGHTS_DIR
 
     if (WEIGHTS_DIR / "sentiment_rnn.keras").is_file():
-        from cnnrnn.inference import load_sentiment_predictors
-
-        for predictor in load_sentiment_predictors().values():
+        for predictor in _loaded("sentiment").values():
             words = sorted(predictor.vocabulary)
             calls.append(lambda p=predictor, w=words: p.predict_one(_sentence(rng, w, int(rng.integers(1, 300)))))
     if (WEIGHTS_DIR / "charlm_vocab.json").is_file():
-        from cnnrnn.inference import load_charlm
-
-        for predictor in load_charlm().values():
+        for predictor in _loaded("charlm").values():
             calls.append(lambda p=predictor: p.generate("ROMEO:\n", 64, 0.8, 0, int(rng.integers(0, 1000))))
     for call in calls:  # warm: every trace made before the first reading
         call()
@@ -246,10 +250,6 @@ def bench_startup(timeout: float = 120.0) -> dict:
     "home" the home page rendered), server_rss_mb (after every page was used).
     """
     import shutil
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
 
@@ -291,9 +291,7 @@ def bench_generation(length: int = 2000, repeats: int = 3) -> dict:
     if not (WEIGHTS_DIR / "charlm_vocab.json").is_file():
         return {}
     from cnnrnn.experiments import generation_speed
-    from cnnrnn.inference import load_charlm
-
-    predictors = load_charlm()
+    predictors = _loaded("charlm")
     return {"chars_per_second": generation_speed(predictors, length, repeats)}
 
 
