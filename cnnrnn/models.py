@@ -158,8 +158,12 @@ def build_charlm(name: str, vocab_size: int, config=None) -> keras.Model:
 # padding, 1 an unknown word), so the saved .keras file is the whole pipeline.
 # - `rnn`: embedding with masking, a GRU reading left to right (a bidirectional
 #   one and pooling over time are options): any number of tokens.
-# - `cnn`: Kim (2014)-style 1D CNN, filter widths 3, 4, 5, max over time, on a
-#   fixed `sequence_length`: longer texts are truncated, shorter ones padded.
+# - `cnn`: Kim (2014)-style 1D CNN, filter widths 3, 4, 5, max over time (and,
+#   with `cnn_mean_pool`, the mean too), on a fixed `sequence_length`: longer
+#   texts are truncated, shorter ones padded.
+# Each word also brings its naive-Bayes log-count ratio, a frozen number counted
+# on the training sentences; the CNN, with `cnn_bigram_buckets`, that of the
+# word pair it starts too (hashed).
 # `train.train_sentiment` trains both on MR plus negation and contrast templates
 # (`text.negation_templates`).
 
@@ -287,9 +291,90 @@ class WordDropout(layers.Layer):
         return {**super().get_config(), "rate": self.rate, "keep_ids": self.keep_ids, "seed": self.seed}
 
 
+BIGRAM_MULTIPLIER = 1_000_003  # the pair hash: (first * M + second) mod (buckets - 2) + 2
+
+
+def bigram_buckets(ids, buckets: int):
+    """Hash each token id and the next one to a bucket in 2..buckets-1: (batch, steps) -> same shape.
+
+    A pair holding padding or [UNK] (ids 0, 1), and the last step, go to bucket 0. The
+    same arithmetic (int64) on numpy arrays and on tensors, so training and the graph agree.
+    """
+    from keras import ops
+
+    ids = ops.cast(ids, "int64")
+    following = ops.concatenate([ids[:, 1:], ops.zeros_like(ids[:, :1])], axis=1)
+    hashed = ops.mod(ids * BIGRAM_MULTIPLIER + following, buckets - 2) + 2
+    return ops.where(ops.logical_and(ids > 1, following > 1), hashed, ops.zeros_like(hashed))
+
+
+def sentiment_bigram_buckets(name: str, config) -> int:
+    """How many hashed word-pair buckets model `name` has a ratio channel for (0: none; the CNN only)."""
+    return config.cnn_bigram_buckets if name == "cnn" and config.nb_channel != "off" else 0
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class BigramBuckets(layers.Layer):
+    """(batch, steps) int ids -> (batch, steps) int64 bucket of (token, next token); see `bigram_buckets`."""
+
+    def __init__(self, buckets: int, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        self.buckets = int(buckets)
+
+    def call(self, inputs):
+        return bigram_buckets(inputs, self.buckets)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "buckets": self.buckets}
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class MeanOverWindows(layers.Layer):
+    """[(batch, windows, filters) conv maps, (batch, steps) ids] -> (batch, filters): the mean over the
+    windows that start on a word (not on padding); a text with no words pools to zeros."""
+
+    def call(self, inputs):
+        from keras import ops
+
+        maps, ids = inputs
+        keep = ops.cast(ops.not_equal(ids[:, :ops.shape(maps)[1]], 0), maps.dtype)[..., None]
+        return ops.sum(maps * keep, axis=1) / ops.maximum(ops.sum(keep, axis=1), 1.0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], input_shape[0][2])
+
+
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class RatioOfKeptWords(layers.Layer):
+    """Training only: [(batch, steps, channels) ratios, (batch, steps) ids] -> the ratios, 0 where the id is
+    padding or [UNK] (a word hidden by word dropout loses its ratio, as in the `nb_ratio` table)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+
+    def call(self, inputs):
+        from keras import ops
+
+        ratios, ids = inputs
+        return ops.where(ops.expand_dims(ids > 1, -1), ratios, ops.zeros_like(ratios))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
 # Tokens word dropout never hides: negations and contrasts.
 KEEP_WORDS = frozenset("not no never nothing nor neither none without but although though yet however "
                        "hardly barely".split())
+
+
+def keep_ids_of(vocabulary) -> list[int]:
+    """The vectorizer ids of `vocabulary`'s words that word dropout never hides (`KEEP_WORDS`, "...n't")."""
+    return [i + 2 for i, token in enumerate(vocabulary) if token in KEEP_WORDS or token.endswith("n't")]
 
 
 def build_vectorizer(vocabulary, sequence_length: int | None = None, name: str = "vectorize"):
@@ -310,11 +395,15 @@ def _sentiment_head(x, config, name: str):
     return outputs
 
 
-def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -> keras.Model:
+def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), ratio_input: bool = False
+                         ) -> keras.Model:
     """The trainable part: (batch, steps) int ids -> (batch, 1) P(positive).
 
     vocab_size: vocabulary plus padding and unknown (the vectorizer's size).
     keep_ids: token ids word dropout never hides (see `KEEP_WORDS`).
+    ratio_input: training only: the naive-Bayes channel comes in as a second
+    input, (batch, steps) float ratios (out-of-fold ones), instead of from the
+    `nb_ratio` table; the layers' names and weights are otherwise the same.
     """
     from cnnrnn.config import SENTIMENT
 
@@ -323,6 +412,7 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -
         raise ValueError(f"unknown sentiment model {name!r}; choose one of {SENTIMENT_NAMES}")
     steps = None if name == "rnn" else config.sequence_length
     ids = keras.Input(shape=(steps,), dtype="int64", name="ids")
+    inputs = ids
     x = ids
     word_dropout = config.rnn_word_dropout if name == "rnn" else config.word_dropout
     if word_dropout:  # words hidden as [UNK] in training: the model cannot lean on one word
@@ -332,10 +422,20 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -
     x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=name == "rnn", name="embedding")(words)
     x = layers.Dropout(config.embedding_dropout, name="embedding_dropout")(x)
     nb_channel = getattr(config, "nb_channel", "off")
-    if nb_channel != "off":  # the training sentences' naive-Bayes ratio per word (set by the trainer)
+    buckets = sentiment_bigram_buckets(name, config)
+    if nb_channel != "off" and ratio_input:
+        given = keras.Input(shape=(steps, 2 if buckets else 1), dtype="float32", name="ratios")
+        inputs = [ids, given]
+        x = layers.Concatenate(name="word_features")([x, RatioOfKeptWords(name="given_ratios")([given, words])])
+    elif nb_channel != "off":  # the training sentences' naive-Bayes ratio per word (set by the trainer)
         ratio = layers.Embedding(vocab_size, 1, mask_zero=name == "rnn", embeddings_initializer="zeros",
                                  trainable=nb_channel == "trainable", name="nb_ratio")(words)
-        x = layers.Concatenate(name="word_features")([x, ratio])
+        features = [x, ratio]
+        if buckets:  # and per pair of words (this one and the next), hashed
+            pairs = BigramBuckets(buckets, name="bigrams")(words)
+            features.append(layers.Embedding(buckets, 1, embeddings_initializer="zeros",
+                                             trainable=nb_channel == "trainable", name="nb_bigram_ratio")(pairs))
+        x = layers.Concatenate(name="word_features")(features)
     if name == "rnn":
         cell = {"gru": layers.GRU, "lstm": layers.LSTM}[config.rnn_cell]
         pooling = config.rnn_pooling
@@ -344,11 +444,14 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=()) -
         if pooling in ("max", "mean"):
             x = MaskedPoolOverTime(pooling, name=f"{pooling}_over_time")(x)
     else:
-        pooled = [layers.GlobalMaxPooling1D(name=f"max_over_time{k}")(
-                  layers.Conv1D(config.cnn_filters, k, activation="relu", name=f"conv{k}")(x))
-                  for k in config.cnn_kernel_sizes]
+        pooled = []
+        for k in config.cnn_kernel_sizes:
+            maps = layers.Conv1D(config.cnn_filters, k, activation="relu", name=f"conv{k}")(x)
+            pooled.append(layers.GlobalMaxPooling1D(name=f"max_over_time{k}")(maps))
+            if config.cnn_mean_pool:
+                pooled.append(MeanOverWindows(name=f"mean_over_time{k}")([maps, words]))
         x = layers.Concatenate(name="features")(pooled) if len(pooled) > 1 else pooled[0]
-    return keras.Model(ids, _sentiment_head(x, config, name), name=f"{name}_core")
+    return keras.Model(inputs, _sentiment_head(x, config, name), name=f"{name}_core")
 
 
 def build_sentiment_model(name: str, vocabulary, config=None, core: keras.Model | None = None) -> keras.Model:
@@ -361,7 +464,7 @@ def build_sentiment_model(name: str, vocabulary, config=None, core: keras.Model 
     config = config or SENTIMENT
     vocabulary = list(vocabulary)
     vectorizer = build_vectorizer(vocabulary, None if name == "rnn" else config.sequence_length)
-    keep_ids = [i + 2 for i, token in enumerate(vocabulary) if token in KEEP_WORDS or token.endswith("n't")]
+    keep_ids = keep_ids_of(vocabulary)
     core = core or build_sentiment_core(name, vectorizer.vocabulary_size(), config, keep_ids)
     text = keras.Input(shape=(), dtype="string", name="text")
     ids = vectorizer(Standardize(name="standardize")(text))
@@ -376,7 +479,7 @@ def build_sentiment_rnn(vocabulary, config=None) -> keras.Model:
 
 
 def build_sentiment_cnn(vocabulary, config=None) -> keras.Model:
-    """Kim CNN on `sequence_length` tokens: (batch,) string -> (batch, 1) P(positive)."""
+    """Kim-style CNN on `sequence_length` tokens: (batch,) string -> (batch, 1) P(positive)."""
     return build_sentiment_model("cnn", vocabulary, config)
 
 

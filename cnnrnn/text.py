@@ -180,6 +180,32 @@ def build_vocabulary(texts, max_tokens: int) -> list[str]:
     return [token for token, _ in ranked[:max(0, int(max_tokens))]]
 
 
+def nb_counts(texts, labels, vocabulary) -> "np.ndarray":
+    """(2, len(vocabulary) + 2) float64: how many negative (row 0) and positive (row 1) texts hold each id.
+
+    Ids as a vectorizer gives them: 0 padding and 1 [UNK] (never counted), id i + 2 is `vocabulary[i]`.
+    """
+    import numpy as np
+
+    index = {token: i + 2 for i, token in enumerate(vocabulary)}
+    counts = np.zeros((2, len(index) + 2), np.float64)
+    for text, label in zip(texts, labels):
+        seen = {index[t] for t in tokenize(text) if t in index}
+        counts[1 if int(label) == 1 else 0, list(seen)] += 1
+    return counts
+
+
+def _ratio(p, q, totals, alpha: float, min_count: int):
+    import numpy as np
+
+    ratios = np.log((p + alpha) / totals[1]) - np.log((q + alpha) / totals[0])
+    return np.where(p + q < min_count, 0.0, ratios)
+
+
+def _ratio_totals(counts, alpha: float):
+    return (counts[:, 2:] + alpha).sum(axis=1)
+
+
 def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
     """Naive-Bayes log-count ratio of each token, for a vectorizer's ids: (len(vocabulary) + 2,) float32.
 
@@ -191,16 +217,56 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     """
     import numpy as np
 
-    index = {token: i for i, token in enumerate(vocabulary)}
-    counts = np.zeros((2, len(index)), np.float64)
-    for text, label in zip(texts, labels):
-        seen = {index[t] for t in tokenize(text) if t in index}
-        counts[1 if int(label) == 1 else 0, list(seen)] += 1
-    smoothed = counts + alpha
-    shares = smoothed / smoothed.sum(axis=1, keepdims=True)
-    ratios = np.log(shares[1]) - np.log(shares[0])
-    ratios[counts.sum(axis=0) < min_count] = 0.0
-    return np.concatenate([[0.0, 0.0], ratios]).astype(np.float32)
+    counts = nb_counts(texts, labels, vocabulary)
+    ratios = _ratio(counts[1], counts[0], _ratio_totals(counts, alpha), alpha, min_count)
+    ratios[:2] = 0.0
+    return ratios.astype(np.float32)
+
+
+def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
+    """`nb_log_ratios` counted from vectorized texts: (vocab_size,) float32, ids 0 and 1 get 0.
+
+    ids: (n, steps) ids in [0, vocab_size) (0 padding, 1 [UNK] or "no pair"); each id counts once per text.
+    """
+    import numpy as np
+
+    ids = np.asarray(ids)
+    labels = np.asarray(labels).reshape(-1)
+    per_text = np.zeros((len(ids), int(vocab_size)), bool)
+    per_text[np.arange(len(ids))[:, None], ids] = True
+    counts = np.stack([per_text[labels != 1].sum(axis=0), per_text[labels == 1].sum(axis=0)]).astype(np.float64)
+    counts[:, :2] = 0
+    ratios = _ratio(counts[1], counts[0], _ratio_totals(counts, alpha), alpha, min_count)
+    ratios[:2] = 0.0
+    return ratios.astype(np.float32)
+
+
+def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5, seed: int = 0,
+                          alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
+    """Each token's ratio as the model will meet it on a text it was not counted on: (n, steps) float32.
+
+    ids: (n, steps) vectorized texts (id 0 padding, 1 [UNK]); labels: (n,);
+    counted: (n,) bool, the texts the ratios are counted on; vocab_size: the
+    vectorizer's (vocabulary + 2), as in `nb_log_ratios`. The counted texts are
+    cut into `folds` seeded folds, and a text's ratios come from the counts of
+    the other folds only, so a word seen once, in this very text, does not give
+    its label away (a network trained on in-sample ratios learns to trust them
+    too much). Texts not counted read the ratios of all counted texts.
+    """
+    import numpy as np
+
+    ids = np.asarray(ids)
+    labels = np.asarray(labels).reshape(-1)
+    counted = np.asarray(counted, bool).reshape(-1)
+    fold = np.full(len(ids), -1)
+    fold[counted] = np.random.default_rng(seed).permutation(int(counted.sum())) % folds
+    out = np.zeros(ids.shape, np.float32)
+    out[~counted] = nb_id_ratios(ids[counted], labels[counted], vocab_size, alpha, min_count)[ids[~counted]]
+    for k in range(folds):
+        rows = fold == k
+        others = counted & ~rows
+        out[rows] = nb_id_ratios(ids[others], labels[others], vocab_size, alpha, min_count)[ids[rows]]
+    return out
 
 
 # --- Negation and contrast templates (training-data augmentation) ---

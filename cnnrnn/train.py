@@ -170,12 +170,15 @@ def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=prin
 SENTIMENT_BUCKETS = (8, 16, 24, 32, 48, 64)  # RNN batches are padded to the next of these (fewer traces)
 
 
-def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, bucketed: bool):
+def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, bucketed: bool,
+                       ratios: np.ndarray | None = None):
     """A tf.data pipeline of (ids, labels) batches, reshuffled every epoch.
 
-    ids: (n, steps) int64, zero-padded at the end. Bucketed (RNN): sentences of
-    similar length share a batch, padded to the next of SENTIMENT_BUCKETS, so
-    the GRU does not run over 40 padding steps for a 10-word sentence.
+    ids: (n, steps) int64, zero-padded at the end. ratios: (n, steps, channels)
+    float32 naive-Bayes ratios per token; when given, batches are ((ids, ratios),
+    labels). Bucketed (RNN): sentences of similar length share a batch, padded to
+    the next of SENTIMENT_BUCKETS, so the GRU does not run over 40 padding steps
+    for a 10-word sentence.
     """
     import tensorflow as tf
 
@@ -193,12 +196,17 @@ def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, see
         for index in rng.permutation(len(chunks)):
             rows = chunks[index]
             x = ids[rows]
+            steps = ids.shape[1]
             if bucketed:
                 longest = max(1, int(lengths[rows].max()))
-                x = x[:, :next((b for b in SENTIMENT_BUCKETS if b >= longest), ids.shape[1])]
-            yield x, labels[rows]
+                steps = next((b for b in SENTIMENT_BUCKETS if b >= longest), ids.shape[1])
+                x = x[:, :steps]
+            yield ((x, ratios[rows, :steps]) if ratios is not None else x), labels[rows]
 
-    spec = (tf.TensorSpec((None, None), tf.int64), tf.TensorSpec((None,), tf.float32))
+    x_spec = tf.TensorSpec((None, None), tf.int64)
+    if ratios is not None:
+        x_spec = (x_spec, tf.TensorSpec((None, None, ratios.shape[2]), tf.float32))
+    spec = (x_spec, tf.TensorSpec((None,), tf.float32))
     ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
     return ds.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
 
@@ -241,9 +249,12 @@ def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_moment
                 variable.assign(value)
             return weights
 
-        def _probs(self, x):
-            return np.concatenate([ops.convert_to_numpy(self.model(x[i:i + 256], training=False)).reshape(-1)
-                                   for i in range(0, len(x), 256)])
+        def _probs(self, x):  # x: ids, or a tuple (ids, ratios) for a core that takes both
+            parts = x if isinstance(x, tuple) else (x,)
+            return np.concatenate([
+                ops.convert_to_numpy(self.model([p[i:i + 256] for p in parts] if len(parts) > 1 else parts[0][i:i + 256],
+                                                training=False)).reshape(-1)
+                for i in range(0, len(parts[0]), 256)])
 
         def on_epoch_end(self, epoch, logs=None):
             weights = self._judged()
@@ -275,6 +286,41 @@ def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_moment
     return SelectBest()
 
 
+def _nb_tables(name: str, config, vocabulary, vectorize, texts, labels, mr_count: int) -> dict:
+    """The naive-Bayes ratio tables a sentiment model reads (none when `nb_channel` is "off").
+
+    Counted on MR's training sentences (the first `mr_count` of `texts`), or on them and the templates
+    for the models in `nb_with_templates`. Returns {"tables": [per word, (per word pair)], "counted":
+    how many texts were counted, "ids": vectorized ids -> the ids each table is indexed by,
+    "lookup": vectorized ids -> (n, steps, channels) ratios as the shipped model reads them}.
+    """
+    if config.nb_channel == "off":
+        return {}
+    from cnnrnn.models import bigram_buckets, sentiment_bigram_buckets
+    from cnnrnn.text import nb_id_ratios, nb_log_ratios
+
+    counted = len(texts) if name in config.nb_with_templates else mr_count
+    tables = [nb_log_ratios(texts[:counted], labels[:counted], vocabulary, config.nb_alpha, config.nb_min_count)]
+    buckets = sentiment_bigram_buckets(name, config)
+    if buckets:
+        pairs = np.asarray(bigram_buckets(vectorize(texts[:counted]), buckets))
+        tables.append(nb_id_ratios(pairs, labels[:counted], buckets, config.nb_alpha, config.nb_min_count))
+
+    def ids(x):
+        return [x] + ([np.asarray(bigram_buckets(x, buckets))] if buckets else [])
+
+    def lookup(x):
+        return np.stack([table[i] for table, i in zip(tables, ids(x))], axis=-1)
+
+    return {"tables": tables, "counted": counted, "ids": ids, "lookup": lookup}
+
+
+def _set_nb_tables(core, tables: dict) -> None:
+    """Write `_nb_tables`' tables into a core's frozen `nb_ratio` (and `nb_bigram_ratio`) layers."""
+    for layer, table in zip(("nb_ratio", "nb_bigram_ratio"), tables.get("tables", [])):
+        core.get_layer(layer).set_weights([table[:, None]])
+
+
 def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
     """Train one sentiment model; returns (full string model, seconds, history dict, best epoch).
 
@@ -284,7 +330,7 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
     import keras
     import tensorflow as tf
 
-    from cnnrnn.models import build_sentiment_core, build_sentiment_model
+    from cnnrnn.models import build_sentiment_core, build_sentiment_model, keep_ids_of
 
     seed = getattr(config, f"{name}_seed", None) or config.seed
     keras.utils.set_random_seed(seed)
@@ -307,16 +353,25 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
         template_val = (vectorize(held), np.asarray(held_labels, np.float32)) if held else None
     else:
         template_val = None
-    if getattr(config, "nb_channel", "off") != "off":
-        # Counted on MR's training sentences, or on them and the templates (which teach "not bad").
-        counted = len(train_texts) if name in getattr(config, "nb_with_templates", ()) else len(splits.x_train)
-        from cnnrnn.text import nb_log_ratios
-
-        core.get_layer("nb_ratio").set_weights([nb_log_ratios(train_texts[:counted], train_labels[:counted], vocabulary,
-                                                              config.nb_alpha, config.nb_min_count)[:, None]])
+    tables = _nb_tables(name, config, vocabulary, vectorize, train_texts, train_labels, len(splits.x_train))
     x_train, x_val = vectorize(train_texts), vectorize(splits.x_val)
     if name == "rnn":
         x_val = x_val[:, :max(1, int((x_val != 0).sum(axis=1).max()))]
+    train_ratios = None
+    if tables and name == "cnn" and config.cnn_nb_folds >= 2 and config.nb_channel == "frozen":
+        # Out of fold in training (`text.nb_out_of_fold_ratios`); held-out text reads the tables, as shipped.
+        from cnnrnn.text import nb_out_of_fold_ratios
+
+        counted = np.arange(len(x_train)) < tables["counted"]
+        train_ratios = np.stack([nb_out_of_fold_ratios(ids, train_labels, counted, len(table), config.cnn_nb_folds,
+                                                       seed, config.nb_alpha, config.nb_min_count)
+                                 for ids, table in zip(tables["ids"](x_train), tables["tables"])], axis=-1)
+        core = build_sentiment_core(name, len(tables["tables"][0]), config, keep_ids_of(vocabulary), ratio_input=True)
+        x_val = (x_val, tables["lookup"](x_val))
+        if template_val is not None:
+            template_val = ((template_val[0], tables["lookup"](template_val[0])), template_val[1])
+    else:
+        _set_nb_tables(core, tables)
     optimizer = (keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
                  if config.weight_decay else keras.optimizers.Adam(config.learning_rate))
     core.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
@@ -324,15 +379,19 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
                           template_val)
     callbacks = [select] + ([_Progress(name, on_epoch)] if on_epoch else [])
     start = time.perf_counter()
-    history = core.fit(_sentiment_batches(x_train, train_labels, config.batch_size, seed, name == "rnn"),
+    history = core.fit(_sentiment_batches(x_train, train_labels, config.batch_size, seed, name == "rnn",
+                                          train_ratios),
                        epochs=config.epochs, callbacks=callbacks, shuffle=False, verbose=0)
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     best = select.best_epoch or len(history["loss"])
     shipped = build_sentiment_core(name, model.get_layer("vectorize").vocabulary_size(), config,
-                                   core.get_layer("word_dropout").keep_ids if "word_dropout" in
-                                   [layer.name for layer in core.layers] else ())
-    shipped.set_weights(core.get_weights())
+                                   keep_ids_of(vocabulary))
+    trained = {layer.name: layer for layer in core.layers}
+    for layer in shipped.layers:  # by name: a core trained on given ratios has no tables to copy
+        if layer.weights and layer.name in trained and trained[layer.name].weights:
+            layer.set_weights(trained[layer.name].get_weights())
+    _set_nb_tables(shipped, tables)
     return build_sentiment_model(name, vocabulary, config, core=shipped), seconds, history, best
 
 

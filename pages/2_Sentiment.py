@@ -12,8 +12,9 @@ ui.page_header(
     "Two models trained from scratch on the sentence polarity dataset: 10,662 movie-review snippets "
     "(Pang & Lee 2005)",
     "A sentence of any length goes in, one verdict comes out. The **RNN** (a GRU) reads the "
-    "words one by one and carries what it has read, however long the text. The **CNN** (Kim 2014: filters "
-    "3, 4 and 5 words wide, max over time) needs a fixed length: every text is padded or cut to it. "
+    "words one by one and carries what it has read, however long the text. The **CNN** (after Kim 2014: "
+    "filters 3, 4 and 5 words wide, each pooled over time by its max and its mean) needs a fixed length: "
+    "every text is padded or cut to it. "
     "Type a sentence and compare.",
 )
 

@@ -119,6 +119,63 @@ def test_nb_log_ratios_count_sentences_per_class():
     np.testing.assert_allclose(rare[2:], np.where([True, False, False, False, False], expected, 0.0), rtol=1e-6)
 
 
+def test_nb_id_ratios_match_the_text_counts():
+    from cnnrnn.models import build_vectorizer
+
+    texts = ["good good film", "good plot", "bad film", "bad bad plot", "film"]
+    labels = [1, 1, 0, 0, 1]
+    vocabulary = ["film", "good", "bad", "plot", "unseen"]
+    ids = build_vectorizer(vocabulary, 6)(np.array(texts)).numpy()
+    for min_count in (1, 3):
+        np.testing.assert_allclose(T.nb_id_ratios(ids, labels, 7, 1.0, min_count),
+                                   T.nb_log_ratios(texts, labels, vocabulary, 1.0, min_count), rtol=1e-6)
+
+
+def test_out_of_fold_ratios_hide_each_texts_own_label():
+    # ids 2..5 are words; 9 occurs once, in a positive text: counted in-sample it leans positive,
+    # out of fold it is unseen (0), as it would be in a new text.
+    ids = np.array([[2, 3, 9, 0], [2, 4, 0, 0], [3, 5, 0, 0], [4, 5, 2, 0], [2, 3, 0, 0], [9, 4, 0, 0]])
+    labels = np.array([1, 0, 1, 0, 1, 0])
+    counted = np.array([True, True, True, True, True, False])
+    full = T.nb_id_ratios(ids[counted], labels[counted], 10)
+    assert full[9] > 0
+    for folds in (2, 5):
+        oof = T.nb_out_of_fold_ratios(ids, labels, counted, 10, folds=folds, seed=0)
+        assert oof.shape == ids.shape and oof.dtype == np.float32
+        assert oof[0, 2] == 0.0  # word 9: its only counted text is this one
+        np.testing.assert_allclose(oof[5], full[ids[5]])  # not counted: the full table
+        assert np.all(oof[ids == 0] == 0)  # padding
+        # A counted text's ratios are those of a table counted without its fold.
+        fold = np.random.default_rng(0).permutation(5) % folds
+        for row in range(5):
+            others = counted & np.append(fold != fold[row], False)
+            np.testing.assert_allclose(oof[row], T.nb_id_ratios(ids[others], labels[others], 10)[ids[row]], rtol=1e-6)
+
+
+def test_mean_over_windows_skips_windows_that_start_on_padding():
+    from cnnrnn.models import MeanOverWindows
+
+    maps = np.arange(24, dtype=np.float32).reshape(2, 4, 3)  # (batch, windows, filters)
+    ids = np.array([[5, 6, 0, 0, 0], [0, 0, 0, 0, 0]])  # 2 words; no words
+    out = np.asarray(MeanOverWindows()([maps, ids]))
+    np.testing.assert_allclose(out[0], maps[0, :2].mean(axis=0))
+    np.testing.assert_allclose(out[1], 0.0)
+
+
+def test_bigram_buckets_agree_in_numpy_and_in_the_graph():
+    from cnnrnn.models import BigramBuckets, bigram_buckets
+
+    ids = np.array([[2, 3, 4, 0, 0], [5, 1, 6, 7, 0], [0, 0, 0, 0, 0]], np.int64)
+    graph = np.asarray(BigramBuckets(97)(ids))
+    np.testing.assert_array_equal(np.asarray(bigram_buckets(ids, 97)), graph)
+    assert graph[0, 0] != graph[0, 1] and min(graph[0, 0], graph[0, 1]) >= 2 and np.all(graph[0, 2:] == 0)
+    assert graph[1, 0] == graph[1, 1] == 0 and graph[1, 2] > 1  # pairs with [UNK] have no bucket
+    assert np.all((graph == 0) | ((graph >= 2) & (graph < 97))) and np.all(graph[2] == 0)
+    # The same pair anywhere in any text hashes the same; order matters.
+    swapped = np.asarray(bigram_buckets(np.array([[3, 2, 0]]), 97))
+    assert np.asarray(bigram_buckets(np.array([[9, 2, 3]]), 97))[0, 1] == graph[0, 0] != swapped[0, 0]
+
+
 def test_negation_templates_flip_polar_words():
     texts = ["a wonderful , moving film", "so wonderful and moving", "wonderful", "is wonderful",
              "a dull , boring mess", "so dull and boring", "dull", "is dull"] * 5
@@ -278,6 +335,17 @@ def test_trained_models_carry_the_training_splits_nb_ratios(tiny_run):
         assert not layer.trainable  # a fixed prior: training left it as counted
         expected = T.nb_log_ratios(splits.x_train, splits.y_train, vocabulary, SENTIMENT_TINY.nb_alpha)
         np.testing.assert_allclose(layer.get_weights()[0][:, 0], expected, rtol=1e-6)
+    # The CNN's word-pair table: counted on every training sentence (out-of-fold ratios are for training only).
+    from cnnrnn.models import bigram_buckets
+
+    cnn = load_model(out / "sentiment_cnn.keras")
+    ids = cnn.get_layer("vectorize")(cnn.get_layer("standardize")(np.array(splits.x_train))).numpy()
+    buckets = SENTIMENT_TINY.cnn_bigram_buckets
+    pairs = cnn.get_layer("cnn_core").get_layer("nb_bigram_ratio")
+    assert not pairs.trainable and buckets > 0
+    np.testing.assert_allclose(pairs.get_weights()[0][:, 0],
+                               T.nb_id_ratios(np.asarray(bigram_buckets(ids, buckets)), splits.y_train, buckets,
+                                              SENTIMENT_TINY.nb_alpha), rtol=1e-6)
 
 
 def test_retraining_a_subset_keeps_the_other(tiny_run, tmp_path):
