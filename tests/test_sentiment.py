@@ -475,7 +475,7 @@ def test_shipped_manifest_and_sizes():
         assert model["test_accuracy"] >= 0.75 and model["val_accuracy"] >= 0.75
         assert (WEIGHTS / model["file"]).stat().st_size == model["bytes"]
         total += model["bytes"]
-    assert total < 3e6  # the pair's share of the 15 MB weights budget (2.6 MB shipped)
+    assert total < 3e6  # the pair's share of the 15 MB weights budget (2.9 MB shipped)
     assert section["data"]["files"]["rt-polarity.pos"].startswith("d79ef140")
     assert {"length_buckets", "filler", "latency", "probes"} <= set(section["experiments"])
 
@@ -515,7 +515,7 @@ def test_shipped_rnn_reaches_077_on_the_test_split():
 
 
 @needs_weights
-@pytest.mark.xfail(reason="issue 3 asks for 0.77 on the test split; the shipped CNN scores 0.751 (see the "
+@pytest.mark.xfail(reason="issue 3 asks for 0.77 on the test split; the shipped CNN scores 0.762 (see the "
                           "manifest). Strict: a CNN that reaches it makes this test fail until the mark goes.",
                    strict=True)
 def test_shipped_cnn_reaches_077_on_the_test_split():
