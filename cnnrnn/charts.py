@@ -142,11 +142,44 @@ def occlusion_chart(df: pd.DataFrame, title: str = "Word importance: the change 
     return alt.Chart(df).mark_bar().encode(
         x=alt.X("label:O", title="word", sort=order, axis=alt.Axis(labelAngle=-50, labelOverlap=True)),
         xOffset=alt.XOffset("model:N", sort=list(SENTIMENT_COLORS)),
-        y=alt.Y("importance:Q", title="pushes towards positive (+) or negative (-)"),
+        y=alt.Y("importance:Q", title="change in P(positive)"),
         color=_sentiment_color(),
         tooltip=["model", "position", "token", alt.Tooltip("importance:Q", format="+.3f"),
                  alt.Tooltip("positive_without:Q", title="P(positive) without it", format=".3f")],
     ).properties(title=title, height=260)
+
+
+EVIDENCE_KINDS = {"word": "#1f77b4", "pair": "#9ecae1"}  # a word; the pair of it and the next word
+
+
+def evidence_table(rows: list[dict]) -> pd.DataFrame:
+    """`TextPredictor.counted_evidence` rows -> long form: position, label, kind, text, ratio."""
+    records = []
+    for row in rows:
+        label = f"{row['position']} {row['token']}"
+        records.append({"position": row["position"], "label": label, "kind": "word", "text": row["token"],
+                        "ratio": row["word_ratio"]})
+        if "pair_ratio" in row:
+            records.append({"position": row["position"], "label": label, "kind": list(EVIDENCE_KINDS)[1],
+                            "text": row["pair"] or "(no next word)", "ratio": row["pair_ratio"]})
+    return pd.DataFrame(records, columns=["position", "label", "kind", "text", "ratio"])
+
+
+def evidence_chart(df: pd.DataFrame, title: str = "Counted evidence the CNN reads beside each embedding"
+                   ) -> alt.Chart:
+    """Bars per token: the frozen naive-Bayes log-count ratio of the word and of the pair it starts.
+
+    df: `evidence_table`'s columns.
+    """
+    order = _ordered(df, "label", "position")
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("label:O", title="word", sort=order, axis=alt.Axis(labelAngle=-50, labelOverlap=True)),
+        xOffset=alt.XOffset("kind:N", sort=list(EVIDENCE_KINDS)),
+        y=alt.Y("ratio:Q", title="log ratio (+: positive)"),
+        color=alt.Color("kind:N", title="ratio of the",
+                        scale=alt.Scale(domain=list(EVIDENCE_KINDS), range=list(EVIDENCE_KINDS.values()))),
+        tooltip=["kind", "position", "text", alt.Tooltip("ratio:Q", format="+.2f")],
+    ).properties(title=title, height=240)
 
 
 def length_bucket_chart(df: pd.DataFrame, title: str = "Held-out accuracy by sentence length") -> alt.Chart:

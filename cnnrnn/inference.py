@@ -156,6 +156,41 @@ class TextPredictor:
         """How many concrete functions the predictor has traced (1 is the goal)."""
         return self._forward.experimental_get_tracing_count()
 
+    def counted_evidence(self, text: str, limit: int | None = None) -> list[dict]:
+        """The fixed naive-Bayes numbers the model reads beside each word's learned embedding.
+
+        One dict per token read (the CNN's first `sequence_length`; at most `limit`):
+        position (1-based), token, known (in the vocabulary), word_ratio (the word's
+        log-count ratio on the training sentences, > 0 leaning positive, 0 for unknown
+        words), and for a model with a word-pair channel (the CNN) pair (this word and
+        the next) and pair_ratio (0 for a pair it never saw). [] without the channel.
+        """
+        from cnnrnn.models import bigram_buckets
+        from cnnrnn.text import clean, tokenize
+
+        core = self.model.get_layer(f"{self.name}_core")
+        if not hasattr(self, "_nb_tables"):
+            names = {layer.name for layer in core.layers}
+            self._nb_tables = [core.get_layer(n).get_weights()[0][:, 0] for n in ("nb_ratio", "nb_bigram_ratio")
+                               if n in names]
+        if not self._nb_tables:
+            return []
+        text = clean(text)
+        tokens = tokenize(text)
+        ids = self.model.get_layer("vectorize")(self.model.get_layer("standardize")(tf.constant([text]))).numpy()
+        count = min(len(tokens), ids.shape[1], limit if limit is not None else len(tokens))
+        words = self._nb_tables[0]
+        rows = [{"position": i + 1, "token": tokens[i], "known": bool(ids[0, i] > 1),
+                 "word_ratio": float(words[ids[0, i]])} for i in range(count)]
+        if len(self._nb_tables) > 1:
+            pairs = self._nb_tables[1]
+            buckets = np.asarray(bigram_buckets(ids, len(pairs)))[0]
+            for i, row in enumerate(rows):
+                following = tokens[i + 1] if i + 1 < min(len(tokens), ids.shape[1]) else None
+                row["pair"] = f"{tokens[i]} {following}" if following else None
+                row["pair_ratio"] = float(pairs[buckets[i]])
+        return rows
+
 
 def load_sentiment_models(weights_dir=None) -> dict[str, keras.Model]:
     """The two shipped sentiment models, "rnn" and "cnn" -> keras.Model, from `weights_dir`."""

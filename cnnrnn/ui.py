@@ -197,7 +197,8 @@ def sentiment_analysis(text: str) -> dict:
     predictors = sentiment_predictors()
     return {"verdicts": experiments.sentiment_verdicts(predictors, text),
             "prefixes": experiments.prefix_predictions(predictors, text),
-            "occlusion": experiments.occlusion_importance(predictors, text)}
+            "occlusion": experiments.occlusion_importance(predictors, text),
+            "evidence": predictors["cnn"].counted_evidence(text)}
 
 
 def shipped_sentiment_tables() -> dict:

@@ -96,6 +96,13 @@ if analysis is not None:
                 language=None, wrap_lines=True)
     st.caption(f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
                f"cut. The RNN reads all {len(tokens):,}.")
+    if analysis["evidence"]:
+        st.altair_chart(charts.evidence_chart(charts.evidence_table(analysis["evidence"])), width="stretch")
+        st.caption("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
+                   "training sentences: how much more often the word, and the pair it starts, appear in positive "
+                   "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
+                   "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
+                   "these against the words around them; the RNN gets the word's number only.")
 
     st.subheader("Which words matter")
     st.altair_chart(charts.occlusion_chart(analysis["occlusion"]), width="stretch")

@@ -28,11 +28,33 @@ def app() -> AppTest:
     return at
 
 
+def _chart_titles(at: AppTest) -> list[str]:
+    import json
+
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        titles.append(spec.get("title") or spec.get("layer", [{}])[0].get("title"))
+    return titles
+
+
 def test_page_runs_and_shows_both_verdicts(app):
     verdicts = _verdicts(app)
     assert len(verdicts) == 2 and set(verdicts.values()) <= {"positive", "negative"}
     assert len(app.get("vega_lite_chart")) >= 5  # prefixes, occlusion and the held-out charts
     assert not app.error
+
+
+def test_cnn_counted_evidence_follows_the_typed_words(app):
+    import pyarrow as pa
+
+    app.text_area(key="sentiment_text").input("A dull film, not funny at all.").run()
+    assert not app.exception
+    titles = _chart_titles(app)
+    evidence = app.get("vega_lite_chart")[titles.index("Counted evidence the CNN reads beside each embedding")]
+    data = pa.ipc.open_stream(evidence.proto.datasets[0].data.data).read_all().to_pandas()
+    assert list(data.loc[data["kind"] == "word", "text"]) == ["a", "dull", "film", ",", "not", "funny", "at", "all", "."]
+    assert "not funny" in set(data.loc[data["kind"] != "word", "text"])
 
 
 def test_typing_a_sentence_updates_both_verdicts(app):

@@ -465,6 +465,44 @@ def test_shipped_models_on_held_out_probes(shipped):
 
 
 @needs_weights
+def test_counted_evidence_reads_the_shipped_tables(shipped):
+    from cnnrnn.models import bigram_buckets
+
+    cnn, rnn = shipped["cnn"], shipped["rnn"]
+    core = cnn.model.get_layer("cnn_core")
+    words = core.get_layer("nb_ratio").get_weights()[0][:, 0]
+    pairs = core.get_layer("nb_bigram_ratio").get_weights()[0][:, 0]
+    text = "A dull film , not funny at all zqxjv ."
+    rows = cnn.counted_evidence(text)
+    ids = cnn.model.get_layer("vectorize")(cnn.model.get_layer("standardize")(np.array([text]))).numpy()
+    buckets = np.asarray(bigram_buckets(ids, len(pairs)))[0]
+    assert [r["token"] for r in rows] == T.tokenize(text) and [r["position"] for r in rows] == list(range(1, 11))
+    for i, row in enumerate(rows):
+        assert row["word_ratio"] == pytest.approx(float(words[ids[0, i]]))
+        assert row["pair_ratio"] == pytest.approx(float(pairs[buckets[i]]))
+    assert rows[1]["word_ratio"] < 0  # "dull" leans negative on MR
+    unknown = rows[8]
+    assert not unknown["known"] and unknown["word_ratio"] == 0 and unknown["pair_ratio"] == 0
+    assert rows[4]["pair"] == "not funny" and rows[-1]["pair"] is None
+    # The CNN reads its fixed window only; the RNN any length, and has no pair channel.
+    long = " ".join(["good"] * 200)
+    assert len(cnn.counted_evidence(long)) == cnn.sequence_length and len(rnn.counted_evidence(long)) == 200
+    assert "pair_ratio" not in rnn.counted_evidence("not bad")[0]
+    assert cnn.counted_evidence("") == [] and len(cnn.counted_evidence(text, limit=3)) == 3
+
+
+def test_counted_evidence_is_empty_without_the_channel():
+    import dataclasses
+
+    from cnnrnn.config import SENTIMENT_TINY
+    from cnnrnn.inference import TextPredictor
+    from cnnrnn.models import build_sentiment_cnn
+
+    model = build_sentiment_cnn(T.build_vocabulary(SENTENCES, 50), dataclasses.replace(SENTIMENT_TINY, nb_channel="off"))
+    assert TextPredictor(model).counted_evidence("a dull film") == []
+
+
+@needs_weights
 def test_shipped_manifest_and_sizes():
     from cnnrnn.train import read_manifest
 
