@@ -401,9 +401,10 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), r
 
     vocab_size: vocabulary plus padding and unknown (the vectorizer's size).
     keep_ids: token ids word dropout never hides (see `KEEP_WORDS`).
-    ratio_input: training only: the naive-Bayes channel comes in as a second
-    input, (batch, steps) float ratios (out-of-fold ones), instead of from the
-    `nb_ratio` table; the layers' names and weights are otherwise the same.
+    ratio_input: training only: the naive-Bayes ratios come in as a second input,
+    (batch, steps, channels) floats (out-of-fold ones: the word's, and for the
+    CNN the pair's), instead of from the frozen `nb_ratio` / `nb_bigram_ratio`
+    tables; every trained layer has the same name and weights either way.
     """
     from cnnrnn.config import SENTIMENT
 
