@@ -230,11 +230,14 @@ def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: in
     """
     import numpy as np
 
-    ids = np.asarray(ids)
+    ids = np.asarray(ids, np.int64)
     labels = np.asarray(labels).reshape(-1)
-    per_text = np.zeros((len(ids), int(vocab_size)), bool)
-    per_text[np.arange(len(ids))[:, None], ids] = True
-    counts = np.stack([per_text[labels != 1].sum(axis=0), per_text[labels == 1].sum(axis=0)]).astype(np.float64)
+    size = int(vocab_size)
+    # Each (text, id) once: unique codes text * size + id, then a count per id and class.
+    text, token = np.divmod(np.unique(np.arange(len(ids))[:, None] * size + ids), size)
+    positive = labels[text] == 1
+    counts = np.stack([np.bincount(token[~positive], minlength=size),
+                       np.bincount(token[positive], minlength=size)]).astype(np.float64)
     counts[:, :2] = 0
     ratios = _ratio(counts[1], counts[0], _ratio_totals(counts, alpha), alpha, min_count)
     ratios[:2] = 0.0
