@@ -216,6 +216,27 @@ def test_sequence_lab_trains_two_models_live(server, page):
     assert not page.locator('[data-testid="stAlertContentError"]').count()
 
 
+def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, page):
+    import re
+
+    page.goto(f"{server}/Sequence_Lab")
+    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(
+        timeout=90_000)
+    # Model A: the CNN for 1 epoch; model B: the GRU for 40 (minutes of training unless stopped).
+    _set_slider(page, "Epochs", 1, nth=0)
+    _set_slider(page, "Epochs", 40, nth=1)
+    _settle(page)
+    page.get_by_role("button", name="Train both").click()
+    gru = page.locator('[data-testid="stProgress"]').filter(has_text=re.compile(r"epoch [1-9] of 40"))
+    expect(gru).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("Stopped. What the runs reached so far")).to_be_visible(timeout=60_000)
+    _settle(page)
+    expect(gru).to_have_count(0)  # no more epochs are drawn: the run ended
+    expect(page.get_by_role("button", name="Clear my runs")).to_be_visible()  # both runs were kept
+    _no_exception(page)
+
+
 @pytest.mark.parametrize("path", ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))])
 def test_every_page_loads_without_an_exception(server, page, path):
     """Every page (found from pages/, so a new page is covered the day it is added) renders cleanly."""
