@@ -180,32 +180,6 @@ def build_vocabulary(texts, max_tokens: int) -> list[str]:
     return [token for token, _ in ranked[:max(0, int(max_tokens))]]
 
 
-def nb_counts(texts, labels, vocabulary) -> "np.ndarray":
-    """(2, len(vocabulary) + 2) float64: how many negative (row 0) and positive (row 1) texts hold each id.
-
-    Ids as a vectorizer gives them: 0 padding and 1 [UNK] (never counted), id i + 2 is `vocabulary[i]`.
-    """
-    import numpy as np
-
-    index = {token: i + 2 for i, token in enumerate(vocabulary)}
-    counts = np.zeros((2, len(index) + 2), np.float64)
-    for text, label in zip(texts, labels):
-        seen = {index[t] for t in tokenize(text) if t in index}
-        counts[1 if int(label) == 1 else 0, list(seen)] += 1
-    return counts
-
-
-def _ratio(p, q, totals, alpha: float, min_count: int):
-    import numpy as np
-
-    ratios = np.log((p + alpha) / totals[1]) - np.log((q + alpha) / totals[0])
-    return np.where(p + q < min_count, 0.0, ratios)
-
-
-def _ratio_totals(counts, alpha: float):
-    return (counts[:, 2:] + alpha).sum(axis=1)
-
-
 def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
     """Naive-Bayes log-count ratio of each token, for a vectorizer's ids: (len(vocabulary) + 2,) float32.
 
@@ -217,10 +191,12 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     """
     import numpy as np
 
-    counts = nb_counts(texts, labels, vocabulary)
-    ratios = _ratio(counts[1], counts[0], _ratio_totals(counts, alpha), alpha, min_count)
-    ratios[:2] = 0.0
-    return ratios.astype(np.float32)
+    index = {token: i + 2 for i, token in enumerate(vocabulary)}
+    rows = [[index[t] for t in tokenize(text) if t in index] for text in texts]
+    ids = np.zeros((len(rows), max(map(len, rows), default=0) or 1), np.int64)  # padded with 0, never counted
+    for row, known in zip(ids, rows):
+        row[:len(known)] = known
+    return nb_id_ratios(ids, labels, len(index) + 2, alpha, min_count)
 
 
 def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
@@ -235,13 +211,11 @@ def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: in
     size = int(vocab_size)
     # Each (text, id) once: unique codes text * size + id, then a count per id and class.
     text, token = np.divmod(np.unique(np.arange(len(ids))[:, None] * size + ids), size)
-    positive = labels[text] == 1
-    counts = np.stack([np.bincount(token[~positive], minlength=size),
-                       np.bincount(token[positive], minlength=size)]).astype(np.float64)
-    counts[:, :2] = 0
-    ratios = _ratio(counts[1], counts[0], _ratio_totals(counts, alpha), alpha, min_count)
-    ratios[:2] = 0.0
-    return ratios.astype(np.float32)
+    positive = labels[text].astype(int) == 1
+    q, p = (np.bincount(token[rows], minlength=size)[2:].astype(np.float64) for rows in (~positive, positive))
+    ratios = np.log((p + alpha) / (p + alpha).sum()) - np.log((q + alpha) / (q + alpha).sum())
+    ratios[p + q < min_count] = 0.0
+    return np.concatenate([[0.0, 0.0], ratios]).astype(np.float32)
 
 
 def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5, seed: int = 0,
