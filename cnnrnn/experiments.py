@@ -319,8 +319,10 @@ def heldout_losses(predictor, windows: np.ndarray, batch_size: int = 32) -> np.n
 
     Column p is the loss of the character that follows p + 1 characters of context.
     """
-    out = [predictor.token_losses(windows[i:i + batch_size]) for i in range(0, len(windows), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, max(windows.shape[1] - 1, 0)), np.float32)
+    from cnnrnn.inference import in_batches
+
+    return in_batches(predictor.token_losses, windows, batch_size,
+                      np.zeros((0, max(windows.shape[1] - 1, 0)), np.float32))
 
 
 def loss_by_position(predictors: dict, text: str, eval_length: int = 256, max_windows: int | None = None,

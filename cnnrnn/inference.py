@@ -21,6 +21,22 @@ def _signature(model: keras.Model) -> tf.TensorSpec:
     return tf.TensorSpec([None, *shape[1:]], tf.float32)
 
 
+def in_batches(predict, items, batch_size: int, empty: np.ndarray) -> np.ndarray:
+    """`predict` on `items` `batch_size` at a time, the results concatenated (`empty` for no items)."""
+    out = [predict(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
+    return np.concatenate(out) if out else empty
+
+
+def _keras_error(run) -> str | None:
+    """Call `run()`; return Keras's (or TensorFlow's) error message, cut to 400 characters, or None."""
+    try:
+        run()
+    except Exception as error:  # Keras raises ValueError; TF may raise InvalidArgumentError
+        text = str(error).strip()
+        return text.splitlines()[0] if len(text) < 400 else text[:400] + "..."
+    return None
+
+
 class ImagePredictor:
     """Call with float32 images (n, H, W) or (n, H, W, 1) in [0, 1]; returns (n, classes) float32."""
 
@@ -43,8 +59,7 @@ class ImagePredictor:
 
     def predict_batches(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Probabilities for many images, `batch_size` at a time."""
-        out = [self(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, self.model.outputs[0].shape[-1]), np.float32)
+        return in_batches(self, images, batch_size, np.zeros((0, self.model.outputs[0].shape[-1]), np.float32))
 
     @property
     def traces(self) -> int:
@@ -59,12 +74,7 @@ def fixed_size_error(model: keras.Model, image: np.ndarray) -> str | None:
     not the size it was built for.
     """
     x = np.asarray(image, np.float32)[None, :, :, None]
-    try:
-        model(x, training=False)
-    except Exception as error:  # Keras raises ValueError; TF may raise InvalidArgumentError
-        text = str(error).strip()
-        return text.splitlines()[0] if len(text) < 400 else text[:400] + "..."
-    return None
+    return _keras_error(lambda: model(x, training=False))
 
 
 def conv_feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
@@ -135,9 +145,7 @@ class TextPredictor:
 
     def predict_batches(self, texts, batch_size: int = 256) -> np.ndarray:
         """(n,) float32 P(positive) for many texts, `batch_size` at a time."""
-        texts = list(texts)
-        out = [self(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0,), np.float32)
+        return in_batches(self, list(texts), batch_size, np.zeros((0,), np.float32))
 
     @property
     def sequence_length(self) -> int | None:
@@ -178,7 +186,8 @@ class TextPredictor:
         text = clean(text)
         tokens = tokenize(text)
         ids = self.model.get_layer("vectorize")(self.model.get_layer("standardize")(tf.constant([text]))).numpy()
-        count = min(len(tokens), ids.shape[1], limit if limit is not None else len(tokens))
+        read = min(len(tokens), ids.shape[1])  # the CNN's window cuts the rest
+        count = min(read, limit) if limit is not None else read
         words = self._nb_tables[0]
         rows = [{"position": i + 1, "token": tokens[i], "known": bool(ids[0, i] > 1),
                  "word_ratio": float(words[ids[0, i]])} for i in range(count)]
@@ -186,7 +195,7 @@ class TextPredictor:
             pairs = self._nb_tables[1]
             buckets = np.asarray(bigram_buckets(ids, len(pairs)))[0]
             for i, row in enumerate(rows):
-                following = tokens[i + 1] if i + 1 < min(len(tokens), ids.shape[1]) else None
+                following = tokens[i + 1] if i + 1 < read else None
                 row["pair"] = f"{tokens[i]} {following}" if following else None
                 row["pair_ratio"] = float(pairs[buckets[i]])
         return rows
@@ -768,12 +777,7 @@ def fixed_size_error_rgb(model: keras.Model, image: np.ndarray) -> str | None:
     from cnnrnn.data import START
 
     x = np.asarray(image, np.float32)[None]
-    try:
-        model([x, np.array([[START]], np.int32)], training=False)
-    except Exception as error:  # Keras raises ValueError; TF may raise InvalidArgumentError
-        text = str(error).strip()
-        return text.splitlines()[0] if len(text) < 400 else text[:400] + "..."
-    return None
+    return _keras_error(lambda: model([x, np.array([[START]], np.int32)], training=False))
 
 
 # --- MNIST-1D: signals in, digit probabilities out ---
@@ -807,8 +811,7 @@ class SignalPredictor:
         return self(np.asarray(signal, np.float32)[None])[0]
 
     def predict_batches(self, signals: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        out = [self(signals[i:i + batch_size]) for i in range(0, len(signals), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, self.model.outputs[0].shape[-1]), np.float32)
+        return in_batches(self, signals, batch_size, np.zeros((0, self.model.outputs[0].shape[-1]), np.float32))
 
     def accuracy(self, signals: np.ndarray, labels: np.ndarray) -> float:
         return float(np.mean(self.predict_batches(signals).argmax(1) == np.asarray(labels)))
