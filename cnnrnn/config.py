@@ -219,6 +219,9 @@ class SentimentConfig:
     # training sentences, as new text will; 0: on all of them, its own included (a pair seen once, in that
     # very sentence, then names its label, and the network learns to trust what will not hold).
     cnn_nb_folds: int = 5
+    # > 0: the output unit also reads each ratio channel summed over the text read (the sentence's naive-Bayes
+    # score, word and pair), times this, past the dropout; the filters then learn what counting misses.
+    cnn_nb_score: float = 3.0
     batch_size: int = 32
     epochs: int = 12  # at most; early stopping on validation accuracy keeps the best epoch
     patience: int = 3

@@ -163,7 +163,8 @@ def build_charlm(name: str, vocab_size: int, config=None) -> keras.Model:
 #   texts are truncated, shorter ones padded.
 # Each word also brings its naive-Bayes log-count ratio, a frozen number counted
 # on the training sentences; the CNN, with `cnn_bigram_buckets`, that of the
-# word pair it starts too (hashed).
+# word pair it starts too (hashed), and with `cnn_nb_score` its output unit also
+# reads those ratios summed over the window (`SumOverWords`, the naive-Bayes score).
 # `train.train_sentiment` trains both on MR plus negation and contrast templates
 # (`text.negation_templates`).
 
@@ -367,6 +368,31 @@ class RatioOfKeptWords(layers.Layer):
         return input_shape[0]
 
 
+@keras.saving.register_keras_serializable(package="cnnrnn")
+class SumOverWords(layers.Layer):
+    """(batch, steps, channels) per-word numbers -> (batch, channels): their sum over the text, times `scale`.
+
+    The CNN's naive-Bayes score: the ratios of padding, unknown words and pairs
+    holding them are 0, so only the words read count.
+    """
+
+    def __init__(self, scale: float = 1.0, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def call(self, inputs):
+        from keras import ops
+
+        return ops.sum(inputs, axis=1) * self.scale
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
 # Tokens word dropout never hides: negations and contrasts.
 KEEP_WORDS = frozenset("not no never nothing nor neither none without but although though yet however "
                        "hardly barely".split())
@@ -388,8 +414,10 @@ def build_vectorizer(vocabulary, sequence_length: int | None = None, name: str =
                                     name=name)
 
 
-def _sentiment_head(x, config, name: str):
+def _sentiment_head(x, config, name: str, score=None):
     x = layers.Dropout(config.dropout, name="dropout")(x)
+    if score is not None:  # the naive-Bayes score skips the dropout: the output unit always reads it
+        x = layers.Concatenate(name="features_and_score")([x, score])
     constraint = keras.constraints.MaxNorm(config.max_norm) if config.max_norm else None
     outputs = layers.Dense(1, activation="sigmoid", kernel_constraint=constraint, name="positive")(x)
     return outputs
@@ -422,12 +450,14 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), r
     words = x
     x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=name == "rnn", name="embedding")(words)
     x = layers.Dropout(config.embedding_dropout, name="embedding_dropout")(x)
+    ratios = None
     nb_channel = getattr(config, "nb_channel", "off")
     buckets = sentiment_bigram_buckets(name, config)
     if nb_channel != "off" and ratio_input:
         given = keras.Input(shape=(steps, 2 if buckets else 1), dtype="float32", name="ratios")
         inputs = [ids, given]
-        x = layers.Concatenate(name="word_features")([x, RatioOfKeptWords(name="given_ratios")([given, words])])
+        ratios = RatioOfKeptWords(name="given_ratios")([given, words])
+        x = layers.Concatenate(name="word_features")([x, ratios])
     elif nb_channel != "off":  # the training sentences' naive-Bayes ratio per word (set by the trainer)
         ratio = layers.Embedding(vocab_size, 1, mask_zero=name == "rnn", embeddings_initializer="zeros",
                                  trainable=nb_channel == "trainable", name="nb_ratio")(words)
@@ -436,7 +466,8 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), r
             pairs = BigramBuckets(buckets, name="bigrams")(words)
             features.append(layers.Embedding(buckets, 1, embeddings_initializer="zeros",
                                              trainable=nb_channel == "trainable", name="nb_bigram_ratio")(pairs))
-        x = layers.Concatenate(name="word_features")(features)
+        ratios = layers.Concatenate(name="nb_ratios")(features[1:]) if len(features) > 2 else features[1]
+        x = layers.Concatenate(name="word_features")([x, ratios])
     if name == "rnn":
         cell = {"gru": layers.GRU, "lstm": layers.LSTM}[config.rnn_cell]
         pooling = config.rnn_pooling
@@ -452,7 +483,10 @@ def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), r
             if config.cnn_mean_pool:
                 pooled.append(MeanOverWindows(name=f"mean_over_time{k}")([maps, words]))
         x = layers.Concatenate(name="features")(pooled) if len(pooled) > 1 else pooled[0]
-    return keras.Model(inputs, _sentiment_head(x, config, name), name=f"{name}_core")
+    score = None
+    if name == "cnn" and ratios is not None and getattr(config, "cnn_nb_score", 0):
+        score = SumOverWords(config.cnn_nb_score, name="nb_score")(ratios)
+    return keras.Model(inputs, _sentiment_head(x, config, name, score), name=f"{name}_core")
 
 
 def build_sentiment_model(name: str, vocabulary, config=None, core: keras.Model | None = None) -> keras.Model:

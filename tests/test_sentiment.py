@@ -162,6 +162,17 @@ def test_mean_over_windows_skips_windows_that_start_on_padding():
     np.testing.assert_allclose(out[1], 0.0)
 
 
+def test_sum_over_words_is_the_scaled_total_and_survives_saving():
+    import keras
+
+    from cnnrnn.models import SumOverWords
+
+    ratios = np.array([[[0.5, -1.0], [1.5, 0.25], [0.0, 0.0]], [[0.0, 0.0]] * 3], np.float32)
+    np.testing.assert_allclose(np.asarray(SumOverWords(2.0)(ratios)), [[4.0, -1.5], [0.0, 0.0]])
+    clone = keras.layers.deserialize(keras.layers.serialize(SumOverWords(0.3)))
+    assert isinstance(clone, SumOverWords) and clone.scale == pytest.approx(0.3) and not clone.trainable
+
+
 def test_bigram_buckets_agree_in_numpy_and_in_the_graph():
     from cnnrnn.models import BigramBuckets, bigram_buckets
 
