@@ -201,6 +201,22 @@ class TextPredictor:
         return rows
 
 
+    def counted_score(self, text: str) -> dict | None:
+        """The CNN's naive-Bayes score: its counted ratios summed over the words it reads.
+
+        {"word": sum of the word ratios, "pair": sum of the pair ratios (None without
+        a pair channel)}: the numbers its output unit reads beside its filters
+        (`models.SumOverWords`). None for a model that does not read them (the RNN).
+        """
+        core = self.model.get_layer(f"{self.name}_core")
+        if "nb_score" not in {layer.name for layer in core.layers}:
+            return None
+        rows = self.counted_evidence(text)  # sets self._nb_tables
+        pairs = len(self._nb_tables) > 1
+        return {"word": float(sum(r["word_ratio"] for r in rows)),
+                "pair": float(sum(r["pair_ratio"] for r in rows)) if pairs else None}
+
+
 def load_sentiment_models(weights_dir=None) -> dict[str, keras.Model]:
     """The two shipped sentiment models, "rnn" and "cnn" -> keras.Model, from `weights_dir`."""
     from pathlib import Path

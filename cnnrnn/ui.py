@@ -191,14 +191,15 @@ def sentiment_predictors() -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def sentiment_analysis(text: str) -> dict:
-    """Verdicts, prefix-by-prefix predictions and occlusion importance for one text."""
+    """Verdicts, prefix-by-prefix predictions, occlusion importance and the CNN's counted evidence."""
     from cnnrnn import experiments
 
     predictors = sentiment_predictors()
     return {"verdicts": experiments.sentiment_verdicts(predictors, text),
             "prefixes": experiments.prefix_predictions(predictors, text),
             "occlusion": experiments.occlusion_importance(predictors, text),
-            "evidence": predictors["cnn"].counted_evidence(text)}
+            "evidence": predictors["cnn"].counted_evidence(text),
+            "score": predictors["cnn"].counted_score(text)}
 
 
 def shipped_sentiment_tables() -> dict:

@@ -103,6 +103,15 @@ if analysis is not None:
                    "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
                    "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
                    "these against the words around them; the RNN gets the word's number only.")
+        score = analysis.get("score")
+        if score is not None:
+            read = len(analysis["evidence"])
+            pair = f" and **{score['pair']:+.2f}** for the pairs" if score["pair"] is not None else ""
+            words = f"{read} word{'s' if read != 1 else ''}"
+            st.markdown(f"Summed over the {words} the CNN reads, this counted evidence comes to "
+                        f"**{score['word']:+.2f}** for the words{pair}: a naive-Bayes score (above 0 leans "
+                        "positive). The CNN's output unit reads these sums directly, beside its pooled filters, "
+                        "so the filters learn what counting words misses.")
 
     st.subheader("Which words matter")
     st.altair_chart(charts.occlusion_chart(analysis["occlusion"]), width="stretch")

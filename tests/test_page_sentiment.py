@@ -55,6 +55,16 @@ def test_cnn_counted_evidence_follows_the_typed_words(app):
     data = pa.ipc.open_stream(evidence.proto.datasets[0].data.data).read_all().to_pandas()
     assert list(data.loc[data["kind"] == "word", "text"]) == ["a", "dull", "film", ",", "not", "funny", "at", "all", "."]
     assert "not funny" in set(data.loc[data["kind"] != "word", "text"])
+    # The summed score the CNN's output unit reads is stated, and matches the words' numbers in the chart.
+    from cnnrnn.inference import load_sentiment_predictors
+
+    score = load_sentiment_predictors()["cnn"].counted_score("A dull film, not funny at all.")
+    line = next(m.value for m in app.markdown if "naive-Bayes score" in m.value)
+    assert f"**{score['word']:+.2f}** for the words and **{score['pair']:+.2f}** for the pairs" in line
+    assert "the 9 words the CNN reads" in line
+    assert data.loc[data["kind"] == "word", "ratio"].sum() == pytest.approx(score["word"], abs=1e-4)
+    assert data.loc[data["kind"] != "word", "ratio"].sum() == pytest.approx(score["pair"], abs=1e-4)
+    assert score["word"] < 0
 
 
 def test_typing_a_sentence_updates_both_verdicts(app):
