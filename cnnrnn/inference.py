@@ -200,7 +200,6 @@ class TextPredictor:
                 row["pair_ratio"] = float(pairs[buckets[i]])
         return rows
 
-
     def counted_score(self, text: str) -> dict | None:
         """The CNN's naive-Bayes score: its counted ratios summed over the words it reads.
 
