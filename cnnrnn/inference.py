@@ -176,23 +176,19 @@ class TextPredictor:
         from cnnrnn.models import bigram_buckets
         from cnnrnn.text import clean, tokenize
 
-        core = self.model.get_layer(f"{self.name}_core")
-        if not hasattr(self, "_nb_tables"):
-            names = {layer.name for layer in core.layers}
-            self._nb_tables = [core.get_layer(n).get_weights()[0][:, 0] for n in ("nb_ratio", "nb_bigram_ratio")
-                               if n in names]
-        if not self._nb_tables:
+        tables = self._counted()["tables"]
+        if not tables:
             return []
         text = clean(text)
         tokens = tokenize(text)
         ids = self.model.get_layer("vectorize")(self.model.get_layer("standardize")(tf.constant([text]))).numpy()
         read = min(len(tokens), ids.shape[1])  # the CNN's window cuts the rest
         count = min(read, limit) if limit is not None else read
-        words = self._nb_tables[0]
+        words = tables[0]
         rows = [{"position": i + 1, "token": tokens[i], "known": bool(ids[0, i] > 1),
                  "word_ratio": float(words[ids[0, i]])} for i in range(count)]
-        if len(self._nb_tables) > 1:
-            pairs = self._nb_tables[1]
+        if len(tables) > 1:
+            pairs = tables[1]
             buckets = np.asarray(bigram_buckets(ids, len(pairs)))[0]
             for i, row in enumerate(rows):
                 following = tokens[i + 1] if i + 1 < read else None
@@ -200,20 +196,30 @@ class TextPredictor:
                 row["pair_ratio"] = float(pairs[buckets[i]])
         return rows
 
-    def counted_score(self, text: str) -> dict | None:
-        """The CNN's naive-Bayes score: its counted ratios summed over the words it reads.
+    def counted_score(self, evidence: list[dict]) -> dict | None:
+        """The CNN's naive-Bayes score: `counted_evidence(text)`'s ratios summed over the words it reads.
 
         {"word": sum of the word ratios, "pair": sum of the pair ratios (None without
         a pair channel)}: the numbers its output unit reads beside its filters
         (`models.SumOverWords`). None for a model that does not read them (the RNN).
         """
-        core = self.model.get_layer(f"{self.name}_core")
-        if "nb_score" not in {layer.name for layer in core.layers}:
+        counted = self._counted()
+        if not counted["score"]:
             return None
-        rows = self.counted_evidence(text)  # sets self._nb_tables
-        pairs = len(self._nb_tables) > 1
-        return {"word": float(sum(r["word_ratio"] for r in rows)),
-                "pair": float(sum(r["pair_ratio"] for r in rows)) if pairs else None}
+        return {"word": float(sum(r["word_ratio"] for r in evidence)),
+                "pair": float(sum(r["pair_ratio"] for r in evidence)) if len(counted["tables"]) > 1 else None}
+
+    def _counted(self) -> dict:
+        """Read once from the core: "tables", its frozen ratio tables (word, then pair; [] without
+        the channel), and "score", whether its output unit reads their sums (`nb_score`)."""
+        if not hasattr(self, "_counted_parts"):
+            core = self.model.get_layer(f"{self.name}_core")
+            names = {layer.name for layer in core.layers}
+            self._counted_parts = {
+                "tables": [core.get_layer(n).get_weights()[0][:, 0] for n in ("nb_ratio", "nb_bigram_ratio")
+                           if n in names],
+                "score": "nb_score" in names}
+        return self._counted_parts
 
 
 def load_sentiment_models(weights_dir=None) -> dict[str, keras.Model]:

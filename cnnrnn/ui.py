@@ -195,11 +195,11 @@ def sentiment_analysis(text: str) -> dict:
     from cnnrnn import experiments
 
     predictors = sentiment_predictors()
+    evidence = predictors["cnn"].counted_evidence(text)
     return {"verdicts": experiments.sentiment_verdicts(predictors, text),
             "prefixes": experiments.prefix_predictions(predictors, text),
             "occlusion": experiments.occlusion_importance(predictors, text),
-            "evidence": predictors["cnn"].counted_evidence(text),
-            "score": predictors["cnn"].counted_score(text)}
+            "evidence": evidence, "score": predictors["cnn"].counted_score(evidence)}
 
 
 def shipped_sentiment_tables() -> dict:

@@ -103,7 +103,7 @@ if analysis is not None:
                    "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
                    "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
                    "these against the words around them; the RNN gets the word's number only.")
-        score = analysis.get("score")
+        score = analysis["score"]
         if score is not None:
             read = len(analysis["evidence"])
             pair = f" and **{score['pair']:+.2f}** for the pairs" if score["pair"] is not None else ""

@@ -464,7 +464,7 @@ def test_sentiment_on_hostile_texts(sentiment):
     cnn = sentiment["cnn"]  # the counted evidence and score the page shows under "What the CNN sees"
     for text in texts:
         rows = cnn.counted_evidence(limit_text(text).text)
-        score = cnn.counted_score(limit_text(text).text)
+        score = cnn.counted_score(rows)
         assert len(rows) <= cnn.sequence_length and all(np.isfinite(r["word_ratio"]) for r in rows)
         assert np.isfinite(score["word"]) and np.isfinite(score["pair"])
         assert score["word"] == pytest.approx(sum(r["word_ratio"] for r in rows))

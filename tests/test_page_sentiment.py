@@ -58,7 +58,8 @@ def test_cnn_counted_evidence_follows_the_typed_words(app):
     # The summed score the CNN's output unit reads is stated, and matches the words' numbers in the chart.
     from cnnrnn.inference import load_sentiment_predictors
 
-    score = load_sentiment_predictors()["cnn"].counted_score("A dull film, not funny at all.")
+    cnn = load_sentiment_predictors()["cnn"]
+    score = cnn.counted_score(cnn.counted_evidence("A dull film, not funny at all."))
     line = next(m.value for m in app.markdown if "naive-Bayes score" in m.value)
     assert f"**{score['word']:+.2f}** for the words and **{score['pair']:+.2f}** for the pairs" in line
     assert "the 9 words the CNN reads" in line

@@ -511,15 +511,19 @@ def test_counted_score_is_what_the_cnns_output_unit_reads(shipped):
     read = keras.Model(core.inputs, core.get_layer("nb_score").output)
     vectorize = cnn.model.get_layer("vectorize")
     standardize = cnn.model.get_layer("standardize")
+
+    def scored(model, text):
+        return model.counted_score(model.counted_evidence(text))
+
     # A short text, and one past the CNN's window: the sum covers the words it reads, no more.
     for text in ("A dull film , not funny at all zqxjv .", " ".join(["a wonderful film"] * 40) + " awful awful"):
         graph = np.asarray(read(vectorize(standardize(np.array([text])))))[0] / core.get_layer("nb_score").scale
-        score = cnn.counted_score(text)
+        score = scored(cnn, text)
         assert score["word"] == pytest.approx(float(graph[0]), abs=1e-4)
         assert score["pair"] == pytest.approx(float(graph[1]), abs=1e-4)
-    assert cnn.counted_score("A dull film , not funny at all .")["word"] < 0 < cnn.counted_score("a wonderful film")["word"]
-    assert cnn.counted_score("") == {"word": 0.0, "pair": 0.0}
-    assert rnn.counted_score("a dull film") is None  # the RNN reads the ratios word by word only
+    assert scored(cnn, "A dull film , not funny at all .")["word"] < 0 < scored(cnn, "a wonderful film")["word"]
+    assert scored(cnn, "") == {"word": 0.0, "pair": 0.0}
+    assert scored(rnn, "a dull film") is None  # the RNN reads the ratios word by word only
     # The output unit's last two inputs are the score: it learned to weigh the counts up, not down.
     kernel = core.get_layer("positive").get_weights()[0][:, 0]
     assert kernel.shape[0] == core.get_layer("features").output.shape[-1] + 2
