@@ -86,7 +86,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict_image(args) -> int:
-    from cnnrnn.images import ImageError, prepare_digit
+    from cnnrnn.core.images import ImageError, prepare_digit
     from cnnrnn.inference import ImagePredictor, load_image_models
     from cnnrnn.models import MODEL_NAMES
 
@@ -207,7 +207,7 @@ def cmd_train_captions(args) -> int:
 
 
 def cmd_caption(args) -> int:
-    from cnnrnn.images import ImageError, prepare_scene
+    from cnnrnn.core.images import ImageError, prepare_scene
     from cnnrnn.train import WEIGHTS_DIR
 
     root = Path(args.weights) if args.weights else WEIGHTS_DIR

@@ -253,6 +253,8 @@ def bench_startup(timeout: float = 120.0) -> dict:
 
     from playwright.sync_api import sync_playwright
 
+    from cnnrnn.tasks import all_tasks
+
     start = time.perf_counter()
     server, url = start_streamlit(timeout)
     result: dict = {"startup_s": {"health": round(time.perf_counter() - start, 2)}}
@@ -266,12 +268,11 @@ def bench_startup(timeout: float = 120.0) -> dict:
             page.goto(url)
             page.get_by_text("Headline numbers").wait_for(timeout=timeout * 1000)
             result["startup_s"]["home"] = round(time.perf_counter() - start, 2)
-            for path in sorted((ROOT / "pages").glob("*.py")):
-                slug = path.stem.split("_", 1)[1]
+            for task in all_tasks():
                 begin = time.perf_counter()
-                page.goto(f"{url}/{slug}")
+                page.goto(f"{url}/{task.url_path}")
                 wait_rendered(page, timeout)
-                result["startup_s"][slug] = round(time.perf_counter() - begin, 2)
+                result["startup_s"][task.url_path] = round(time.perf_counter() - begin, 2)
             browser.close()
         result["server_rss_mb"] = round(rss_mb(server.pid), 1)
     finally:

@@ -15,38 +15,7 @@ from pathlib import Path
 import numpy as np
 
 
-def data_dir() -> Path | None:
-    """The directory named by CNNRNN_DATA_DIR, or None when unset or empty."""
-    value = os.environ.get("CNNRNN_DATA_DIR", "").strip()
-    return Path(value).expanduser() if value else None
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _download(what: str, fetch):
-    """fetch() (a keras download), with any failure turned into one FileNotFoundError line.
-
-    keras.utils.get_file raises a bare Exception when offline; the command line and
-    the pages show FileNotFoundError as a one-line message. Keras's progress lines go
-    to stderr, so the command line's standard output stays JSON.
-    """
-    import contextlib
-    import sys
-
-    try:
-        with contextlib.redirect_stdout(sys.stderr):  # keras announces downloads on stdout: keep JSON output clean
-            return fetch()
-    except Exception as error:
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
-        raise FileNotFoundError(f"{what} is not in the Keras cache and could not be downloaded ({reason}); "
-                                "set CNNRNN_DATA_DIR to the data mirror") from None
+from cnnrnn.core.data import data_dir, download as _download, sha256_file  # noqa: F401
 
 
 @dataclass(frozen=True)

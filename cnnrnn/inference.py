@@ -244,7 +244,7 @@ def load_sentiment_predictors(weights_dir=None) -> dict[str, TextPredictor]:
 
 # --- Character models: stateful generation and scoring (the generation page) ---
 
-from cnnrnn.data import MAX_GENERATE, check_generation_settings  # noqa: E402  (TensorFlow-free checks)
+from cnnrnn.data import check_generation_settings  # noqa: E402  (TensorFlow-free checks)
 
 GREEDY_BELOW = 1e-3  # temperatures at or below this pick the most likely character (argmax)
 SHOW_TOP = 5  # candidates recorded per generated character

@@ -11,8 +11,6 @@ records everything needed to reproduce the run in `weights/manifest.json`.
 
 from __future__ import annotations
 
-import json
-import platform
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,35 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-MANIFEST = "manifest.json"
-
-
-def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict:
-    """The manifest as a dict ({} when there is none). Imports no TensorFlow."""
-    path = Path(weights_dir) / MANIFEST
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def update_manifest(task: str, entry: dict, weights_dir: Path = WEIGHTS_DIR) -> Path:
-    """Replace the manifest's section for `task`, keeping the other tasks'."""
-    weights_dir = Path(weights_dir)
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(weights_dir)
-    manifest[task] = entry
-    path = weights_dir / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
-
-
-def library_versions() -> dict:
-    import keras
-    import tensorflow as tf
-
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": np.__version__}
+from cnnrnn.core.weights import MANIFEST, WEIGHTS_DIR, library_versions, read_manifest, update_manifest  # noqa: F401
 
 
 class _Progress:

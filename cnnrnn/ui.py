@@ -19,24 +19,7 @@ def image_predictors() -> dict:
     return {name: ImagePredictor(model) for name, model in load_image_models().items()}
 
 
-@st.cache_data(show_spinner=False)
-def manifest() -> dict:
-    """The shipped weights' manifest (no TensorFlow import)."""
-    from cnnrnn.train import read_manifest
-
-    return read_manifest()
-
-
-def page_header(title: str, pattern: str, summary: str) -> None:
-    """Title, the pattern badge (one to one, ...) and a one-paragraph summary."""
-    st.title(title)
-    st.caption(pattern)
-    st.markdown(summary)
-
-
-def show_error(message: str) -> None:
-    """A clear, non-technical error box (never a traceback)."""
-    st.error(message, icon=":material/error:")
+from cnnrnn.core.st import manifest, page_header, show_error  # noqa: E402,F401
 
 
 # --- The image page -------------------------------------------------------------
@@ -69,7 +52,7 @@ def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
 @st.cache_data(show_spinner=False, max_entries=64)
 def prepare(raw, method: str, aspect: str):
     """images.prepare_digit, cached per input and choice (raises ImageError)."""
-    from cnnrnn.images import prepare_digit
+    from cnnrnn.core.images import prepare_digit
 
     return prepare_digit(raw, method=method, aspect=aspect)
 
@@ -82,7 +65,7 @@ def predict_models(predictors: dict, image):
 
 def render(prepared, side: int, method: str):
     """The prepared digit framed MNIST-style at `side` x `side`."""
-    from cnnrnn.images import render_digit
+    from cnnrnn.core.images import render_digit
 
     return render_digit(prepared, side, method)
 
@@ -122,7 +105,7 @@ def image_sweep(raw, method: str, aspect: str, target: int):
 def choice_sweeps(raw, method: str, aspect: str, target: int):
     """(confidence per resize method at this aspect, confidence per aspect at this method)."""
     from cnnrnn.experiments import choice_sweep
-    from cnnrnn.images import ASPECTS, RESIZE_METHODS
+    from cnnrnn.core.images import ASPECTS, RESIZE_METHODS
 
     predictors = image_predictors()
     by_method = choice_sweep(predictors, lambda m: prepare(raw, m, aspect).model_input, RESIZE_METHODS, "method", target)
@@ -468,7 +451,7 @@ def random_scene(seed: int, objects: int | None):
 @st.cache_data(show_spinner=False, max_entries=64)
 def prepare_scene(raw):
     """images.prepare_scene, cached per input (raises ImageError)."""
-    from cnnrnn.images import prepare_scene as run
+    from cnnrnn.core.images import prepare_scene as run
 
     return run(raw)
 

@@ -1,4 +1,4 @@
-"""Seeded generator of realistic digit images, with their true labels, for testing `cnnrnn.images`.
+"""Seeded generator of realistic digit images, with their true labels, for testing `cnnrnn.core.images`.
 
 Three sets, each a list of `Sample(name, label, source, ext)`:
 

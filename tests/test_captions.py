@@ -195,7 +195,7 @@ def test_tiny_training_writes_weights_and_manifest(tmp_path):
     (np.full((100, 100, 3), 250, np.uint8), "blank"),
 ])
 def test_bad_scene_input_gets_a_clear_message(payload, words):
-    from cnnrnn.images import ImageError, prepare_scene
+    from cnnrnn.core.images import ImageError, prepare_scene
 
     with pytest.raises(ImageError) as error:
         prepare_scene(payload)
@@ -204,7 +204,7 @@ def test_bad_scene_input_gets_a_clear_message(payload, words):
 
 
 def test_canvas_drawing_becomes_a_white_64_pixel_scene_and_wide_pictures_are_padded():
-    from cnnrnn.images import prepare_scene
+    from cnnrnn.core.images import prepare_scene
 
     items = hand_drawn.DRAWINGS[0][1]
     prepared = prepare_scene(hand_drawn.draw(items))
@@ -231,7 +231,7 @@ def shipped():
 
 @pytest.mark.parametrize("index", range(len(hand_drawn.DRAWINGS)))
 def test_shipped_model_captions_a_hand_drawn_canvas_scene(shipped, index):
-    from cnnrnn.images import prepare_scene
+    from cnnrnn.core.images import prepare_scene
 
     caption, items = hand_drawn.DRAWINGS[index]
     x = prepare_scene(hand_drawn.draw(items, seed=index)).model_input

@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from cnnrnn.data import MAX_CORPUS_BYTES, CharCorpus, CorpusError, corpus_from_bytes, corpus_from_text
-from cnnrnn.images import MAX_UPLOAD_BYTES, ImageError, Prepared, PreparedScene, prepare_digit, prepare_scene
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError, Prepared, PreparedScene, prepare_digit, prepare_scene
 from cnnrnn.text import MAX_CHARS, check_text, clean, limit_text, tokenize
 
 try:

@@ -1,4 +1,4 @@
-"""Tests for cnnrnn.images: upload -> MNIST-style model input (no TensorFlow needed)."""
+"""Tests for cnnrnn.core.images: upload -> MNIST-style model input (no TensorFlow needed)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageFile
 from scipy import ndimage as ndi
 
-from cnnrnn import images
-from cnnrnn.images import (
+from cnnrnn.core import images
+from cnnrnn.core.images import (
     ASPECTS,
     MAX_UPLOAD_BYTES,
     RESIZE_METHODS,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = ROOT / "pages" / "5_Sequence_Lab.py"
+PAGE = ROOT / "pages" / "mnist1d.py"
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 

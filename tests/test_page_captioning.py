@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import hand_drawn  # noqa: E402
 
 TIMEOUT = 180  # TensorFlow's import and the first model load take seconds on 2 cores
-PAGE = str(ROOT / "pages" / "4_Captioning.py")
+PAGE = str(ROOT / "pages" / "captions.py")
 
 
 def _page() -> AppTest:

@@ -1,4 +1,4 @@
-"""AppTest for pages/2_Sentiment.py: it runs, typing updates both verdicts, odd text gets a message."""
+"""AppTest for pages/sentiment.py: it runs, typing updates both verdicts, odd text gets a message."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "2_Sentiment.py")
+PAGE = str(ROOT / "pages" / "sentiment.py")
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 pytestmark = pytest.mark.skipif(

@@ -55,7 +55,7 @@ def test_home_renders_without_importing_tensorflow():
 
 
 def _image_page() -> AppTest:
-    at = _app("pages/1_Image_CNN.py").run()
+    at = _app("pages/digits.py").run()
     assert not at.exception
     return at
 

@@ -1,4 +1,4 @@
-"""Accuracy of the shipped cnn_fixed model on realistic generated digits, through cnnrnn.images.
+"""Accuracy of the shipped cnn_fixed model on realistic generated digits, through cnnrnn.core.images.
 
 Three sets from tests/digits.py (canvas drawings, phone photos of handwriting on
 paper, typed digits in many fonts and colours), generated with a seed that was
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import cnnrnn
-from cnnrnn.images import ImageError, prepare_digit
+from cnnrnn.core.images import ImageError, prepare_digit
 
 try:
     import digits

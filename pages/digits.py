@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn import charts, ui
-from cnnrnn.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
+from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 
 st.set_page_config(page_title="Image CNN", page_icon=":material/image:", layout="wide")
 ui.page_header(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnrnn import charts, ui
 from cnnrnn.experiments import beam_steps_table, caption_steps_table
-from cnnrnn.images import MAX_UPLOAD_BYTES, ImageError
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
 
 st.set_page_config(page_title="Captioning", page_icon=":material/subtitles:", layout="wide")
 ui.page_header(

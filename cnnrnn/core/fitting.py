@@ -1,0 +1,91 @@
+"""What the hand-written training loops share: progress callbacks, keep-best, warm-up and cosine, limits.
+
+Each task's `train.py` builds its own loop from these; nothing here knows a task.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import keras
+
+
+def epoch_callback(model_name: str, on_epoch: Callable[[str, int, dict], None]) -> keras.callbacks.Callback:
+    """A Keras callback forwarding each epoch's end to on_epoch(model_name, epoch, logs)."""
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            on_epoch(model_name, epoch, dict(logs or {}))
+
+    return EpochProgress()
+
+
+def warmup_cosine(peak: float, step: int, warmup_steps: int, final_fraction: float, progress: float) -> float:
+    """Linear warm-up over `warmup_steps`, then a cosine from `peak` down to final_fraction * peak.
+
+    `progress` (0..1) is how far the run is (the larger of its step and time fractions, so a run
+    cut short by its time limit still ends at the low learning rate).
+    """
+    if step < warmup_steps:
+        return peak * (step + 1) / warmup_steps
+    floor = peak * final_fraction
+    return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+class KeepBest:
+    """The best score seen and a copy of the weights that made it; `restore` puts them back.
+
+    higher: True when a larger score is better (accuracy), False for a loss.
+    """
+
+    def __init__(self, higher: bool = True):
+        self.higher = higher
+        self.score = -math.inf if higher else math.inf
+        self.at = 0  # the step or epoch of the best score
+        self.weights = None
+
+    def update(self, score: float, model: keras.Model, at: int) -> bool:
+        """Record `score` reached at `at`; keep the model's weights when it is the best yet. True when kept."""
+        better = score > self.score if self.higher else score < self.score
+        if better:
+            self.score, self.at, self.weights = score, at, [w.copy() for w in model.get_weights()]
+        return better
+
+    @property
+    def found(self) -> bool:
+        return self.weights is not None
+
+    def restore(self, model: keras.Model) -> None:
+        """Set the model to the best weights seen (nothing when none were kept)."""
+        if self.weights is not None:
+            model.set_weights(self.weights)
+
+
+class Limits:
+    """A run's clock, time limit and stop test: why it should stop now, or None.
+
+    time_limit: seconds (None or 0: none); should_stop: a function returning True when the
+    user pressed Stop.
+    """
+
+    def __init__(self, time_limit: float | None = None, should_stop: Callable[[], bool] | None = None):
+        self.time_limit = time_limit
+        self.should_stop = should_stop
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def progress(self, fraction: float) -> float:
+        """The larger of `fraction` (steps done / steps) and the share of the time limit used."""
+        return max(fraction, self.elapsed() / self.time_limit) if self.time_limit else fraction
+
+    def reason(self) -> str | None:
+        """"time limit", "stopped" (the stop test said so) or None to go on."""
+        if self.time_limit and self.elapsed() >= self.time_limit:
+            return "time limit"
+        if self.should_stop and self.should_stop():
+            return "stopped"
+        return None

@@ -1,0 +1,63 @@
+"""The one core module that imports Streamlit: navigation, page header, errors, the cached manifest.
+
+Each task's `ui.py` is its own bridge to Streamlit; this module knows no task: it draws the
+navigation and the home cards from the `Task` records it is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cnnrnn.core.task import SECTIONS, Task
+from cnnrnn.core.weights import read_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = "pages/home.py"
+
+
+@st.cache_data(show_spinner=False)
+def manifest() -> dict:
+    """The shipped weights' manifest (no TensorFlow import), read once per process."""
+    return read_manifest()
+
+
+def page_header(title: str, pattern: str, summary: str) -> None:
+    """Title, the pattern badge (one to one, ...) and a one-paragraph summary."""
+    st.title(title)
+    st.caption(pattern)
+    st.markdown(summary)
+
+
+def show_error(message: str) -> None:
+    """A clear, non-technical error box (never a traceback)."""
+    st.error(message, icon=":material/error:")
+
+
+def task_page(task: Task) -> st.Page:
+    """The st.Page of a task: its file, title, icon and url path from the registry."""
+    return st.Page(task.page, title=task.title, icon=task.icon, url_path=task.url_path)
+
+
+def navigation(tasks: tuple[Task, ...]):
+    """st.navigation over Home and one page per task, grouped by section (Patterns, then Labs)."""
+    home = st.Page(HOME, title="Home", icon=":material/home:", default=True)
+    pages = {"": [home]}
+    for section in SECTIONS:
+        members = [task_page(task) for task in tasks if task.section == section]
+        if members:
+            pages[section] = members
+    return st.navigation(pages)
+
+
+def task_cards(tasks: tuple[Task, ...], columns: int) -> None:
+    """One bordered card per task, `columns` to a row: heading, shape, blurb and a link to its page."""
+    for start in range(0, len(tasks), columns):
+        row = st.columns(columns)
+        for column, task in zip(row, tasks[start:start + columns]):
+            with column.container(border=True):
+                st.subheader(task.pattern or task.title)
+                st.caption(task.shape)
+                st.write(task.blurb)
+                st.page_link(task.page, label=f"Open {task.title}", icon=task.icon)

@@ -1,0 +1,47 @@
+"""What a task declares to the registry, and what its package provides.
+
+A task is a folder `cnnrnn/tasks/<package>/`, a page `pages/<package>.py` and one `Task(...)`
+line in `cnnrnn/tasks/__init__.py`. The registry line is all the home page, the navigation
+and the command line need to show the task without importing it; the rest is loaded on
+demand from the task's `cli` module:
+
+    MODELS: tuple[str, ...]          the model names `train --models` takes
+    train(args, log) -> dict         args.preset ("full", "quick", "tiny"), args.out (Path),
+                                     args.models (list or None); returns the JSON to print
+    evaluate(weights_dir) -> dict    the shipped models re-measured on the test split
+    add_commands(subparsers)         the task's own commands (optional); each sets func(args) -> int
+    bench() -> dict                  benchmark entries (optional): "latency_ms" and "traces" are
+                                     merged across tasks, other keys are added as they are
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+SECTIONS = ("Patterns", "Labs")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of the dashboard, as the registry knows it (nothing here imports the task)."""
+
+    name: str  # the command line's and the manifest's name: "mnist"
+    package: str  # the importable package: "cnnrnn.tasks.digits"
+    title: str  # the page's title and navigation label: "Image CNN"
+    url_path: str  # the page's address under the app: "Image_CNN"
+    icon: str  # a Material icon: ":material/image:"
+    page: str  # the page file, relative to the project root: "pages/digits.py"
+    section: str = "Patterns"  # "Patterns" (the article's four) or "Labs"
+    pattern: str = ""  # the home card's heading: "One to one"
+    shape: str = ""  # what goes in and out: "image -> label"
+    blurb: str = ""  # one sentence for the home card
+
+    def __post_init__(self):
+        if self.section not in SECTIONS:
+            raise ValueError(f"task {self.name}: section must be one of {', '.join(SECTIONS)}, not {self.section!r}")
+
+    def module(self, name: str = "cli") -> ModuleType:
+        """Import one of the task's modules on demand (the one lazy import of the package)."""
+        return importlib.import_module(f"{self.package}.{name}")

@@ -1,0 +1,42 @@
+"""The registry: one `Task` line per task. Imports no task module and no TensorFlow.
+
+The home page, the navigation (`streamlit_app.py`), the command line (`python -m cnnrnn`)
+and the benchmark read this list; a task's own modules load only when its page or command
+runs (`Task.module`). To add a task, see the README's "Adding a task".
+"""
+
+from __future__ import annotations
+
+from cnnrnn.core.task import Task
+
+TASKS: tuple[Task, ...] = (
+    Task(name="mnist", package="cnnrnn.tasks.digits", title="Image CNN", url_path="Image_CNN",
+         icon=":material/image:", page="pages/digits.py", pattern="One to one", shape="image -> label",
+         blurb="Upload, photograph or draw a digit; see what a fixed 28x28 input costs."),
+    Task(name="captions", package="cnnrnn.tasks.captions", title="Captioning", url_path="Captioning",
+         icon=":material/subtitles:", page="pages/captions.py", pattern="One to many", shape="image -> sentence",
+         blurb="A CNN encoder and an RNN decoder describe a scene."),
+    Task(name="sentiment", package="cnnrnn.tasks.sentiment", title="Sentiment", url_path="Sentiment",
+         icon=":material/reviews:", page="pages/sentiment.py", pattern="Many to one",
+         shape="sentence -> sentiment", blurb="Type a sentence; an RNN and a 1D CNN judge it."),
+    Task(name="charlm", package="cnnrnn.tasks.charlm", title="Generation", url_path="Generation",
+         icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> text",
+         blurb="A character-level RNN writes in the style of a corpus."),
+    Task(name="mnist1d", package="cnnrnn.tasks.mnist1d", title="Sequence Lab", url_path="Sequence_Lab",
+         icon=":material/timeline:", page="pages/mnist1d.py", section="Labs", pattern="Sequence lab",
+         shape="signal -> digit (MNIST-1D)",
+         blurb="A CNN against a GRU on 1D signals: the paper's table, live training, length, shift and latency."),
+)
+
+
+def all_tasks() -> tuple[Task, ...]:
+    """Every registered task, in the order of the navigation and the home cards."""
+    return TASKS
+
+
+def get_task(name: str) -> Task:
+    """The task called `name` (ValueError naming the known ones otherwise)."""
+    for task in all_tasks():
+        if task.name == name:
+            return task
+    raise ValueError(f"unknown task {name!r}; choose from {', '.join(t.name for t in all_tasks())}")
