@@ -16,8 +16,7 @@ from cnnrnn import data
 from cnnrnn.config import CAPTIONS, CAPTIONS_TINY
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).parent))
-import hand_drawn  # noqa: E402
+import hand_drawn
 
 
 # --- The scene generator ---------------------------------------------------------

@@ -25,10 +25,7 @@ from cnnrnn.data import MAX_CORPUS_BYTES, CharCorpus, CorpusError, corpus_from_b
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError, Prepared, PreparedScene, prepare_digit, prepare_scene
 from cnnrnn.text import MAX_CHARS, check_text, clean, limit_text, tokenize
 
-try:
-    import digits
-except ImportError:  # tests/ imported as a package
-    from tests import digits
+import digit_photos as digits
 
 # Pillow warns about the corrupt EXIF blocks these tests feed it; the warning is expected, not a failure.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")

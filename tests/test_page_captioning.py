@@ -12,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cnnrnn.data import caption_is_valid
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).parent))
-import hand_drawn  # noqa: E402
+import hand_drawn
 
 TIMEOUT = 180  # TensorFlow's import and the first model load take seconds on 2 cores
 PAGE = str(ROOT / "pages" / "captions.py")

@@ -16,10 +16,7 @@ import pytest
 import cnnrnn
 from cnnrnn.core.images import ImageError, prepare_digit
 
-try:
-    import digits
-except ImportError:  # tests/ imported as a package
-    from tests import digits
+import digit_photos as digits
 
 WEIGHTS = Path(cnnrnn.__file__).resolve().parent / "weights"
 MODEL = WEIGHTS / "mnist_cnn_fixed.keras"
