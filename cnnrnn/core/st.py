@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.task import SECTIONS, Task
@@ -61,3 +62,9 @@ def task_cards(tasks: tuple[Task, ...], columns: int) -> None:
                 st.caption(task.shape)
                 st.write(task.blurb)
                 st.page_link(task.page, label=f"Open {task.title}", icon=task.icon)
+
+
+def shipped_tables(task: str, key: str = "experiments") -> dict:
+    """The manifest's experiment tables of `task` (its section's `key`), name -> DataFrame ({} when absent)."""
+    tables = manifest().get(task, {}).get(key, {})
+    return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
