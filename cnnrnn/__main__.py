@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from cnnrnn.bench import format_table, run
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, get_task
 
@@ -45,8 +46,6 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from cnnrnn.bench import format_table, run  # the benchmark imports every task's cli: only when asked
-
     result = run(startup=args.startup, live=args.live)
     print_json(result) if args.json else print(format_table(result))
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,12 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.tasks import all_tasks  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def server():
-    from cnnrnn.bench import start_streamlit
-
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "streamlit.log", "w") as log:
         try:
@@ -150,8 +150,6 @@ def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
 
 def _settle(page):
     """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
-    from cnnrnn.bench import wait_rendered
-
     try:  # the rerun a click asked for may not have started yet
         expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
                                                                         timeout=3_000)
@@ -237,15 +235,24 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     _no_exception(page)
 
 
-@pytest.mark.parametrize("path", ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))])
-def test_every_page_loads_without_an_exception(server, page, path):
-    """Every page (found from pages/, so a new page is covered the day it is added) renders cleanly."""
-    from cnnrnn.bench import wait_rendered
-
+@pytest.mark.parametrize("path", ["", *(task.url_path for task in all_tasks())])
+def test_every_page_opens_by_its_url_path_with_the_registry_navigation(server, page, path):
+    """Home and every task's url path (from the registry: a new task is covered the day it is added)
+    render cleanly; the sidebar lists Home and every task in sections, none as "streamlit app"."""
     page.goto(f"{server}/{path}")
     wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
     _no_exception(page)
     assert not page.locator('[data-testid="stAlertContentError"]').count()
+    titles = {task.url_path: task.title for task in all_tasks()}
+    heading = page.locator("h1").first.inner_text()
+    assert (heading == "CNN vs RNN, side by side") == (path == ""), heading
+    # Each link reads its Material icon's name, then its label.
+    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    names = [text.strip().splitlines()[-1].strip() for text in links]
+    assert names == ["Home"] + list(titles.values()), names
+    assert not any("streamlit app" in name.lower() for name in names)
+    headers = [t.strip().lower() for t in page.locator('[data-testid="stNavSectionHeader"]').all_inner_texts()]
+    assert headers == ["patterns", "labs"], headers
 
 
 def test_image_page_reads_a_digit_drawn_on_the_canvas(server, page):

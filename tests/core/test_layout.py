@@ -1,0 +1,136 @@
+"""The layout's rules, read from every import statement of the package and the pages (ast, inside functions too).
+
+- core imports no task; the registry imports only core; a task imports only core and itself;
+- no `cnnrnn` import inside a function or class (the registry's `Task.module` is the one lazy step);
+- no import cycle among the package's modules;
+- a page imports only core and the task the registry gives it, and no Keras or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from cnnrnn.tasks import all_tasks
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "cnnrnn"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports(path: Path, module: str) -> list[tuple[str, bool]]:
+    """(imported cnnrnn module, inside a function or class) for every import statement of a file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+
+    def visit(node, nested: bool):
+        for child in ast.iter_child_nodes(node):
+            inner = nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, inner) for alias in child.names if alias.name.split(".")[0] == "cnnrnn")
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = package.split(".")
+                    anchor = anchor[:len(anchor) - child.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                if base.split(".")[0] == "cnnrnn":
+                    for alias in child.names:  # `from cnnrnn.core import st` imports the module cnnrnn.core.st
+                        target = f"{base}.{alias.name}"
+                        found.append((target if target in MODULES else base, inner))
+            visit(child, inner)
+
+    visit(tree, False)
+    return found
+
+
+GRAPH = {name: imports(path, name) for name, path in MODULES.items()}
+
+
+def owner(module: str) -> str:
+    """"core", "registry", "task:<package>" or "top" (the command line, the benchmark, the package itself)."""
+    parts = module.split(".")
+    if parts[:2] == ["cnnrnn", "core"]:
+        return "core"
+    if parts[:2] == ["cnnrnn", "tasks"]:
+        return "registry" if len(parts) == 2 else f"task:{parts[2]}"
+    return "top"
+
+
+def test_the_package_has_the_layout():
+    assert {"cnnrnn.core.weights", "cnnrnn.core.predictor", "cnnrnn.core.task", "cnnrnn.tasks"} <= set(MODULES)
+    for task in all_tasks():
+        assert task.package in MODULES, f"{task.package} is registered but has no package"
+        assert f"{task.package}.cli" in MODULES, f"{task.name} has no cli module"
+        assert (ROOT / task.page).is_file(), f"{task.name}'s page {task.page} is missing"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_follow_the_rules(module):
+    me = owner(module)
+    for target, nested in GRAPH[module]:
+        assert not nested, f"{module} imports {target} inside a function or class"
+        them = owner(target)
+        if me == "core":
+            assert them == "core", f"core module {module} imports {target}"
+        elif me == "registry":
+            assert them == "core", f"the registry imports {target}"
+        elif me.startswith("task:"):
+            assert them == "core" or them == me, f"{module} imports {target}: a task imports only core and itself"
+
+
+def test_no_import_cycles():
+    edges = {m: sorted({t for t, _ in GRAPH[m] if t in MODULES and t != m}) for m in MODULES}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges[node]:
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in edges:
+        if node not in state:
+            visit(node)
+
+
+def test_the_rules_are_checked_on_a_file_that_breaks_them(tmp_path):
+    """The reader sees imports inside functions and relative imports (so the tests above can fail)."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("from . import model\n\ndef f():\n    from cnnrnn.tasks.sentiment import text\n")
+    found = imports(bad, "cnnrnn.tasks.digits.bad")
+    assert ("cnnrnn.tasks.sentiment.text", True) in found or ("cnnrnn.tasks.sentiment", True) in found
+    assert any(target.startswith("cnnrnn.tasks.digits") and not nested for target, nested in found)
+
+
+@pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.name)
+def test_a_page_imports_only_core_and_its_own_task(task):
+    path = ROOT / task.page
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        for name in names:
+            top = name.split(".")[0]
+            assert top not in ("keras", "tensorflow"), f"{task.page} imports {name}: pages hold no Keras code"
+            if top == "cnnrnn":
+                assert name.startswith(("cnnrnn.core", task.package)), f"{task.page} imports {name}"

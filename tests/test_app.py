@@ -1,0 +1,68 @@
+"""The app as a visitor opens it: Home from the registry, then every task's page through the navigation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnrnn.core.weights import read_manifest
+from cnnrnn.tasks import all_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 180  # TensorFlow's import and the first model loads take seconds on 2 cores
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.name)
+def test_every_page_opens_from_the_app_without_exception(task):
+    at = _app().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(task.page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [t.value for t in at.title]
+    assert titles and titles[0] != "CNN vs RNN, side by side", f"{task.page} rendered no title of its own"
+
+
+def test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table():
+    at = _app().run()
+    assert not at.exception, [e.value for e in at.exception]
+    headers = [h.value for h in at.subheader]
+    cards = [h for h in headers if h in {t.pattern for t in all_tasks()}]
+    assert cards == [t.pattern for t in all_tasks()], "one card per task, in the registry's order"
+    for pattern in ("One to one", "One to many", "Many to one", "Many to many"):
+        assert pattern in headers
+    table = at.dataframe[0].value
+    manifest = read_manifest()
+    mnist = table[table["task"] == "mnist"].set_index("model")
+    assert set(mnist.index) == {"cnn_fixed", "cnn_gap", "rnn_rows"}
+    for model, row in mnist.iterrows():
+        assert row["test accuracy"] == manifest["mnist"]["models"][model]["test_accuracy"]
+        assert row["measure"] == "accuracy"
+    captioner = table[table["task"] == "captions"].set_index("model").loc["captioner"]
+    assert captioner["measure"] == "exact match"
+    assert captioner["test accuracy"] == manifest["captions"]["models"]["captioner"]["exact_match"]
+    charlm = table[table["task"] == "charlm"].set_index("model")
+    assert len(charlm) == 2 and charlm["test accuracy"].isna().all(), "generators report loss, not accuracy"
+    for model, row in charlm.iterrows():
+        assert row["held-out loss (nats/char)"] == manifest["charlm"]["models"][model]["heldout_loss"]
+
+
+def test_home_renders_without_importing_tensorflow():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'streamlit_app.py')!r}, default_timeout=60).run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value == 'CNN vs RNN, side by side'\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False False"
