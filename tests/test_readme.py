@@ -1,0 +1,103 @@
+"""The README's numbers are the manifest's: every shipped model table and the training times in prose.
+
+Numbers typed by hand drift from the measurements; this test reads them back. When a model is
+retrained, the README's tables must be updated from the new manifest (or this test fails).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cnnrnn.core.weights import read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MANIFEST = read_manifest()
+
+
+def section(heading: str) -> str:
+    """The README's text under the heading that starts with `heading`, up to the next heading."""
+    match = re.search(rf"^#+ {re.escape(heading)}.*?$(.*?)(?=^#+ |\Z)", README, re.M | re.S)
+    assert match, f"no README section {heading!r}"
+    return match.group(1)
+
+
+def table(heading: str) -> list[dict[str, str]]:
+    """The first Markdown table of a section as rows of column -> cell text (backticks dropped)."""
+    lines = [line for line in section(heading).splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = []
+    for line in lines[2:]:
+        cells = [cell.strip().replace("`", "").replace("**", "") for cell in line.strip("|").split("|")]
+        rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def models(task: str) -> dict:
+    return MANIFEST[task]["models"]
+
+
+def test_the_mnist_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Shipped MNIST models")}
+    assert set(rows) == set(models("mnist"))
+    for name, info in models("mnist").items():
+        assert rows[name]["parameters"] == f"{info['params']:,}"
+        assert rows[name]["test accuracy"] == f"{info['test_accuracy']:.4f}"
+
+
+def test_the_sentiment_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Shipped sentiment models")}
+    assert set(rows) == set(models("sentiment"))
+    for name, info in models("sentiment").items():
+        assert rows[name]["parameters"] == f"{info['params']:,}"
+        assert rows[name]["size"] == f"{info['bytes'] / 1e6:.1f} MB"
+        assert rows[name]["test accuracy"] == f"{info['test_accuracy']:.3f}"
+
+
+def test_the_character_model_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Shipped character models")}
+    assert set(rows) == set(models("charlm"))
+    for name, info in models("charlm").items():
+        assert rows[name]["parameters"] == f"{info['params']:,}"
+        assert rows[name]["held-out loss"] == f"{info['heldout_loss']:.3f}"
+        assert rows[name]["training"].startswith(f"{info['train_seconds'] / 60:.0f} min, {info['steps']:,} steps")
+
+
+def test_the_mnist1d_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Sequence lab")}
+    assert set(rows) == set(models("mnist1d"))
+    for name, info in models("mnist1d").items():
+        row = rows[name]
+        assert row["parameters"] == f"{info['params']:,}"
+        assert row["file (KB)"] == f"{info['bytes'] / 1024:.0f}"
+        assert row["test accuracy"] == f"{info['test_accuracy']:.3f}"
+        assert row["training (s)"] == f"{info['train_seconds']:.1f}"
+        assert row["CPU (s)"] == f"{info['train_cpu_seconds']:.1f}"
+
+
+def test_the_captioning_table_is_the_manifest():
+    rows = {row["objects"]: row for row in table("Captioning")}
+    by_objects = MANIFEST["captions"]["experiments"]["by_objects"]
+    for record in by_objects:
+        row = rows[record["objects"]]
+        column = "exact match, greedy" if record["decoder"] == "greedy" else "exact match, beam (width 3)"
+        assert row[column] == f"{record['exact_match']:.4f}"
+        assert row["test scenes"].replace(",", "") == str(record["n"])
+        if record["decoder"] == "greedy":
+            assert row["token accuracy, greedy"] == f"{record['token_accuracy']:.4f}"
+    info = models("captions")["captioner"]
+    assert rows["all"]["exact match, greedy"] == f"{info['exact_match']:.4f}"
+    assert f"{info['params']:,} parameters" in section("Captioning")
+
+
+@pytest.mark.parametrize("task", ["mnist", "sentiment", "charlm", "captions", "mnist1d"])
+def test_the_training_time_in_retraining_is_the_manifest(task):
+    """"`train TASK` took N s" in the Retraining section: the shipped models' training seconds added up."""
+    seconds = sum(info["train_seconds"] for info in models(task).values())
+    text = " ".join(section("Retraining").split())
+    match = re.search(rf"`train {task}` took ([\d,]+) s", text)
+    assert match, f"the Retraining section gives no training time for {task}"
+    assert match.group(1) == f"{seconds:,.0f}"
