@@ -4,15 +4,18 @@ import random
 
 import streamlit as st
 
-from cnnrnn import charts, ui
-from cnnrnn.experiments import beam_steps_table, caption_steps_table
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
+from cnnrnn.core.st import page_header, show_error
+from cnnrnn.tasks.captions import charts, ui
+from cnnrnn.tasks.captions.config import CAPTIONS
+from cnnrnn.tasks.captions.data import COLOURS
+from cnnrnn.tasks.captions.experiments import beam_steps_table, caption_steps_table
 
-st.set_page_config(page_title="Captioning", page_icon=":material/subtitles:", layout="wide")
-ui.page_header(
+SIDE = ui.SIDE  # the encoder's one input side (64)
+page_header(
     "One to many: image -> sentence",
     "A CNN encoder and an LSTM decoder, trained on scenes the project draws itself",
-    "The **CNN encoder** turns a 64x64 picture into one vector, once. That vector starts the **LSTM "
+    f"The **CNN encoder** turns a {SIDE}x{SIDE} picture into one vector, once. That vector starts the **LSTM "
     "decoder**, which then writes one word per step, each time reading the word it wrote last: one "
     "input, many outputs. Scenes hold one to three shapes (circle, square, triangle) in red, green, blue "
     "or yellow, small or large, side by side; the caption names them from left to right, e.g. "
@@ -22,7 +25,7 @@ ui.page_header(
 try:
     predictor = ui.caption_predictor()
 except FileNotFoundError as error:
-    ui.show_error(f"The captioning model is missing ({error}).")
+    show_error(f"The captioning model is missing ({error}).")
     st.stop()
 
 FIRST_SEED = 2037  # the scene shown before any click (three shapes)
@@ -30,7 +33,7 @@ SOURCES = ["Random scene", "Draw", "Upload"]
 source = st.segmented_control("Input", SOURCES, default="Random scene", key="captions_source")
 with st.sidebar:
     st.subheader("Decoding")
-    beam_width = st.slider("Beam width", 2, 8, 3, key="captions_beam",
+    beam_width = st.slider("Beam width", 2, 8, CAPTIONS.beam_width, key="captions_beam",
                            help="Beam search keeps this many partial captions at every step.")
 
 # --- Controls -----------------------------------------------------------------
@@ -42,11 +45,11 @@ if source == "Random scene":
         st.session_state["captions_seed"] = random.randrange(2**31)
     seed = st.session_state.setdefault("captions_seed", FIRST_SEED)
     image, display, truth = ui.random_scene(seed, None if objects == "any" else int(objects))
-    model_input = image.astype("float32") / 255.0
-    right.image(display, caption=f"Scene {seed} (generated, 64x64, shown enlarged)", width=256)
+    model_input = ui.model_input(image)
+    right.image(display, caption=f"Scene {seed} (generated, {SIDE}x{SIDE}, shown enlarged)", width=ui.DISPLAY_SIDE)
 elif source == "Draw":
     left, right = st.columns([1, 2])
-    colour = left.radio("Colour", ["red", "green", "blue", "yellow"], key="captions_colour", horizontal=True)
+    colour = left.radio("Colour", list(COLOURS), key="captions_colour", horizontal=True)
     tool = left.radio("Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
     left.caption("Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
                  "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
@@ -68,7 +71,7 @@ if model_input is None:
     try:
         prepared = ui.prepare_scene(raw)
     except ImageError as error:
-        ui.show_error(f"{error}")
+        show_error(f"{error}")
         st.stop()
     for note in prepared.notes:
         st.caption(f":material/info: {note}")
@@ -87,20 +90,19 @@ if truth is not None:
     if result["greedy"] == truth:
         st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
     else:
-        said, meant = result["greedy"].split(), truth.split()
-        first = next((i for i, (a, b) in enumerate(zip(said, meant)) if a != b), min(len(said), len(meant)))
-        st.warning(f"Greedy decoding differs from the truth from word {first + 1} on.", icon=":material/error:")
+        st.warning(f"Greedy decoding differs from the truth from word {ui.first_difference(result['greedy'], truth)} "
+                   "on.", icon=":material/error:")
 
 # --- Step by step -------------------------------------------------------------
 st.subheader("Decoding, step by step")
 st.altair_chart(charts.caption_steps_chart(caption_steps_table(result["greedy_steps"])), width="stretch")
-st.caption("Each row is one output step: the decoder's five likeliest next words and their probabilities. "
-           "Greedy decoding takes the top word (outlined) and feeds it back in as the next step's input, "
-           "until it writes <end>. The image went in once, before the first word.")
+st.caption(f"Each row is one output step: the decoder's {ui.top_words()} likeliest next words and their "
+           "probabilities. Greedy decoding takes the top word (outlined) and feeds it back in as the next step's "
+           "input, until it writes <end>. The image went in once, before the first word.")
 left, right = st.columns(2)
 with left:
     st.markdown(f"**Beam search keeps {beam_width} captions at every step.** Its finalists:")
-    st.dataframe([{"probability": p, "caption": c} for c, p in result["beams"]], hide_index=True,
+    st.dataframe(ui.finalists(result["beams"]), hide_index=True,
                  column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
 with right:
     st.markdown("**Greedy against beam search.** Greedy commits to one word at a time; beam search can keep a "
@@ -111,20 +113,20 @@ with right:
                      column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
 
 # --- The fixed size, on the encoder side --------------------------------------
-st.subheader("The encoder takes 64x64 only")
+st.subheader(f"The encoder takes {SIDE}x{SIDE} only")
 side = st.slider("Hand the encoder a picture of side (pixels)", 32, 128, 96, step=16, key="captions_side")
 error = ui.encoder_size_error(side)
 if error is None:
-    st.success("At 64x64 the encoder runs: that is the one size its Flatten layer was built for.")
+    st.success(f"At {SIDE}x{SIDE} the encoder runs: that is the one size its Flatten layer was built for.")
 else:
     st.markdown("The encoder refuses it. Keras says:")
     st.code(error, language=None, wrap_lines=True)
     st.caption("Its last feature map is flattened into a vector whose length depends on the picture's size, and "
-               "the Dense layer after it has weights for exactly one length. So every picture is resized to "
-               "64x64 first; the chart below shows what that costs.")
+               f"the Dense layer after it has weights for exactly one length. So every picture is resized to "
+               f"{SIDE}x{SIDE} first; the chart below shows what that costs.")
 
 # --- Held-out experiments ------------------------------------------------------
-st.subheader("On 1,000 held-out scenes")
+st.subheader(f"On {ui.test_size():,} held-out scenes")
 tables = ui.shipped_caption_tables()
 left, right = st.columns(2)
 if "by_objects" in tables:
@@ -132,30 +134,22 @@ if "by_objects" in tables:
 if "by_size" in tables:
     right.altair_chart(charts.caption_size_chart(tables["by_size"]), width="stretch")
 st.caption("Left: exact match (the whole caption right) per number of objects; every extra object is four more "
-           "words to get right. Right: the same scenes drawn at other sizes and resized to 64x64 before the "
-           "encoder: small pictures lose the detail that tells a small triangle from a small circle. "
+           f"words to get right. Right: the same scenes drawn at other sizes and resized to {SIDE}x{SIDE} before "
+           "the encoder: small pictures lose the detail that tells a small triangle from a small circle. "
            "Numbers from the shipped manifest.")
-if st.button("Recompute on 300 test scenes", key="captions_recompute"):
-    fresh = ui.recompute_caption_tables(300)
+if st.button(f"Recompute on {ui.RECOMPUTE_SCENES} test scenes", key="captions_recompute"):
+    fresh = ui.recompute_caption_tables(ui.RECOMPUTE_SCENES)
+    when = ui.measured_when(fresh["measured_at"])
     left, right = st.columns(2)
-    left.altair_chart(charts.caption_objects_chart(fresh["by_objects"], title="Recomputed now: by objects"),
+    left.altair_chart(charts.caption_objects_chart(fresh["by_objects"],
+                                                   title=f"Recomputed {when}: exact match by objects"),
                       width="stretch")
-    right.altair_chart(charts.caption_size_chart(fresh["by_size"], title="Recomputed now: by picture size"),
+    right.altair_chart(charts.caption_size_chart(fresh["by_size"], title=f"Recomputed {when}: by picture size"),
                        width="stretch")
+    st.caption(f"Measured on this machine at {when} on the first {ui.RECOMPUTE_SCENES} test scenes, and kept "
+               "until the server restarts.")
 
-info = ui.captions_manifest().get("models", {}).get("captioner", {})
+info = ui.captioner_info()
 if info:
     with st.expander("About the model"):
-        config = info.get("config", {})
-        st.markdown(
-            f"- **Encoder:** {len(config.get('encoder_filters', []))} convolutions "
-            f"({', '.join(map(str, config.get('encoder_filters', [])))} filters) with max pooling, a max over "
-            f"the rows, Flatten, Dense to a {config.get('feature_dim')}-number image vector.\n"
-            f"- **Decoder:** an LSTM of {config.get('rnn_units')} units whose initial state comes from the image "
-            f"vector, which is also fed in again at every step beside the previous word; trained with teacher "
-            f"forcing (it reads the true previous word while training).\n"
-            f"- {info.get('params', 0):,} parameters, {info.get('bytes', 0) / 1024:.0f} KB; trained in "
-            f"{info.get('train_seconds', 0) / 60:.0f} minutes on {config.get('train_size', 0):,} generated scenes.\n"
-            f"- Test: exact match {info.get('exact_match', 0):.4f} (greedy), {info.get('beam_exact_match', 0):.4f} "
-            f"(beam, width {info.get('beam_width')}); token accuracy {info.get('token_accuracy', 0):.4f}."
-        )
+        st.markdown(ui.model_summary(info))

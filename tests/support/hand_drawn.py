@@ -12,7 +12,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
-from cnnrnn.data import COLOURS
+from cnnrnn.tasks.captions.data import COLOURS
 
 CANVAS = 320
 

@@ -1,25 +1,30 @@
-"""The captioning page under AppTest, on the shipped weights: scenes, uploads, bad input."""
+"""The captioning page under AppTest, on the shipped weights: scenes, uploads, bad input.
+
+Each test starts the app (`streamlit_app.py`, the navigation) and switches to the page.
+"""
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnrnn.data import caption_is_valid
-
-ROOT = Path(__file__).resolve().parents[1]
 import hand_drawn
+from cnnrnn.core.weights import read_manifest
+from cnnrnn.tasks.captions.data import caption_is_valid
 
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 180  # TensorFlow's import and the first model load take seconds on 2 cores
-PAGE = str(ROOT / "pages" / "captions.py")
+PAGE = "pages/captions.py"
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -46,7 +51,11 @@ def test_page_captions_the_first_generated_scene_right_with_both_decoders():
     assert len(at.get("vega_lite_chart")) == 3, "the step-by-step chart and both held-out charts"
     finalists = at.dataframe[0].value
     assert finalists["caption"].iloc[0] == truth and len(finalists) == 3, "beam search's finalists, best first"
-    assert at.code, "Keras's own error for a picture that is not 64x64"
+    assert at.slider(key="captions_side").value == 96
+    assert "expected shape=(None, 64, 64, 3), found shape=(1, 96, 96, 3)" in at.code[0].value, \
+        "Keras's own error for a picture that is not 64x64"
+    at.slider(key="captions_side").set_value(64).run()
+    assert not at.code and any("At 64x64 the encoder runs" in s.value for s in at.success)
 
 
 def test_new_scene_button_draws_another_scene_and_objects_choice_is_obeyed():
@@ -73,6 +82,9 @@ def test_uploaded_hand_drawn_scene_is_captioned_right():
     assert _said(at)["Greedy decoding"] == caption
 
 
+WORDS = {"notes.png": "not an image", "empty.png": "empty", "blank.png": "blank", "night.png": "dark"}
+
+
 @pytest.mark.parametrize("name,payload", [
     ("notes.png", b"this is not an image at all"),
     ("empty.png", b""),
@@ -80,11 +92,13 @@ def test_uploaded_hand_drawn_scene_is_captioned_right():
     ("night.png", hand_drawn.png_bytes(np.zeros((200, 200, 3), np.uint8))),
 ], ids=["text", "empty", "blank", "dark"])
 def test_bad_upload_shows_a_message_and_the_page_keeps_working(name, payload):
+    """Each bad upload gets its own message (the words `prepare_scene` uses), and the page recovers."""
     at = _page()
     at.segmented_control(key="captions_source").set_value("Upload").run()
     at.file_uploader(key="captions_upload").set_value((name, payload, "image/png")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.error, "a clear message is shown"
+    assert re.search(WORDS[name], at.error[0].value.lower()), at.error[0].value
     assert "Greedy decoding" not in _said(at)
     at.segmented_control(key="captions_source").set_value("Random scene").run()
     assert not at.exception and "Greedy decoding" in _said(at)
@@ -93,9 +107,29 @@ def test_bad_upload_shows_a_message_and_the_page_keeps_working(name, payload):
 def test_draw_mode_waits_for_a_drawing_and_recompute_adds_both_charts():
     at = _page()
     at.segmented_control(key="captions_source").set_value("Draw").run()
-    assert not at.exception and at.info and "Greedy decoding" not in _said(at)
+    assert not at.exception and "Greedy decoding" not in _said(at)
+    assert at.info and at.info[0].value == "Draw one to three shapes or upload a picture of them to begin."
     at.segmented_control(key="captions_source").set_value("Random scene").run()
     before = len(at.get("vega_lite_chart"))
+    assert at.button(key="captions_recompute").label == "Recompute on 300 test scenes"
     at.button(key="captions_recompute").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.get("vega_lite_chart")) == before + 2
+    stamp = re.compile(r"Measured on this machine at \d{4}-\d\d-\d\d \d\d:\d\d UTC on the first 300 test scenes")
+    assert any(stamp.search(c.value) for c in at.caption), "a recomputed table says when it was measured"
+
+
+def test_page_numbers_come_from_the_manifest_and_say_exact_match():
+    at = _page()
+    section = read_manifest()["captions"]
+    info = section["models"]["captioner"]
+    assert any(h.value == f"On {section['data']['test_size']:,} held-out scenes" for h in at.subheader)
+    charts = at.get("vega_lite_chart")
+    titles = [c.proto.spec for c in charts]
+    assert any("Held-out exact match by number of objects" in spec for spec in titles), \
+        "the chart of the manifest's exact match says exact match"
+    assert not any("caption accuracy" in spec for spec in titles)
+    about = next(m.value for m in at.markdown if m.value.startswith("- **Encoder:**"))
+    assert f"Test: exact match {info['exact_match']:.4f} (greedy)" in about
+    assert f"trained in {info['train_seconds'] / 60:.0f} minutes" in about
+    assert "test accuracy" not in about.lower()

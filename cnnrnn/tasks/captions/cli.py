@@ -1,0 +1,121 @@
+"""The captioning task's command line: train, evaluate, `caption PATH...` and the benchmark rows.
+
+The interface `python -m cnnrnn` and `python -m cnnrnn bench` call (see `cnnrnn.core.task`):
+MODELS, train(args, log), evaluate(weights_dir), add_commands(subparsers), bench(live) and
+bench_calls(rng).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cnnrnn.core.images import ImageError, prepare_scene
+from cnnrnn.core.timing import latency_summary, time_ms
+from cnnrnn.core.weights import WEIGHTS_DIR, require_files, weights_root
+from cnnrnn.tasks.captions.config import captions_preset
+from cnnrnn.tasks.captions.data import make_scenes
+from cnnrnn.tasks.captions.experiments import evaluate_captions, scene_inputs
+from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_predictor
+from cnnrnn.tasks.captions.train import MODEL_NAME, train_captions
+
+MODELS = (MODEL_NAME,)
+BENCH_SEED = 4242  # the benchmark's scenes (not a training, validation or test split)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _epoch_printer(epochs: int, log):
+    """An on_epoch callback printing a model's losses and accuracies through `log`."""
+
+    def on_epoch(model, epoch, logs):
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
+        log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
+
+    return on_epoch
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_predictor():
+    """The shipped captioner, loaded once per benchmark process (its rows and its memory-loop call share it)."""
+    return load_caption_predictor()
+
+
+def train(args, log) -> dict:
+    """Train the captioner with preset `args.preset` into `args.out`; the summary JSON to print.
+
+    `args.models` can only name the one model ("captioner"), so it changes nothing.
+    """
+    config = captions_preset(args.preset)
+    out = weights_root(args.out)
+    entry = train_captions(config, out, on_epoch=_epoch_printer(config.epochs, log), log=log)
+    info = entry["models"][MODEL_NAME]
+    return {"task": "captions", "weights": str(out), "exact_match": info["exact_match"],
+            "token_accuracy": info["token_accuracy"], "beam_exact_match": info["beam_exact_match"]}
+
+
+def evaluate(weights_dir=None) -> dict:
+    """Greedy captions of the 1,000 test scenes: {"task", "test_size", "exact_match", "token_accuracy"}."""
+    return evaluate_captions(weights_dir)
+
+
+def cmd_caption(args) -> int:
+    """One JSON line per picture: {"path", "caption"} or {"path", "error"}; exit 1 when any failed."""
+    require_files([CAPTIONS_FILE], args.weights, task="captions")
+    predictor = load_caption_predictor(args.weights)
+    failed = False
+    for path in args.paths:
+        try:
+            prepared = prepare_scene(Path(path).read_bytes())
+        except (OSError, ImageError) as error:
+            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            _print_json({"path": path, "error": message})
+            failed = True
+            continue
+        image = prepared.model_input[None]
+        caption = predictor.beam(image, args.beam)[0] if args.beam > 1 else predictor.greedy(image)[0]
+        _print_json({"path": path, "caption": caption})
+    return 1 if failed else 0
+
+
+def add_commands(sub) -> None:
+    """`caption PATH... [--beam K] [--weights DIR]`."""
+    caption = sub.add_parser("caption", help="caption scene images; one JSON line per image")
+    caption.add_argument("paths", nargs="+", metavar="PATH")
+    caption.add_argument("--beam", type=int, default=1, help="beam width (1: greedy, the default)")
+    caption.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    caption.set_defaults(func=cmd_caption)
+
+
+def bench(live: bool = False, repeats: int = 50) -> dict:
+    """One scene captioned greedily, and with beam search (width 3), through the page's predictor.
+
+    Rows "captions greedy" and "captions beam 3"; traces "captions" after eight scenes of other
+    caption lengths. {} when the shipped weights are missing. `live` adds nothing here.
+    """
+    if not (WEIGHTS_DIR / CAPTIONS_FILE).is_file():
+        return {}
+    predictor = _shipped_predictor()
+    images = scene_inputs(make_scenes(8, seed=BENCH_SEED).images)
+    latency = {"captions greedy": latency_summary(time_ms(lambda: predictor.greedy(images[:1]), repeats)),
+               "captions beam 3": latency_summary(time_ms(lambda: predictor.beam(images[:1], 3), repeats))}
+    for image in images:  # other scenes, other caption lengths
+        predictor.caption_one(image)
+    return {"latency_ms": latency, "traces": {"captions": predictor.traces}}
+
+
+def bench_calls(rng: np.random.Generator) -> list:
+    """The memory loop's captioning call: one random-looking 64x64 picture, greedy and beam (width 3).
+
+    [] when the shipped weights are missing.
+    """
+    if not (WEIGHTS_DIR / CAPTIONS_FILE).is_file():
+        return []
+    predictor = _shipped_predictor()
+    side = predictor.image_size
+    return [lambda: predictor.caption_one(rng.random((side, side, 3), dtype=np.float32), 3)]
