@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from cnnrnn import charts, experiments, ui
-from cnnrnn.data import MAX_CORPUS_BYTES, CorpusError
+from cnnrnn.core.st import page_header, show_error
+from cnnrnn.tasks.charlm import charts, ui
+from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
 
-st.set_page_config(page_title="Generation", page_icon=":material/edit_note:", layout="wide")
-ui.page_header(
+page_header(
     "Many to many: text -> text",
     "Two character-level models trained on tiny Shakespeare, and one you train here",
     "Each model reads a text one character at a time and, after every character, gives the odds of the next "
@@ -20,14 +20,14 @@ try:
     models = ui.charlm_predictors()
 except FileNotFoundError as error:
     models = None
-    ui.show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
+    show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
 
 # --- Controls -----------------------------------------------------------------
 with st.sidebar:
     st.subheader("Sampling")
     model_name = st.radio("Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
                           format_func=charts.CHARLM_LABELS.get)
-    length = st.slider("Length (characters)", 50, 2000, 400, step=50, key="gen_length")
+    length = st.slider("Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
     temperature = st.slider("Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
                             help="0: always the likeliest character (greedy). 1: the model's own odds. "
                                  "Higher: flatter odds, wilder text.")
@@ -40,16 +40,14 @@ if models is not None:
     predictor = models[model_name]
     st.subheader("Write")
     prime = st.text_area("Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
-                         max_chars=4000)
+                         max_chars=ui.PRIME_CHARS)
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit:"):
         run = predictor.stream(prime, length, temperature, top_k, seed)
         for note in run.notes:
             st.caption(f":material/info: {note}")
         with st.container(border=True):
             st.write_stream(ui.markdown_pieces(run, run.prime))
-        speed = len(run.text) / max(run.seconds, 1e-9)
-        st.session_state["gen_last"] = {"model": model_name, "prime": run.prime, "text": run.text,
-                                        "steps": run.steps, "notes": run.notes, "speed": speed}
+        st.session_state["gen_last"] = ui.generation_record(run, model_name)
     elif "gen_last" in st.session_state:
         last = st.session_state["gen_last"]
         with st.container(border=True):
@@ -60,16 +58,9 @@ if models is not None:
     # --- Result: the odds behind each character --------------------------------
     last = st.session_state.get("gen_last")
     if last:
-        st.caption(f"{charts.CHARLM_LABELS[last['model']]}: {len(last['text']):,} characters at "
-                   f"{last['speed']:,.0f} characters per second (one compiled step per character: the LSTM carries "
-                   "its state, the CNN keeps a buffer of its window per layer).")
-        st.altair_chart(charts.generation_steps_chart(experiments.generation_steps_table(last["steps"], 100),
-                                                      title="The first 100 characters: the model's top 5 candidates "
-                                                            "(orange: the one drawn)"),
-                        width="stretch")
-        st.caption("Entropy is how unsure the model is before drawing (0 nats: certain; ln 65 = 4.2: no idea); "
-                   "surprise is -log p of the character drawn. Temperature and top-k change what is drawn, "
-                   "not these odds.")
+        st.caption(ui.generation_caption(last))
+        st.altair_chart(ui.steps_chart(last), width="stretch")
+        st.caption(ui.entropy_caption(entry, models))
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
@@ -85,22 +76,21 @@ if models is not None:
         readings = ui.read_text(mine)
         columns = st.columns(len(readings))
         for column, (name, rows) in zip(columns, readings.items()):
-            losses = [r["loss"] for r in rows if r["loss"] is not None]
             with column:
-                value = f"{sum(losses) / len(losses):.2f} nats/char" if losses else "-"
-                st.metric(charts.CHARLM_LABELS[name], value)
+                st.metric(charts.CHARLM_LABELS[name], ui.mean_loss_text(rows))
                 st.markdown(ui.probability_html(rows), unsafe_allow_html=True)
-                unknown = sorted({r["char"] for r in rows if not r["known"]})
+                unknown = ui.unknown_chars(rows)
                 if unknown:
-                    st.caption(f"Struck through: characters never seen in training ({' '.join(map(repr, unknown[:10]))}).")
-        st.caption("Green: the model expected this character; red: it did not (5 nats or more). Hover for p.")
-        st.altair_chart(charts.read_loss_chart(experiments.read_table(readings)), width="stretch")
+                    st.caption(f"Struck through: characters never seen in training ({unknown}).")
+        st.caption(f"Green: the model expected this character; red: it did not ({ui.SURPRISE_MAX:g} nats or more). "
+                   "Hover for p.")
+        st.altair_chart(ui.read_chart(readings), width="stretch")
 
     # --- The same prime at several temperatures -----------------------------------
     st.subheader("One prime, several temperatures")
-    temps = (0.0, 0.5, 1.0, 1.5)
-    if st.button("Continue the prime at 0, 0.5, 1 and 1.5", key="gen_temps_go"):
-        st.session_state["gen_temps"] = ui.temperature_samples(model_name, prime, temps, 240, int(top_k), int(seed))
+    if st.button(ui.temperatures_label(), key="gen_temps_go"):
+        st.session_state["gen_temps"] = ui.temperature_samples(model_name, prime, ui.TEMPERATURES,
+                                                               ui.TEMPERATURE_LENGTH, int(top_k), int(seed))
     if "gen_temps" in st.session_state:
         table = st.session_state["gen_temps"]
         for column, row in zip(st.columns(len(table)), table.itertuples()):
@@ -116,26 +106,27 @@ if models is not None:
     receptive = models["cnn"].receptive_field
     if shipped is not None:
         st.altair_chart(charts.loss_position_chart(shipped, receptive), width="stretch")
-        losses = {n: r.get("heldout_loss") for n, r in entry.get("models", {}).items()}
         left, right = st.columns([2, 3])
         left.dataframe(ui.shipped_context_table(), hide_index=True)
-        right.caption(f"The last 10% of tiny Shakespeare, in {entry.get('eval_length', 256)}-character windows: "
+        right.caption(f"The last {ui.heldout_share(entry)} of tiny Shakespeare, in "
+                      f"{ui.eval_length(entry)}-character windows: "
                       "the loss of the character that follows the first n, averaged over windows (table: over "
                       "ranges of n, in nats per character). Mean over every position: "
-                      + ", ".join(f"{charts.CHARLM_LABELS.get(n, n)} {v:.3f}" for n, v in losses.items() if v)
+                      + ui.heldout_losses_text(entry)
                       + f". The CNN sees the last {receptive} characters ({ui.cnn_layout(entry)}): past the "
                       "dashed line, more text before cannot change its prediction. Both models gain most from the "
                       "first 10 to 20 characters (the current word and the one before); the LSTM's lead opens "
                       "there, and on this corpus neither gains much from more than a line of context.")
-    if st.button("Recompute on 64 held-out windows", key="gen_recompute"):
-        st.altair_chart(charts.loss_position_chart(ui.recompute_loss_by_position(64), receptive,
-                                                   title="Recomputed now on 64 held-out windows"), width="stretch")
+    windows = ui.RECOMPUTE_WINDOWS
+    if st.button(f"Recompute on {windows} held-out windows", key="gen_recompute"):
+        table, measured = ui.recompute_loss_by_position(windows)
+        st.altair_chart(charts.loss_position_chart(table, receptive,
+                                                   title=f"Recomputed at {measured} on {windows} held-out windows"),
+                        width="stretch")
 
 # --- Train your own -------------------------------------------------------------
 st.subheader("Train your own")
-st.markdown("Upload a `.txt` file or paste a text (any language, UTF-8, up to "
-            f"{MAX_CORPUS_BYTES // 2**20} MB). A one-layer LSTM (256 units) learns it here, on this machine's "
-            "CPU; its samples appear as it learns. About 100 KB gives real words within a minute or two.")
+st.markdown(ui.live_blurb(MAX_CORPUS_BYTES // 2**20))
 source = st.segmented_control("Text", ["Upload", "Paste", "Sample"], default="Upload", key="gen_live_source")
 corpus = None
 try:
@@ -149,11 +140,11 @@ try:
         if pasted:
             corpus = ui.corpus_from_paste(pasted)
     elif source == "Sample":
-        corpus = ui.shakespeare_excerpt(100_000)
+        corpus = ui.shakespeare_excerpt(ui.SAMPLE_CHARS)
 except CorpusError as error:
-    ui.show_error(str(error))
+    show_error(str(error))
 except FileNotFoundError as error:
-    ui.show_error(f"The sample text is not available offline: {error}")
+    show_error(f"The sample text is not available offline: {error}")
 
 live = st.session_state.get("gen_live")
 if st.session_state.get("gen_live_running"):
@@ -165,8 +156,7 @@ if live is not None and corpus is not None and st.session_state.get("gen_live_sh
     st.caption("The model below was trained on another text; training starts afresh on this one.")
 
 if corpus is not None:
-    st.caption(f"{corpus.source}: {len(corpus.text):,} characters, {len(set(corpus.text)):,} distinct; "
-               f"the last 10% ({len(corpus.val_text):,}) is held out.")
+    st.caption(ui.corpus_caption(corpus))
     seconds = st.slider("Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
     same = live is not None and st.session_state.get("gen_live_sha") == corpus.sha256
     left, right, _ = st.columns([1, 1, 4])
@@ -180,7 +170,7 @@ if corpus is not None:
             live = ui.start_live_model(corpus)
             st.session_state["gen_live"] = live
             st.session_state["gen_live_sha"] = corpus.sha256
-            st.session_state["gen_live_start"] = corpus.text.lstrip()[:40].split("\n")[0]
+            st.session_state["gen_live_start"] = ui.first_line(corpus)
         st.button("Stop", key="gen_live_stop", icon=":material/stop:")
         live_prime = st.session_state["gen_live_start"]
         bar = st.progress(0.0, text="Starting (the first steps build the model)...")
@@ -193,12 +183,8 @@ if corpus is not None:
 
 live = st.session_state.get("gen_live")
 if live is not None and live.history.get("step"):
-    history = live.history
-    best = history.get("best_val_loss")
-    st.success(f"Your LSTM: {history['step']:,} steps, {history['seconds']:.0f} s of training"
-               + (f", held-out loss {best:.3f} nats per character" if best else "")
-               + (" (stopped by you)" if history.get("stopped") == "stopped" else "") + ".")
-    st.altair_chart(charts.training_loss_chart(history, title="Your model's loss"), width="stretch")
+    st.success(ui.live_summary(live.history))
+    st.altair_chart(charts.training_loss_chart(live.history, title="Your model's loss"), width="stretch")
     with st.form("gen_live_form", border=True):
         st.markdown("**Generate from your model**")
         live_prime = st.text_input("Prime", key="gen_live_prime", value=st.session_state.get("gen_live_start", ""))

@@ -1,14 +1,13 @@
-"""Character models (the generation page): data checks, builders, the stateful generator, training, CLI.
+"""Character models (the generation page): data checks, builders, the stateful generator, training.
 
 Everything here trains tiny models into pytest's tmp_path; nothing is written into the project.
+The command line is in test_cli.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnrnn.config import CHARLM_LIVE, CHARLM_TINY
-from cnnrnn.data import (MAX_CORPUS_BYTES, CharVocab, CorpusError, corpus_from_bytes, corpus_from_text,
-                         load_shakespeare)
+from cnnrnn.tasks.charlm.config import CHARLM_LIVE, CHARLM_TINY
+from cnnrnn.tasks.charlm.data import (MAX_CORPUS_BYTES, CharVocab, CorpusError, corpus_from_bytes, corpus_from_text,
+                                      load_shakespeare)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
         "First Citizen:\nYou are all resolved rather to die than to famish?\n") * 4
 LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
@@ -39,7 +38,7 @@ def _perturbed(name, vocab_size, config=CHARLM_TINY, scale=0.3, seed=0):
     """A tiny model with random, non-trivial weights (fresh Keras initialisation is too tame)."""
     import keras
 
-    from cnnrnn.models import build_charlm
+    from cnnrnn.tasks.charlm.model import build_charlm
 
     keras.utils.set_random_seed(seed)
     model = build_charlm(name, vocab_size, config)
@@ -50,7 +49,7 @@ def _perturbed(name, vocab_size, config=CHARLM_TINY, scale=0.3, seed=0):
 
 @pytest.fixture(scope="module")
 def predictors(vocab):
-    from cnnrnn.inference import CharPredictor
+    from cnnrnn.tasks.charlm.predict import CharPredictor
 
     return {name: CharPredictor(_perturbed(name, len(vocab)), vocab, name) for name in ("lstm", "cnn")}
 
@@ -58,7 +57,7 @@ def predictors(vocab):
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory):
     """`train_charlm` with the tiny preset (first 4,000 characters of tiny Shakespeare) into a temp dir."""
-    from cnnrnn.train import train_charlm
+    from cnnrnn.tasks.charlm.train import train_charlm
 
     out = tmp_path_factory.mktemp("charlm")
     entry = train_charlm(CHARLM_TINY, out, log=lambda message: None)
@@ -109,7 +108,7 @@ def test_good_corpus_normalises_line_ends_and_bom():
 # --- Models -------------------------------------------------------------------------
 
 def test_builders_shapes_and_cnn_receptive_field(vocab):
-    from cnnrnn.models import build_charlm
+    from cnnrnn.tasks.charlm.model import build_charlm
 
     for name in ("lstm", "cnn"):
         model = build_charlm(name, len(vocab), CHARLM_TINY)
@@ -209,8 +208,8 @@ def test_generation_uses_one_trace(predictors):
 # --- Training, saving, loading ---------------------------------------------------------
 
 def test_train_save_load_round_trip(tiny_weights):
-    from cnnrnn.experiments import evaluate_charlm, heldout_losses, heldout_windows
-    from cnnrnn.inference import load_charlm
+    from cnnrnn.tasks.charlm.experiments import evaluate_charlm, heldout_losses, heldout_windows
+    from cnnrnn.tasks.charlm.predict import load_charlm
 
     out, entry = tiny_weights
     assert {p.name for p in out.iterdir()} >= {"charlm_lstm.keras", "charlm_cnn.keras", "charlm_vocab.json",
@@ -234,7 +233,7 @@ def test_train_save_load_round_trip(tiny_weights):
 
 
 def test_live_training_stops_when_asked_and_keeps_history():
-    from cnnrnn.train import start_live_model, train_live
+    from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     corpus = corpus_from_text(TEXT * 3)
     config = replace(CHARLM_LIVE, rnn_units=16, embedding_dim=8, sequence_length=24, batch_size=4, eval_every=2,
@@ -251,7 +250,7 @@ def test_live_training_stops_when_asked_and_keeps_history():
 
 def test_training_runs_exactly_the_steps_asked_for():
     """A step count that is not a multiple of eval_every ends there, not at the next check."""
-    from cnnrnn.train import start_live_model, train_live
+    from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     corpus = corpus_from_text(TEXT * 3)
     config = replace(CHARLM_LIVE, rnn_units=8, embedding_dim=4, sequence_length=16, batch_size=2, eval_every=4,
@@ -265,7 +264,7 @@ def test_training_runs_exactly_the_steps_asked_for():
 @pytest.mark.skipif(not LYRICS.is_file(), reason="the Chinese lyrics corpus is not in the data directory")
 def test_chinese_corpus_trains_and_writes_chinese():
     """The article's own example, as a tiny run in memory (the lyrics are never written anywhere)."""
-    from cnnrnn.train import start_live_model, train_live
+    from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     with zipfile.ZipFile(LYRICS) as archive:
         text = archive.read(archive.namelist()[0]).decode("utf-8")[:12_000]
@@ -279,33 +278,18 @@ def test_chinese_corpus_trains_and_writes_chinese():
     assert _cjk(out) >= 20, out
 
 
-# --- Command line -----------------------------------------------------------------------
+def test_each_model_gets_its_own_stepper(vocab):
+    """The kind is read from the model itself; the CNN's stepper finds every block the builder made."""
+    from cnnrnn.tasks.charlm.model import build_charlm, model_kind, stepper_for
+    from cnnrnn.tasks.charlm.model_cnn import CNNStepper
+    from cnnrnn.tasks.charlm.model_lstm import LSTMStepper
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-
-
-def test_cli_evaluate_and_generate(tiny_weights):
-    from cnnrnn.inference import load_charlm
-
-    out, entry = tiny_weights
-    result = cli("evaluate", "charlm", "--weights", str(out))
-    assert result.returncode == 0, result.stderr[-2000:]
-    loss = json.loads(result.stdout)
-    assert loss["task"] == "charlm" and set(loss["loss"]) == {"lstm", "cnn"}
-    assert all(0 < v < 10 for v in loss["loss"].values())
-    generated = cli("generate", "--weights", str(out), "--prime", "First", "--length", "80", "--temperature", "0.9",
-                    "--top-k", "10", "--seed", "3", "--model", "cnn")
-    assert generated.returncode == 0, generated.stderr[-2000:]
-    # The same seed gives the same text, in another process too.
-    same = load_charlm(out, names=("cnn",))["cnn"].generate("First", 80, 0.9, 10, 3)
-    assert generated.stdout == "First" + same + "\n"
-
-
-def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
-    out, _ = tiny_weights
-    bad = cli("generate", "--weights", str(out), "--temperature", "-2")
-    assert bad.returncode == 2 and "temperature" in bad.stderr and "Traceback" not in bad.stderr
-    missing = cli("generate", "--weights", str(out / "nowhere"))
-    assert missing.returncode == 2 and "train charlm" in missing.stderr and "Traceback" not in missing.stderr
+    lstm, cnn = (build_charlm(name, len(vocab), CHARLM_TINY) for name in ("lstm", "cnn"))
+    assert (model_kind(lstm), model_kind(cnn)) == ("lstm", "cnn")
+    lstm_stepper, cnn_stepper = stepper_for(lstm), stepper_for(cnn)
+    assert isinstance(lstm_stepper, LSTMStepper) and len(lstm_stepper.cells) == CHARLM_TINY.rnn_layers
+    assert lstm_stepper.receptive_field is None
+    assert isinstance(cnn_stepper, CNNStepper) and len(cnn_stepper.blocks) == len(CHARLM_TINY.cnn_dilations)
+    assert cnn_stepper.receptive_field == CHARLM_TINY.receptive_field
+    with pytest.raises(ValueError, match=r"unknown character model 'gru'; choose one of \('lstm', 'cnn'\)"):
+        build_charlm("gru", len(vocab))

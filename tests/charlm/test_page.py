@@ -1,7 +1,11 @@
-"""The generation page (many to many) under AppTest: generating, reading, bad input, live training."""
+"""The generation page (many to many) under AppTest: generating, reading, bad input, live training.
+
+Each test starts the whole app (`streamlit_app.py`) and switches to the page, as a visitor does.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -9,8 +13,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "charlm.py")
+from cnnrnn.tasks.charlm.config import CHARLM_LIVE
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/charlm.py"
 TIMEOUT = 180
 LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
 
@@ -19,7 +26,8 @@ pytestmark = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -32,13 +40,18 @@ def test_page_generates_text_and_compares_temperatures():
     at = _page()
     assert any("Many to many" in t.value for t in at.title)
     assert len(at.metric) == 2, "read my text: one score per model"
+    for metric in at.metric:  # the default text is Shakespeare: both models expect most of it
+        value = float(metric.value.removesuffix(" nats/char"))
+        assert 0.3 < value < 4.0, metric.value
     at.button(key="gen_go").click().run()
     _ok(at)
     last = at.session_state["gen_last"]
     assert len(last["text"]) == 400 and len(last["steps"]) == 400
     streamed = [m.value for m in at.markdown if m.value.startswith("ROMEO")]
     assert streamed and len(streamed[0]) > 400, "the streamed text is on the page"
-    assert any("characters per second" in c.value for c in at.caption)
+    assert any("LSTM (carries its state): 400 characters at" in c.value and "characters per second" in c.value
+               for c in at.caption)
+    assert any(f"ln 65 = {math.log(65):.1f}: no idea" in c.value for c in at.caption), "from the vocabulary's size"
     # The other model, and the same prime at four temperatures.
     at.radio(key="gen_model").set_value("cnn").run()
     at.button(key="gen_go").click().run()
@@ -47,6 +60,8 @@ def test_page_generates_text_and_compares_temperatures():
     at.button(key="gen_temps_go").click().run()
     _ok(at)
     assert len(at.session_state["gen_temps"]) == 4 and len(at.code) >= 4
+    assert [m.value for m in at.markdown if m.value.startswith("**T = ")] == [
+        "**T = 0**", "**T = 0.5**", "**T = 1**", "**T = 1.5**"]
 
 
 def test_page_odd_settings_give_notes_not_tracebacks():
@@ -63,9 +78,12 @@ def test_page_odd_settings_give_notes_not_tracebacks():
     at.slider(key="gen_temperature").set_value(3.0).run()
     at.button(key="gen_go").click().run()
     _ok(at)
+    assert len(at.session_state["gen_last"]["text"]) == 50 and at.session_state["gen_last"]["prime"] == "\n"
     at.text_area(key="gen_read_text").set_value("   ").run()
     _ok(at)
-    assert at.info, "an empty text to read asks for one"
+    assert any("Type or paste a text to see how expected each character is." in i.value for i in at.info), \
+        "an empty text to read asks for one"
+    assert not at.metric, "and nothing is scored"
 
 
 def test_page_bad_uploads_show_messages():
@@ -102,3 +120,30 @@ def test_page_live_training_on_chinese_lyrics_writes_chinese():
     _ok(at)
     cjk = [sum("\u4e00" <= c <= "\u9fff" for c in m.value) for m in at.markdown]
     assert max(cjk) > 150, "the streamed sample is Chinese"
+
+
+def test_page_texts_come_from_the_config_and_the_manifest():
+    """The numbers the page states are the ones the live preset and the manifest hold."""
+    import json
+
+    at = _page()
+    blurb = [m.value for m in at.markdown if "learns it here" in m.value]
+    assert blurb and f"({CHARLM_LIVE.rnn_units} units)" in blurb[0] and "up to 2 MB" in blurb[0]
+    assert f"within {CHARLM_LIVE.time_limit / 60:g} minutes" in blurb[0]
+    manifest = json.loads((ROOT / "cnnrnn" / "weights" / "manifest.json").read_text())["charlm"]
+    heldout = [c.value for c in at.caption if "of tiny Shakespeare, in" in c.value]
+    assert heldout, "the held-out caption is on the page"
+    assert f"The last {manifest['data']['val_fraction']:.0%} of tiny Shakespeare, in {manifest['eval_length']}" \
+        in heldout[0]
+    for name, label in (("lstm", "LSTM (carries its state)"), ("cnn", "causal CNN (fixed window)")):
+        assert f"{label} {manifest['models'][name]['heldout_loss']:.3f}" in heldout[0]
+    assert f"The CNN sees the last {manifest['models']['cnn']['receptive_field']} characters" in heldout[0]
+
+
+def test_page_recompute_says_when_it_measured():
+    at = _page()
+    at.button(key="gen_recompute").click().run()
+    _ok(at)
+    titles = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert any("Recomputed at " in spec and " UTC on 64 held-out windows" in spec for spec in titles), \
+        "the recomputed chart says when it was measured"

@@ -1,0 +1,122 @@
+"""The character models' commands through `python -m cnnrnn`: train (tiny preset), evaluate, generate, bench rows.
+
+Training writes only into pytest's tmp_path; the shipped weights are read, never written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnnrnn.tasks.charlm.config import CHARLM_TINY
+
+ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = ROOT / "cnnrnn" / "weights"
+SHIPPED = pytest.mark.skipif(not (WEIGHTS / "charlm_lstm.keras").is_file(), reason="the shipped character models are missing")
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    """`python -m cnnrnn train charlm --preset tiny` into a temp dir: (folder, the JSON it printed)."""
+    out = tmp_path_factory.mktemp("charlm_cli")
+    result = cli("train", "charlm", "--preset", "tiny", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out, json.loads(result.stdout)
+
+
+def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weights):
+    out, printed = tiny_weights
+    assert printed["task"] == "charlm" and printed["weights"] == str(out)
+    manifest = json.loads((out / "manifest.json").read_text())["charlm"]
+    assert printed["loss"] == {name: manifest["models"][name]["heldout_loss"] for name in ("lstm", "cnn")}
+    assert {p.name for p in out.iterdir()} == {"charlm_lstm.keras", "charlm_cnn.keras", "charlm_vocab.json",
+                                              "manifest.json"}
+    assert manifest["models"]["cnn"]["receptive_field"] == CHARLM_TINY.receptive_field
+    assert manifest["data"]["chars"] == CHARLM_TINY.max_chars
+
+
+def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
+    bad = cli("train", "charlm", "--preset", "tiny", "--out", str(tmp_path), "--models", "gru")
+    assert bad.returncode == 2 and "unknown charlm model(s) gru; choose from lstm, cnn" in bad.stderr
+    assert "Traceback" not in bad.stderr and not any(tmp_path.iterdir())
+
+
+def test_cli_evaluate_and_generate(tiny_weights):
+    from cnnrnn.tasks.charlm.predict import load_charlm
+
+    out, _ = tiny_weights
+    result = cli("evaluate", "charlm", "--weights", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    loss = json.loads(result.stdout)
+    assert loss["task"] == "charlm" and set(loss["loss"]) == {"lstm", "cnn"}
+    assert all(0 < v < 10 for v in loss["loss"].values())
+    assert loss["eval_length"] == 256  # evaluate scores all of tiny Shakespeare's held-out text, whatever the preset
+    generated = cli("generate", "--weights", str(out), "--prime", "First", "--length", "80", "--temperature", "0.9",
+                    "--top-k", "10", "--seed", "3", "--model", "cnn")
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    # The same seed gives the same text, in another process too.
+    same = load_charlm(out, names=("cnn",))["cnn"].generate("First", 80, 0.9, 10, 3)
+    assert generated.stdout == "First" + same + "\n"
+
+
+def test_cli_generate_notes_go_to_stderr(tiny_weights):
+    out, _ = tiny_weights
+    result = cli("generate", "--weights", str(out), "--prime", "First ✓", "--length", "10", "--model", "lstm")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("First ") and len(result.stdout) == len("First ") + 10 + 1
+    assert "note: Left out 1 character this model has never seen: '✓'." in result.stderr
+
+
+def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
+    out, _ = tiny_weights
+    bad = cli("generate", "--weights", str(out), "--temperature", "-2")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in bad.stderr
+    too_long = cli("generate", "--weights", str(out), "--length", "100001")
+    assert too_long.returncode == 2
+    assert "error: length must be between 1 and 100,000 characters (got 100,001)" in too_long.stderr
+    missing = cli("generate", "--weights", str(out / "nowhere"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert (f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
+            in missing.stderr)
+
+
+def test_cli_generate_checks_settings_before_the_weights(tmp_path):
+    """Bad settings are reported even where there are no weights: they are checked before the model loads."""
+    bad = cli("generate", "--weights", str(tmp_path), "--top-k", "-1")
+    assert bad.returncode == 2 and "error: top-k must be 0 (no limit) or more (got -1)" in bad.stderr
+
+
+@SHIPPED
+def test_evaluate_shipped_models_matches_the_manifest():
+    result = cli("evaluate", "charlm")
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = json.loads((WEIGHTS / "manifest.json").read_text())["charlm"]
+    assert json.loads(result.stdout) == {
+        "task": "charlm", "loss": {name: manifest["models"][name]["heldout_loss"] for name in ("lstm", "cnn")},
+        "windows": 435, "eval_length": 256}
+
+
+@SHIPPED
+def test_bench_rows_and_calls():
+    import numpy as np
+
+    from cnnrnn.tasks.charlm import cli as charlm_cli
+
+    rows = charlm_cli.bench(length=64, repeats=1)
+    assert set(rows) == {"chars_per_second"} and set(rows["chars_per_second"]) == {"lstm", "cnn"}
+    assert all(v > 0 for v in rows["chars_per_second"].values())
+    calls = charlm_cli.bench_calls(np.random.default_rng(1))
+    assert len(calls) == 2
+    texts = [call() for call in calls]
+    assert all(isinstance(text, str) and len(text) == 64 for text in texts)
