@@ -1,6 +1,6 @@
 """Text helpers for the sentiment models: cleaning, standardising, tokenising, limits.
 
-Pure Python, no TensorFlow. The sentiment models standardise raw strings inside
+Python and numpy, no TensorFlow. The sentiment models standardise raw strings inside
 their graph (`layers.Standardize`) with the very same rules (`CONTROL_RULES`, `STANDARDIZE_RULES`),
 applied here with Python's `re` in ASCII mode and there with RE2, so that
 `tokenize(text)` is exactly the list of tokens a model looks up. Tests check the
@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import numpy as np
 
 # The longest text the page (and the command line, by default) reads: about
 # 3,000 words, more than a long review. Longer input is cut with a notice.
@@ -180,7 +182,7 @@ def build_vocabulary(texts, max_tokens: int) -> list[str]:
     return [token for token, _ in ranked[:max(0, int(max_tokens))]]
 
 
-def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
+def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int = 1) -> np.ndarray:
     """Naive-Bayes log-count ratio of each token, for a vectorizer's ids: (len(vocabulary) + 2,) float32.
 
     r = log((p + alpha) / |p + alpha|_1) - log((q + alpha) / |q + alpha|_1), with p and q
@@ -189,8 +191,6 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     `min_count` sentences gets 0 too: on the sentences it was counted on, a rare token's
     ratio all but names their label, and a network learns to trust it.
     """
-    import numpy as np
-
     index = {token: i + 2 for i, token in enumerate(vocabulary)}
     rows = [[index[t] for t in tokenize(text) if t in index] for text in texts]
     ids = np.zeros((len(rows), max(map(len, rows), default=0) or 1), np.int64)  # padded with 0, never counted
@@ -199,13 +199,11 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     return nb_id_ratios(ids, labels, len(index) + 2, alpha, min_count)
 
 
-def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
+def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: int = 1) -> np.ndarray:
     """`nb_log_ratios` counted from vectorized texts: (vocab_size,) float32, ids 0 and 1 get 0.
 
     ids: (n, steps) ids in [0, vocab_size) (0 padding, 1 [UNK] or "no pair"); each id counts once per text.
     """
-    import numpy as np
-
     ids = np.asarray(ids, np.int64)
     labels = np.asarray(labels).reshape(-1)
     size = int(vocab_size)
@@ -219,7 +217,7 @@ def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: in
 
 
 def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5, seed: int = 0,
-                          alpha: float = 1.0, min_count: int = 1) -> "np.ndarray":
+                          alpha: float = 1.0, min_count: int = 1) -> np.ndarray:
     """Each token's ratio as the model will meet it on a text it was not counted on: (n, steps) float32.
 
     ids: (n, steps) vectorized texts (id 0 padding, 1 [UNK]); labels: (n,);
@@ -230,8 +228,6 @@ def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5,
     its label away (a network trained on in-sample ratios learns to trust them
     too much). Texts not counted read the ratios of all counted texts.
     """
-    import numpy as np
-
     ids = np.asarray(ids)
     labels = np.asarray(labels).reshape(-1)
     counted = np.asarray(counted, bool).reshape(-1)
