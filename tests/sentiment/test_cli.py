@@ -54,3 +54,21 @@ def test_help_lists_the_predict_sentiment_options():
     text = " ".join(done.stdout.decode().split())  # argparse wraps the help
     assert all(option in text for option in ("--model", "--max-chars", "--weights", "{all,rnn,cnn}"))
     assert "default 20,000" in text
+
+
+@needs_weights
+def test_bench_rows_traces_and_memory_calls():
+    import math
+
+    import numpy as np
+
+    from cnnrnn.tasks.sentiment import cli
+
+    result = cli.bench(repeats=3)
+    assert set(result["latency_ms"]) == {f"sentiment_{n} {k} tokens" for n in ("rnn", "cnn") for k in (10, 50, 100, 1000)}
+    for row in result["latency_ms"].values():
+        assert 0 < row["p50"] <= row["p95"] and all(math.isfinite(v) for v in row.values())
+    assert all("ratio" in result["latency_ms"][f"sentiment_{n} 50 tokens"] for n in ("rnn", "cnn"))
+    assert result["traces"] == {"sentiment_rnn": 1, "sentiment_cnn": 1}  # 200 mixed lengths, one trace each
+    calls = cli.bench_calls(np.random.default_rng(1))
+    assert len(calls) == 2 and all(0 <= call() <= 1 for call in calls)
