@@ -2,88 +2,69 @@
 
 import streamlit as st
 
-from cnnrnn import charts, ui
-from cnnrnn.text import (EXAMPLE_SENTENCES, MAX_CHARS, MAX_VIEW_TOKENS, check_text, cnn_view, known_fraction,
-                         limit_text, tokenize)
+from cnnrnn.core.st import page_header, show_error
+from cnnrnn.tasks.sentiment import ui
+from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
+                                           latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)
+from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
 
-st.set_page_config(page_title="Sentiment", page_icon=":material/reviews:", layout="wide")
-ui.page_header(
+facts = ui.facts()
+page_header(
     "Many to one: sentence -> sentiment",
-    "Two models trained from scratch on the sentence polarity dataset: 10,662 movie-review snippets "
-    "(Pang & Lee 2005)",
+    f"Two models trained from scratch on the sentence polarity dataset: {facts['sentences']:,} movie-review "
+    "snippets (Pang & Lee 2005)",
     "A sentence of any length goes in, one verdict comes out. The **RNN** (a GRU) reads the "
     "words one by one and carries what it has read, however long the text. The **CNN** (after Kim 2014: "
-    "filters 3, 4 and 5 words wide, each pooled over time by its max and its mean) needs a fixed length: "
+    f"filters {facts['kernels']} words wide, each pooled over time by its max and its mean) needs a fixed length: "
     "every text is padded or cut to it. "
     "Type a sentence and compare.",
 )
 
 # --- Controls -----------------------------------------------------------------
-if "sentiment_text" not in st.session_state:
-    st.session_state.sentiment_text = EXAMPLE_SENTENCES[0]
-
-
-def _use_example() -> None:
-    if st.session_state.sentiment_example:
-        st.session_state.sentiment_text = st.session_state.sentiment_example
-
-
-st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key="sentiment_example",
-             placeholder="Pick an example, or type your own below", on_change=_use_example)
-raw = st.text_area("Your sentence", key="sentiment_text", height=100,
-                   help=f"Any language and length; up to {MAX_CHARS:,} characters are read. "
+ui.init_text()
+st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
+             placeholder="Pick an example, or type your own below", on_change=ui.use_example)
+raw = st.text_area("Your sentence", key=ui.TEXT_KEY, height=100,
+                   help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
                         "The models learned English movie reviews.")
-
-try:
-    predictors = ui.sentiment_predictors()
-except FileNotFoundError:
-    ui.show_error("The sentiment models are not installed. Train them with: python -m cnnrnn train sentiment")
-    st.stop()
-except Exception:  # a damaged weights file: say so, never a traceback
-    ui.show_error("The sentiment models could not be loaded. Retrain them with: python -m cnnrnn train sentiment")
-    st.stop()
+predictors = ui.predictors_or_stop()
 sequence_length = predictors["cnn"].sequence_length
 
 # --- Result -------------------------------------------------------------------
-limited = limit_text(raw or "")
-if limited.cut:
-    st.warning(limited.notice, icon=":material/content_cut:")
-message = check_text(limited.text)
-analysis = None
-if message:
-    st.info(message, icon=":material/edit:")
-else:
-    try:
-        analysis = ui.sentiment_analysis(limited.text)
-    except Exception:
-        ui.show_error("This text could not be analysed. Try a shorter or simpler sentence.")
+reading = ui.read_text(raw, predictors)
+if reading.notice:
+    st.warning(reading.notice, icon=":material/content_cut:")
+if reading.message:
+    st.info(reading.message, icon=":material/edit:")
+if reading.error:
+    show_error(reading.error)
 
+analysis = reading.analysis
 if analysis is not None:
-    tokens = tokenize(limited.text)
+    tokens = reading.tokens
     st.subheader("Verdicts")
     columns = st.columns(2)
     for column, name in zip(columns, ("rnn", "cnn")):
         positive = analysis["verdicts"][name]
         with column:
-            st.metric(charts.SENTIMENT_LABELS[name], "positive" if positive >= 0.5 else "negative")
+            st.metric(SENTIMENT_LABELS[name], "positive" if positive >= 0.5 else "negative")
             st.progress(positive, text=f"P(positive) = {positive:.2f}")
-    known = known_fraction(tokens, predictors["rnn"].vocabulary)
-    if known == 0:
-        st.warning(f"None of these words is in the models' vocabulary ({len(predictors['rnn'].vocabulary):,} "
+    if reading.known == 0:
+        st.warning(f"None of these words is in the models' vocabulary ({reading.vocabulary_size:,} "
                    "English words from movie reviews), so both verdicts are a guess.", icon=":material/translate:")
-    elif known < 0.5:
-        st.info(f"Only {known:.0%} of these words are in the models' vocabulary; the others count as unknown.")
+    elif reading.known < 0.5:
+        st.info(f"Only {reading.known:.0%} of these words are in the models' vocabulary; the others count as unknown.")
 
     # --- Chart: reading word by word ------------------------------------------
     st.subheader("Reading word by word")
-    if len(tokens) > MAX_VIEW_TOKENS:
-        st.caption(f"The first {MAX_VIEW_TOKENS} of {len(tokens):,} words (the verdicts above read them all).")
-    st.altair_chart(charts.prefix_chart(analysis["prefixes"]), width="stretch")
+    if len(tokens) > facts["max_view_tokens"]:
+        st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
+    st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
     st.caption("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
                "step by step; the CNN is handed the same prefix padded to its fixed length.")
 
     st.subheader("What the CNN sees")
-    view = cnn_view(tokens, sequence_length)
+    view = reading.view
     kept, cut, pads = st.columns(3)
     kept.metric("Words kept", len(view["kept"]))
     cut.metric("Words cut off", len(view["truncated"]))
@@ -97,7 +78,7 @@ if analysis is not None:
     st.caption(f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
                f"cut. The RNN reads all {len(tokens):,}.")
     if analysis["evidence"]:
-        st.altair_chart(charts.evidence_chart(charts.evidence_table(analysis["evidence"])), width="stretch")
+        st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
         st.caption("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
                    "training sentences: how much more often the word, and the pair it starts, appear in positive "
                    "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
@@ -114,36 +95,37 @@ if analysis is not None:
                         "so the filters learn what counting words misses.")
 
     st.subheader("Which words matter")
-    st.altair_chart(charts.occlusion_chart(analysis["occlusion"]), width="stretch")
+    st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
     st.caption("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
                "pushed the verdict towards positive.")
 
 # --- Experiments on the held-out sentences --------------------------------------
-st.subheader("On 1,067 held-out sentences")
+st.subheader(f"On {facts['test_size']:,} held-out sentences")
 tables = ui.shipped_sentiment_tables()
-models = ui.manifest().get("sentiment", {}).get("models", {})
+models = ui.shipped_models()
 if models:
     st.caption("Test accuracy: " + ", ".join(
-        f"{charts.SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, "
-        f"{m['bytes'] / 1e6:.1f} MB)" for n, m in models.items() if n in charts.SENTIMENT_LABELS)
-        + ". For scale on this data: Kim's CNN from scratch 76.1%, with pretrained word2vec 81.5%; "
-          "the VADER sentiment lexicon 61.3%.")
+        f"{SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, "
+        f"{m['bytes'] / 1e6:.1f} MB)" for n, m in models.items())
+        + f". For scale on this data: {facts['references']}.")
 if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun"):
     try:
-        tables = {**tables, **ui.recompute_sentiment_tables()}
+        rerun = ui.recompute_sentiment_tables()
+        tables = {**tables, **rerun["tables"]}
+        st.caption(f"Length buckets and filler words measured on this machine at {rerun['measured_at']}.")
     except (OSError, ValueError):
-        ui.show_error("The test sentences are not available here (no data directory and no download).")
+        show_error("The test sentences are not available here (no data directory and no download).")
 
 length_tab, filler_tab, latency_tab, probe_tab = st.tabs(
     ["By sentence length", "Filler words", "Latency", "Negation and contrast"])
 with length_tab:
     if "length_buckets" in tables:
-        st.altair_chart(charts.length_bucket_chart(tables["length_buckets"]), width="stretch")
+        st.altair_chart(length_bucket_chart(tables["length_buckets"]), width="stretch")
     st.caption("Both models do about as well on short and long sentences: movie-review sentences fit in "
                f"the CNN's {sequence_length} tokens, so nothing is cut.")
 with filler_tab:
     if "filler" in tables:
-        st.altair_chart(charts.filler_chart(tables["filler"]), width="stretch")
+        st.altair_chart(filler_chart(tables["filler"]), width="stretch")
         most = ui.filler_summary(tables["filler"])
         st.caption(f"With {most['filler']} filler words before each sentence: RNN {most[('rnn', 'before')]:.0%}, "
                    f"CNN {most[('cnn', 'before')]:.0%}; after it: RNN {most[('rnn', 'after')]:.0%}, "
@@ -154,15 +136,17 @@ with filler_tab:
                "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
                "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
                "after it (its fading memory), and a long run of filler before it takes its state far from "
-               "anything it met in training (the longest training sentence has 59 tokens).")
+               f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
 
 with latency_tab:
     latency = tables.get("latency")
     if st.button("Measure on this machine", key="sentiment_measure_latency"):
-        latency = ui.measure_sentiment_latency()
+        measured = ui.measure_sentiment_latency()
+        latency = measured["table"]
+        st.caption(f"Measured on this machine at {measured['measured_at']}.")
     if latency is not None:
-        st.altair_chart(charts.latency_chart(latency), width="stretch")
-    st.caption("One text at a time, 1 to 2,000 tokens. The RNN's time grows with every word it reads; the "
+        st.altair_chart(latency_chart(latency), width="stretch")
+    st.caption(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
                "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
                "text into words takes longer).")
 with probe_tab:
@@ -174,19 +158,19 @@ with probe_tab:
                                 for c in ("RNN P(positive)", "CNN P(positive)")})
     st.caption(f"Right: RNN {int(probes['rnn_right'].sum())} of {len(probes)}, "
                f"CNN {int(probes['cnn_right'].sum())} of {len(probes)}. Negation and contrast need word order: "
-               "a 3- to 5-word filter can see \"not bad\", the RNN can carry \"but\" to the end. The movie "
-               "reviews teach neither (their 8,595 training sentences hold one \"not good\"), so both models also "
-               "trained on short template sentences built from the reviews' own most polar words and a few basic "
-               "ones such as good, bad and boring (\"the plot is not dull .\" is positive; \"the cast is lively , "
-               "but the script is tedious .\" negative). They learn those pairs more than a general rule.")
+               f"a {facts['kernel_range']} filter can see \"not bad\", the RNN can carry \"but\" to the end. The "
+               f"movie reviews teach neither (their {facts['train_size']:,} training sentences hold one \"not good\"), "
+               "so both models also trained on short template sentences built from the reviews' own most polar words "
+               "and a few basic ones such as good, bad and boring (\"the plot is not dull .\" is positive; \"the cast "
+               "is lively , but the script is tedious .\" negative). They learn those pairs more than a general rule.")
 
 st.divider()
 st.markdown(
     "**Why it matters.** The RNN has no input size: the same weights read 1 word or 100,000, at a cost "
     "that grows with the text. The CNN's filters could slide over any length too, but a fixed window makes "
     "its batches and cost predictable, and the window is the price: what falls outside it is never seen. "
-    "Both were trained from scratch on 8,595 review sentences (plus the negation templates), with no "
-    "pretrained word vectors. Each word comes in as its learned embedding plus one fixed number: its "
+    f"Both were trained from scratch on {facts['train_size']:,} review sentences (plus the negation templates), "
+    "with no pretrained word vectors. Each word comes in as its learned embedding plus one fixed number: its "
     "naive-Bayes log-count ratio, how much more often it occurs in positive than in negative training "
     "sentences (Wang & Manning 2012). It is counted on the training sentences only and is worth about two "
     "points of accuracy to each model."

@@ -1,0 +1,32 @@
+"""Helpers of the sentiment tests (tests/sentiment/): data and weights checks, the probe files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = ROOT / "cnnrnn" / "weights"
+PROBES_DIR = ROOT / "tests" / "sentiment"
+HAS_DATA = bool(os.environ.get("CNNRNN_DATA_DIR")) and (
+    Path(os.environ.get("CNNRNN_DATA_DIR", "")) / "rt-polarity" / "rt-polarity.pos").is_file()
+HAS_WEIGHTS = all((WEIGHTS / f"sentiment_{n}.keras").is_file() for n in ("rnn", "cnn"))
+
+
+def probe_lines(name: str = "probes.tsv") -> list[tuple[str, str]]:
+    """(label, sentence) rows of tests/sentiment/probes.tsv (held out) or dev_probes.tsv (for tuning)."""
+    rows = []
+    for line in (PROBES_DIR / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, sentence = line.split("\t", 1)
+            rows.append((label, sentence))
+    return rows
+
+
+def run_cli(*args, stdin: bytes | None = b"", env: dict | None = None, timeout: int = 300):
+    """`python -m cnnrnn ARGS` in a subprocess from the project root, as a user runs it (bytes in and out)."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, env=env, timeout=timeout)
