@@ -1,9 +1,9 @@
-"""Charts are Altair specs built from tidy frames; checked through to_dict()."""
+"""The image page's charts are Altair specs built from tidy frames; checked through to_dict()."""
 
 import numpy as np
 import pandas as pd
 
-from cnnrnn import charts
+from cnnrnn.tasks.digits import charts
 
 
 def _encoding(spec, layer=0):
@@ -30,16 +30,3 @@ def test_hidden_state_chart_is_a_heatmap_of_steps_by_units():
     spec = charts.hidden_state_chart(np.zeros((28, 8))).to_dict()
     assert spec["mark"]["type"] == "rect"
     assert len(next(iter(spec["datasets"].values()))) == 28 * 8
-
-
-def test_evidence_chart_has_a_word_bar_and_a_pair_bar_per_token_in_reading_order():
-    rows = [{"position": 1, "token": "not", "known": True, "word_ratio": -0.1, "pair": "not funny", "pair_ratio": -1.1},
-            {"position": 2, "token": "funny", "known": True, "word_ratio": 0.5, "pair": None, "pair_ratio": 0.0}]
-    df = charts.evidence_table(rows)
-    assert list(df["text"]) == ["not", "not funny", "funny", "(no next word)"]
-    spec = charts.evidence_chart(df).to_dict()
-    enc = _encoding(spec)
-    assert enc["x"]["sort"] == ["1 not", "2 funny"] and enc["y"]["field"] == "ratio"
-    assert enc["color"]["scale"]["domain"] == list(charts.EVIDENCE_KINDS)
-    # A model without a pair channel (the RNN) gives word bars only.
-    assert list(charts.evidence_table([{k: rows[0][k] for k in ("position", "token", "known", "word_ratio")}])["kind"]) == ["word"]
