@@ -30,3 +30,14 @@ def test_hidden_state_chart_is_a_heatmap_of_steps_by_units():
     spec = charts.hidden_state_chart(np.zeros((28, 8))).to_dict()
     assert spec["mark"]["type"] == "rect"
     assert len(next(iter(spec["datasets"].values()))) == 28 * 8
+
+
+def test_resolution_chart_marks_the_native_side_and_keeps_each_models_colour():
+    df = pd.DataFrame({"model": ["rnn_rows", "cnn_fixed"], "size": [8, 28], "accuracy": [0.6, 0.9]})
+    spec = charts.resolution_chart(df).to_dict()
+    rule = spec["layer"][1]
+    assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"]["field"] == "value"
+    assert [row["value"] for row in spec["datasets"][rule["data"]["name"]]] == [28]
+    scale = _encoding(spec)["color"]["scale"]
+    assert scale["domain"] == ["cnn_fixed", "rnn_rows"]  # the models' fixed order, not the frame's
+    assert scale["range"] == [charts.MODEL_COLORS["cnn_fixed"], charts.MODEL_COLORS["rnn_rows"]]
