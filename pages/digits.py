@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from cnnrnn import charts, ui
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
+from cnnrnn.core.st import page_header, show_error
+from cnnrnn.tasks.digits import charts, ui
 
-st.set_page_config(page_title="Image CNN", page_icon=":material/image:", layout="wide")
-ui.page_header(
+N = ui.NATIVE  # 28: MNIST's side, the only one the fixed CNN takes
+page_header(
     "One to one: image -> label",
-    "Three models trained on MNIST's 28x28 digits",
+    f"Three models trained on MNIST's {N}x{N} digits",
     "A CNN ending in **Flatten + Dense** only accepts the size it was trained on, so every picture "
-    "must be turned into 28x28 first. A CNN ending in **global average pooling** and an **RNN that "
+    f"must be turned into {N}x{N} first. A CNN ending in **global average pooling** and an **RNN that "
     "reads the image row by row** accept other sizes. Give them a digit and compare.",
 )
 
@@ -27,8 +28,7 @@ with st.sidebar:
 raw, known_label = None, None
 if source == "Samples":
     samples = ui.sample_images()
-    name = st.selectbox("Sample", list(samples), key="cnn_sample",
-                        format_func=lambda n: n.rsplit(".", 1)[0].replace("_", " "))
+    name = st.selectbox("Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
     if name:
         raw, known_label = samples[name]
 elif source == "Upload":
@@ -51,7 +51,7 @@ if raw is None:
 try:
     prepared = ui.prepare(raw, method, aspect)
 except ImageError as error:
-    ui.show_error(f"{error}")
+    show_error(f"{error}")
     st.stop()
 
 # --- Result -------------------------------------------------------------------
@@ -64,20 +64,17 @@ for column, (title, picture) in zip(strip, prepared.steps):
 
 predictors = ui.image_predictors()
 probs = ui.predict_models(predictors, prepared.model_input)
-votes = [int(p.argmax()) for p in probs.values()]
-target = known_label if known_label is not None else max(set(votes), key=votes.count)
+target = ui.target_digit(probs, known_label)
 
-st.subheader("Three models, one 28x28 input")
-cols = st.columns(len(probs))
-for column, (name, p) in zip(cols, probs.items()):
-    label = int(p.argmax())
-    column.metric(charts.MODEL_LABELS[name], f"{label}", f"{p[label]:.1%} sure", delta_color="off")
+st.subheader(f"Three models, one {N}x{N} input")
+for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
+    column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
 st.altair_chart(charts.probabilities_chart(probs), width="stretch")
 if known_label is not None:
     st.caption(f"This sample is a {known_label}.")
 
 # --- Fixed size made visible --------------------------------------------------
-st.subheader("Hand every model the same array, not resized to 28x28")
+st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
 side = st.slider("Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
 native = ui.render(prepared, side, method)
 left, right = st.columns([1, 2])
@@ -85,23 +82,23 @@ left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
 with right:
     error = ui.fixed_size_error(side)
     if error is None:
-        st.success("At 28x28 the fixed CNN runs: that is the one size its Flatten layer was built for.")
+        st.success(f"At {N}x{N} the fixed CNN runs: that is the one size its Flatten layer was built for.")
     else:
-        st.markdown("**CNN, fixed 28x28** refuses it. Keras says:")
+        st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
         st.code(error, language=None, wrap_lines=True)
         st.caption("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
                    "image size, and the Dense layer after it has weights for exactly one length.")
-    others = ui.native_predictions(predictors, native)
-    for name, (label, confidence, shape) in others.items():
+    for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
         st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
 
 # --- Resolution sweep for this image -----------------------------------------
-st.subheader(f"This digit at 8 to 112 pixels (confidence that it is a {target})")
+low, high = ui.SWEEP_RANGE
+st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
 sweep = ui.image_sweep(raw, method, aspect, target)
 st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
                 width="stretch")
-st.caption("The fixed CNN gets each size resized back to 28x28; the pooled CNN takes the image as it is; "
-           "the row RNN reads one step per row, with each row resized to its 28 inputs.")
+st.caption(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
+           f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
 
 # --- Resize method and aspect -------------------------------------------------
 st.subheader("Resize method and aspect handling")
@@ -113,27 +110,29 @@ right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {tar
                    width="stretch")
 
 # --- Held-out accuracy against resolution ------------------------------------
-st.subheader("On 10,000 held-out test digits: accuracy against resolution")
+held_out = ui.held_out_size()
+st.subheader(f"On {held_out:,} held-out test digits: accuracy against resolution" if held_out
+             else "On the held-out test digits: accuracy against resolution")
 shipped = ui.shipped_resolution_sweep()
 if shipped is not None:
     st.altair_chart(charts.resolution_chart(shipped), width="stretch")
-    st.caption("Each 28x28 test digit resampled to the side shown; numbers from the shipped manifest.")
-if st.button("Recompute on 1,000 test digits", key="cnn_recompute"):
+    st.caption(f"Each {N}x{N} test digit resampled to the side shown; numbers from the shipped manifest.")
+if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"):
     with st.spinner("Running the three models at every size..."):
-        st.altair_chart(charts.resolution_chart(ui.recompute_resolution_sweep(1000),
-                                                title="Recomputed now on 1,000 test digits"), width="stretch")
+        recomputed, measured = ui.recompute_resolution_sweep(ui.RECOMPUTE_N)
+    st.altair_chart(charts.resolution_chart(recomputed, title=f"Recomputed on {ui.RECOMPUTE_N:,} test digits "
+                                                              f"at {measured}"), width="stretch")
 
 # --- Inside the models --------------------------------------------------------
 st.subheader("Inside: feature maps and the RNN's hidden state")
 which = st.radio("Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
                  format_func=charts.MODEL_LABELS.get)
-for layer, maps in ui.feature_maps(which, prepared.model_input).items():
-    st.caption(f"{layer}: {maps.shape[0]}x{maps.shape[1]}, {maps.shape[2]} channels (first 16 shown)")
-    tiles = st.columns(16)
-    for i, tile in enumerate(tiles[: maps.shape[2]]):
-        tile.image(ui.normalise(maps[:, :, i]), width="stretch", clamp=True)
+for caption, maps in ui.feature_tiles(which, prepared.model_input):
+    st.caption(caption)
+    for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
+        tile.image(picture, width="stretch", clamp=True)
 left, right = st.columns(2)
 left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
 right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-st.caption("The row RNN is many to one: it reads 28 rows, one per step, and only its last state is classified. "
+st.caption(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
            "Stopping it early shows its guess after each row.")

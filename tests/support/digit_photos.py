@@ -16,9 +16,9 @@ Three sets, each a list of `Sample(name, label, source, ext)`:
 
 `hostile_files()` gives bad or awkward uploads for the error tests.
 
-Command line: `python tests/digits.py OUTDIR [--n N] [--seed S]` writes every
+Command line: `python tests/support/digit_photos.py OUTDIR [--n N] [--seed S]` writes every
 set into OUTDIR/<set>/ plus OUTDIR/labels.csv (file,set,label);
-`python tests/digits.py cnnrnn/samples --samples` regenerates the page's samples.
+`python tests/support/digit_photos.py cnnrnn/tasks/digits/samples --samples` regenerates the page's samples.
 The MNIST-based photos need CNNRNN_DATA_DIR (the generator never downloads);
 without it those photos fall back to templates.
 """
@@ -646,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100, help="images per set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", action="store_true",
-                        help="write the page's built-in samples (cnnrnn/samples/) into OUTDIR instead")
+                        help="write the page's built-in samples (cnnrnn/tasks/digits/samples/) into OUTDIR instead")
     args = parser.parse_args(argv)
     if args.samples:
         for path in write_samples(args.outdir):

@@ -2,11 +2,24 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
-from cnnrnn.config import MNIST, MNIST_TINY
-from cnnrnn.models import MODEL_NAMES, build_model
+from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
+from cnnrnn.tasks.digits.config import MNIST, MNIST_TINY
+from cnnrnn.tasks.digits.model import (
+    MODEL_NAMES,
+    ROW_LSTM,
+    ImagePredictor,
+    build_model,
+    conv_feature_maps,
+    fixed_size_error,
+    model_view,
+    rnn_hidden_states,
+)
+from cnnrnn.tasks.digits.predict import load_image_models
+from cnnrnn.tasks.digits.train import train_mnist
 
 
 def test_fixed_cnn_matches_keras_io_trunk_and_is_tied_to_28():
@@ -24,8 +37,6 @@ def test_size_free_models_declare_free_dimensions(name, shape):
 
 @pytest.mark.parametrize("side", [4, 9, 28, 61])
 def test_gap_cnn_runs_on_any_side(side):
-    from cnnrnn.inference import ImagePredictor
-
     predictor = ImagePredictor(build_model("cnn_gap", MNIST_TINY))
     probs = predictor(np.random.default_rng(side).random((2, side, side), dtype=np.float32))
     assert probs.shape == (2, 10)
@@ -33,8 +44,6 @@ def test_gap_cnn_runs_on_any_side(side):
 
 
 def test_predictors_equal_model_outputs_and_trace_once():
-    from cnnrnn.inference import ImagePredictor
-
     rng = np.random.default_rng(0)
     for name in ("cnn_gap", "rnn_rows"):
         model = build_model(name, MNIST_TINY)
@@ -47,18 +56,41 @@ def test_predictors_equal_model_outputs_and_trace_once():
 
 
 def test_fixed_cnn_refuses_other_sizes_with_keras_error():
-    from cnnrnn.inference import fixed_size_error
-
     model = build_model("cnn_fixed", MNIST_TINY)
     assert fixed_size_error(model, np.zeros((28, 28), np.float32)) is None
     message = fixed_size_error(model, np.zeros((40, 40), np.float32))
     assert message and ("shape" in message.lower() or "incompatible" in message.lower())
+    # Keras's own words: the shape the model was built for and the one it was handed.
+    assert "expected shape=(None, 28, 28, 1)" in message and "found shape=(1, 40, 40" in message, message
+
+
+def test_model_view_gives_each_model_what_it_can_take():
+    images = np.random.default_rng(1).random((2, 40, 40), dtype=np.float32)
+    assert model_view("cnn_fixed", images).shape == (2, 28, 28)
+    assert model_view("cnn_gap", images) is images
+    assert model_view("rnn_rows", images).shape == (2, 40, 28)
+    native = images[:, :28, :28]
+    assert model_view("cnn_fixed", native) is native and model_view("rnn_rows", native) is native
+
+
+def test_inside_the_models_feature_maps_and_the_row_rnn_state():
+    rnn = build_model("rnn_rows", MNIST_TINY)
+    assert isinstance(rnn.get_layer(ROW_LSTM), keras.layers.LSTM) and rnn.get_layer(ROW_LSTM).return_sequences
+    states = rnn_hidden_states(rnn, np.zeros((13, 28), np.float32))
+    assert states.shape == (13, MNIST_TINY.rnn_units)
+    maps = conv_feature_maps(build_model("cnn_gap", MNIST_TINY), np.zeros((20, 20), np.float32))
+    assert list(maps) == ["conv1", "conv2", "conv4", "conv5", "conv7"]
+    assert maps["conv1"].shape == (20, 20, 4) and maps["conv7"].shape == (5, 5, 8)
+
+
+def test_missing_weights_name_the_files_and_the_command(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        load_image_models(tmp_path)
+    assert str(error.value) == (f"no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras in {tmp_path}; "
+                                "run: python -m cnnrnn train mnist")
 
 
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
-    from cnnrnn.inference import load_image_models
-    from cnnrnn.train import read_manifest, train_mnist
-
     epochs_seen = []
     entry = train_mnist(MNIST_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs_seen.append(m), log=lambda _: None)
     assert sorted(epochs_seen) == sorted(MODEL_NAMES)
@@ -77,11 +109,8 @@ def test_tiny_training_writes_weights_and_manifest(tmp_path):
     assert set(loaded) == set(MODEL_NAMES)
 
 
-
 def test_shipped_weights_fit_the_budget_and_match_the_manifest():
     """Every shipped .keras file is recorded in the manifest with its size; all weights stay under 15 MB."""
-    from cnnrnn.train import WEIGHTS_DIR, read_manifest
-
     recorded = {info["file"]: info["bytes"] for entry in read_manifest().values()
                 for info in entry.get("models", {}).values()}
     files = {path.name: path.stat().st_size for path in WEIGHTS_DIR.glob("*.keras")}

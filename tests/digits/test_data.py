@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from cnnrnn.data import data_dir, load_mnist
+from cnnrnn.core.data import data_dir
+from cnnrnn.tasks.digits.data import load_mnist
 
 
 def test_mnist_comes_from_the_data_directory_with_a_fixed_split():

@@ -446,7 +446,7 @@ def test_generated_photo_with_exif_tag_matches_the_upright_one(tag):
 def test_built_in_samples():
     from pathlib import Path
 
-    folder = Path(images.__file__).parents[1] / "samples"
+    folder = Path(images.__file__).parents[1] / "tasks" / "digits" / "samples"
     files = sorted(p for p in folder.glob("*") if p.suffix in (".png", ".jpg"))
     assert len(files) >= 6
     for path in files:

@@ -1,9 +1,9 @@
-"""Charts are Altair specs built from tidy frames; checked through to_dict()."""
+"""The image page's charts are Altair specs built from tidy frames; checked through to_dict()."""
 
 import numpy as np
 import pandas as pd
 
-from cnnrnn import charts
+from cnnrnn.tasks.digits import charts
 
 
 def _encoding(spec, layer=0):
@@ -32,14 +32,12 @@ def test_hidden_state_chart_is_a_heatmap_of_steps_by_units():
     assert len(next(iter(spec["datasets"].values()))) == 28 * 8
 
 
-def test_evidence_chart_has_a_word_bar_and_a_pair_bar_per_token_in_reading_order():
-    rows = [{"position": 1, "token": "not", "known": True, "word_ratio": -0.1, "pair": "not funny", "pair_ratio": -1.1},
-            {"position": 2, "token": "funny", "known": True, "word_ratio": 0.5, "pair": None, "pair_ratio": 0.0}]
-    df = charts.evidence_table(rows)
-    assert list(df["text"]) == ["not", "not funny", "funny", "(no next word)"]
-    spec = charts.evidence_chart(df).to_dict()
-    enc = _encoding(spec)
-    assert enc["x"]["sort"] == ["1 not", "2 funny"] and enc["y"]["field"] == "ratio"
-    assert enc["color"]["scale"]["domain"] == list(charts.EVIDENCE_KINDS)
-    # A model without a pair channel (the RNN) gives word bars only.
-    assert list(charts.evidence_table([{k: rows[0][k] for k in ("position", "token", "known", "word_ratio")}])["kind"]) == ["word"]
+def test_resolution_chart_marks_the_native_side_and_keeps_each_models_colour():
+    df = pd.DataFrame({"model": ["rnn_rows", "cnn_fixed"], "size": [8, 28], "accuracy": [0.6, 0.9]})
+    spec = charts.resolution_chart(df).to_dict()
+    rule = spec["layer"][1]
+    assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"]["field"] == "value"
+    assert [row["value"] for row in spec["datasets"][rule["data"]["name"]]] == [28]
+    scale = _encoding(spec)["color"]["scale"]
+    assert scale["domain"] == ["cnn_fixed", "rnn_rows"]  # the models' fixed order, not the frame's
+    assert scale["range"] == [charts.MODEL_COLORS["cnn_fixed"], charts.MODEL_COLORS["rnn_rows"]]

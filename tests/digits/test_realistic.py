@@ -1,6 +1,6 @@
 """Accuracy of the shipped cnn_fixed model on realistic generated digits, through cnnrnn.core.images.
 
-Three sets from tests/digits.py (canvas drawings, phone photos of handwriting on
+Three sets from tests/support/digit_photos.py (canvas drawings, phone photos of handwriting on
 paper, typed digits in many fonts and colours), generated with a seed that was
 not used while tuning the preprocessing. Skipped when the shipped weights are
 missing (`python -m cnnrnn train mnist` makes them).
@@ -8,18 +8,18 @@ missing (`python -m cnnrnn train mnist` makes them).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-import cnnrnn
 from cnnrnn.core.images import ImageError, prepare_digit
+from cnnrnn.core.predictor import load_model
+from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.tasks.digits.model import ImagePredictor
+from cnnrnn.tasks.digits.predict import weight_file
 
 import digit_photos as digits
 
-WEIGHTS = Path(cnnrnn.__file__).resolve().parent / "weights"
-MODEL = WEIGHTS / "mnist_cnn_fixed.keras"
+MODEL = WEIGHTS_DIR / weight_file("cnn_fixed")
 N_PER_SET = 80  # per set; ~100+ per set were measured while tuning (see the report)
 SEED = 2024  # the preprocessing was tuned on other seeds
 TARGETS = {"drawn": 0.95, "photo": 0.95, "typed": 0.80}
@@ -31,8 +31,6 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def predictor():
-    from cnnrnn.inference import ImagePredictor, load_model
-
     return ImagePredictor(load_model(MODEL))
 
 

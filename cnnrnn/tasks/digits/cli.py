@@ -1,0 +1,124 @@
+"""The image task's command-line interface (see `cnnrnn.core.task`): train, evaluate, predict-image, bench.
+
+`python -m cnnrnn train mnist`, `evaluate mnist` and `predict-image PATH...` end here;
+`bench` takes its image rows from `bench()` and its memory-loop calls from `bench_calls`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cnnrnn.core.images import ASPECTS, ImageError, prepare_digit
+from cnnrnn.core.timing import latency_summary, time_ms
+from cnnrnn.tasks.digits.config import preset
+from cnnrnn.tasks.digits.experiments import evaluate_mnist
+from cnnrnn.tasks.digits.model import MODEL_NAMES, NATIVE, ImagePredictor
+from cnnrnn.tasks.digits.predict import TASK, load_image_models
+from cnnrnn.tasks.digits.train import train_mnist
+
+MODELS = MODEL_NAMES
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _epoch_printer(epochs: int, log):
+    """An on_epoch callback printing a model's losses and accuracies with `log` (standard error)."""
+
+    def on_epoch(model, epoch, logs):
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
+        log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
+
+    return on_epoch
+
+
+def train(args, log) -> dict:
+    """Train the image models of preset `args.preset` into `args.out`; the JSON line to print."""
+    config = preset(args.preset)
+    entry = train_mnist(config, args.out, on_epoch=_epoch_printer(config.epochs, log), log=log, models=args.models)
+    return {"task": TASK, "weights": str(args.out),
+            "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}}
+
+
+def evaluate(weights_dir) -> dict:
+    """The shipped models' accuracy on MNIST's 10,000 test images."""
+    return evaluate_mnist(weights_dir)
+
+
+def cmd_predict_image(args) -> int:
+    """One JSON line per path and model ({"path", "error"} for a file that cannot be read); 1 if any failed."""
+    models = load_image_models(args.weights)
+    wanted = MODEL_NAMES if args.model == "all" else (args.model,)
+    predictors = {name: ImagePredictor(models[name]) for name in wanted}
+    failed = False
+    for path in args.paths:
+        try:
+            data = Path(path).read_bytes()
+            prepared = prepare_digit(data, method=args.resize, aspect=args.aspect)
+        except (OSError, ImageError) as error:
+            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            _print_json({"path": path, "error": message})
+            failed = True
+            continue
+        for name, predictor in predictors.items():
+            probs = predictor.predict_one(prepared.model_input)
+            label = int(probs.argmax())
+            _print_json({"path": path, "model": name, "label": label, "confidence": round(float(probs[label]), 4)})
+    return 1 if failed else 0
+
+
+def add_commands(sub) -> None:
+    """`predict-image PATH... [--model] [--resize] [--aspect] [--weights]`."""
+    predict = sub.add_parser("predict-image", help="classify digit images; one JSON line per path and model")
+    predict.add_argument("paths", nargs="+", metavar="PATH")
+    predict.add_argument("--model", default="all", choices=("all", *MODEL_NAMES))
+    predict.add_argument("--resize", default="area", help="resize method: nearest, bilinear, bicubic, area, lanczos")
+    predict.add_argument("--aspect", default="pad", choices=ASPECTS)
+    predict.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    predict.set_defaults(func=cmd_predict_image)
+
+
+@functools.lru_cache(maxsize=None)
+def _models() -> dict:
+    """The shipped models, loaded once per benchmark process (the dashboard shares them too)."""
+    return load_image_models()
+
+
+def bench(live: bool = False, repeats: int = 200) -> dict:
+    """Single-image latency of the three MNIST models, and their trace counts after mixed sizes.
+
+    Rows "cnn_fixed", "cnn_gap", "rnn_rows" (each also timed through `model.predict`).
+    `live` adds nothing here.
+    """
+    rng = np.random.default_rng(0)
+    latency, traces = {}, {}
+    for name, model in _models().items():
+        predictor = ImagePredictor(model)
+        image = rng.random((NATIVE, NATIVE), dtype=np.float32)
+        fast = time_ms(lambda: predictor.predict_one(image), repeats)
+        slow = time_ms(lambda: model.predict(image[None, :, :, None], verbose=0), max(repeats // 4, 20))
+        latency[name] = latency_summary(fast, slow)
+        # 200 inputs of random sizes (rows for the row RNN, sides for the pooled CNN).
+        for _ in range(200):
+            side = int(rng.integers(8, 113))
+            if name == "cnn_gap":
+                predictor.predict_one(rng.random((side, side), dtype=np.float32))
+            elif name == "rnn_rows":
+                predictor.predict_one(rng.random((side, NATIVE), dtype=np.float32))
+            else:
+                predictor.predict_one(image)
+        traces[name] = predictor.traces
+    return {"latency_ms": latency, "traces": traces}
+
+
+def bench_calls(rng) -> list:
+    """The memory loop's image calls: one random image through each model (sides 8 to 112 where free)."""
+    images = {name: ImagePredictor(model) for name, model in _models().items()}
+    return [lambda: images["cnn_fixed"].predict_one(rng.random((NATIVE, NATIVE), dtype=np.float32)),
+            lambda: images["cnn_gap"].predict_one(rng.random((int(rng.integers(8, 113)),) * 2, dtype=np.float32)),
+            lambda: images["rnn_rows"].predict_one(rng.random((int(rng.integers(8, 113)), NATIVE), dtype=np.float32))]

@@ -1,0 +1,36 @@
+"""The shipped image models: their files, loading them (safe mode) and their predictors."""
+
+from __future__ import annotations
+
+import keras
+
+from cnnrnn.core.predictor import load_model
+from cnnrnn.core.weights import require_files, weights_root
+from cnnrnn.tasks.digits.model import MODEL_NAMES, ImagePredictor
+
+TASK = "mnist"  # the command line's and the manifest's name
+
+
+def weight_file(name: str) -> str:
+    """The weights file of model `name`: "mnist_cnn_fixed.keras"."""
+    return f"{TASK}_{name}.keras"
+
+
+def load_image_models(weights_dir=None) -> dict[str, keras.Model]:
+    """The three shipped MNIST models, name -> keras.Model, from `weights_dir` (default: shipped).
+
+    A missing file is one FileNotFoundError line naming it and `python -m cnnrnn train mnist`.
+    """
+    root = require_files([weight_file(n) for n in MODEL_NAMES], weights_dir, TASK)
+    return {name: load_model(root / weight_file(name)) for name in MODEL_NAMES}
+
+
+def load_predictors(weights_dir=None) -> dict[str, ImagePredictor]:
+    """name -> ImagePredictor for the three shipped models."""
+    return {name: ImagePredictor(model) for name, model in load_image_models(weights_dir).items()}
+
+
+def weights_present(weights_dir=None) -> bool:
+    """Whether every image model's weights file is in `weights_dir` (default: shipped)."""
+    root = weights_root(weights_dir)
+    return all((root / weight_file(n)).is_file() for n in MODEL_NAMES)

@@ -1,0 +1,188 @@
+"""The image page's bridge to Streamlit: cached loaders and sweeps, the drawing canvas, page values.
+
+Models load once per process (`st.cache_resource`) and are shared by every
+session; what they expose (predictors built on tf.function) is thread-safe.
+Nothing here draws the page: `pages/digits.py` does, from what these return.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
+from cnnrnn.core.st import manifest
+from cnnrnn.tasks.digits.config import MNIST
+from cnnrnn.tasks.digits.data import load_mnist, scaled
+from cnnrnn.tasks.digits.experiments import (
+    IMAGE_SWEEP_SIZES,
+    choice_sweep,
+    image_resolution_sweep,
+    resolution_sweep,
+)
+from cnnrnn.tasks.digits.experiments import predict_models as _predict_models
+from cnnrnn.tasks.digits.experiments import rows_read as _rows_read
+from cnnrnn.tasks.digits.model import conv_feature_maps, model_view, rnn_hidden_states
+from cnnrnn.tasks.digits.model import fixed_size_error as _fixed_size_error
+from cnnrnn.tasks.digits.predict import TASK, load_predictors
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+NATIVE = MNIST.image_size  # 28: the side the page's text and the fixed CNN speak of
+SWEEP_RANGE = (min(IMAGE_SWEEP_SIZES), max(IMAGE_SWEEP_SIZES))  # the sides one image is tried at
+RECOMPUTE_N = 1000  # test digits the page's "Recompute" runs on
+MAX_MAPS = 16  # feature maps shown per layer
+
+
+@st.cache_resource(show_spinner="Loading the image models...")
+def image_predictors() -> dict:
+    """name -> ImagePredictor for the three shipped MNIST models."""
+    return load_predictors()
+
+
+@st.cache_data(show_spinner=False)
+def sample_images() -> dict[str, tuple[bytes, int | None]]:
+    """Built-in samples: file name -> (bytes, true label from the name's last digit)."""
+    samples = {}
+    for path in sorted(SAMPLES_DIR.glob("*.*")):
+        stem = path.stem.rsplit("_", 1)[-1]
+        samples[path.name] = (path.read_bytes(), int(stem) if stem.isdigit() else None)
+    return samples
+
+
+def sample_title(name: str) -> str:
+    """A sample's file name as the selectbox shows it: "photo_7.jpg" -> "photo 7"."""
+    return name.rsplit(".", 1)[0].replace("_", " ")
+
+
+def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
+    """A black square to draw on in white; returns its RGBA array, or None while it is empty."""
+    # Imported here, not at the top: the component registers itself on import, which fails
+    # outside a Streamlit run (the page's other modes, the tests and the command line never need it).
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="#000000",
+                       height=size, width=size, drawing_mode="freedraw", key=key, return_image_data=True)
+    image = result.image_data
+    if image is None or image[..., :3].max() < 32:
+        return None
+    return image
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prepare(raw, method: str, aspect: str):
+    """images.prepare_digit, cached per input and choice (raises ImageError)."""
+    return prepare_digit(raw, method=method, aspect=aspect)
+
+
+def predict_models(predictors: dict, image):
+    """Each model's probabilities for one image (see experiments.predict_models)."""
+    return _predict_models(predictors, image)
+
+
+def verdicts(probs: dict) -> list[tuple[str, int, float]]:
+    """(model name, predicted digit, its probability) per model, in the models' order."""
+    return [(name, int(p.argmax()), float(p[int(p.argmax())])) for name, p in probs.items()]
+
+
+def target_digit(probs: dict, known_label: int | None) -> int:
+    """The digit the sweeps measure confidence in: the sample's label, else the models' majority vote."""
+    if known_label is not None:
+        return known_label
+    votes = [int(p.argmax()) for p in probs.values()]
+    return max(set(votes), key=votes.count)
+
+
+def render(prepared, side: int, method: str):
+    """The prepared digit framed MNIST-style at `side` x `side`."""
+    return render_digit(prepared, side, method)
+
+
+@st.cache_data(show_spinner=False)
+def fixed_size_error(side: int) -> str | None:
+    """Keras's own error when the fixed CNN gets a side x side array (None at 28)."""
+    return _fixed_size_error(image_predictors()["cnn_fixed"].model, np.zeros((side, side), np.float32))
+
+
+def native_predictions(predictors: dict, image) -> dict:
+    """The size-free models on `image` as it is: name -> (label, confidence, shape shown)."""
+    out = {}
+    for name in ("cnn_gap", "rnn_rows"):
+        view = model_view(name, image[None])[0]
+        probs = predictors[name].predict_one(view)
+        shape = f"{view.shape[0]}x{view.shape[1]}" + (f" (rows x {NATIVE} values)" if name == "rnn_rows" else "")
+        out[name] = (int(probs.argmax()), float(probs.max()), shape)
+    return out
+
+
+@st.cache_data(show_spinner="Sweeping sizes...", max_entries=32)
+def image_sweep(raw, method: str, aspect: str, target: int):
+    prepared = prepare(raw, method, aspect)
+    return image_resolution_sweep(image_predictors(), lambda s: render(prepared, s, method), target)
+
+
+@st.cache_data(show_spinner="Trying each resize method and aspect...", max_entries=32)
+def choice_sweeps(raw, method: str, aspect: str, target: int):
+    """(confidence per resize method at this aspect, confidence per aspect at this method)."""
+    predictors = image_predictors()
+    by_method = choice_sweep(predictors, lambda m: prepare(raw, m, aspect).model_input, RESIZE_METHODS, "method", target)
+    by_aspect = choice_sweep(predictors, lambda a: prepare(raw, method, a).model_input, ASPECTS, "aspect", target)
+    return by_method, by_aspect
+
+
+def shipped_resolution_sweep():
+    """The manifest's accuracy-vs-resolution table as a DataFrame (None if absent)."""
+    table = manifest().get(TASK, {}).get("resolution_sweep")
+    return pd.DataFrame(table) if table else None
+
+
+def held_out_size() -> int | None:
+    """How many test digits the shipped table was measured on (the manifest's), or None."""
+    table = manifest().get(TASK, {}).get("resolution_sweep")
+    if table:
+        return int(table[0]["n"])
+    return manifest().get(TASK, {}).get("data", {}).get("test_size")
+
+
+@st.cache_data(show_spinner=False)
+def recompute_resolution_sweep(n: int = RECOMPUTE_N) -> tuple[pd.DataFrame, str]:
+    """The same table recomputed on the first `n` test digits, and when ("2026-12-01 20:50 UTC").
+
+    Cached for the process's life: the time says when these numbers were measured.
+    """
+    splits = load_mnist(max_test=n)
+    table = resolution_sweep(image_predictors(), scaled(splits.x_test), splits.y_test, MNIST.sweep_sizes)
+    return table, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def feature_maps(name: str, image) -> dict:
+    """Each conv layer's activations for one image: layer -> (h, w, channels)."""
+    return conv_feature_maps(image_predictors()[name].model, image)
+
+
+def feature_tiles(name: str, image) -> list[tuple[str, list[np.ndarray]]]:
+    """Per conv layer: its caption and its first MAX_MAPS maps scaled to [0, 1] for display."""
+    out = []
+    for layer, maps in feature_maps(name, image).items():
+        caption = f"{layer}: {maps.shape[0]}x{maps.shape[1]}, {maps.shape[2]} channels (first {MAX_MAPS} shown)"
+        out.append((caption, [normalise(maps[:, :, i]) for i in range(min(MAX_MAPS, maps.shape[2]))]))
+    return out
+
+
+def hidden_states(image):
+    """The row RNN's hidden state after each row of `image`: (rows, units)."""
+    return rnn_hidden_states(image_predictors()["rnn_rows"].model, image)
+
+
+def rows_read(image):
+    """The row RNN's probabilities after each row read (see experiments.rows_read)."""
+    return _rows_read(image_predictors()["rnn_rows"], image)
+
+
+def normalise(array):
+    """Scale an array to [0, 1] for display (a flat array becomes all zeros)."""
+    low, high = float(np.min(array)), float(np.max(array))
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)

@@ -1,0 +1,101 @@
+"""The image task's commands, run as a user runs them: `python -m cnnrnn ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cnnrnn.core.weights import read_manifest
+from cnnrnn.tasks.digits.config import MNIST_TINY
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
+
+
+def cli(*args, input=None):
+    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True,
+                          cwd=ROOT, input=input, timeout=300)
+
+
+def test_evaluate_mnist_prints_the_manifests_accuracy_of_each_model():
+    out = cli("evaluate", "mnist")
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["task"] == "mnist" and result["test_size"] == 10000
+    assert set(result["accuracy"]) == {"cnn_fixed", "cnn_gap", "rnn_rows"}
+    assert result["accuracy"]["cnn_fixed"] >= 0.992
+    assert result["accuracy"]["cnn_gap"] >= 0.990
+    assert result["accuracy"]["rnn_rows"] >= 0.985
+    shipped = read_manifest()["mnist"]["models"]
+    assert result["accuracy"] == {name: round(info["test_accuracy"], 4) for name, info in shipped.items()}
+
+
+def test_evaluate_without_weights_names_the_files_and_the_command(tmp_path):
+    out = cli("evaluate", "mnist", "--weights", str(tmp_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr and out.stdout == ""
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"error: no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras in {tmp_path}; "
+        "run: python -m cnnrnn train mnist")
+
+
+def test_predict_image_reports_each_model_and_survives_bad_files(tmp_path):
+    good = sorted(SAMPLES.glob("*_[0-9].*"))[:2]
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    missing = tmp_path / "missing.jpg"
+    out = cli("predict-image", str(good[0]), str(bad), str(missing), str(good[1]))
+    assert out.returncode == 1, "a failed file makes the exit code 1"
+    assert "Traceback" not in out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    errors = {line["path"]: line["error"] for line in lines if "error" in line}
+    assert set(errors) == {str(bad), str(missing)} and all(errors.values())
+    assert errors[str(missing)] == "No such file or directory"
+    assert errors[str(bad)].startswith("This file is not an image that can be read"), errors[str(bad)]
+    verdicts = [line for line in lines if "model" in line]
+    assert len(verdicts) == 6  # two good files x three models
+    for line in verdicts:
+        assert set(line) == {"path", "model", "label", "confidence"}
+        assert 0.0 <= line["confidence"] <= 1.0
+    fixed = {line["path"]: line["label"] for line in verdicts if line["model"] == "cnn_fixed"}
+    for path in good:
+        assert fixed[str(path)] == int(path.stem.rsplit("_", 1)[-1])
+
+
+def test_predict_image_all_good_exits_zero_and_model_filter_works():
+    sample = next(SAMPLES.glob("*_[0-9].*"))
+    out = cli("predict-image", "--model", "cnn_gap", "--resize", "bicubic", "--aspect", "stretch", str(sample))
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["model"] for line in lines] == ["cnn_gap"]
+
+
+def test_predict_image_bad_option_is_a_usage_error():
+    out = cli("predict-image", "--aspect", "squash", str(next(SAMPLES.glob("*.png"))))
+    assert out.returncode == 2 and "invalid choice: 'squash'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
+    out = cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows")
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["task"] == "mnist" and result["weights"] == str(tmp_path)
+    assert set(result["accuracy"]) == {"cnn_fixed", "rnn_rows"}
+    assert all(0.0 <= value <= 1.0 for value in result["accuracy"].values())
+    # Progress goes to standard error: the start line, one line per epoch, the result line.
+    assert f"training cnn_fixed for {MNIST_TINY.epochs} epochs on {MNIST_TINY.max_train} images" in out.stderr
+    assert f"  cnn_fixed epoch 1/{MNIST_TINY.epochs}: accuracy=" in out.stderr and "val_loss=" in out.stderr
+    assert "rnn_rows: test accuracy " in out.stderr
+    entry = read_manifest(tmp_path)["mnist"]
+    assert {info["file"] for info in entry["models"].values()} == {"mnist_cnn_fixed.keras", "mnist_rnn_rows.keras"}
+    assert all((tmp_path / info["file"]).is_file() for info in entry["models"].values())
+    assert "resolution_sweep" not in entry, "the table needs all three models"
+
+
+def test_train_unknown_model_is_refused_before_training(tmp_path):
+    out = cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,vit")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1] == (
+        "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows")
+    assert not any(tmp_path.iterdir())
