@@ -9,23 +9,13 @@ stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from cnnrnn.bench import format_table, run
+from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, get_task
-
-
-def print_json(obj) -> None:
-    """One JSON line on standard output (non-ASCII kept as it is)."""
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    """A progress line on standard error (standard output stays JSON)."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_train(args) -> int:

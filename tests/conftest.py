@@ -23,14 +23,6 @@ if not os.environ.get("CNNRNN_DATA_DIR") and _MIRROR.is_dir():
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 
-@pytest.fixture(scope="session")
-def image_predictors():
-    """The shipped image models wrapped in predictors (loaded once per test run)."""
-    from cnnrnn.inference import ImagePredictor, load_image_models
-
-    return {name: ImagePredictor(model) for name, model in load_image_models().items()}
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Expose each phase's report on the test item (the browser tests screenshot failures)."""

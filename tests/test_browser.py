@@ -87,7 +87,7 @@ def test_image_page_upload_reads_the_digit(server, page):
     # Streamlit's markdown turns "->" into an arrow.
     expect(page.get_by_role("heading", name="One to one: image → label")).to_be_visible(timeout=60_000)
     page.get_by_role("radio", name="Upload", exact=True).click()
-    photo = next((ROOT / "cnnrnn" / "samples").glob("photo_*"))
+    photo = next((ROOT / "cnnrnn" / "tasks" / "digits" / "samples").glob("photo_*"))
     page.locator('input[type="file"]').set_input_files(str(photo))
     values = page.locator('[data-testid="stMetricValue"]')
     expect(values).to_have_count(3, timeout=90_000)
@@ -120,7 +120,7 @@ def test_generation_page_streams_generated_text(server, page):
 def test_captioning_page_new_scene_gets_a_caption(server, page):
     import re
 
-    from cnnrnn.data import caption_is_valid
+    from cnnrnn.tasks.captions.data import caption_is_valid
 
     page.goto(f"{server}/Captioning")
     expect(page.get_by_role("heading", name="One to many: image → sentence")).to_be_visible(timeout=60_000)
@@ -296,7 +296,7 @@ def test_generation_page_trains_your_own_model_and_stops_when_asked(server, page
 
 def test_two_sessions_on_one_page_see_their_own_results(server, browser):
     """Two browsers on the sentiment page at once: each sees the verdict for its own sentence."""
-    from cnnrnn.text import tokenize
+    from cnnrnn.tasks.sentiment.text import tokenize
 
     sentences = {"negative": "A dull, boring and lifeless film. A total waste of time.",
                  "positive": "A warm, funny and wonderful film. I loved every minute of it."}

@@ -1,6 +1,6 @@
 """Sessions share one set of models (st.cache_resource): eight sessions predicting at once get right answers.
 
-Each "session" is a thread calling the dashboard's own cached loaders (`cnnrnn.ui`), as Streamlit's
+Each "session" is a thread calling the dashboard's own cached loaders (each task's `ui`), as Streamlit's
 script threads do; every answer is compared with the same input run alone.
 """
 
@@ -12,7 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from cnnrnn.train import WEIGHTS_DIR
+from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.tasks.charlm import ui as charlm_ui
+from cnnrnn.tasks.digits import ui as digits_ui
+from cnnrnn.tasks.sentiment import ui as sentiment_ui
 
 SESSIONS, PREDICTIONS = 8, 50
 
@@ -54,12 +57,12 @@ def _run(predictors, item):
 
 
 def test_eight_sessions_predicting_at_once_share_models_and_get_correct_answers():
-    from cnnrnn import ui
-
-    predictors = {"image": ui.image_predictors(), "sentence": ui.sentiment_predictors(),
-                  "generate": ui.charlm_predictors()}
+    predictors = {"image": digits_ui.image_predictors(), "sentence": sentiment_ui.sentiment_predictors(),
+                  "generate": charlm_ui.charlm_predictors()}
     # Shared, not copied: a second session asking gets the very same objects.
-    assert ui.image_predictors() is predictors["image"] and ui.sentiment_predictors() is predictors["sentence"]
+    assert digits_ui.image_predictors() is predictors["image"]
+    assert sentiment_ui.sentiment_predictors() is predictors["sentence"]
+    assert charlm_ui.charlm_predictors() is predictors["generate"]
     work = {session: _inputs(session) for session in range(SESSIONS)}
     expected = {session: [_run(predictors, item) for item in items] for session, items in work.items()}
 

@@ -21,9 +21,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from cnnrnn.data import MAX_CORPUS_BYTES, CharCorpus, CorpusError, corpus_from_bytes, corpus_from_text
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError, Prepared, PreparedScene, prepare_digit, prepare_scene
-from cnnrnn.text import MAX_CHARS, check_text, clean, limit_text, tokenize
+from cnnrnn.core.predictor import load_model
+from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CharCorpus, CorpusError, corpus_from_bytes, corpus_from_text
+from cnnrnn.tasks.charlm.predict import load_charlm
+from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors
+from cnnrnn.tasks.sentiment.text import MAX_CHARS, check_text, clean, limit_text, tokenize
 
 import digit_photos as digits
 
@@ -445,8 +450,6 @@ def test_text_entry_points_any_string(text, max_chars):
 
 @pytest.fixture(scope="module")
 def sentiment():
-    from cnnrnn.inference import load_sentiment_predictors
-
     return load_sentiment_predictors()
 
 
@@ -550,8 +553,6 @@ def test_corpus_from_text_any_string(text):
 
 @pytest.fixture(scope="module")
 def charlm():
-    from cnnrnn.inference import load_charlm
-
     return load_charlm()
 
 
@@ -594,7 +595,6 @@ def test_generation_settings_are_checked_with_a_value_error(charlm, length, temp
 def test_a_keras_file_with_a_lambda_layer_is_refused(tmp_path):
     import keras
 
-    from cnnrnn.inference import load_model
 
     inputs = keras.Input((3,))
     outputs = keras.layers.Lambda(lambda x: x * 2.0)(inputs)
@@ -608,11 +608,8 @@ def test_a_keras_file_with_a_lambda_layer_is_refused(tmp_path):
 
 
 def test_shipped_weights_load_in_safe_mode():
-    from cnnrnn.inference import load_model
-    from cnnrnn.train import WEIGHTS_DIR
-
-    import cnnrnn.models  # noqa: F401  (registers the package's custom layers)
-
+    for task in all_tasks():  # each task's command line imports its models, registering their custom layers
+        task.module("cli")
     for path in sorted(WEIGHTS_DIR.glob("*.keras")):
         assert load_model(path) is not None, path
 

@@ -277,7 +277,8 @@ def _mnist_test():
     if "x" not in _MNIST_CACHE:
         _MNIST_CACHE["x"] = _MNIST_CACHE["y"] = None
         try:
-            from cnnrnn.data import data_dir, load_mnist
+            from cnnrnn.core.data import data_dir
+            from cnnrnn.tasks.digits.data import load_mnist
 
             if data_dir() is not None:  # never download from here: templates only instead
                 splits = load_mnist()

@@ -8,12 +8,12 @@ bench_calls(rng).
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import numpy as np
 
 from cnnrnn.core.images import ImageError, prepare_scene
+from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import WEIGHTS_DIR, require_files, weights_root
 from cnnrnn.tasks.captions.config import captions_preset
@@ -24,20 +24,6 @@ from cnnrnn.tasks.captions.train import MODEL_NAME, train_captions
 
 MODELS = (MODEL_NAME,)
 BENCH_SEED = 4242  # the benchmark's scenes (not a training, validation or test split)
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def _epoch_printer(epochs: int, log):
-    """An on_epoch callback printing a model's losses and accuracies through `log`."""
-
-    def on_epoch(model, epoch, logs):
-        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
-        log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
-
-    return on_epoch
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,7 +39,7 @@ def train(args, log) -> dict:
     """
     config = captions_preset(args.preset)
     out = weights_root(args.out)
-    entry = train_captions(config, out, on_epoch=_epoch_printer(config.epochs, log), log=log)
+    entry = train_captions(config, out, on_epoch=epoch_printer(config.epochs, log), log=log)
     info = entry["models"][MODEL_NAME]
     return {"task": "captions", "weights": str(out), "exact_match": info["exact_match"],
             "token_accuracy": info["token_accuracy"], "beam_exact_match": info["beam_exact_match"]}
@@ -63,6 +49,12 @@ def evaluate(weights_dir=None) -> dict:
     """Greedy captions of the 1,000 test scenes: {"task", "test_size", "exact_match", "token_accuracy"}."""
     return evaluate_captions(weights_dir)
 
+
+def manifest_figures(entry: dict) -> dict:
+    """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
+    info = entry["models"][MODEL_NAME]
+    return {"task": "captions", "test_size": entry["data"]["test_size"], "exact_match": info["exact_match"],
+            "token_accuracy": info["token_accuracy"]}
 
 def cmd_caption(args) -> int:
     """One JSON line per picture: {"path", "caption"} or {"path", "error"}; exit 1 when any failed."""
@@ -74,12 +66,12 @@ def cmd_caption(args) -> int:
             prepared = prepare_scene(Path(path).read_bytes())
         except (OSError, ImageError) as error:
             message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            _print_json({"path": path, "error": message})
+            print_json({"path": path, "error": message})
             failed = True
             continue
         image = prepared.model_input[None]
         caption = predictor.beam(image, args.beam)[0] if args.beam > 1 else predictor.greedy(image)[0]
-        _print_json({"path": path, "caption": caption})
+        print_json({"path": path, "caption": caption})
     return 1 if failed else 0
 
 

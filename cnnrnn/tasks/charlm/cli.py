@@ -32,6 +32,11 @@ def evaluate(weights_dir=None) -> dict:
     return evaluate_charlm(weights_dir)
 
 
+def manifest_figures(entry: dict) -> dict:
+    """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
+    return {"task": "charlm", "eval_length": entry["eval_length"],
+            "loss": {name: info["heldout_loss"] for name, info in entry["models"].items()}}
+
 def cmd_generate(args) -> int:
     """Continue a prime with one character model; the prime and the text on stdout, notes on stderr."""
     check_generation_settings(args.length, args.temperature, args.top_k, args.seed)  # before the model loads

@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import numpy as np
 
 from cnnrnn.core.images import ASPECTS, ImageError, prepare_digit
+from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.tasks.digits.config import preset
 from cnnrnn.tasks.digits.experiments import evaluate_mnist
@@ -23,24 +23,10 @@ from cnnrnn.tasks.digits.train import train_mnist
 MODELS = MODEL_NAMES
 
 
-def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def _epoch_printer(epochs: int, log):
-    """An on_epoch callback printing a model's losses and accuracies with `log` (standard error)."""
-
-    def on_epoch(model, epoch, logs):
-        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
-        log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
-
-    return on_epoch
-
-
 def train(args, log) -> dict:
     """Train the image models of preset `args.preset` into `args.out`; the JSON line to print."""
     config = preset(args.preset)
-    entry = train_mnist(config, args.out, on_epoch=_epoch_printer(config.epochs, log), log=log, models=args.models)
+    entry = train_mnist(config, args.out, on_epoch=epoch_printer(config.epochs, log), log=log, models=args.models)
     return {"task": TASK, "weights": str(args.out),
             "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}}
 
@@ -49,6 +35,11 @@ def evaluate(weights_dir) -> dict:
     """The shipped models' accuracy on MNIST's 10,000 test images."""
     return evaluate_mnist(weights_dir)
 
+
+def manifest_figures(entry: dict) -> dict:
+    """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
+    return {"task": TASK, "test_size": entry["data"]["test_size"],
+            "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()}}
 
 def cmd_predict_image(args) -> int:
     """One JSON line per path and model ({"path", "error"} for a file that cannot be read); 1 if any failed."""
@@ -62,13 +53,13 @@ def cmd_predict_image(args) -> int:
             prepared = prepare_digit(data, method=args.resize, aspect=args.aspect)
         except (OSError, ImageError) as error:
             message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            _print_json({"path": path, "error": message})
+            print_json({"path": path, "error": message})
             failed = True
             continue
         for name, predictor in predictors.items():
             probs = predictor.predict_one(prepared.model_input)
             label = int(probs.argmax())
-            _print_json({"path": path, "model": name, "label": label, "confidence": round(float(probs[label]), 4)})
+            print_json({"path": path, "model": name, "label": label, "confidence": round(float(probs[label]), 4)})
     return 1 if failed else 0
 
 

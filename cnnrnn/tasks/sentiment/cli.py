@@ -7,12 +7,12 @@ add_commands(subparsers), bench(live) and bench_calls(rng).
 from __future__ import annotations
 
 import functools
-import json
 import sys
 
 import numpy as np
 import tensorflow as tf
 
+from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES, sentiment_preset
@@ -25,25 +25,11 @@ MODELS = SENTIMENT_NAMES
 SENTIMENT_LENGTHS = (10, 50, 100, 1000)  # tokens, the benchmark's rows
 
 
-def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def _epoch_printer(epochs: int, log):
-    """An on_epoch callback logging a model's losses and accuracies (to stderr)."""
-
-    def on_epoch(model, epoch, logs):
-        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()) if k.endswith(("loss", "accuracy")))
-        log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
-
-    return on_epoch
-
-
 def train(args, log) -> dict:
     """Train the preset's models (args.models: a subset) into args.out; the JSON to print."""
     config = sentiment_preset(args.preset)
     out = args.out or WEIGHTS_DIR
-    entry = train_sentiment(config, out, on_epoch=_epoch_printer(config.epochs, log), log=log, models=args.models)
+    entry = train_sentiment(config, out, on_epoch=epoch_printer(config.epochs, log), log=log, models=args.models)
     return {"task": "sentiment", "weights": str(out),
             "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}}
 
@@ -59,6 +45,11 @@ def evaluate(weights_dir=None) -> dict:
 
 # --- predict-sentiment ------------------------------------------------------------------
 
+
+def manifest_figures(entry: dict) -> dict:
+    """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
+    return {"task": "sentiment", "test_size": entry["data"]["test_size"],
+            "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()}}
 
 def _read_stdin_lines() -> list[str]:
     """Non-blank lines of standard input, decoded as UTF-8 (bad bytes replaced)."""
@@ -86,7 +77,7 @@ def cmd_predict_sentiment(args) -> int:
         text = clean(text)
         message = check_text(text)
         if message:
-            _print_json({"text": text, "error": message})
+            print_json({"text": text, "error": message})
             failed = True
             continue
         if args.max_chars > 0:
@@ -97,7 +88,7 @@ def cmd_predict_sentiment(args) -> int:
         else:
             text_read = text
         for name, predictor in predictors.items():
-            _print_json({"text": text, "model": name, "positive": round(predictor.predict_one(text_read), 4)})
+            print_json({"text": text, "model": name, "positive": round(predictor.predict_one(text_read), 4)})
     return 1 if failed else 0
 
 
