@@ -1,4 +1,4 @@
-"""`evaluate TASK` re-measures the shipped models on the test split: it equals the manifest, for every task.
+"""`python -m cnnrnn evaluate TASK` re-measures the shipped models on the test split: it equals the manifest, for every task.
 
 Parametrized over the registry, so a new task is held to its manifest the day it is added. Each task's
 `cli.manifest_figures(entry)` says what its `evaluate` prints, as the manifest recorded it at training.
@@ -6,10 +6,17 @@ Parametrized over the registry, so a new task is held to its manifest the day it
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks import all_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _close(got, want, where: str) -> None:
@@ -30,4 +37,7 @@ def test_evaluate_equals_the_manifest(task):
     cli = task.module("cli")
     want = cli.manifest_figures(entry)
     assert want, "a task states at least one figure"
-    _close(cli.evaluate(None), want, task.name)
+    out = subprocess.run([sys.executable, "-m", "cnnrnn", "evaluate", task.name], capture_output=True, text=True,
+                         cwd=ROOT, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    _close(json.loads(out.stdout), want, task.name)

@@ -20,10 +20,12 @@ def cli(*args):
                           timeout=300)
 
 
-def test_cli_evaluate_captions_reaches_the_target():
-    out = cli("evaluate", "captions")
-    assert out.returncode == 0, out.stderr[-2000:]
-    result = json.loads(out.stdout)
+def test_the_shipped_captioner_reaches_the_target():
+    """tests/test_evaluate.py re-measures it against the manifest; here, the manifest against the target."""
+    from cnnrnn.core.weights import read_manifest
+    from cnnrnn.tasks.captions.cli import manifest_figures
+
+    result = manifest_figures(read_manifest()["captions"])
     assert set(result) == {"task", "test_size", "exact_match", "token_accuracy"}
     assert result["task"] == "captions" and result["test_size"] == 1000
     assert result["exact_match"] >= 0.95 and result["token_accuracy"] >= result["exact_match"]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cnnrnn.core.weights import read_manifest
+from cnnrnn.tasks.digits import cli as cli_module
 from cnnrnn.tasks.digits.config import MNIST_TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,10 +20,9 @@ def cli(*args, input=None):
                           cwd=ROOT, input=input, timeout=300)
 
 
-def test_evaluate_mnist_prints_the_manifests_accuracy_of_each_model():
-    out = cli("evaluate", "mnist")
-    assert out.returncode == 0, out.stderr[-2000:]
-    result = json.loads(out.stdout)
+def test_the_shipped_models_reach_their_targets():
+    """tests/test_evaluate.py re-measures them against the manifest; here, the manifest against the targets."""
+    result = cli_module.manifest_figures(read_manifest()["mnist"])
     assert result["task"] == "mnist" and result["test_size"] == 10000
     assert set(result["accuracy"]) == {"cnn_fixed", "cnn_gap", "rnn_rows"}
     assert result["accuracy"]["cnn_fixed"] >= 0.992
