@@ -101,3 +101,32 @@ def test_the_training_time_in_retraining_is_the_manifest(task):
     match = re.search(rf"`train {task}` took ([\d,]+) s", text)
     assert match, f"the Retraining section gives no training time for {task}"
     assert match.group(1) == f"{seconds:,.0f}"
+
+
+def test_the_limits_table_is_the_code():
+    from cnnrnn.core import images
+    from cnnrnn.tasks.charlm import data as charlm_data
+    from cnnrnn.tasks.charlm import predict as charlm_predict
+    from cnnrnn.tasks.charlm import ui as charlm_ui
+    from cnnrnn.tasks.mnist1d import train as mnist1d_train
+    from cnnrnn.tasks.sentiment import text
+
+    rows = {row["what"]: row["limit"] for row in table("Limits")}
+    assert rows["upload size"].startswith(f"{images.MAX_UPLOAD_BYTES // 2**20} MB")
+    assert rows["image pixels"].startswith(f"{images.MAX_PIXELS // 1_000_000} megapixels")
+    assert f"at least {images.MIN_SIDE} pixels" in rows["image side"]
+    assert f"at most {images.MAX_ASPECT} times" in rows["image side"]
+    assert f"first {text.MAX_CHARS:,} characters" in rows["sentence (sentiment page and predict-sentiment)"]
+    corpus = rows["training text (generation page)"]
+    assert corpus.startswith(f"{charlm_data.MAX_CORPUS_BYTES // 2**20} MB")
+    assert f"at least {charlm_data.MIN_CORPUS_CHARS} characters" in corpus
+    assert f"at most {charlm_data.MAX_VOCAB:,} distinct" in corpus
+    assert f"last {charlm_predict.MAX_PRIME_CHARS:,} characters" in rows["prime"]
+    assert rows["generated length"].startswith(f"{charlm_ui.GEN_MAX_LENGTH:,} per click")
+    assert f"{charlm_data.MAX_GENERATE:,} on the command line" in rows["generated length"]
+    read = rows['"read my text" (generation page)']
+    assert f"first {charlm_ui.GEN_READ_CHARS:,} characters" in read
+    assert f"at most {charlm_predict.MAX_READ_CHARS:,}" in read
+    assert f"at most {mnist1d_train.MNIST1D_LIVE_MAX_EPOCHS} epochs" in rows["live training"]
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert f"maxUploadSize = {images.MAX_UPLOAD_BYTES // 2**20}" in config

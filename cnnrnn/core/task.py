@@ -9,9 +9,15 @@ demand from the task's `cli` module:
     train(args, log) -> dict         args.preset ("full", "quick", "tiny"), args.out (Path),
                                      args.models (list or None); returns the JSON to print
     evaluate(weights_dir) -> dict    the shipped models re-measured on the test split
+    manifest_figures(entry) -> dict  what evaluate prints, as the manifest section recorded it
+                                     (tests/test_evaluate.py holds evaluate to it)
     add_commands(subparsers)         the task's own commands (optional); each sets func(args) -> int
-    bench() -> dict                  benchmark entries (optional): "latency_ms" and "traces" are
-                                     merged across tasks, other keys are added as they are
+    bench(live=False, **small) -> dict
+                                     benchmark rows (optional): "latency_ms" and "traces" are merged
+                                     across tasks, other keys are added as they are; keyword counts
+                                     (repeats=...) let the tests run it small; live=True adds what
+                                     is measured only on request
+    bench_calls(rng) -> list         zero-argument calls the memory-growth loop mixes (optional)
 """
 
 from __future__ import annotations
