@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from cnnrnn import charts, ui
+from cnnrnn.core import st as core_st
+from cnnrnn.tasks.mnist1d import charts, ui
+from cnnrnn.tasks.mnist1d.config import MNIST1D
+from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
+from cnnrnn.tasks.mnist1d.experiments import MNIST1D_HUMAN
 
-st.set_page_config(page_title="Sequence Lab", page_icon=":material/timeline:", layout="wide")
-ui.page_header(
+core_st.page_header(
     "Sequence lab: CNN against GRU on MNIST-1D",
-    "Many to one: a 40-point signal -> digit",
+    f"Many to one: a {MNIST1D.sequence_length}-point signal -> digit",
     "MNIST-1D (Greydanus and Kobak, ICML 2024) turns each digit into a short 1D signal, padded, "
     "stretched, shifted, sheared and noised, so that a model's bias for **local, ordered patterns** "
     "decides how well it does. A **CNN** slides the same small filter along the signal; a **GRU** "
@@ -16,12 +19,14 @@ ui.page_header(
 )
 
 # --- The data -------------------------------------------------------------------
-st.subheader("The data: 4,000 training and 1,000 test signals of 40 points")
+sizes = ui.mnist1d_sizes()
+st.subheader(f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points")
 per_class = st.slider("Signals per digit", 1, 5, 3, key="seqlab_per_class")
 st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
-st.caption("Every signal of a digit comes from one 12-point template, then padded, stretched, scaled, "
-           "rolled, noised and sheared. Shuffled variant: one fixed permutation of the 40 points, "
-           "the same for every signal, so that only models that ignore order keep their accuracy.")
+st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then padded, "
+           "stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of the "
+           f"{sizes['points']} points, the same for every signal, so that only models that ignore order keep "
+           "their accuracy.")
 
 # --- The table ------------------------------------------------------------------
 st.subheader("The paper's table, reproduced")
@@ -39,12 +44,13 @@ if ratio:
     cpu_note = f" ({cpu_ratio:.1f}x in CPU time)" if cpu_ratio else ""
     st.caption(f"Training wall time on this project's machine (2 shared CPU cores, same epochs and batches): "
                f"the GRU took **{ratio:.1f}x** as long as the CNN{cpu_note}. The authors report at least 10x. "
-               "Human accuracy: 96%.")
+               f"Human accuracy: {MNIST1D_HUMAN:.0%}.")
 
 # --- Live training --------------------------------------------------------------
 st.subheader("Train two models side by side")
 KINDS = ["cnn", "gru", "mlp", "logreg"]
 WIDTHS, RATES = ui.mnist1d_live_choices()
+DEFAULT_EPOCHS = 15
 specs = []
 columns = st.columns(2)
 for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
@@ -53,7 +59,7 @@ for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
         kind = st.selectbox(f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
                             format_func=lambda k: charts.SEQLAB_LABELS[k])
         variant = st.radio("Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
-        epochs = st.slider("Epochs", 1, 40, 15, key=f"seqlab_epochs_{key}")
+        epochs = st.slider("Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
         rate = st.select_slider("Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
         width = st.select_slider("Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
                                  disabled=kind == "logreg")
@@ -69,42 +75,49 @@ for column in st.columns(2):
     with column:
         slots.append({"progress": st.empty(), "chart": st.empty()})
 if train:
-    number = len(st.session_state.get("seqlab_runs", [])) // 2 + 1
+    number = ui.next_run_number()
     for side, spec in enumerate(specs):
         spec["name"] = ui.mnist1d_run_name(number, "ab"[side], spec)
     try:
         ui.train_mnist1d_pair(specs, slots)
     except ValueError as error:
-        ui.show_error(str(error))
+        core_st.show_error(str(error))
     else:
         st.rerun()  # draw the table above again, with the new runs in it
-runs = st.session_state.get("seqlab_runs", [])
+runs = ui.session_runs()
 if runs:
     st.altair_chart(charts.mnist1d_curves_chart({run["name"]: run["history"] for run in runs[-2:]},
                                                 title="The last two runs: test (solid) and training (dashed)"),
                     width="stretch")
     st.dataframe(ui.mnist1d_runs_view(runs), hide_index=True)
     if st.button("Clear my runs", key="seqlab_clear"):
-        st.session_state["seqlab_runs"] = []
+        ui.clear_runs()
         st.rerun()
 else:
-    st.caption("Runs are judged on the 1,000 test signals after every epoch (for the curve only). "
-               "A CNN of 15 epochs takes about 10 seconds on 2 free CPU cores; a GRU takes several times longer.")
+    seconds = ui.cnn_seconds(entry, DEFAULT_EPOCHS)
+    timing = (f" A CNN of {DEFAULT_EPOCHS} epochs takes about {seconds:.0f} seconds on 2 free CPU cores; "
+              "a GRU takes several times longer." if seconds else "")
+    st.caption(f"Runs are judged on the {sizes['test']:,} test signals after every epoch (for the curve only).{timing}")
 
 # --- Variable length ------------------------------------------------------------
 tables = ui.shipped_mnist1d_tables()
-st.subheader("Variable length: the signals resampled to 20 to 160 points")
+st.subheader(f"Variable length: the signals resampled to {min(MNIST1D.sweep_lengths)} to "
+             f"{max(MNIST1D.sweep_lengths)} points")
 if st.button("Recompute on the test signals now", key="seqlab_recompute"):
     try:
         tables = {**tables, **ui.recompute_mnist1d_tables()}
     except FileNotFoundError as error:
-        ui.show_error(str(error))
+        core_st.show_error(str(error))
 if "lengths" in tables:
-    st.altair_chart(charts.mnist1d_length_chart(tables["lengths"]), width="stretch")
-    st.caption("Both the globally pooled CNN and the GRU accept any length. Trained at 40 points, the CNN's "
-               "filters no longer fit a stretched digit and the GRU sees more (or fewer) steps than it learned; "
-               "the same models trained on batches of mixed lengths (20 to 160) stay between 0.89 and 0.93 "
-               "from 40 to 160 points (the shortest signals lose detail for every model).")
+    st.altair_chart(charts.mnist1d_length_chart(tables["lengths"], native=MNIST1D.sequence_length), width="stretch")
+    band = ui.mixed_length_band(tables)
+    band_note = (f" stay between {band[0]:.2f} and {band[1]:.2f} from {MNIST1D.sequence_length} to "
+                 f"{max(MNIST1D.sweep_lengths)} points" if band else "")
+    st.caption(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
+               "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
+               "than it learned; the same models trained on batches of mixed lengths "
+               f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
+               "(the shortest signals lose detail for every model).")
 else:
     st.info("No length table yet: run `python -m cnnrnn train mnist1d`.")
 
@@ -114,9 +127,9 @@ if "shifts" in tables:
     st.altair_chart(charts.mnist1d_shift_chart(tables["shifts"]), width="stretch")
     st.caption("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
                "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
-               "seam and breaks its slope. Neither model is shift-proof on 40 points: the CNN's filters and "
-               "pooling do not care where a pattern sits, but a cut-off or split pattern is a different "
-               "pattern. The MLP, whose weights are tied to positions, falls fastest.")
+               f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
+               "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
+               "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
 
 # --- Latency --------------------------------------------------------------------
 st.subheader("Latency of one prediction against sequence length")
@@ -125,9 +138,10 @@ if "latency" in tables:
                     width="stretch")
 if st.button("Measure on this machine", key="seqlab_latency"):
     try:
-        st.altair_chart(charts.mnist1d_latency_chart(ui.measure_mnist1d_latency(), title="Measured now"),
+        latency, measured_at = ui.measure_mnist1d_latency()
+        st.altair_chart(charts.mnist1d_latency_chart(latency, title=f"Measured on this machine on {measured_at}"),
                         width="stretch")
     except FileNotFoundError as error:
-        ui.show_error(str(error))
+        core_st.show_error(str(error))
 st.caption("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
            "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")

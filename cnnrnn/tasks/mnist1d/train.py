@@ -1,0 +1,202 @@
+"""Training the sequence lab's models: the shipped eight (`train_mnist1d`) and the page's live runs.
+
+`Mnist1dRun` trains one model an epoch at a time (so two can take turns on the page) with
+Keras's own `fit`, a cosine-decayed Adam and no model selection: the test signals are scored
+after each epoch for the learning curve only. `train_mnist1d` writes `mnist1d_NAME.keras`,
+the experiment tables and the manifest section "mnist1d".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
+from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_MODELS, TASK,
+                                         weights_file)
+from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS, load_mnist1d, resample_signals
+from cnnrnn.tasks.mnist1d.experiments import mnist1d_experiments
+from cnnrnn.tasks.mnist1d.model import MNIST1D_NAMES, SignalPredictor, build_mnist1d
+from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
+
+
+def mnist1d_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator, lengths=None):
+    """One epoch of shuffled (signals float32 (b, L), labels int64 (b,)) batches as a tf.data pipeline.
+
+    With `lengths`, each batch is resampled to one of them, drawn at random.
+    """
+    order = rng.permutation(len(x))
+    if not lengths:  # one length: slices of the permuted arrays, no Python in the loop
+        ds = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32)[order], np.asarray(y, np.int64)[order]))
+        return ds.batch(batch_size).prefetch(2)
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    picks = rng.choice(lengths, len(chunks))
+
+    def batches():
+        for rows, length in zip(chunks, picks):
+            yield resample_signals(x[rows], int(length)), y[rows]
+
+    spec = (tf.TensorSpec((None, None), tf.float32), tf.TensorSpec((None,), tf.int64))
+    ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
+    return ds.apply(tf.data.experimental.assert_cardinality(len(chunks))).prefetch(2)
+
+
+class Mnist1dRun:
+    """One MNIST-1D model being trained, an epoch at a time (so two can take turns on the page).
+
+    kind: "logreg", "mlp", "cnn" or "gru"; splits: data.Mnist1dSplits.
+    `epochs` and `learning_rate` default to the config's (the GRU has its own
+    epoch count). After each `train_epoch()` the test signals are scored, for the
+    learning curve only: nothing is selected on them. `history` holds epoch,
+    loss, accuracy (training), test_accuracy and seconds (training time so far,
+    scoring excluded).
+    """
+
+    def __init__(self, kind: str, splits, config=None, *, epochs: int | None = None,
+                 learning_rate: float | None = None, lengths=None, label: str | None = None):
+        self.config = config = config or MNIST1D
+        self.kind, self.label = kind, label or kind
+        self.epochs = int(epochs if epochs is not None else (config.gru_epochs if kind == "gru" else config.epochs))
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be 1 or more (got {self.epochs})")
+        rate = float(learning_rate if learning_rate is not None else config.learning_rate)
+        if not 0 < rate <= 1:
+            raise ValueError(f"the learning rate must be above 0 and at most 1 (got {rate})")
+        self.lengths = tuple(lengths) if lengths else None
+        if self.lengths and kind in ("logreg", "mlp"):
+            raise ValueError(f"{kind} reads exactly {config.sequence_length} points; only cnn and gru take other lengths")
+        self.splits = splits
+        keras.utils.set_random_seed(config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self.model = build_mnist1d(kind, config)
+        steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * self.epochs
+        schedule = keras.optimizers.schedules.CosineDecay(rate, max(steps, 1))
+        optimizer = (keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay) if config.weight_decay
+                     else keras.optimizers.Adam(schedule))
+        self.model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                           jit_compile=False)
+        self.predictor = SignalPredictor(self.model)
+        self.history = {"epoch": [], "loss": [], "accuracy": [], "test_accuracy": [], "seconds": []}
+        self.seconds = 0.0  # wall time in fit
+        self.cpu_seconds = 0.0  # CPU time of this process in fit (other jobs on the machine do not count)
+
+    @property
+    def epoch(self) -> int:
+        return len(self.history["epoch"])
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.history["test_accuracy"][-1] if self.history["test_accuracy"] else None
+
+    def train_epoch(self) -> dict:
+        """Train one more epoch; returns that epoch's record (epoch, loss, accuracy, test_accuracy, seconds)."""
+        if self.done:
+            raise ValueError(f"{self.label} has already trained for its {self.epochs} epochs")
+        batches = mnist1d_batches(self.splits.x_train, self.splits.y_train, self.config.batch_size, self.rng,
+                                  self.lengths)
+        start, cpu = time.perf_counter(), time.process_time()
+        logs = self.model.fit(batches, epochs=self.epoch + 1, initial_epoch=self.epoch, shuffle=False,
+                              verbose=0).history
+        self.seconds += time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - cpu
+        probs = self.predictor.predict_batches(self.splits.x_test)
+        record = {"epoch": self.epoch + 1, "loss": round(float(logs["loss"][-1]), 5),
+                  "accuracy": round(float(logs["accuracy"][-1]), 5),
+                  "test_accuracy": float(np.mean(probs.argmax(1) == self.splits.y_test)),
+                  "seconds": round(self.seconds, 2)}
+        for key, value in record.items():
+            self.history[key].append(value)
+        return record
+
+    def shipped_model(self) -> keras.Model:
+        """An uncompiled copy holding the trained weights (its saved file carries no optimizer state)."""
+        copy = build_mnist1d(self.kind, self.config)
+        copy.set_weights(self.model.get_weights())
+        return copy
+
+
+def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_epoch=None) -> dict:
+    """Train the MNIST-1D models (all of MNIST1D_MODELS unless `models` names some), save them, run the
+    experiments, and write the manifest section "mnist1d". Returns that section.
+
+    Writes `mnist1d_NAME.keras` (uncompiled). Models not retrained keep their
+    record; the experiment tables are recomputed once every file exists.
+    on_epoch(name, epoch_index, logs) is called after each epoch.
+    """
+    config = config or MNIST1D
+    wanted = list(models or MNIST1D_MODELS)
+    unknown = sorted(set(wanted) - set(MNIST1D_MODELS))
+    if unknown:
+        raise ValueError(f"unknown MNIST-1D model(s) {', '.join(unknown)}; choose from {', '.join(MNIST1D_MODELS)}")
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    data = {variant: load_mnist1d(variant == "shuffled", config.max_train, config.max_test)
+            for variant in ("normal", "shuffled")}
+    trained = {}
+    for name in wanted:
+        kind, variant, mixed = MNIST1D_MODELS[name]
+        run = Mnist1dRun(kind, data[variant], config, lengths=config.mixed_lengths if mixed else None, label=name)
+        log(f"training mnist1d {name} ({run.model.count_params():,} parameters) for {run.epochs} epochs "
+            f"on {len(data[variant].x_train):,} {variant} signals" + (" of mixed lengths" if mixed else ""))
+        while not run.done:
+            record = run.train_epoch()
+            if on_epoch:
+                on_epoch(name, record["epoch"] - 1, {k: v for k, v in record.items() if k != "epoch"})
+        path = weights_dir / weights_file(name)
+        run.shipped_model().save(path)
+        trained[name] = {"file": path.name, "kind": kind, "variant": variant, "mixed_lengths": mixed,
+                         "test_accuracy": round(run.test_accuracy, 4), "params": int(run.model.count_params()),
+                         "bytes": path.stat().st_size, "train_seconds": round(run.seconds, 1),
+                         "train_cpu_seconds": round(run.cpu_seconds, 1), "epochs": run.epochs, "seed": config.seed,
+                         "history": run.history, "trained_at": utc_now()}
+        log(f"mnist1d {name}: test accuracy {run.test_accuracy:.4f} in {run.seconds:.1f} s "
+            f"({run.cpu_seconds:.1f} s of CPU)")
+    entry = read_manifest(weights_dir).get(TASK, {})
+    normal = data["normal"]
+    entry.update({"task": TASK, "command": f"python -m cnnrnn train {TASK}",
+                  "data": {"dataset": "MNIST-1D (Greydanus & Kobak, ICML 2024)", "source": normal.source,
+                           "sha256": normal.sha256 or None, "generation_args": dict(MNIST1D_ARGS),
+                           "train_size": int(len(normal.x_train)), "test_size": int(len(normal.x_test)),
+                           "shuffled": "generated with shuffle_seq=True (one fixed permutation of the 40 points)"},
+                  "config": dict(vars(config)), "versions": library_versions()})
+    entry["models"] = {name: record for name, record in {**entry.get("models", {}), **trained}.items()
+                       if (weights_dir / weights_file(name)).is_file()}
+    if all((weights_dir / weights_file(name)).is_file() for name in MNIST1D_MODELS):
+        log("running the mnist1d experiments (lengths, shifts, latency)")
+        tables = mnist1d_experiments(load_mnist1d_predictors(weights_dir), normal, config)
+        entry["experiments"] = {key: df.to_dict(orient="records") for key, df in tables.items()}
+    update_manifest(TASK, entry, weights_dir)
+    return entry
+
+
+def start_mnist1d_run(kind: str, splits, *, epochs: int, learning_rate: float, width: int, label: str | None = None,
+                      config=None) -> Mnist1dRun:
+    """A fresh Mnist1dRun for the page's live training, with the user's choices checked.
+
+    kind: logreg, mlp, cnn or gru; width: the CNN's filters per layer, the GRU's
+    units or the MLP's hidden units (ignored by logreg). ValueError with a plain
+    message for a choice out of range.
+    """
+    if kind not in MNIST1D_NAMES:
+        raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(MNIST1D_NAMES)}")
+    try:
+        epochs, width, learning_rate = int(epochs), int(width), float(learning_rate)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("epochs and width must be whole numbers and the learning rate a number") from None
+    if not 1 <= epochs <= MNIST1D_LIVE_MAX_EPOCHS:
+        raise ValueError(f"epochs must be between 1 and {MNIST1D_LIVE_MAX_EPOCHS} (got {epochs})")
+    if not 1 <= width <= 256:
+        raise ValueError(f"width must be between 1 and 256 (got {width})")
+    config = config or MNIST1D_LIVE
+    depth = len(config.cnn_filters)
+    config = replace(config, cnn_filters=(width,) * depth, gru_units=width, mlp_units=width)
+    return Mnist1dRun(kind, splits, config, epochs=epochs, learning_rate=learning_rate, label=label)

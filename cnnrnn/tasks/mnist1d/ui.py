@@ -1,0 +1,189 @@
+"""The sequence lab's bridge to Streamlit: cached loaders, the live-training loop, the page's tables.
+
+Data and models load once per process (`st.cache_resource`) and are shared by every
+session; the predictors are tf.functions, which are thread-safe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import streamlit as st
+
+from cnnrnn.core import st as core_st
+from cnnrnn.tasks.mnist1d import charts, experiments
+from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES, MNIST1D_LIVE_WIDTHS,
+                                         TASK)
+from cnnrnn.tasks.mnist1d.data import Mnist1dSplits, load_mnist1d
+from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
+from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
+
+RUNS_KEY = "seqlab_runs"  # this session's live runs in st.session_state
+
+
+@st.cache_resource(show_spinner="Loading MNIST-1D...")
+def mnist1d_splits(shuffled: bool = False) -> Mnist1dSplits:
+    """data.Mnist1dSplits, loaded once per process (read-only arrays, shared by every session)."""
+    return load_mnist1d(shuffled)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST-1D models...")
+def mnist1d_predictors() -> dict:
+    """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
+
+    Raises FileNotFoundError when weights are missing (not cached: retried next run).
+    """
+    return load_mnist1d_predictors()
+
+
+def mnist1d_manifest() -> dict:
+    """The manifest's "mnist1d" section ({} when absent)."""
+    return core_st.manifest().get(TASK, {})
+
+
+def shipped_mnist1d_tables() -> dict:
+    """The manifest's MNIST-1D experiment tables, name -> DataFrame ({} when absent)."""
+    return core_st.shipped_tables(TASK)
+
+
+def mnist1d_sizes() -> dict:
+    """What the page says of the data: train and test signal counts and the points per signal."""
+    splits = mnist1d_splits(False)
+    return {"train": len(splits.x_train), "test": len(splits.x_test), "points": int(splits.x_train.shape[1])}
+
+
+@st.cache_data(show_spinner=False)
+def mnist1d_examples(per_class: int) -> pd.DataFrame:
+    """The first `per_class` training signals of each digit, long form (experiments.signal_examples)."""
+    splits = mnist1d_splits(False)
+    return experiments.signal_examples(splits.x_train, splits.y_train, per_class)
+
+
+@st.cache_data(show_spinner="Running the models at every length and shift...")
+def recompute_mnist1d_tables() -> dict:
+    """Lengths and shifts recomputed now on the 1,000 test signals (latency is measured separately)."""
+    predictors, splits = mnist1d_predictors(), mnist1d_splits(False)
+    return {"lengths": experiments.lengths_table(predictors, splits, MNIST1D),
+            "shifts": experiments.shifts_table(predictors, splits, MNIST1D)}
+
+
+@st.cache_data(show_spinner="Timing both models on this machine...")
+def measure_mnist1d_latency() -> tuple[pd.DataFrame, str]:
+    """The CNN's and the GRU's single-signal latency against length, measured once per process,
+    and when: (table, "2026-12-01 at 20:51 UTC")."""
+    table = experiments.latency_table(mnist1d_predictors(), MNIST1D)
+    return table, datetime.now(timezone.utc).strftime("%Y-%m-%d at %H:%M UTC")
+
+
+def mnist1d_records() -> dict:
+    """The shipped models' records plus this session's live runs (name -> record), for the table."""
+    records = dict(mnist1d_manifest().get("models", {}))
+    for run in st.session_state.get(RUNS_KEY, []):
+        records[run["name"]] = run
+    return records
+
+
+def session_runs() -> list:
+    """This session's live runs (records kept by train_mnist1d_pair), oldest first."""
+    return st.session_state.get(RUNS_KEY, [])
+
+
+def clear_runs() -> None:
+    """Forget this session's live runs."""
+    st.session_state[RUNS_KEY] = []
+
+
+def next_run_number() -> int:
+    """The number of the next pair of live runs: 1, 2, ..."""
+    return len(session_runs()) // 2 + 1
+
+
+def train_mnist1d_pair(specs: list[dict], slots: list[dict]) -> list[dict]:
+    """Train the runs described by `specs` side by side, one epoch each in turn, drawing progress.
+
+    specs: dicts of kind, variant ("normal"/"shuffled"), epochs, learning_rate, width, name.
+    slots: per run, {"progress": st.progress placeholder, "chart": st.empty, "status": st.empty}.
+    Each run's record (name, kind, variant, test_accuracy, train_seconds, history, ...) is kept in
+    st.session_state["seqlab_runs"] after every epoch, so a run stopped from outside (the
+    Stop button makes Streamlit rerun the page) keeps what it reached. Raises ValueError for bad choices.
+    """
+    runs = [start_mnist1d_run(spec["kind"], mnist1d_splits(spec["variant"] == "shuffled"), epochs=spec["epochs"],
+                              learning_rate=spec["learning_rate"], width=spec["width"], label=spec["name"])
+            for spec in specs]
+    kept = st.session_state.setdefault(RUNS_KEY, [])
+    records = []
+    for spec, run in zip(specs, runs):
+        record = {**spec, "test_accuracy": None, "train_seconds": 0.0, "history": run.history,
+                  "params": int(run.model.count_params()), "mixed_lengths": False, "finished": False}
+        kept.append(record)
+        records.append(record)
+    while not all(run.done for run in runs):
+        for run, record, slot in zip(runs, records, slots):
+            if run.done:
+                continue
+            info = run.train_epoch()
+            record.update(test_accuracy=round(info["test_accuracy"], 4), train_seconds=round(run.seconds, 1),
+                          finished=run.done)
+            slot["progress"].progress(run.epoch / run.epochs,
+                                      text=f"{record['name']}: epoch {run.epoch} of {run.epochs}, "
+                                           f"test accuracy {info['test_accuracy']:.3f}, {run.seconds:.1f} s")
+            slot["chart"].altair_chart(charts.mnist1d_curves_chart({record["name"]: run.history},
+                                                                   title=f"{record['name']}: learning curves"),
+                                       width="stretch")
+    return records
+
+
+def mnist1d_table(records: dict) -> pd.DataFrame:
+    """experiments.mnist1d_table: this project's (and this session's) accuracies beside the paper's."""
+    return experiments.mnist1d_table(records)
+
+
+def mnist1d_table_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as shown: one row per model, variant and source, readable column names."""
+    view = table.rename(columns={"name": "run", "train_seconds": "training (s)"})
+    return view[["model", "variant", "source", "run", "accuracy", "training (s)"]]
+
+
+def mnist1d_time_ratio(entry: dict, key: str = "train_seconds") -> float | None:
+    """The GRU's training time over the CNN's from the manifest: wall time ("train_seconds") or
+    CPU time ("train_cpu_seconds"); None when either is missing."""
+    models = entry.get("models", {})
+    cnn, gru = (models.get(name, {}).get(key) for name in ("cnn", "gru"))
+    return gru / cnn if cnn and gru else None
+
+
+def cnn_seconds(entry: dict, epochs: int) -> float | None:
+    """The shipped CNN's training time scaled to `epochs` epochs (None without its record)."""
+    return experiments.seconds_for_epochs(entry.get("models", {}).get("cnn", {}), epochs)
+
+
+def mixed_length_band(tables: dict) -> tuple[float, float] | None:
+    """The mixed-length models' lowest and highest accuracy from the trained length up, in `tables["lengths"]`."""
+    return experiments.mixed_length_band(tables["lengths"], MNIST1D.sequence_length) if "lengths" in tables else None
+
+
+def mnist1d_live_choices() -> tuple:
+    """(widths, learning rates) offered for live training."""
+    return list(MNIST1D_LIVE_WIDTHS), list(MNIST1D_LIVE_RATES)
+
+
+def mnist1d_live_max_epochs() -> int:
+    """The most epochs a live run may train."""
+    return MNIST1D_LIVE_MAX_EPOCHS
+
+
+def mnist1d_run_name(number: int, side: str, spec: dict) -> str:
+    """A live run's name in the table: "run 2A: gru 32, shuffled"."""
+    width = "" if spec["kind"] == "logreg" else f" {spec['width']}"
+    variant = ", shuffled" if spec["variant"] == "shuffled" else ""
+    return f"run {number}{side.upper()}: {spec['kind']}{width}{variant}"
+
+
+def mnist1d_runs_view(runs: list) -> pd.DataFrame:
+    """This session's live runs as a table."""
+    rows = [{"run": r["name"], "epochs": f"{len(r['history']['epoch'])} of {r['epochs']}",
+             "learning rate": r["learning_rate"], "parameters": r["params"],
+             "test accuracy": r["test_accuracy"], "training (s)": r["train_seconds"],
+             "status": "finished" if r["finished"] else "stopped"} for r in runs]
+    return pd.DataFrame(rows)

@@ -1,0 +1,75 @@
+"""Training (tiny preset), the manifest, evaluation and the experiment tables."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    from cnnrnn.tasks.mnist1d.config import MNIST1D_TINY
+    from cnnrnn.tasks.mnist1d.train import train_mnist1d
+
+    out = tmp_path_factory.mktemp("mnist1d_weights")
+    seen = []
+    entry = train_mnist1d(MNIST1D_TINY, out, log=lambda m: None, on_epoch=lambda *a: seen.append(a[0]))
+    return out, entry, seen
+
+
+def test_train_writes_weights_and_the_manifest(tiny_weights):
+    from cnnrnn.core.predictor import load_model
+    from cnnrnn.core.weights import read_manifest
+    from cnnrnn.tasks.mnist1d.config import MNIST1D_MODELS
+
+    out, entry, seen = tiny_weights
+    assert set(seen) == set(MNIST1D_MODELS)
+    assert read_manifest(out)["mnist1d"] == json.loads(json.dumps(entry))
+    for name, record in entry["models"].items():
+        path = out / record["file"]
+        assert path.is_file() and record["bytes"] == path.stat().st_size
+        assert 0.0 <= record["test_accuracy"] <= 1.0 and record["params"] > 0
+        assert getattr(load_model(path), "optimizer", None) is None, "shipped without optimizer state"
+        with zipfile.ZipFile(path) as archive:
+            assert "optimizer" not in archive.read("model.weights.h5").decode("latin-1")
+    assert entry["data"]["generation_args"]["seed"] == 42
+    assert entry["models"]["cnn_shuffled"]["variant"] == "shuffled" and entry["models"]["gru_mixed"]["mixed_lengths"]
+    tables = entry["experiments"]
+    lengths = {(r["model"], r["length"]) for r in tables["lengths"]}
+    assert lengths == {(m, n) for m in ("cnn", "gru", "cnn_mixed", "gru_mixed") for n in (20, 40, 80)}
+    assert {(r["mode"], r["shift"]) for r in tables["shifts"]} == {(m, s) for m in ("pad", "roll") for s in (-4, 0, 4)}
+    assert {r["model"] for r in tables["latency"]} == {"cnn", "gru"}
+    assert all(r["ms"] > 0 for r in tables["latency"])
+
+
+def test_train_refuses_unknown_models(tmp_path):
+    from cnnrnn.tasks.mnist1d.config import MNIST1D_TINY
+    from cnnrnn.tasks.mnist1d.train import train_mnist1d
+
+    with pytest.raises(ValueError, match="unknown MNIST-1D model"):
+        train_mnist1d(MNIST1D_TINY, tmp_path, models=["cnn", "resnet"])
+
+
+def test_evaluate_reads_the_weights_it_is_given(tiny_weights):
+    from cnnrnn.tasks.mnist1d.experiments import evaluate_mnist1d
+
+    out, entry, _ = tiny_weights
+    result = evaluate_mnist1d(out)
+    assert set(result["accuracy"]) == {"logreg", "mlp", "cnn", "gru"} and set(result["shuffled"]) == {"cnn", "gru"}
+    assert result["train_seconds"]["gru"] == entry["models"]["gru"]["train_seconds"]
+    assert result["test_size"] == 1000
+
+
+def test_paper_table_puts_runs_beside_the_paper():
+    from cnnrnn.tasks.mnist1d.experiments import mnist1d_table
+
+    records = {"cnn": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.97, "train_seconds": 20.0},
+               "cnn_mixed": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.9, "mixed_lengths": True},
+               "run 1A": {"kind": "gru", "variant": "shuffled", "test_accuracy": None}}
+    table = mnist1d_table(records)
+    ours = table[table["source"] == "this project"]
+    assert ours["name"].tolist() == ["cnn"], "mixed-length models and runs without a score stay out"
+    paper = table[table["source"] == "paper"].set_index(["model", "variant"])["accuracy"]
+    assert paper[("cnn", "normal")] == 0.94 and paper[("gru", "shuffled")] == 0.57
