@@ -44,6 +44,14 @@ def evaluate(weights_dir=None) -> dict:
     return evaluate_mnist1d(weights_dir)
 
 
+def manifest_figures(entry: dict) -> dict:
+    """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
+    figures = {"task": TASK, "accuracy": {}, "shuffled": {}}
+    for name in SINGLE_LENGTH_MODELS:
+        kind, variant, _ = MNIST1D_MODELS[name]
+        figures["accuracy" if variant == "normal" else "shuffled"][kind] = round(entry["models"][name]["test_accuracy"], 4)
+    return figures
+
 def _shipped() -> bool:
     return all((WEIGHTS_DIR / weights_file(name)).is_file() for name in BENCH_MODELS)
 
