@@ -10,13 +10,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(scope="module")
-def generated():
-    from cnnrnn.tasks.mnist1d.data import generate_mnist1d
-
-    return generate_mnist1d()
-
-
 def _frozen_pickle() -> Path | None:
     root = os.environ.get("CNNRNN_DATA_DIR")
     path = Path(root) / "mnist1d" / "mnist1d_data.pkl" if root else None
@@ -28,9 +21,6 @@ def generated():
     from cnnrnn.tasks.mnist1d.data import generate_mnist1d
 
     return generate_mnist1d()
-
-
-# --- Data ---------------------------------------------------------------------------
 
 
 def test_generated_data_equals_the_frozen_pickle(generated):

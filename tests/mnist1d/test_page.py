@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+
+import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
+PAGE = "pages/mnist1d.py"
+SHIPPED = (WEIGHTS / "mnist1d_cnn.keras").is_file()
+
+
+def _open_page(timeout: int = 240):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Sequence lab: CNN against GRU on MNIST-1D", "the Sequence Lab page is shown"
+    return at
+
+
+def _chart_titles(at) -> list[str]:
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        title = json.loads(chart.proto.spec).get("title")
+        titles.append(title.get("text") if isinstance(title, dict) else title)
+    return titles
+
+
+def _arrow_table(data: bytes) -> pd.DataFrame:
+    """A chart dataset as the page sent it (Arrow IPC bytes) -> DataFrame."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(data).read_all().to_pandas()
+
+
+def _captions(at) -> str:
+    return "\n".join(caption.value for caption in at.caption)
+
+
+def _shipped_entry() -> dict:
+    return json.loads((WEIGHTS / "manifest.json").read_text())["mnist1d"]
 
 
 def test_page_trains_two_models_live_and_adds_them_to_the_table():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(PAGE), default_timeout=240).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _open_page()
     before = len(at.dataframe[0].value)
     at.slider(key="seqlab_epochs_a").set_value(2)
     at.selectbox(key="seqlab_kind_b").set_value("logreg")
@@ -29,8 +66,67 @@ def test_page_trains_two_models_live_and_adds_them_to_the_table():
     assert len(table) == before + 2
     assert set(table["run"]) >= {"run 1A: cnn 32", "run 1B: logreg, shuffled"}
     assert "finished" in at.dataframe[1].value["status"].tolist()
+    assert "The last two runs: test (solid) and training (dashed)" in _chart_titles(at)
     at.button(key="seqlab_clear").click().run()
     assert not at.exception and at.session_state["seqlab_runs"] == []
+    assert "Runs are judged on the 1,000 test signals" in _captions(at), "the empty-runs caption is back"
+
+
+def test_epochs_slider_stops_at_the_live_maximum():
+    from cnnrnn.tasks.mnist1d.config import MNIST1D_LIVE_MAX_EPOCHS
+
+    at = _open_page()
+    slider = at.slider(key="seqlab_epochs_a")
+    assert slider.max == MNIST1D_LIVE_MAX_EPOCHS and slider.value == 15
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
+def test_page_numbers_come_from_the_manifest_and_the_data():
+    from cnnrnn.tasks.mnist1d.experiments import MNIST1D_HUMAN
+
+    at = _open_page()
+    entry = _shipped_entry()
+    models = entry["models"]
+    subheaders = [s.value for s in at.subheader]
+    assert "The data: 4,000 training and 1,000 test signals of 40 points" in subheaders
+    assert "Variable length: the signals resampled to 20 to 160 points" in subheaders
+    captions = _captions(at)
+    ratio = models["gru"]["train_seconds"] / models["cnn"]["train_seconds"]
+    cpu = models["gru"]["train_cpu_seconds"] / models["cnn"]["train_cpu_seconds"]
+    assert f"the GRU took **{ratio:.1f}x** as long as the CNN ({cpu:.1f}x in CPU time)" in captions
+    assert f"Human accuracy: {MNIST1D_HUMAN:.0%}." in captions
+    seconds = models["cnn"]["train_seconds"] * 15 / models["cnn"]["epochs"]
+    assert f"A CNN of 15 epochs takes about {seconds:.0f} seconds" in captions
+    lengths = pd.DataFrame(entry["experiments"]["lengths"])
+    mixed = lengths[lengths["model"].str.endswith("_mixed") & (lengths["length"] >= 40)]["accuracy"]
+    assert f"stay between {mixed.min():.2f} and {mixed.max():.2f} from 40 to 160 points" in captions
+    assert "Measured when the weights were trained" in _chart_titles(at)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
+def test_recompute_redraws_the_tables_and_their_caption():
+    from cnnrnn.tasks.mnist1d.experiments import mixed_length_band
+
+    at = _open_page()
+    at.button(key="seqlab_recompute").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    chart = next(c for c in at.get("vega_lite_chart")
+                 if json.loads(c.proto.spec).get("title") == "Test accuracy with the signals resampled to each length")
+    tables = [_arrow_table(dataset.data.data) for dataset in chart.proto.datasets]
+    recomputed = next(t for t in tables if "model" in t.columns)  # the lines (the other layer is the rule)
+    assert set(recomputed["model"]) == {"cnn", "gru", "cnn_mixed", "gru_mixed"}
+    low, high = mixed_length_band(recomputed, 40)
+    assert f"stay between {low:.2f} and {high:.2f} from 40 to 160 points" in _captions(at)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
+def test_latency_measured_now_says_when():
+    at = _open_page()
+    at.button(key="seqlab_latency").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    measured = [t for t in _chart_titles(at) if t and t.startswith("Measured on this machine")]
+    assert len(measured) == 1 and re.fullmatch(r"Measured on this machine on \d{4}-\d\d-\d\d at \d\d:\d\d UTC",
+                                               measured[0]), _chart_titles(at)
 
 
 def test_home_page_has_a_sequence_lab_card_and_its_numbers():
@@ -39,6 +135,40 @@ def test_home_page_has_a_sequence_lab_card_and_its_numbers():
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     assert not at.exception
     assert "Sequence lab" in [h.value for h in at.subheader]
-    if (WEIGHTS / "mnist1d_cnn.keras").is_file():
+    if SHIPPED:
         table = at.dataframe[0].value
         assert {"cnn", "gru", "logreg", "mlp"} <= set(table[table["task"] == "mnist1d"]["model"])
+
+
+def test_the_mixed_length_caption_follows_the_table_it_describes(monkeypatch):
+    """The "stay between ..." numbers are read from the lengths table drawn, not typed."""
+    from cnnrnn.tasks.mnist1d import ui
+
+    rows = [{"model": model, "length": length, "accuracy": accuracy}
+            for model, scores in {"cnn_mixed": (0.2, 0.55, 0.6), "gru_mixed": (0.1, 0.5, 0.58),
+                                  "cnn": (0.3, 0.9, 0.2)}.items()
+            for length, accuracy in zip((20, 40, 160), scores)]
+    monkeypatch.setattr(ui, "recompute_mnist1d_tables", lambda: {"lengths": pd.DataFrame(rows)})
+    at = _open_page()
+    at.button(key="seqlab_recompute").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    assert "stay between 0.50 and 0.60 from 40 to 160 points" in _captions(at)
+
+
+def test_recompute_without_weights_shows_which_files_are_missing(monkeypatch, tmp_path):
+    from cnnrnn.tasks.mnist1d import predict, ui
+    from cnnrnn.tasks.mnist1d.config import MNIST1D_MODELS
+
+    ui.mnist1d_predictors.clear()
+    ui.recompute_mnist1d_tables.clear()
+    monkeypatch.setattr(ui, "load_mnist1d_predictors", lambda: predict.load_mnist1d_predictors(tmp_path))
+    try:
+        at = _open_page()
+        at.button(key="seqlab_recompute").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [e.value for e in at.error] == [
+            f"no {', '.join(f'mnist1d_{n}.keras' for n in MNIST1D_MODELS)} in {tmp_path}; "
+            "run: python -m cnnrnn train mnist1d"]
+    finally:
+        ui.mnist1d_predictors.clear()
+        ui.recompute_mnist1d_tables.clear()

@@ -41,6 +41,7 @@ def test_train_writes_weights_and_the_manifest(tiny_weights):
     assert lengths == {(m, n) for m in ("cnn", "gru", "cnn_mixed", "gru_mixed") for n in (20, 40, 80)}
     assert {(r["mode"], r["shift"]) for r in tables["shifts"]} == {(m, s) for m in ("pad", "roll") for s in (-4, 0, 4)}
     assert {r["model"] for r in tables["latency"]} == {"cnn", "gru"}
+    assert {r["model"] for r in tables["shifts"]} == {"cnn", "gru", "mlp"}
     assert all(r["ms"] > 0 for r in tables["latency"])
 
 
@@ -73,3 +74,27 @@ def test_paper_table_puts_runs_beside_the_paper():
     assert ours["name"].tolist() == ["cnn"], "mixed-length models and runs without a score stay out"
     paper = table[table["source"] == "paper"].set_index(["model", "variant"])["accuracy"]
     assert paper[("cnn", "normal")] == 0.94 and paper[("gru", "shuffled")] == 0.57
+
+
+def test_each_table_measures_the_models_the_config_names():
+    from cnnrnn.tasks.mnist1d.config import SWEEP_MODELS
+    from cnnrnn.tasks.mnist1d.experiments import sweep_predictors
+
+    predictors = {name: object() for name in ("logreg", "mlp", "cnn", "gru", "cnn_mixed", "gru_mixed")}
+    assert list(sweep_predictors(predictors, "lengths")) == ["cnn", "gru", "cnn_mixed", "gru_mixed"]
+    assert list(sweep_predictors(predictors, "shifts")) == ["cnn", "gru", "mlp"]
+    assert list(sweep_predictors(predictors, "latency")) == ["cnn", "gru"] == list(SWEEP_MODELS["latency"])
+    assert list(sweep_predictors({"cnn": 1}, "lengths")) == ["cnn"], "models not loaded are left out"
+
+
+def test_the_page_numbers_helpers():
+    import pandas as pd
+
+    from cnnrnn.tasks.mnist1d.experiments import mixed_length_band, seconds_for_epochs
+
+    lengths = pd.DataFrame({"model": ["cnn_mixed", "cnn_mixed", "gru_mixed", "cnn"], "length": [20, 40, 160, 40],
+                            "accuracy": [0.1, 0.886, 0.927, 0.99]})
+    assert mixed_length_band(lengths, 40) == (0.886, 0.927)
+    assert mixed_length_band(lengths[lengths["model"] == "cnn"], 40) is None
+    assert seconds_for_epochs({"train_seconds": 17.6, "epochs": 40}, 15) == pytest.approx(6.6)
+    assert seconds_for_epochs({}, 15) is None
