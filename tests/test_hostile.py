@@ -36,7 +36,7 @@ import digit_photos as digits
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FALLBACK = "could not be processed"  # the last-resort wrapper's words (cnnrnn/images.py)
+FALLBACK = "could not be processed"  # the last-resort wrapper's words (cnnrnn/core/images.py)
 
 # Every character there is, surrogates (category Cs) included: hypothesis leaves those out by default.
 ANY_CHAR = st.characters(exclude_categories=())
