@@ -42,6 +42,12 @@ def update_manifest(task: str, entry: dict, weights_dir: Path = WEIGHTS_DIR) -> 
     return path
 
 
+def have_files(files: Iterable[str], weights_dir=None) -> bool:
+    """Whether every file named in `files` is in the weights folder (the shipped one by default)."""
+    root = weights_root(weights_dir)
+    return all((root / name).is_file() for name in files)
+
+
 def require_files(files: Iterable[str], weights_dir=None, task: str = "") -> Path:
     """The weights folder, once every file named in `files` is in it; else one FileNotFoundError line.
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.images import ImageError, prepare_scene
 from cnnrnn.core.cli import epoch_printer, print_json
+from cnnrnn.core.images import ImageError, prepare_scene
 from cnnrnn.core.timing import latency_summary, time_ms
-from cnnrnn.core.weights import WEIGHTS_DIR, require_files, weights_root
+from cnnrnn.core.weights import have_files, require_files, weights_root
 from cnnrnn.tasks.captions.config import captions_preset
 from cnnrnn.tasks.captions.data import make_scenes
 from cnnrnn.tasks.captions.experiments import evaluate_captions, scene_inputs
@@ -90,7 +90,7 @@ def bench(live: bool = False, repeats: int = 50) -> dict:
     Rows "captions greedy" and "captions beam 3"; traces "captions" after eight scenes of other
     caption lengths. {} when the shipped weights are missing. `live` adds nothing here.
     """
-    if not (WEIGHTS_DIR / CAPTIONS_FILE).is_file():
+    if not have_files([CAPTIONS_FILE]):
         return {}
     predictor = _shipped_predictor()
     images = scene_inputs(make_scenes(8, seed=BENCH_SEED).images)
@@ -106,7 +106,7 @@ def bench_calls(rng: np.random.Generator) -> list:
 
     [] when the shipped weights are missing.
     """
-    if not (WEIGHTS_DIR / CAPTIONS_FILE).is_file():
+    if not have_files([CAPTIONS_FILE]):
         return []
     predictor = _shipped_predictor()
     side = predictor.image_size

@@ -9,9 +9,13 @@ import functools
 import re
 import sys
 
-from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.core.weights import have_files
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE, charlm_preset
-from cnnrnn.tasks.charlm.data import check_generation_settings, corpus_from_text, load_shakespeare
+from cnnrnn.tasks.charlm.data import (
+    check_generation_settings,
+    corpus_from_text,
+    load_shakespeare,
+)
 from cnnrnn.tasks.charlm.experiments import evaluate_charlm, generation_speed
 from cnnrnn.tasks.charlm.model import CHARLM_NAMES
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, check_charlm_weights, load_charlm
@@ -71,7 +75,7 @@ def add_commands(sub) -> None:
 # --- The benchmark's rows ---------------------------------------------------------------
 
 def _shipped() -> bool:
-    return (WEIGHTS_DIR / CHARLM_VOCAB).is_file()
+    return have_files([CHARLM_VOCAB])
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from cnnrnn.core.predictor import load_model
-from cnnrnn.core.weights import require_files, weights_root
+from cnnrnn.core.weights import have_files, require_files
 from cnnrnn.tasks.digits.model import MODEL_NAMES, ImagePredictor
 
 TASK = "mnist"  # the command line's and the manifest's name
@@ -32,5 +32,4 @@ def load_predictors(weights_dir=None) -> dict[str, ImagePredictor]:
 
 def weights_present(weights_dir=None) -> bool:
     """Whether every image model's weights file is in `weights_dir` (default: shipped)."""
-    root = weights_root(weights_dir)
-    return all((root / weight_file(n)).is_file() for n in MODEL_NAMES)
+    return have_files([weight_file(n) for n in MODEL_NAMES], weights_dir)

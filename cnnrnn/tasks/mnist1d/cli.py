@@ -9,8 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from cnnrnn.core.timing import latency_summary, time_ms
-from cnnrnn.core.weights import WEIGHTS_DIR
-from cnnrnn.tasks.mnist1d.config import MNIST1D_MODELS, SINGLE_LENGTH_MODELS, TASK, mnist1d_preset, weights_file
+from cnnrnn.core.weights import have_files
+from cnnrnn.tasks.mnist1d.config import (
+    MNIST1D_MODELS,
+    SINGLE_LENGTH_MODELS,
+    TASK,
+    mnist1d_preset,
+    weights_file,
+)
 from cnnrnn.tasks.mnist1d.experiments import evaluate_mnist1d
 from cnnrnn.tasks.mnist1d.predict import check_mnist1d_weights, load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import train_mnist1d
@@ -52,8 +58,9 @@ def manifest_figures(entry: dict) -> dict:
         figures["accuracy" if variant == "normal" else "shuffled"][kind] = round(entry["models"][name]["test_accuracy"], 4)
     return figures
 
+
 def _shipped() -> bool:
-    return all((WEIGHTS_DIR / weights_file(name)).is_file() for name in BENCH_MODELS)
+    return have_files([weights_file(name) for name in BENCH_MODELS])
 
 
 def bench(live: bool = False, repeats: int = 100) -> dict:

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
-from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.core.weights import WEIGHTS_DIR, have_files
 from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES, sentiment_preset
 from cnnrnn.tasks.sentiment.experiments import evaluate_sentiment
 from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors, weights_file
@@ -108,7 +108,7 @@ def add_commands(sub) -> None:
 
 
 def _shipped() -> bool:
-    return all((WEIGHTS_DIR / weights_file(n)).is_file() for n in SENTIMENT_NAMES)
+    return have_files([weights_file(n) for n in SENTIMENT_NAMES])
 
 
 @functools.lru_cache(maxsize=None)
