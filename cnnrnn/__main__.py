@@ -1,7 +1,9 @@
 """The command line over the registry: `python -m cnnrnn COMMAND ...` (see `--help`).
 
 `train`, `evaluate` and `bench` work for every registered task; each task adds its own
-commands (predict-image, predict-sentiment, generate, caption) from its `cli` module.
+commands (predict-image, predict-sentiment, generate, caption) from its `parser` module. The
+parsers import no TensorFlow: a usage error answers at once, and only the command that runs loads
+its task's `cli` module (and TensorFlow) through the registry.
 Commands print JSON where their output is data. Bad input gives a one-line error on
 stderr and a non-zero exit, never a traceback.
 """
@@ -22,17 +24,23 @@ def cmd_train(args) -> int:
     args.preset = "quick" if args.quick else args.preset
     args.out = Path(args.out) if args.out else WEIGHTS_DIR
     args.models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
-    cli = get_task(args.task).module("cli")
-    unknown = sorted(set(args.models or ()) - set(cli.MODELS))
+    task = get_task(args.task)
+    known = task.module("parser").MODELS
+    unknown = sorted(set(args.models or ()) - set(known))
     if unknown:  # before TensorFlow loads
-        raise ValueError(f"unknown {args.task} model(s) {', '.join(unknown)}; choose from {', '.join(cli.MODELS)}")
-    print_json(cli.train(args, log))
+        raise ValueError(f"unknown {args.task} model(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    print_json(task.module("cli").train(args, log))
     return 0
 
 
 def cmd_evaluate(args) -> int:
     print_json(get_task(args.task).module("cli").evaluate(args.weights))
     return 0
+
+
+def cmd_task(args) -> int:
+    """A task's own command: the function its parser named (`run`) in the task's cli module."""
+    return getattr(get_task(args.task).module("cli"), args.run)(args)
 
 
 def cmd_bench(args) -> int:
@@ -60,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_evaluate)
 
     for task in all_tasks():
-        commands = getattr(task.module("cli"), "add_commands", None)
+        commands = getattr(task.module("parser"), "add_commands", None)
         if commands:
             commands(sub)
 
@@ -77,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return args.func(args) if hasattr(args, "func") else cmd_task(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -3,15 +3,22 @@
 A task is a folder `cnnrnn/tasks/<package>/`, a page `pages/<package>.py` and one `Task(...)`
 line in `cnnrnn/tasks/__init__.py`. The registry line is all the home page, the navigation
 and the command line need to show the task without importing it; the rest is loaded on
-demand from the task's `cli` module:
+demand, from two modules of the task.
+
+`parser` (imports no TensorFlow: the command line reads every task's to build its arguments):
 
     MODELS: tuple[str, ...]          the model names `train --models` takes
+    add_commands(subparsers)         the task's own commands (optional); each sets the defaults
+                                     task=<its name> and run=<the name of a function in cli>
+
+`cli` (loaded only for the command that runs):
+
     train(args, log) -> dict         args.preset ("full", "quick", "tiny"), args.out (Path),
                                      args.models (list or None); returns the JSON to print
     evaluate(weights_dir) -> dict    the shipped models re-measured on the test split
     manifest_figures(entry) -> dict  what evaluate prints, as the manifest section recorded it
                                      (tests/test_evaluate.py holds evaluate to it)
-    add_commands(subparsers)         the task's own commands (optional); each sets func(args) -> int
+    <run>(args) -> int               each command its parser declared
     bench(live=False, **small) -> dict
                                      benchmark rows (optional): "latency_ms" and "traces" are merged
                                      across tasks, other keys are added as they are; keyword counts

@@ -74,6 +74,7 @@ def test_the_package_has_the_layout():
     for task in all_tasks():
         assert task.package in MODULES, f"{task.package} is registered but has no package"
         assert f"{task.package}.cli" in MODULES, f"{task.name} has no cli module"
+        assert f"{task.package}.parser" in MODULES, f"{task.name} has no parser module"
         assert (ROOT / task.page).is_file(), f"{task.name}'s page {task.page} is missing"
 
 

@@ -25,10 +25,17 @@ def tiny_task(tmp_path, monkeypatch):
     package = tmp_path / "tinytask"
     package.mkdir()
     (package / "__init__.py").write_text('"""A tiny task for the registry test."""\n')
-    (package / "cli.py").write_text(textwrap.dedent('''
-        """The tiny task's command line."""
+    (package / "parser.py").write_text(textwrap.dedent('''
+        """The tiny task's arguments."""
         MODELS = ("small",)
 
+        def add_commands(sub):
+            hello = sub.add_parser("tiny-hello", help="say hello")
+            hello.add_argument("name")
+            hello.set_defaults(task="tiny", run="hello")
+    '''))
+    (package / "cli.py").write_text(textwrap.dedent('''
+        """The tiny task's command line."""
         def train(args, log):
             log("training small")
             return {"task": "tiny", "preset": args.preset, "models": args.models, "out": str(args.out)}
@@ -36,10 +43,9 @@ def tiny_task(tmp_path, monkeypatch):
         def evaluate(weights_dir):
             return {"task": "tiny", "accuracy": {"small": 1.0}}
 
-        def add_commands(sub):
-            hello = sub.add_parser("tiny-hello", help="say hello")
-            hello.add_argument("name")
-            hello.set_defaults(func=lambda args: print("hello " + args.name) or 0)
+        def hello(args):
+            print("hello " + args.name)
+            return 0
     '''))
     page = ROOT / "pages" / "_tiny_registry_test.py"
     page.write_text('import streamlit as st\n\nst.title("Tiny task page")\nst.write("tiny and working")\n')
@@ -51,6 +57,7 @@ def tiny_task(tmp_path, monkeypatch):
     yield task
     page.unlink(missing_ok=True)
     sys.modules.pop("tinytask.cli", None)
+    sys.modules.pop("tinytask.parser", None)
     sys.modules.pop("tinytask", None)
 
 

@@ -1,7 +1,7 @@
 """The captioning task's command line: train, evaluate, `caption PATH...` and the benchmark rows.
 
 The interface `python -m cnnrnn` and `python -m cnnrnn bench` call (see `cnnrnn.core.task`):
-MODELS, train(args, log), evaluate(weights_dir), add_commands(subparsers), bench(live) and
+train(args, log), evaluate(weights_dir), manifest_figures(entry), cmd_caption(args), bench(live) and
 bench_calls(rng).
 """
 
@@ -16,13 +16,13 @@ from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.images import ImageError, prepare_scene
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files, require_files, weights_root
-from cnnrnn.tasks.captions.config import captions_preset
+from cnnrnn.tasks.captions.parser import MODELS  # noqa: F401  (the command line checks --models against it)
+from cnnrnn.tasks.captions.config import MODEL_NAME, captions_preset
 from cnnrnn.tasks.captions.data import make_scenes
 from cnnrnn.tasks.captions.experiments import evaluate_captions, scene_inputs
 from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_predictor
-from cnnrnn.tasks.captions.train import MODEL_NAME, train_captions
+from cnnrnn.tasks.captions.train import train_captions
 
-MODELS = (MODEL_NAME,)
 BENCH_SEED = 4242  # the benchmark's scenes (not a training, validation or test split)
 
 
@@ -73,15 +73,6 @@ def cmd_caption(args) -> int:
         caption = predictor.beam(image, args.beam)[0] if args.beam > 1 else predictor.greedy(image)[0]
         print_json({"path": path, "caption": caption})
     return 1 if failed else 0
-
-
-def add_commands(sub) -> None:
-    """`caption PATH... [--beam K] [--weights DIR]`."""
-    caption = sub.add_parser("caption", help="caption scene images; one JSON line per image")
-    caption.add_argument("paths", nargs="+", metavar="PATH")
-    caption.add_argument("--beam", type=int, default=1, help="beam width (1: greedy, the default)")
-    caption.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
-    caption.set_defaults(func=cmd_caption)
 
 
 def bench(live: bool = False, repeats: int = 50) -> dict:

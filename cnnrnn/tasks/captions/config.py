@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+MODEL_NAME = "captioner"  # the manifest's and the progress callback's name for the one model
+
 
 @dataclass(frozen=True)
 class CaptionsConfig:

@@ -17,13 +17,12 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback, warmup_cosine
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, update_manifest, utc_now
-from cnnrnn.tasks.captions.config import CAPTIONS
+from cnnrnn.tasks.captions.config import CAPTIONS, MODEL_NAME
 from cnnrnn.tasks.captions.data import CAPTION_VOCAB, SCENE_VERSION, caption_targets, make_scenes
 from cnnrnn.tasks.captions.experiments import caption_scores, captions_by_objects, captions_by_size, scene_inputs
 from cnnrnn.tasks.captions.model import CaptionPredictor, build_caption_model
 from cnnrnn.tasks.captions.predict import CAPTIONS_FILE
 
-MODEL_NAME = "captioner"  # the manifest's and the progress callback's name for the one model
 
 
 def _caption_batches(images: np.ndarray, inputs: np.ndarray, targets: np.ndarray, batch_size: int, seed: int,

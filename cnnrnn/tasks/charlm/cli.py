@@ -10,6 +10,7 @@ import re
 import sys
 
 from cnnrnn.core.weights import have_files
+from cnnrnn.tasks.charlm.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE, charlm_preset
 from cnnrnn.tasks.charlm.data import (
     check_generation_settings,
@@ -17,11 +18,10 @@ from cnnrnn.tasks.charlm.data import (
     load_shakespeare,
 )
 from cnnrnn.tasks.charlm.experiments import evaluate_charlm, generation_speed
-from cnnrnn.tasks.charlm.model import CHARLM_NAMES
+
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, check_charlm_weights, load_charlm
 from cnnrnn.tasks.charlm.train import start_live_model, train_charlm, train_live
 
-MODELS = CHARLM_NAMES
 
 
 def train(args, log) -> dict:
@@ -57,19 +57,6 @@ def cmd_generate(args) -> int:
         sys.stdout.flush()
     sys.stdout.write("\n")
     return 0
-
-
-def add_commands(sub) -> None:
-    """The task's own command: `generate`."""
-    generate = sub.add_parser("generate", help="continue a prime with a character model; prints the text")
-    generate.add_argument("--prime", default="ROMEO:\n", help="the text to continue (default: 'ROMEO:' and a new line)")
-    generate.add_argument("--length", type=int, default=400, help="characters to generate (default 400)")
-    generate.add_argument("--temperature", type=float, default=0.8, help="0: greedy; 1: the model's own odds")
-    generate.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest characters (0: all)")
-    generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
-    generate.add_argument("--model", default="lstm", choices=MODELS)
-    generate.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
-    generate.set_defaults(func=cmd_generate)
 
 
 # --- The benchmark's rows ---------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+CHARLM_NAMES = ("lstm", "cnn")  # the shipped character models
+
 
 @dataclass(frozen=True)
 class CharLMConfig:

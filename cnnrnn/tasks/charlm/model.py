@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import keras
 
+from cnnrnn.tasks.charlm.config import CHARLM_NAMES
 from cnnrnn.tasks.charlm.model_cnn import CNNStepper, build_char_cnn
 from cnnrnn.tasks.charlm.model_lstm import LSTMStepper, build_char_lstm, lstm_layers
 
-CHARLM_NAMES = ("lstm", "cnn")
 BUILDERS = {"lstm": build_char_lstm, "cnn": build_char_cnn}
 STEPPERS = {"lstm": LSTMStepper, "cnn": CNNStepper}
 

@@ -18,7 +18,8 @@ import tensorflow as tf
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import require_files
 from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
-from cnnrnn.tasks.charlm.model import CHARLM_NAMES, model_kind, stepper_for
+from cnnrnn.tasks.charlm.config import CHARLM_NAMES
+from cnnrnn.tasks.charlm.model import model_kind, stepper_for
 
 GREEDY_BELOW = 1e-3  # temperatures at or below this pick the most likely character (argmax)
 SHOW_TOP = 5  # candidates recorded per generated character

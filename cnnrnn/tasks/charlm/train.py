@@ -16,10 +16,10 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import KeepBest, Limits, warmup_cosine
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
-from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
+from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE, CHARLM_NAMES
 from cnnrnn.tasks.charlm.data import CharVocab, load_shakespeare
 from cnnrnn.tasks.charlm.experiments import heldout_losses, heldout_windows, loss_by_position
-from cnnrnn.tasks.charlm.model import CHARLM_NAMES, build_charlm
+from cnnrnn.tasks.charlm.model import build_charlm
 from cnnrnn.tasks.charlm.model_lstm import build_char_lstm
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, CharPredictor, model_file
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.images import ASPECTS, ImageError, prepare_digit
+from cnnrnn.core.images import ImageError, prepare_digit
 from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
-from cnnrnn.tasks.digits.config import preset
+from cnnrnn.tasks.digits.parser import MODELS  # noqa: F401  (the command line checks --models against it)
+from cnnrnn.tasks.digits.config import MODEL_NAMES, preset
 from cnnrnn.tasks.digits.experiments import evaluate_mnist
-from cnnrnn.tasks.digits.model import MODEL_NAMES, NATIVE, ImagePredictor
+from cnnrnn.tasks.digits.model import NATIVE, ImagePredictor
 from cnnrnn.tasks.digits.predict import TASK, load_image_models
 from cnnrnn.tasks.digits.train import train_mnist
 
-MODELS = MODEL_NAMES
 
 
 def train(args, log) -> dict:
@@ -61,17 +61,6 @@ def cmd_predict_image(args) -> int:
             label = int(probs.argmax())
             print_json({"path": path, "model": name, "label": label, "confidence": round(float(probs[label]), 4)})
     return 1 if failed else 0
-
-
-def add_commands(sub) -> None:
-    """`predict-image PATH... [--model] [--resize] [--aspect] [--weights]`."""
-    predict = sub.add_parser("predict-image", help="classify digit images; one JSON line per path and model")
-    predict.add_argument("paths", nargs="+", metavar="PATH")
-    predict.add_argument("--model", default="all", choices=("all", *MODEL_NAMES))
-    predict.add_argument("--resize", default="area", help="resize method: nearest, bilinear, bicubic, area, lanczos")
-    predict.add_argument("--aspect", default="pad", choices=ASPECTS)
-    predict.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
-    predict.set_defaults(func=cmd_predict_image)
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+MODEL_NAMES = ("cnn_fixed", "cnn_gap", "rnn_rows")  # the shipped image models, in the order the page shows them
+
 
 @dataclass(frozen=True)
 class MnistConfig:

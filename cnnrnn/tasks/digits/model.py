@@ -28,7 +28,6 @@ from keras import layers
 from cnnrnn.core.predictor import Predictor, keras_error
 from cnnrnn.tasks.digits.config import MNIST, MnistConfig
 
-MODEL_NAMES = ("cnn_fixed", "cnn_gap", "rnn_rows")
 ROW_LSTM = "lstm1"  # the row RNN's first LSTM: its state after each row is what the page shows
 NATIVE = MNIST.image_size  # the side the models were trained at (cnn_fixed's only one)
 

@@ -6,7 +6,8 @@ import keras
 
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import have_files, require_files
-from cnnrnn.tasks.digits.model import MODEL_NAMES, ImagePredictor
+from cnnrnn.tasks.digits.config import MODEL_NAMES
+from cnnrnn.tasks.digits.model import ImagePredictor
 
 TASK = "mnist"  # the command line's and the manifest's name
 

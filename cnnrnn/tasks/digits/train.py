@@ -19,7 +19,8 @@ from cnnrnn.core.fitting import epoch_callback
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.digits.data import load_mnist, scaled
 from cnnrnn.tasks.digits.experiments import accuracy_of, resolution_sweep
-from cnnrnn.tasks.digits.model import MODEL_NAMES, ImagePredictor, build_augmenter, build_model
+from cnnrnn.tasks.digits.config import MODEL_NAMES
+from cnnrnn.tasks.digits.model import ImagePredictor, build_augmenter, build_model
 from cnnrnn.tasks.digits.predict import TASK, load_predictors, weight_file, weights_present
 
 

@@ -1,7 +1,7 @@
 """The sentiment task on the command line: train, evaluate, `predict-sentiment`, and its benchmark rows.
 
-The interface `cnnrnn/core/task.py` describes: MODELS, train(args, log), evaluate(weights_dir),
-add_commands(subparsers), bench(live) and bench_calls(rng).
+The interface `cnnrnn/core/task.py` describes: train(args, log), evaluate(weights_dir),
+manifest_figures(entry), cmd_predict_sentiment(args), bench(live) and bench_calls(rng).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import tensorflow as tf
 from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import WEIGHTS_DIR, have_files
+from cnnrnn.tasks.sentiment.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES, sentiment_preset
 from cnnrnn.tasks.sentiment.experiments import evaluate_sentiment
 from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors, weights_file
-from cnnrnn.tasks.sentiment.text import MAX_CHARS, check_text, clean, limit_text
+from cnnrnn.tasks.sentiment.text import check_text, clean, limit_text
 from cnnrnn.tasks.sentiment.train import train_sentiment
 
-MODELS = SENTIMENT_NAMES
 SENTIMENT_LENGTHS = (10, 50, 100, 1000)  # tokens, the benchmark's rows
 
 
@@ -90,18 +90,6 @@ def cmd_predict_sentiment(args) -> int:
         for name, predictor in predictors.items():
             print_json({"text": text, "model": name, "positive": round(predictor.predict_one(text_read), 4)})
     return 1 if failed else 0
-
-
-def add_commands(sub) -> None:
-    """`predict-sentiment TEXT... [--model all|rnn|cnn] [--max-chars N] [--weights DIR]`."""
-    sentiment = sub.add_parser("predict-sentiment", help="P(positive) of texts (or stdin lines); "
-                               "one JSON line per text and model")
-    sentiment.add_argument("texts", nargs="*", metavar="TEXT", help="texts; without any, lines of standard input")
-    sentiment.add_argument("--model", default="all", choices=("all", *SENTIMENT_NAMES))
-    sentiment.add_argument("--max-chars", type=int, default=MAX_CHARS,
-                           help=f"read at most this many characters per text (default {MAX_CHARS:,}; 0: no limit)")
-    sentiment.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
-    sentiment.set_defaults(func=cmd_predict_sentiment)
 
 
 # --- the benchmark ------------------------------------------------------------------------

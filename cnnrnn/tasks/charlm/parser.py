@@ -1,0 +1,24 @@
+"""The character models' command-line arguments, without TensorFlow: `MODELS` and `generate`.
+
+`python -m cnnrnn` reads every task's parser module to build its arguments, then loads the one
+task's `cli` (and TensorFlow) only for the command it runs.
+"""
+
+from __future__ import annotations
+
+from cnnrnn.tasks.charlm.config import CHARLM_NAMES
+
+MODELS = CHARLM_NAMES
+
+
+def add_commands(sub) -> None:
+    """The task's own command: `generate` (runs `cli.cmd_generate`)."""
+    generate = sub.add_parser("generate", help="continue a prime with a character model; prints the text")
+    generate.add_argument("--prime", default="ROMEO:\n", help="the text to continue (default: 'ROMEO:' and a new line)")
+    generate.add_argument("--length", type=int, default=400, help="characters to generate (default 400)")
+    generate.add_argument("--temperature", type=float, default=0.8, help="0: greedy; 1: the model's own odds")
+    generate.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest characters (0: all)")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
+    generate.add_argument("--model", default="lstm", choices=MODELS)
+    generate.add_argument("--weights", help="weights directory (default: the shipped cnnrnn/weights)")
+    generate.set_defaults(task="charlm", run="cmd_generate")
