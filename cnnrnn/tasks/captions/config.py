@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cnnrnn.core.presets import pick_preset
+
 MODEL_NAME = "captioner"  # the manifest's and the progress callback's name for the one model
 
 
@@ -71,6 +73,4 @@ PRESETS = {"full": CAPTIONS, "quick": CAPTIONS_QUICK, "tiny": CAPTIONS_TINY}
 
 def captions_preset(name: str) -> CaptionsConfig:
     """Return the captioning preset called `name` ("full", "quick" or "tiny")."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-    return PRESETS[name]
+    return pick_preset(PRESETS, name)

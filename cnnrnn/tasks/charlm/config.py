@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cnnrnn.core.presets import pick_preset
+
 CHARLM_NAMES = ("lstm", "cnn")  # the shipped character models
 
 
@@ -111,6 +113,4 @@ CHARLM_LIVE = replace(
 def charlm_preset(name: str) -> CharLMConfig:
     """Return the character-model preset called `name` ("full", "quick", "tiny" or "live")."""
     presets = {"full": CHARLM, "quick": CHARLM_QUICK, "tiny": CHARLM_TINY, "live": CHARLM_LIVE}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return pick_preset(presets, name)

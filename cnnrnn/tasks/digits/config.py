@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cnnrnn.core.presets import pick_preset
+
 MODEL_NAMES = ("cnn_fixed", "cnn_gap", "rnn_rows")  # the shipped image models, in the order the page shows them
 
 
@@ -56,17 +58,10 @@ MNIST_TINY = replace(
 )
 
 
-def _pick(presets: dict, name: str):
-    """presets[name], or ValueError naming the choices."""
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
-
-
 def preset(name: str) -> MnistConfig:
     """Return the MNIST preset called `name` ("full", "quick" or "tiny")."""
     presets = {"full": MNIST, "quick": MNIST_QUICK, "tiny": MNIST_TINY}
-    return _pick(presets, name)
+    return pick_preset(presets, name)
 
 
 __all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "preset"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cnnrnn.core.presets import pick_preset
+
 TASK = "mnist1d"  # the registry's, the command line's and the manifest's name
 
 
@@ -76,9 +78,7 @@ PRESETS = {"full": MNIST1D, "quick": MNIST1D_QUICK, "tiny": MNIST1D_TINY, "live"
 
 def mnist1d_preset(name: str) -> Mnist1dConfig:
     """Return the MNIST-1D preset called `name` ("full", "quick", "tiny" or "live")."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-    return PRESETS[name]
+    return pick_preset(PRESETS, name)
 
 
 # Shipped models: name -> (kind, variant, trained on mixed lengths).

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cnnrnn.core.presets import pick_preset
+
 SENTIMENT_NAMES = ("rnn", "cnn")  # the models, in the order the page and the tables show them
 # MR's longest sentence, in `text.tokenize` tokens (training split and all 10,662 alike; a test checks it).
 LONGEST_MR_TOKENS = 61
@@ -109,6 +111,4 @@ SENTIMENT_TINY = replace(
 def sentiment_preset(name: str) -> SentimentConfig:
     """Return the sentiment preset called `name` ("full", "quick" or "tiny")."""
     presets = {"full": SENTIMENT, "quick": SENTIMENT_QUICK, "tiny": SENTIMENT_TINY}
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-    return presets[name]
+    return pick_preset(presets, name)
