@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
-from cnnrnn.tasks.digits.config import MNIST, MNIST_TINY
+from cnnrnn.tasks.digits.config import MNIST, MNIST_TINY, MODEL_NAMES
 from cnnrnn.tasks.digits.model import (
-    MODEL_NAMES,
     ROW_LSTM,
     ImagePredictor,
     build_model,
