@@ -7,32 +7,25 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_pages import open_app, open_page
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks import all_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 180  # TensorFlow's import and the first model loads take seconds on 2 cores
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
 
 
 @pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.name)
 def test_every_page_opens_from_the_app_without_exception(task):
-    at = _app().run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(task.page).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(task.page)
     titles = [t.value for t in at.title]
     assert titles and titles[0] != "CNN vs RNN, side by side", f"{task.page} rendered no title of its own"
 
 
 def test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table():
-    at = _app().run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app()
     headers = [h.value for h in at.subheader]
     cards = [h for h in headers if h in {t.pattern for t in all_tasks()}]
     assert cards == [t.pattern for t in all_tasks()], "one card per task, in the registry's order"

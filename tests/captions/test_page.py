@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 import hand_drawn
@@ -17,16 +18,11 @@ from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.captions.data import caption_is_valid
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 180  # TensorFlow's import and the first model load take seconds on 2 cores
 PAGE = "pages/captions.py"
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE)
 
 
 def _said(at: AppTest) -> dict:

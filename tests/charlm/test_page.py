@@ -11,14 +11,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/charlm.py"
-TIMEOUT = 180
 LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
 
 pytestmark = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.keras").is_file(),
@@ -26,10 +25,7 @@ pytestmark = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE)
 
 
 def _ok(at: AppTest) -> None:

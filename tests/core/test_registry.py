@@ -9,14 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_pages import open_app
 
 import cnnrnn.tasks
 from cnnrnn.__main__ import build_parser, main
 from cnnrnn.core.task import Task
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 180
 
 
 @pytest.fixture
@@ -62,8 +61,7 @@ def tiny_task(tmp_path, monkeypatch):
 
 
 def test_a_registered_task_is_in_the_navigation_and_the_home_cards(tiny_task):
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app()
     assert "Tiny lab" in [h.value for h in at.subheader], "the home page has a card for the new task"
     at.switch_page(tiny_task.page).run()
     assert not at.exception, [e.value for e in at.exception]

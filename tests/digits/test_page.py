@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from app_pages import chart_titles, open_page
 from streamlit.testing.v1 import AppTest
 
 from cnnrnn.core.weights import read_manifest
@@ -16,18 +16,13 @@ from cnnrnn.tasks.digits.config import MNIST
 from cnnrnn.tasks.digits.model import fixed_size_error
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 180  # TensorFlow's import and the first model loads take seconds on 2 cores
 SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
 PAGE = "pages/digits.py"
 REFUSAL = "**CNN, fixed 28x28** refuses it. Keras says:"
 
 
 def _image_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE)
 
 
 def _verdicts(at: AppTest) -> list[str]:
@@ -102,7 +97,7 @@ def test_image_page_resize_controls_change_the_input(image_predictors):
     at.selectbox(key="cnn_method").set_value("nearest").run()
     at.radio(key="cnn_aspect").set_value("stretch").run()
     assert not at.exception and len(_verdicts(at)) == 3
-    titles = _chart_titles(at)
+    titles = chart_titles(at)
     assert "Confidence in 3 per resize method (stretch)" in titles and "Confidence in 3 per aspect (nearest)" in titles
     at.slider(key="cnn_side").set_value(28).run()
     assert any("At 28x28 the fixed CNN runs" in s.value for s in at.success)
@@ -119,15 +114,6 @@ def test_image_page_numbers_come_from_the_manifest_and_config():
     assert f"On {n:,} held-out test digits: accuracy against resolution" in headers
     assert any(h.startswith("This digit at 8 to 112 pixels (confidence that it is a ") for h in headers), headers
     assert at.button(key="cnn_recompute").label == "Recompute on 1,000 test digits"
-
-
-def _chart_titles(at: AppTest) -> list[str]:
-    """The titles of the page's Altair charts, in page order."""
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        title = json.loads(chart.proto.spec).get("title")
-        titles.append(title.get("text") if isinstance(title, dict) else title)
-    return titles
 
 
 def test_recomputed_table_says_when_it_was_measured():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_pages import chart_titles, open_app, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
@@ -16,21 +17,9 @@ SHIPPED = (WEIGHTS / "mnist1d_cnn.keras").is_file()
 
 
 def _open_page(timeout: int = 240):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(PAGE, timeout)
     assert at.title[0].value == "Sequence lab: CNN against GRU on MNIST-1D", "the Sequence Lab page is shown"
     return at
-
-
-def _chart_titles(at) -> list[str]:
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        title = json.loads(chart.proto.spec).get("title")
-        titles.append(title.get("text") if isinstance(title, dict) else title)
-    return titles
 
 
 def _arrow_table(data: bytes) -> pd.DataFrame:
@@ -66,7 +55,7 @@ def test_page_trains_two_models_live_and_adds_them_to_the_table():
     assert len(table) == before + 2
     assert set(table["run"]) >= {"run 1A: cnn 32", "run 1B: logreg, shuffled"}
     assert "finished" in at.dataframe[1].value["status"].tolist()
-    assert "The last two runs: test (solid) and training (dashed)" in _chart_titles(at)
+    assert "The last two runs: test (solid) and training (dashed)" in chart_titles(at)
     at.button(key="seqlab_clear").click().run()
     assert not at.exception and at.session_state["seqlab_runs"] == []
     assert "Runs are judged on the 1,000 test signals" in _captions(at), "the empty-runs caption is back"
@@ -100,7 +89,7 @@ def test_page_numbers_come_from_the_manifest_and_the_data():
     lengths = pd.DataFrame(entry["experiments"]["lengths"])
     mixed = lengths[lengths["model"].str.endswith("_mixed") & (lengths["length"] >= 40)]["accuracy"]
     assert f"stay between {mixed.min():.2f} and {mixed.max():.2f} from 40 to 160 points" in captions
-    assert "Measured when the weights were trained" in _chart_titles(at)
+    assert "Measured when the weights were trained" in chart_titles(at)
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
@@ -124,16 +113,13 @@ def test_latency_measured_now_says_when():
     at = _open_page()
     at.button(key="seqlab_latency").click().run()
     assert not at.exception and not at.error, [e.value for e in at.exception]
-    measured = [t for t in _chart_titles(at) if t and t.startswith("Measured on this machine")]
+    measured = [t for t in chart_titles(at) if t and t.startswith("Measured on this machine")]
     assert len(measured) == 1 and re.fullmatch(r"Measured on this machine on \d{4}-\d\d-\d\d at \d\d:\d\d UTC",
-                                               measured[0]), _chart_titles(at)
+                                               measured[0]), chart_titles(at)
 
 
 def test_home_page_has_a_sequence_lab_card_and_its_numbers():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-    assert not at.exception
+    at = open_app(60)
     assert "Sequence lab" in [h.value for h in at.subheader]
     if SHIPPED:
         table = at.dataframe[0].value

@@ -9,18 +9,12 @@ import zipfile
 
 import numpy as np
 import pytest
-from sentiment_support import HAS_DATA, HAS_WEIGHTS, WEIGHTS, probe_lines
+from sentiment_support import HAS_DATA, HAS_WEIGHTS, WEIGHTS, ODD_TEXTS, SENTENCES, probe_lines
 
 from cnnrnn.tasks.sentiment import text as T
 
 needs_data = pytest.mark.skipif(not HAS_DATA, reason="CNNRNN_DATA_DIR with rt-polarity/ is not available")
 needs_weights = pytest.mark.skipif(not HAS_WEIGHTS, reason="shipped sentiment weights are missing")
-
-ODD_TEXTS = ["", "   \t\n ", "😀😀 👍", "这部电影很好看", "ctrl\x00\x01\x07\x7f\x85chars", "\ud800 lone surrogate",
-             "CAPS!!! ... ???", "a" * 5000, "don't\u00a0stop\u3000\ufeff", "'''---\"\"\""]
-
-SENTENCES = ["a wonderful , moving film", "a dull and boring mess", "good", "not good at all",
-             "the acting is great but the script is terrible", "i loved it", "i hated it", "fine"]
 
 
 # --- custom layers --------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from sentiment_support import HAS_WEIGHTS, ROOT
+from app_pages import chart_titles, open_page
+from sentiment_support import HAS_WEIGHTS
 from streamlit.testing.v1 import AppTest
 
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/sentiment.py"
 
 pytestmark = pytest.mark.skipif(not HAS_WEIGHTS, reason="shipped sentiment weights are missing")
@@ -20,18 +19,7 @@ def _verdicts(at: AppTest) -> dict[str, str]:
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _chart_titles(at: AppTest) -> list[str]:
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        titles.append(spec.get("title") or spec.get("layer", [{}])[0].get("title"))
-    return titles
+    return open_page(PAGE)
 
 
 def _captions(at: AppTest) -> list[str]:
@@ -46,7 +34,7 @@ def test_page_runs_and_shows_both_verdicts(app):
     assert set(verdicts) == set(SENTIMENT_LABELS.values()) and set(verdicts.values()) <= {"positive", "negative"}
     # The first example ("A warm, funny and beautifully acted film ...") is positive to both.
     assert list(verdicts.values()) == ["positive", "positive"]
-    titles = _chart_titles(app)
+    titles = chart_titles(app)
     for title in ("Prediction after each word read", "Word importance: the change when the word is dropped",
                   "Counted evidence the CNN reads beside each embedding", "Held-out accuracy by sentence length",
                   "Held-out accuracy with neutral filler words added", "Latency of one prediction against input length"):
@@ -79,7 +67,7 @@ def test_cnn_counted_evidence_follows_the_typed_words(app):
 
     app.text_area(key="sentiment_text").input("A dull film, not funny at all.").run()
     assert not app.exception
-    titles = _chart_titles(app)
+    titles = chart_titles(app)
     evidence = app.get("vega_lite_chart")[titles.index("Counted evidence the CNN reads beside each embedding")]
     data = pa.ipc.open_stream(evidence.proto.datasets[0].data.data).read_all().to_pandas()
     assert list(data.loc[data["kind"] == "word", "text"]) == ["a", "dull", "film", ",", "not", "funny", "at", "all", "."]

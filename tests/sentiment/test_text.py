@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sentiment_support import HAS_DATA, probe_lines
+from sentiment_support import HAS_DATA, ODD_TEXTS, SENTENCES, probe_lines
 
 from cnnrnn.tasks.sentiment import text as T
 
 needs_data = pytest.mark.skipif(not HAS_DATA, reason="CNNRNN_DATA_DIR with rt-polarity/ is not available")
-
-ODD_TEXTS = ["", "   \t\n ", "😀😀 👍", "这部电影很好看", "ctrl\x00\x01\x07\x7f\x85chars", "\ud800 lone surrogate",
-             "CAPS!!! ... ???", "a" * 5000, "don't\u00a0stop\u3000\ufeff", "'''---\"\"\""]
-
-SENTENCES = ["a wonderful , moving film", "a dull and boring mess", "good", "not good at all",
-             "the acting is great but the script is terrible", "i loved it", "i hated it", "fine"]
 
 
 def test_tokenize_brings_typed_text_to_the_datas_form():
