@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def print_json(obj) -> None:
@@ -27,3 +28,16 @@ def epoch_printer(epochs: int, log=log):
         log(f"  {model} epoch {epoch + 1}/{epochs}: {shown}")
 
     return on_epoch
+
+
+def prepared_files(paths, prepare, errors: tuple[type[Exception], ...]):
+    """(path, prepare(the file's bytes)) for each path, in order; None in place of the result for a file
+    that cannot be read or whose `prepare` raises one of `errors`, after printing {"path", "error"}
+    for it (the OS's own words for a missing file, else the error's one-line message)."""
+    for path in paths:
+        try:
+            yield path, prepare(Path(path).read_bytes())
+        except (OSError, *errors) as error:
+            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            print_json({"path": path, "error": message})
+            yield path, None

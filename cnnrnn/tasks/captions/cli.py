@@ -8,11 +8,10 @@ bench_calls(rng).
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.cli import epoch_printer, print_json
+from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
 from cnnrnn.core.images import ImageError, prepare_scene
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files, require_files, weights_root
@@ -61,12 +60,8 @@ def cmd_caption(args) -> int:
     require_files([CAPTIONS_FILE], args.weights, task="captions")
     predictor = load_caption_predictor(args.weights)
     failed = False
-    for path in args.paths:
-        try:
-            prepared = prepare_scene(Path(path).read_bytes())
-        except (OSError, ImageError) as error:
-            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            print_json({"path": path, "error": message})
+    for path, prepared in prepared_files(args.paths, prepare_scene, (ImageError,)):
+        if prepared is None:
             failed = True
             continue
         image = prepared.model_input[None]

@@ -7,12 +7,11 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 
 from cnnrnn.core.images import ImageError, prepare_digit
-from cnnrnn.core.cli import epoch_printer, print_json
+from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.tasks.digits.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.digits.config import MODEL_NAMES, preset
@@ -47,13 +46,9 @@ def cmd_predict_image(args) -> int:
     wanted = MODEL_NAMES if args.model == "all" else (args.model,)
     predictors = {name: ImagePredictor(models[name]) for name in wanted}
     failed = False
-    for path in args.paths:
-        try:
-            data = Path(path).read_bytes()
-            prepared = prepare_digit(data, method=args.resize, aspect=args.aspect)
-        except (OSError, ImageError) as error:
-            message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            print_json({"path": path, "error": message})
+    prepare = functools.partial(prepare_digit, method=args.resize, aspect=args.aspect)
+    for path, prepared in prepared_files(args.paths, prepare, (ImageError,)):
+        if prepared is None:
             failed = True
             continue
         for name, predictor in predictors.items():
