@@ -432,6 +432,20 @@ def test_generated_samples_prepare(kind):
         assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0, sample.name
 
 
+def test_a_sheet_on_a_table_is_found_turned_upright_and_shown():
+    """The desk photo's steps show the sheet found, then the sheet alone; plain photos never do."""
+    sample = digits.desk_sample(np.random.default_rng(5), 4, ruling="lined", table="oak", tilt=18.0)
+    p = prepare_digit(sample.source)
+    titles = [title for title, _ in p.steps]
+    assert titles[1] == "Sheet found on the table" and titles[2].startswith("The sheet alone, turned ")
+    assert any(note.startswith("Found a sheet of paper on the table: turned 1") for note in p.notes), p.notes
+    check_contract(p)
+    # Paper filling the frame (shadows and all), typed digits and canvases: no sheet to find.
+    for kind in ("photo", "typed", "drawn"):
+        for other in digits.make_set(kind, 6, seed=321):
+            assert "Sheet found on the table" not in [t for t, _ in prepare_digit(other.source).steps], other.name
+
+
 @pytest.mark.parametrize("tag", [3, 6, 8])
 def test_generated_photo_with_exif_tag_matches_the_upright_one(tag):
     def photo(orientation):  # the same scene, stored upright or rotated with a tag

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from scipy import ndimage as ndi
 
-SETS = ("drawn", "photo", "typed")
+SETS = ("drawn", "photo", "typed", "desk")
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
 
 
@@ -460,10 +461,163 @@ def typed_sample(rng, label: int, index: int = 0, font: str | None = None) -> Sa
     return Sample(f"typed_{index:03d}_{label}_{stem}.{ext}", label, buf.getvalue(), "typed")
 
 
+# ----------------------------------------------------------------------------- desk
+
+TABLES = {  # dark tables (matte colours) and woods (base colour, grain strength)
+    "black": ((0.07, 0.07, 0.08), 0.0), "slate": ((0.2, 0.21, 0.23), 0.0), "navy": ((0.1, 0.13, 0.22), 0.0),
+    "walnut": ((0.32, 0.2, 0.12), 0.25), "oak": ((0.55, 0.38, 0.22), 0.2), "pine": ((0.68, 0.52, 0.33), 0.15),
+}
+SHEETS = {"white": (0.94, 0.94, 0.93), "cream": (0.95, 0.92, 0.84), "grey": (0.86, 0.86, 0.85)}
+RULINGS = ("plain", "lined", "squared")
+PENS = {"black": (0.08, 0.08, 0.1), "blue": (0.1, 0.16, 0.55), "dark_blue": (0.08, 0.1, 0.3)}
+
+
+def _table(rng, name: str, w: int, h: int) -> np.ndarray:
+    """A table top (h, w, 3): a matte colour with soft blotches, or wood with grain."""
+    base, grain = TABLES[name]
+    base = np.asarray(base, np.float32) * np.float32(rng.uniform(0.85, 1.15))
+    small = rng.standard_normal((12, 16)).astype(np.float32)
+    blotch = np.asarray(Image.fromarray(small, "F").resize((w, h), Image.Resampling.BICUBIC), np.float32)
+    shade = 1 + 0.05 * blotch
+    if grain:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        theta = rng.uniform(0, np.pi)
+        u = np.cos(theta) * xx + np.sin(theta) * yy
+        v = -np.sin(theta) * xx + np.cos(theta) * yy
+        warp = 12 * blotch + 6 * np.sin(u / rng.uniform(150, 400))
+        period = rng.uniform(6, 18) * max(w, h) / 1000
+        rings = np.sin((v + warp) / period) + 0.5 * np.sin((v + 0.6 * warp) / (2.7 * period))
+        shade = shade * (1 + grain * 0.5 * rings)
+        plank = rng.uniform(0.25, 0.6) * max(w, h)  # a dark seam between planks
+        seam = np.abs(((v + rng.uniform(0, plank)) % plank) - plank / 2) > 0.5 * max(w, h) / 500
+        shade = shade * np.where(seam, 1.0, 0.55)
+    return np.clip(base * shade[..., None], 0, 1)
+
+
+def _sheet(rng, label: int, sw: int, sh: int, ruling: str, use_mnist: bool, hard: bool = False):
+    """The sheet (sh, sw, 3) with its ruling and the digit in pen, and the digit's box (x0, y0, x1, y1)."""
+    paper = np.asarray(SHEETS[str(rng.choice(sorted(SHEETS)))], np.float32) + rng.normal(0, 0.01, 3).astype(np.float32)
+    sheet = np.ones((sh, sw, 3), np.float32) * paper
+    if ruling != "plain":
+        colour = np.asarray([(0.55, 0.7, 0.92), (0.68, 0.7, 0.74), (0.6, 0.8, 0.85)][int(rng.integers(3))], np.float32)
+        strength = np.float32(rng.uniform(0.35, 1.0 if hard else 0.8))  # from the paper towards the line colour
+        if hard and rng.random() < 0.3:
+            colour = np.asarray((0.45, 0.47, 0.52), np.float32)  # dark grey squares
+        lines = np.zeros((sh, sw), np.float32)
+        thick = max(1.0, rng.uniform(0.0012, 0.004 if hard else 0.0025) * sh)
+        spacing = sh / rng.uniform(24, 34) if ruling == "lined" else sw / rng.uniform(24, 40)
+        offset = rng.uniform(0, spacing)
+        y = np.arange(sh, dtype=np.float32)[:, None]
+        lines = lines + np.clip(thick / 2 + 0.5 - np.abs(((y - offset + spacing / 2) % spacing) - spacing / 2), 0, 1)
+        if ruling == "squared":
+            x = np.arange(sw, dtype=np.float32)[None, :]
+            lines = np.maximum(lines, np.clip(thick / 2 + 0.5 - np.abs(((x - offset + spacing / 2) % spacing) - spacing / 2), 0, 1))
+        sheet = sheet + (colour - paper) * (strength * lines)[..., None]
+        if ruling == "lined" and rng.random() < 0.6:  # the red margin
+            mx = rng.uniform(0.08, 0.15) * sw
+            x = np.arange(sw, dtype=np.float32)[None, :]
+            margin = np.clip(thick + 0.5 - np.abs(x - mx), 0, 1) * np.ones((sh, 1), np.float32)
+            sheet = sheet + (np.asarray((0.85, 0.35, 0.4), np.float32) - sheet) * (0.7 * margin)[..., None]
+    height_px = rng.uniform(0.1 if hard else 0.16, 0.45) * min(sw, sh)
+    shape_rng = np.random.default_rng(int(rng.integers(2**32)))
+    mask = _mnist_mask(shape_rng, label, height_px) if use_mnist else None
+    if mask is None:
+        strokes, _ = glyph_strokes(label, shape_rng, wobble=shape_rng.uniform(0.01, 0.03))
+        pen = shape_rng.uniform(0.04, 0.09) * height_px
+        lo, hi = _bounds(strokes)
+        bw = int((hi[0] - lo[0]) / max(hi[1] - lo[1], 1e-6) * height_px + 4 * pen + 8)
+        bh = int(height_px + 4 * pen + 8)
+        mask = draw_strokes(place_strokes(strokes, height_px, (bw / 2, bh / 2)), pen, (bw, bh), supersample=2)
+    mh, mw = mask.shape
+    x0 = int(rng.uniform(0.12 * sw, max(0.12 * sw, 0.88 * sw - mw)))
+    y0 = int(rng.uniform(0.12 * sh, max(0.12 * sh, 0.88 * sh - mh)))
+    full = np.zeros((sh, sw), np.float32)
+    full[y0:y0 + mh, x0:x0 + mw] = mask[: sh - y0, : sw - x0]
+    pen = np.asarray(PENS[str(rng.choice(sorted(PENS)))], np.float32) + rng.normal(0, 0.02, 3).astype(np.float32)
+    density = np.float32(rng.uniform(0.8, 1.0))
+    sheet = sheet + (pen - sheet) * (full * density)[..., None]
+    return np.clip(sheet, 0, 1), (x0, y0, x0 + mw, y0 + mh)
+
+
+def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, ruling: str | None = None,
+                table: str | None = None, tilt: float | None = None, hard: bool = False) -> Sample:
+    """A phone photo of a sheet of paper lying on a table, a digit written on it in pen (JPEG bytes).
+
+    The sheet (plain, lined or squared; white, cream or grey) covers a third to two thirds of the
+    frame, tilted by up to 25 degrees (the digit with it), its edges in view; the table is dark or
+    wood; the light is uneven (gradient, vignette, a soft shadow), the sheet casts a shadow; slight
+    perspective, blur, noise, JPEG. MNIST test digits when CNNRNN_DATA_DIR is set, else templates.
+    `hard` widens the ranges: sheets up to overflowing the frame, tilts to 40 degrees, darker and
+    thicker rules, smaller digits, deeper shadows, more JPEG loss.
+    """
+    long_side = int(rng.uniform(800, 1600))
+    ratio = float(rng.choice([4 / 3, 0.75, 16 / 9, 0.5625]))
+    w, h = (long_side, int(long_side / ratio)) if ratio >= 1 else (int(long_side * ratio), long_side)
+    ruling = ruling or str(rng.choice(RULINGS))
+    table = table or str(rng.choice(sorted(TABLES)))
+    use_mnist = (rng.random() < 0.85) if use_mnist is None else use_mnist
+    # The sheet: A-series proportions, portrait or landscape, a share of the frame's shorter side.
+    short = rng.uniform(0.5, 1.25 if hard else 0.85) * min(w, h)
+    sw, sh = (int(short), int(short * 1.414)) if rng.random() < 0.6 else (int(short * 1.414), int(short))
+    scale = min(1.0, 0.95 * max(w, h) / max(sw, sh))
+    sw, sh = int(sw * scale), int(sh * scale)
+    sheet, (dx0, dy0, dx1, dy1) = _sheet(rng, label, sw, sh, ruling, use_mnist, hard)
+    angle = rng.uniform(-40 if hard else -25, 40 if hard else 25) if tilt is None else tilt
+    rgba = np.dstack([sheet, np.ones((sh, sw), np.float32)])
+    rotated = Image.fromarray(np.rint(rgba * 255).astype(np.uint8), "RGBA").rotate(
+        angle, Image.Resampling.BICUBIC, expand=True)
+    rot = np.asarray(rotated, np.float32) / 255.0
+    # Where the digit's centre went, so the sheet can be placed with the digit well inside the frame.
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    ux, uy = (dx0 + dx1) / 2 - sw / 2, (dy0 + dy1) / 2 - sh / 2
+    cx, cy = rotated.width / 2 + ux * c + uy * s, rotated.height / 2 - ux * s + uy * c
+    tx = int(rng.uniform(0.35, 0.65) * w - cx)
+    ty = int(rng.uniform(0.35, 0.65) * h - cy)
+    photo = _table(rng, table, w, h)
+    alpha = np.zeros((h, w), np.float32)
+    layer = np.zeros((h, w, 3), np.float32)
+    ys, xs = slice(max(ty, 0), min(ty + rot.shape[0], h)), slice(max(tx, 0), min(tx + rot.shape[1], w))
+    src = rot[ys.start - ty: ys.stop - ty, xs.start - tx: xs.stop - tx]
+    alpha[ys, xs], layer[ys, xs] = src[..., 3], src[..., :3]
+    # The sheet's shadow on the table, then the sheet.
+    shadow = ndi.gaussian_filter(np.roll(alpha, (int(0.006 * h), int(0.006 * w)), axis=(0, 1)), 0.006 * long_side)
+    photo = photo * (1 - rng.uniform(0.3, 0.6) * shadow)[..., None]
+    photo = photo * (1 - alpha[..., None]) + layer * alpha[..., None]
+    img = Image.fromarray(np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8), "RGB")
+    # Perspective: each corner of the frame pulled outwards by up to 5% (no empty wedges at the edges).
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    moved = [(x + (1 if x else -1) * rng.uniform(0, 0.05) * w, y + (1 if y else -1) * rng.uniform(0, 0.05) * h)
+             for x, y in corners]
+    img = img.transform((w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners),
+                        Image.Resampling.BICUBIC)
+    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3) * long_side / 1000))
+    # Lighting: a gradient, a vignette, sometimes a soft shadow (a hand, a phone) across the scene.
+    sh_, sw_ = 48, max(8, int(48 * w / h))
+    yy, xx = np.mgrid[0:sh_, 0:sw_].astype(np.float32)
+    xx, yy = xx / (sw_ - 1) * 2 - 1, yy / (sh_ - 1) * 2 - 1
+    theta = rng.uniform(0, 2 * np.pi)
+    light = rng.uniform(0.8, 1.05) + rng.uniform(0.05, 0.25) * (np.cos(theta) * xx + np.sin(theta) * yy)
+    light *= 1 - rng.uniform(0.0, 0.3) * (xx**2 + yy**2) / 2
+    if rng.random() < 0.5:
+        phi = rng.uniform(0, 2 * np.pi)
+        edge = np.cos(phi) * xx + np.sin(phi) * yy - rng.uniform(0.3, 0.9)
+        light *= 1 - rng.uniform(0.15, 0.55 if hard else 0.4) / (1 + np.exp(-edge / rng.uniform(0.08, 0.35)))
+    light = np.asarray(Image.fromarray(light.astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC),
+                       np.float32)[..., None]
+    cast = (1 + rng.normal(0, 0.03, 3)).astype(np.float32)
+    out = np.asarray(img, np.float32) * light * cast
+    out += rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(2, 8))
+    buf = io.BytesIO()
+    quality = int(rng.integers(50 if hard else 65, 92))
+    Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB").save(buf, "JPEG", quality=quality)
+    style = "mnist" if use_mnist and _mnist_test()[0] is not None else "template"
+    return Sample(f"desk_{index:03d}_{label}_{style}_{ruling}_on_{table}.jpg", label, buf.getvalue(), "desk")
+
+
 # ----------------------------------------------------------------------------- sets
 
-_MAKERS = {"drawn": drawn_sample, "photo": photo_sample, "typed": typed_sample}
-_SEED_OFFSET = {"drawn": 0, "photo": 1000, "typed": 2000}
+_MAKERS = {"drawn": drawn_sample, "photo": photo_sample, "typed": typed_sample, "desk": desk_sample}
+_SEED_OFFSET = {"drawn": 0, "photo": 1000, "typed": 2000, "desk": 3000}
 
 
 def make_set(kind: str, n: int = 100, seed: int = 0, hard: bool = False) -> list[Sample]:
@@ -474,8 +628,8 @@ def make_set(kind: str, n: int = 100, seed: int = 0, hard: bool = False) -> list
     if kind not in _MAKERS:
         raise ValueError(f"unknown set {kind!r}; choose one of {SETS}")
     rng = np.random.default_rng(seed + _SEED_OFFSET[kind])
-    if hard and kind == "photo":
-        return [photo_sample(rng, i % 10, i, hard=True) for i in range(n)]
+    if hard and kind in ("photo", "desk"):
+        return [_MAKERS[kind](rng, i % 10, i, hard=True) for i in range(n)]
     return [_MAKERS[kind](rng, i % 10, i) for i in range(n)]
 
 
