@@ -884,10 +884,13 @@ def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: bool) -> np.ndarray | None:
+def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: bool,
+          guide: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray | None:
     """Look again at a small digit in the full-resolution image: the ink around `box` or None.
 
-    box: (y0, y1, x0, x1) in `full`'s pixels.
+    box: (y0, y1, x0, x1) in `full`'s pixels. guide: the strokes kept in the working copy
+    (`scale` times smaller): the closer look keeps only ink near them, so the rules of lined
+    paper or a shadow's edge, sharper at full resolution, do not join the digit.
     """
     y0, y1, x0, x1 = box
     margin = 0.5 * max(y1 - y0, x1 - x0) + 8
@@ -901,6 +904,13 @@ def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: b
         if alpha is not None:
             rgb = _flatten_alpha(rgb, alpha, [])
         ink, _, dark = _find_ink(rgb)
+        if guide is not None:
+            height, width = ink.shape
+            near = guide[int(top / scale): int(np.ceil(bottom / scale)), int(left / scale): int(np.ceil(right / scale))]
+            if near.size and near.max() > 0:
+                near = _resize(near.astype(np.float32), width, height, "bilinear") > 0.2
+                near = ndi.binary_dilation(near, iterations=2 + int(0.02 * max(height, width)))
+                ink = np.where(near, ink, 0.0).astype(np.float32)
         ink, _, _ = _main_strokes(ink)
     except ImageError:
         return None
@@ -960,7 +970,7 @@ def _prepare(source, method: str, aspect: str, size: int) -> Prepared:
     # A small digit in a big image: look again at full resolution.
     scale = full.width / image.width
     if scale >= 1.5 and max(y1 - y0, x1 - x0) < ZOOM_BELOW:
-        zoomed = _zoom(full, (y0 * scale, y1 * scale, x0 * scale, x1 * scale), dark_ink)
+        zoomed = _zoom(full, (y0 * scale, y1 * scale, x0 * scale, x1 * scale), dark_ink, ink, scale)
         if zoomed is not None:
             ink = zoomed
             y0, y1, x0, x1 = _ink_box(ink)
