@@ -117,6 +117,19 @@ shipped = ui.shipped_resolution_sweep()
 if shipped is not None:
     st.altair_chart(charts.resolution_chart(shipped), width="stretch")
     st.caption(f"Each {N}x{N} test digit resampled to the side shown; numbers from the shipped manifest.")
+    lesson, figures = charts.pooling_lesson(shipped)
+    if figures:
+        st.subheader("Global pooling removes the size constraint; training at many scales makes it read any size")
+        st.altair_chart(charts.resolution_chart(lesson, title="The pooled CNN trained at one scale and at many"),
+                        width="stretch")
+        st.caption(
+            f"Both end in global average pooling, so both take any size. At {figures['largest']} px the one "
+            f"trained near one scale (sides {ui.ONE_SCALE_SIDES[0]} to {ui.ONE_SCALE_SIDES[1]}, most at {N}; a "
+            f"{ui.ONE_SCALE_FIELD}-pixel receptive field) reads {figures['one_scale']:.1%}: its filters learned "
+            f"strokes of one width. The one trained at sides {ui.SCALE_RANGE[0]} to {ui.SCALE_RANGE[1]}, with a "
+            f"{ui.MANY_SCALE_FIELD}-pixel receptive field, reads {figures['many']:.1%}, and at least "
+            f"{figures['lowest_many']:.1%} at every side from 16 to 112 px. "
+            "Numbers from the shipped manifest.")
 if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"):
     with st.spinner("Running the three models at every size..."):
         recomputed, measured = ui.recompute_resolution_sweep(ui.RECOMPUTE_N)

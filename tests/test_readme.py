@@ -48,6 +48,20 @@ def test_the_mnist_table_is_the_manifest():
         assert rows[name]["test accuracy"] == f"{info['test_accuracy']:.4f}"
 
 
+def test_the_pooled_cnn_size_table_is_the_manifest():
+    """"Pooled CNNs against size": the manifest's held-out accuracy of both pooled CNNs per side."""
+    rows = {row["model"]: row for row in table("Pooled CNNs against size")}
+    sweep = MANIFEST["mnist"]["resolution_sweep"]
+    assert set(rows) == {"cnn_gap", "cnn_gap_1scale"}
+    for name, row in rows.items():
+        sides = [column for column in row if column.endswith(" px")]
+        assert sides, row
+        for column in sides:
+            side = int(column.split()[0])
+            (accuracy,) = [r["accuracy"] for r in sweep if r["model"] == name and r["size"] == side]
+            assert row[column] == f"{accuracy:.3f}", (name, column)
+
+
 def test_the_sentiment_table_is_the_manifest():
     rows = {row["model"]: row for row in table("Shipped sentiment models")}
     assert set(rows) == set(models("sentiment"))

@@ -24,7 +24,7 @@ def test_the_shipped_models_reach_their_targets():
     """tests/test_evaluate.py re-measures them against the manifest; here, the manifest against the targets."""
     result = cli_module.manifest_figures(read_manifest()["mnist"])
     assert result["task"] == "mnist" and result["test_size"] == 10000
-    assert set(result["accuracy"]) == {"cnn_fixed", "cnn_gap", "rnn_rows"}
+    assert set(result["accuracy"]) == {"cnn_fixed", "cnn_gap", "rnn_rows", "cnn_gap_1scale"}
     assert result["accuracy"]["cnn_fixed"] >= 0.992
     assert result["accuracy"]["cnn_gap"] >= 0.990
     assert result["accuracy"]["rnn_rows"] >= 0.985
@@ -32,12 +32,33 @@ def test_the_shipped_models_reach_their_targets():
     assert result["accuracy"] == {name: round(info["test_accuracy"], 4) for name, info in shipped.items()}
 
 
+def test_the_pooled_cnn_reads_every_size_from_16_to_112_px():
+    """The manifest's table (10,000 test digits resampled to each side) against the targets, and
+    a re-measurement of the shipped file on 300 of them at the extremes, so the table is its own."""
+    from cnnrnn.tasks.digits.data import load_mnist, scaled
+    from cnnrnn.tasks.digits.predict import load_predictors
+    from cnnrnn.tasks.digits.train import scale_accuracy
+
+    sweep = read_manifest()["mnist"]["resolution_sweep"]
+    pooled = {row["size"]: row["accuracy"] for row in sweep if row["model"] == "cnn_gap"}
+    one_scale = {row["size"]: row["accuracy"] for row in sweep if row["model"] == "cnn_gap_1scale"}
+    sides = [side for side in pooled if 16 <= side <= 112]
+    assert sides == sorted(sides) and sides[0] == 16 and sides[-1] == 112 and len(sides) >= 8
+    assert all(pooled[side] >= 0.97 for side in sides), pooled
+    assert pooled[28] >= 0.99
+    assert one_scale[112] < 0.5 <= pooled[112], "the lesson: one scale fails where many scales read"
+    splits = load_mnist(max_test=300)
+    measured = scale_accuracy(load_predictors(names=("cnn_gap",))["cnn_gap"], scaled(splits.x_test),
+                              splits.y_test, (16, 112))
+    assert all(abs(measured[side] - pooled[side]) <= 0.04 for side in (16, 112)), (measured, pooled)
+
+
 def test_evaluate_without_weights_names_the_files_and_the_command(tmp_path):
     out = cli("evaluate", "mnist", "--weights", str(tmp_path))
     assert out.returncode == 2 and "Traceback" not in out.stderr and out.stdout == ""
     assert out.stderr.strip().splitlines()[-1] == (
-        f"error: no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras in {tmp_path}; "
-        "run: python -m cnnrnn train mnist")
+        f"error: no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras, mnist_cnn_gap_1scale.keras "
+        f"in {tmp_path}; run: python -m cnnrnn train mnist")
 
 
 def test_predict_image_reports_each_model_and_survives_bad_files(tmp_path):
@@ -90,12 +111,12 @@ def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
     entry = read_manifest(tmp_path)["mnist"]
     assert {info["file"] for info in entry["models"].values()} == {"mnist_cnn_fixed.keras", "mnist_rnn_rows.keras"}
     assert all((tmp_path / info["file"]).is_file() for info in entry["models"].values())
-    assert "resolution_sweep" not in entry, "the table needs all three models"
+    assert "resolution_sweep" not in entry, "the table needs every shipped model"
 
 
 def test_train_unknown_model_is_refused_before_training(tmp_path):
     out = cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,vit")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1] == (
-        "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows")
+        "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows, cnn_gap_1scale")
     assert not any(tmp_path.iterdir())

@@ -22,6 +22,7 @@ import digit_photos as digits
 
 MODEL = WEIGHTS_DIR / weight_file("cnn_fixed")
 N_PER_SET = 80  # per set; ~100+ per set were measured while tuning (see the report)
+N_DESK = 60  # desk photos are the slowest to make and read; 150 per seed were measured while tuning
 SEED = 2024  # the preprocessing was tuned on other seeds
 TARGETS = {"drawn": 0.95, "photo": 0.95, "typed": 0.80, "desk": 0.95}  # desk: a sheet on a table
 
@@ -37,7 +38,7 @@ def predictor():
 
 @pytest.mark.parametrize("kind", list(TARGETS))
 def test_accuracy_on_realistic_digits(predictor, kind):
-    samples = digits.make_set(kind, N_PER_SET, seed=SEED)
+    samples = digits.make_set(kind, N_PER_SET if kind != "desk" else N_DESK, seed=SEED)
     inputs, failed = [], []
     for sample in samples:
         try:

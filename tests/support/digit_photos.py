@@ -580,7 +580,9 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
     src = rot[ys.start - ty: ys.stop - ty, xs.start - tx: xs.stop - tx]
     alpha[ys, xs], layer[ys, xs] = src[..., 3], src[..., :3]
     # The sheet's shadow on the table, then the sheet.
-    shadow = ndi.gaussian_filter(np.roll(alpha, (int(0.006 * h), int(0.006 * w)), axis=(0, 1)), 0.006 * long_side)
+    small = np.asarray(Image.fromarray(alpha, "F").resize((w // 4, h // 4), Image.Resampling.BOX), np.float32)
+    small = ndi.gaussian_filter(np.roll(small, (int(0.0015 * h), int(0.0015 * w)), axis=(0, 1)), 0.0015 * long_side)
+    shadow = np.asarray(Image.fromarray(small, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
     photo = photo * (1 - rng.uniform(0.3, 0.6) * shadow)[..., None]
     photo = photo * (1 - alpha[..., None]) + layer * alpha[..., None]
     img = Image.fromarray(np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8), "RGB")
@@ -589,7 +591,7 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
     moved = [(x + (1 if x else -1) * rng.uniform(0, 0.05) * w, y + (1 if y else -1) * rng.uniform(0, 0.05) * h)
              for x, y in corners]
     img = img.transform((w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners),
-                        Image.Resampling.BICUBIC)
+                        Image.Resampling.BILINEAR)
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3) * long_side / 1000))
     # Lighting: a gradient, a vignette, sometimes a soft shadow (a hand, a phone) across the scene.
     sh_, sw_ = 48, max(8, int(48 * w / h))

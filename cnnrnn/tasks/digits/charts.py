@@ -17,11 +17,14 @@ MODEL_COLORS = {
     "cnn_fixed": "#1f77b4",
     "cnn_gap": "#2ca02c",
     "rnn_rows": "#d62728",
+    "cnn_gap_1scale": "#8c564b",  # the pooled CNN trained at one scale: another colour, and dashed
 }
+DASHED = {"cnn_gap_1scale"}
 MODEL_LABELS = {
     "cnn_fixed": f"CNN, fixed {MNIST.image_size}x{MNIST.image_size} (Flatten)",
     "cnn_gap": "CNN, global pooling",
     "rnn_rows": "RNN over rows",
+    "cnn_gap_1scale": "CNN, global pooling, trained at one scale",
 }
 
 
@@ -35,13 +38,33 @@ def resolution_chart(df: pd.DataFrame, title: str = "Held-out accuracy against i
 
     df: columns model, size, and `y`. A rule marks the native 28 px.
     """
+    color = _model_color(df["model"])
+    domain = color.to_dict()["scale"]["domain"]
     base = alt.Chart(df).encode(
         x=alt.X("size:Q", title="image side (pixels)", scale=alt.Scale(type="log", base=2)),
         y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(domain=[0, 1])),
-        color=_model_color(df["model"]),
+        color=color,
+        strokeDash=alt.StrokeDash("model:N", legend=None, scale=alt.Scale(
+            domain=domain, range=[[6, 3] if m in DASHED else [1, 0] for m in domain])),
         tooltip=["model", "size", alt.Tooltip(f"{y}:Q", format=".3f")],
     )
     return (base.mark_line(point=True) + rule_at(native, axis="x")).properties(title=title, height=300)
+
+
+def pooling_lesson(sweep: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The two pooled CNNs' rows of the held-out table, and the figures the page's sentence quotes.
+
+    Returns (rows of cnn_gap and cnn_gap_1scale, {"largest": side, "one_scale": acc, "many": acc,
+    "lowest_many": acc over 16-112}) or (empty frame, {}) when either is missing.
+    """
+    pooled = sweep[sweep["model"].isin(["cnn_gap", "cnn_gap_1scale"])]
+    if set(pooled["model"]) != {"cnn_gap", "cnn_gap_1scale"}:
+        return pooled.iloc[0:0], {}
+    at = {m: dict(zip(g["size"], g["accuracy"])) for m, g in pooled.groupby("model")}
+    largest = int(max(at["cnn_gap"]))
+    inside = [a for side, a in at["cnn_gap"].items() if 16 <= side <= 112]
+    return pooled, {"largest": largest, "one_scale": float(at["cnn_gap_1scale"][largest]),
+                    "many": float(at["cnn_gap"][largest]), "lowest_many": float(min(inside))}
 
 
 def probabilities_chart(probs: dict[str, np.ndarray], title: str = "Class probabilities") -> alt.Chart:

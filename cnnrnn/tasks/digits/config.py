@@ -12,6 +12,10 @@ from dataclasses import dataclass, replace
 from cnnrnn.core.presets import pick_preset
 
 MODEL_NAMES = ("cnn_fixed", "cnn_gap", "rnn_rows")  # the shipped image models, in the order the page shows them
+# Shipped beside them for the page's lesson (accuracy against size), not among the verdicts:
+# the pooled CNN as it was first trained, with a 24-pixel receptive field and sizes 16-56 only.
+REFERENCE_NAMES = ("cnn_gap_1scale",)
+SHIPPED_NAMES = MODEL_NAMES + REFERENCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,31 @@ class MnistConfig:
     thicken: float = 0.25  # share of images whose strokes are thickened by a 2x2 max filter
     thin: float = 0.1  # share thinned by a 2x2 min filter
     dense_units: int = 128  # cnn_fixed's hidden layer after the Flatten
-    # Random rescaling for the size-agnostic models: each batch is resized to
-    # one of these sides (28 weighted), so they learn more than one scale.
+    # Random rescaling for rnn_rows and cnn_gap_1scale: each batch is resized to one of
+    # these sides (28 weighted).
     rescale_sizes: tuple[int, ...] = (16, 20, 24, 28, 28, 28, 36, 44, 56)
     rnn_units: int = 128  # each of the two stacked LSTM layers
-    gap_filters: tuple[int, ...] = (32, 64, 128)
+    gap_filters: tuple[int, ...] = (32, 64, 128)  # cnn_gap_1scale's three widths
+    # cnn_gap: five stages of 3x3 convolutions (a 2x2 max pool between stages), so its
+    # receptive field (`gap_receptive_field`) covers a digit at 112 px; trained at many scales:
+    # each step draws a side log-uniformly from `scale_range` and takes as many images as fit
+    # `pixel_budget` pixels (between 8 and `max_batch`), so a step costs the same at every size.
+    gap_stages: tuple[tuple[int, ...], ...] = ((16,), (32, 32), (64, 64), (96,), (128, 128))
+    scale_range: tuple[int, int] = (12, 128)
+    native_share: float = 0.25  # ... except this share of the steps, which are at 28 px, MNIST's own size
+    pixel_budget: int = 128 * 28 * 28
+    max_batch: int = 256
+    scale_steps: int = 8000  # cnn_gap's training steps (warm-up, then cosine decay)
+    # From this share of the steps on, batch normalisation is frozen (its moving statistics,
+    # a mixture over every scale, are used in training as at inference) and the convolutions
+    # learn to work with them: trained on batch statistics of one scale at a time, the network
+    # otherwise reads a single image badly at the extreme sizes.
+    scale_freeze_at: float = 0.4
+    scale_warmup: int = 300
+    scale_time_limit: float | None = 4500.0  # seconds; the schedule follows time when it binds
+    scale_eval_every: int = 1000  # steps between validation checks (the best is kept)
+    scale_eval_sizes: tuple[int, ...] = (16, 28, 56, 112)  # ... on which the worst accuracy counts
+    scale_eval_images: int = 1000
     max_train: int | None = None  # cap on training images (tiny presets)
     max_test: int | None = None
     # The accuracy-vs-resolution table stored in the manifest.
@@ -43,7 +67,7 @@ class MnistConfig:
 
 
 MNIST = MnistConfig()
-MNIST_QUICK = replace(MNIST, epochs=2, max_train=12000, max_test=2000)
+MNIST_QUICK = replace(MNIST, epochs=2, max_train=12000, max_test=2000, scale_steps=600, scale_eval_every=300)
 MNIST_TINY = replace(
     MNIST,
     epochs=1,
@@ -54,6 +78,13 @@ MNIST_TINY = replace(
     rnn_units=8,
     dense_units=8,
     gap_filters=(4, 8, 8),
+    gap_stages=((4,), (8,), (8,), (8,), (8,)),
+    scale_steps=6,
+    scale_warmup=2,
+    scale_eval_every=3,
+    scale_eval_images=32,
+    pixel_budget=16 * 28 * 28,
+    max_batch=32,
     sweep_sizes=(8, 28, 56),
 )
 
@@ -64,4 +95,15 @@ def preset(name: str) -> MnistConfig:
     return pick_preset(presets, name)
 
 
-__all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "preset"]
+def receptive_field(stages) -> int:
+    """Pixels a unit after `stages` (3x3 convolutions, a 2x2 pool between stages) sees of the input."""
+    field, jump = 1, 1
+    for i, stage in enumerate(stages):
+        if i:
+            field, jump = field + jump, jump * 2  # the 2x2 max pool
+        field += 2 * jump * len(stage)
+    return field
+
+
+__all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "MODEL_NAMES", "REFERENCE_NAMES",
+           "SHIPPED_NAMES", "preset", "receptive_field"]

@@ -7,9 +7,12 @@ polarity), shaped (batch, height, width, 1), and returns softmax probabilities
 - `cnn_fixed`: conv-pool-conv-pool-flatten-dense: keras-io's simple MNIST
   convnet (34,826 parameters) with a 128-unit hidden dense layer added, which
   absorbs the augmentation. The Flatten ties it to 28x28 input.
-- `cnn_gap`: a conv-pool trunk like cnn_fixed's (two convs per block,
-  batch-normalised), one more conv, then global average pooling: any height
-  and width of 4 pixels or more.
+- `cnn_gap`: five stages of batch-normalised convolutions with max pools between,
+  then global average pooling: any height and width; its 122-pixel receptive field
+  and its training at sides 12 to 128 let it read a digit at any size from 16 to 112.
+- `cnn_gap_1scale`: the pooled CNN as first shipped (two conv-conv-pool blocks, a
+  last conv, global pooling; a 24-pixel receptive field, trained at 16 to 56 px): free
+  of the input size in its layers, but reading only the scales it was trained at.
 - `rnn_rows`: two stacked LSTMs reading the image one row per step. Any number
   of rows; the row width is its feature size, fixed at 28.
 
@@ -48,10 +51,36 @@ def build_cnn_fixed(config: MnistConfig = MNIST) -> keras.Model:
 
 
 def build_cnn_gap(config: MnistConfig = MNIST) -> keras.Model:
+    """(batch, H, W, 1) float32, any H, W >= 1 -> (batch, 10) probabilities.
+
+    Five stages of batch-normalised 3x3 convolutions (`config.gap_stages`), a 2x2 max
+    pool ("same" padding, so even a tiny input keeps one pixel) between stages, then global
+    average pooling. Its receptive field (`receptive_field(config.gap_stages)`, 122 px)
+    covers a whole digit at 112 px, where cnn_gap_1scale's 24 px sees only a stroke.
+    """
+    inputs = keras.Input(shape=(None, None, 1), name="image")
+    x = inputs
+    index = 0
+    for stage, widths in enumerate(config.gap_stages):
+        if stage:
+            x = layers.MaxPooling2D(2, padding="same", name=f"pool{stage}")(x)
+        for filters in widths:
+            index += 1
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{index}")(x)
+            x = layers.BatchNormalization(name=f"bn{index}")(x)
+            x = layers.Activation("relu", name=f"relu{index}")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(config.num_classes, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name="cnn_gap")
+
+
+def build_cnn_gap_1scale(config: MnistConfig = MNIST) -> keras.Model:
     """(batch, H, W, 1) float32, any H, W >= 4 -> (batch, 10) probabilities.
 
-    Two conv-conv-pool blocks and a last conv, each conv batch-normalised, then
-    global average pooling: no layer depends on the image size.
+    The pooled CNN as first shipped: two conv-conv-pool blocks and a last conv, each
+    batch-normalised, then global average pooling: no layer depends on the image size,
+    but its receptive field is 24 pixels, and it was trained at sides 16 to 56 only.
     """
     f1, f2, f3 = config.gap_filters
     inputs = keras.Input(shape=(None, None, 1), name="image")
@@ -66,7 +95,7 @@ def build_cnn_gap(config: MnistConfig = MNIST) -> keras.Model:
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(config.num_classes, activation="softmax", name="probs")(x)
-    return keras.Model(inputs, outputs, name="cnn_gap")
+    return keras.Model(inputs, outputs, name="cnn_gap_1scale")
 
 
 def build_rnn_rows(config: MnistConfig = MNIST) -> keras.Model:
@@ -80,11 +109,12 @@ def build_rnn_rows(config: MnistConfig = MNIST) -> keras.Model:
     return keras.Model(inputs, outputs, name="rnn_rows")
 
 
-BUILDERS = {"cnn_fixed": build_cnn_fixed, "cnn_gap": build_cnn_gap, "rnn_rows": build_rnn_rows}
+BUILDERS = {"cnn_fixed": build_cnn_fixed, "cnn_gap": build_cnn_gap, "rnn_rows": build_rnn_rows,
+            "cnn_gap_1scale": build_cnn_gap_1scale}
 
 
 def build_model(name: str, config: MnistConfig = MNIST) -> keras.Model:
-    """Build the image model called `name` (one of MODEL_NAMES)."""
+    """Build the image model called `name` (one of SHIPPED_NAMES)."""
     return BUILDERS[name](config)
 
 
@@ -115,7 +145,7 @@ def model_view(name: str, images: np.ndarray, native: int = NATIVE) -> np.ndarra
     """What model `name` is given for (n, s, s) images.
 
     - cnn_fixed: the s x s image resized back to 28x28 (its Flatten needs that);
-    - cnn_gap: the s x s image as it is;
+    - cnn_gap, cnn_gap_1scale: the s x s image as it is;
     - rnn_rows: s rows, each resized to the 28 values per step it was built for.
     """
     n, height, width = images.shape

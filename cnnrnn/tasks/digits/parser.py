@@ -7,9 +7,9 @@ task's `cli` (and TensorFlow) only for the command it runs.
 from __future__ import annotations
 
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS
-from cnnrnn.tasks.digits.config import MODEL_NAMES
+from cnnrnn.tasks.digits.config import MODEL_NAMES, SHIPPED_NAMES
 
-MODELS = MODEL_NAMES
+MODELS = SHIPPED_NAMES  # what `train mnist --models` may name
 
 
 def add_commands(sub) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
 from cnnrnn.core.st import manifest
-from cnnrnn.tasks.digits.config import MNIST
+from cnnrnn.tasks.digits.config import MNIST, receptive_field
 from cnnrnn.tasks.digits.data import load_mnist, scaled
 from cnnrnn.tasks.digits.experiments import (
     IMAGE_SWEEP_SIZES,
@@ -34,6 +34,11 @@ SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 NATIVE = MNIST.image_size  # 28: the side the page's text and the fixed CNN speak of
 SWEEP_RANGE = (min(IMAGE_SWEEP_SIZES), max(IMAGE_SWEEP_SIZES))  # the sides one image is tried at
 RECOMPUTE_N = 1000  # test digits the page's "Recompute" runs on
+_F1, _F2, _F3 = MNIST.gap_filters
+ONE_SCALE_FIELD = receptive_field(((_F1, _F1), (_F2, _F2), (_F3,)))  # cnn_gap_1scale's: 24 px
+ONE_SCALE_SIDES = (min(MNIST.rescale_sizes), max(MNIST.rescale_sizes))  # what it was trained at
+MANY_SCALE_FIELD = receptive_field(MNIST.gap_stages)  # cnn_gap's: 122 px
+SCALE_RANGE = MNIST.scale_range  # the sides cnn_gap was trained at
 MAX_MAPS = 16  # feature maps shown per layer
 
 
