@@ -24,7 +24,7 @@ if not Path(CHROMIUM).exists():
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
-from cnnrnn.tasks import all_tasks  # noqa: E402
+from cnnrnn.tasks import page_tasks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,7 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     _no_exception(page)
 
 
-@pytest.mark.parametrize("path", ["", *(task.url_path for task in all_tasks())])
+@pytest.mark.parametrize("path", ["", *(task.url_path for task in page_tasks())])
 def test_every_page_opens_by_its_url_path_with_the_registry_navigation(server, page, path):
     """Home and every task's url path (from the registry: a new task is covered the day it is added)
     render cleanly; the sidebar lists Home and every task in sections, none as "streamlit app"."""
@@ -243,7 +243,7 @@ def test_every_page_opens_by_its_url_path_with_the_registry_navigation(server, p
     wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
     _no_exception(page)
     assert not page.locator('[data-testid="stAlertContentError"]').count()
-    titles = {task.url_path: task.title for task in all_tasks()}
+    titles = {task.url_path: task.title for task in page_tasks()}
     heading = page.locator("h1").first.inner_text()
     assert (heading == "CNN vs RNN, side by side") == (path == ""), heading
     # Each link reads its Material icon's name, then its label.
