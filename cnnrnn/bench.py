@@ -110,6 +110,8 @@ def format_table(result: dict) -> str:
                      f"{result['traces'].get(name.split()[0], '-'):>8}")
     for name, value in result.get("chars_per_second", {}).items():
         lines.append(f"generation {name}: {value:,.0f} characters/s")
+    for name, value in result.get("tang_poems_per_second", {}).items():
+        lines.append(f"poems {name}: {value:,.1f} 五言絕句 per second")
     lines.append(f"resident memory after loading every model: {result['rss_mb']:.0f} MB")
     if "memory_growth" in result:
         growth = result["memory_growth"]

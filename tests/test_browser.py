@@ -117,6 +117,27 @@ def test_generation_page_streams_generated_text(server, page):
     _no_exception(page)
 
 
+def test_generation_page_writes_tang_poems_in_chinese(server, page):
+    """The poems side by side, each line checked; the screenshot shows Chinese (CI installs fonts-noto-cjk)."""
+    import re
+
+    page.goto(f"{server}/Generation")
+    expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
+    page.get_by_role("radio", name="Tang poems", exact=True).click()
+    write = page.get_by_role("button", name="Write a poem", exact=True)
+    expect(write).to_be_visible(timeout=90_000)
+    _settle(page)
+    write.click()
+    verdicts = page.get_by_text(re.compile(r"(carries its state|fixed window)\): (In|Out of) form"))
+    expect(verdicts).to_have_count(2, timeout=90_000)
+    poems = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^[\u4e00-\u9fff]+[，。？！；]"))
+    text = poems.first.inner_text()
+    assert sum("\u4e00" <= c <= "\u9fff" for c in text) >= 10, text
+    poems.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "tang_poems.png"))
+    _no_exception(page)
+
+
 def test_captioning_page_new_scene_gets_a_caption(server, page):
     import re
 

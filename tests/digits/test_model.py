@@ -109,11 +109,11 @@ def test_tiny_training_writes_weights_and_manifest(tmp_path):
 
 
 def test_shipped_weights_fit_the_budget_and_match_the_manifest():
-    """Every shipped .keras file is recorded in the manifest with its size; all weights stay under 15 MB."""
+    """Every shipped .keras file is recorded in the manifest with its size; all weights stay under 32 MB."""
     recorded = {info["file"]: info["bytes"] for entry in read_manifest().values()
                 for info in entry.get("models", {}).values()}
     files = {path.name: path.stat().st_size for path in WEIGHTS_DIR.glob("*.keras")}
     assert set(files) == set(recorded), "a weights file without a manifest entry, or the reverse"
     assert files == recorded
     total = sum(path.stat().st_size for path in WEIGHTS_DIR.iterdir() if path.is_file())
-    assert total < 15e6, f"shipped weights are {total / 1e6:.2f} MB"
+    assert total < 32e6, f"shipped weights are {total / 1e6:.2f} MB"

@@ -81,8 +81,11 @@ def _predictors() -> dict:
     return load_tang()
 
 
-def bench(repeats: int = 3) -> dict:
-    """Poems per second: a 五言絕句 from nothing, one at a time (the page's way), best of `repeats`, per model."""
+def bench(live: bool = False, repeats: int = 3) -> dict:
+    """Poems per second: a 五言絕句 from nothing, one at a time (the page's way), best of `repeats`, per model.
+
+    `live` adds nothing: the poems have no live training.
+    """
     if not _shipped():
         return {}
     speed = {}

@@ -47,7 +47,9 @@ def mean_loss(losses: list[np.ndarray]) -> float:
 
 
 def loss_by_position(losses: list[np.ndarray], min_poems: int = 50) -> list[float]:
-    """Mean loss of the character after p + 1 characters of its poem (mark included), while >= min_poems reach it."""
+    """Mean loss of the character after p + 1 characters of its poem (mark included), while >= min_poems
+    (at most half the poems) reach it."""
+    min_poems = max(min(min_poems, len(losses) // 2), 1)
     longest = max((len(x) for x in losses), default=0)
     out = []
     for p in range(longest):

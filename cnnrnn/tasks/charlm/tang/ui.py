@@ -183,9 +183,9 @@ def figures_caption(entry: dict) -> str:
             f"{record.get('config', {}).get('temperature', TANG.temperature):g} when the models were trained; "
             "a poem keeps its form while every line has the right length and ends with the right mark. ")
     if completion:
+        seeds = completion["poems"] // max(entry.get("first_lines", 1), 1)
         text += (f"First lines: each of the {entry.get('first_lines', 0)} quatrains of the 300 anthology that keep "
-                 f"their form, {completion['poems'] // max(entry.get('first_lines', 1), 1)} seeds each, completed "
-                 "as `generate` does by default.")
+                 f"their form, {seeds} seed{'s' if seeds != 1 else ''} each, completed as `generate` does by default.")
     return text
 
 
