@@ -42,7 +42,8 @@ from cnnrnn.tasks.charlm.tang.predict import TANG_VOCAB, PoemPredictor, float32_
 
 
 def poem_batches(seqs, config, seed: int):
-    """An endless generator of (x, y) int32 batches: a bucket drawn by its share of the poems, then poems of it.
+    """An endless generator of (x, y) int32 batches: a length bucket (uniformly when config.uniform_buckets,
+    else by its share of the poems), then `batch_size` poems of it drawn with replacement.
 
     x is each sequence without its last id, y without its first, padded with 0 (PAD, never a target)
     to the bucket's length.
@@ -52,9 +53,10 @@ def poem_batches(seqs, config, seed: int):
     for s in seqs:
         buckets[next(i for i, e in enumerate(edges) if len(s) <= e)].append(s)
     sizes = np.array([len(b) for b in buckets], float)
+    weights = (sizes > 0).astype(float) if getattr(config, "uniform_buckets", False) else sizes
     rng = np.random.default_rng(seed)
     while True:
-        b = rng.choice(len(edges), p=sizes / sizes.sum())
+        b = rng.choice(len(edges), p=weights / weights.sum())
         rows = rng.integers(0, len(buckets[b]), config.batch_size)
         batch = pad_batch([buckets[b][i] for i in rows], edges[b])
         yield batch[:, :-1], batch[:, 1:]
