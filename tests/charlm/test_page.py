@@ -184,7 +184,7 @@ def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_fr
     at.button(key="tang_go").click().run()
     _ok(at)
     assert all(r["prime"] == "床前明月光，" for r in at.session_state["tang_last"].values())
-    assert any("never seen: 'R' 'O' 'M' 'E' ' '" in c.value for c in at.caption)
+    assert any("never seen: 'R' 'O' 'M' 'E'." in c.value for c in at.caption)
     at.radio(key="tang_start").set_value("a title").run()
     at.selectbox(key="tang_form").set_value("七言律詩").run()
     at.button(key="tang_go").click().run()
