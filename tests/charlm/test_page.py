@@ -163,7 +163,8 @@ def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_fr
     _ok(at)
     titles = chart_titles(at)
     assert "Form kept against the length of the poem" in titles and "Held-out loss along the poem" in titles
-    accuracy = at.dataframe(key="tang_accuracy").value.set_index("form")
+    frames = [d.value for d in at.dataframe]
+    accuracy = next(f for f in frames if "form" in f.columns).set_index("form")
     assert accuracy.loc["五言絕句 (five-character quatrain)", "LSTM (carries its state)"] == \
         entry["models"]["lstm"]["form_accuracy"]["五言絕句"], "the figures come from the manifest"
     assert len(at.metric) == 2, "read my poem: one score per model"
@@ -171,11 +172,12 @@ def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_fr
     _ok(at)
     written = at.session_state["tang_last"]
     assert set(written) == {"lstm", "cnn"}
-    for name, record in written.items():
+    checks = [d.value for d in at.dataframe if "form kept" in d.value.columns]
+    assert len(checks) == 2, "each model's poem checked line by line"
+    for (name, record), table in zip(written.items(), checks):
         poem = record["prime"] + record["text"]
         assert sum("\u4e00" <= c <= "\u9fff" for c in poem) >= 10, poem
-        checks = at.dataframe(key=f"tang_checks_{name}").value
-        assert list(checks["text"]) == [line.text for line in check_form(poem, "五言絕句").lines]
+        assert list(table["text"]) == [line.text for line in check_form(poem, "五言絕句").lines]
     verdicts = [c.value for c in at.caption if ": In form" in c.value or ": Out of form" in c.value]
     assert len(verdicts) == 2
     assert any("⏹ is the end mark" in c.value for c in at.caption)
