@@ -6,8 +6,8 @@ Renders without importing TensorFlow: the registry and the navigation import no 
 import streamlit as st
 
 from cnnrnn.core import st as core_st
-from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks import page_tasks
 
 st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide")
 st.logo(str(core_st.ROOT / "cnnrnn" / "logo.svg"), size="large")
-core_st.navigation(all_tasks()).run()
+core_st.navigation(page_tasks()).run()

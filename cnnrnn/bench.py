@@ -19,7 +19,7 @@ import numpy as np
 
 from cnnrnn.core.server import start_streamlit, wait_rendered
 from cnnrnn.core.timing import rss_mb
-from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks import all_tasks, page_tasks
 
 
 def _clis() -> list:
@@ -66,7 +66,7 @@ def bench_startup(timeout: float = 120.0) -> dict:
             page.goto(url)
             page.get_by_text("Headline numbers").wait_for(timeout=timeout * 1000)
             result["startup_s"]["home"] = round(time.perf_counter() - start, 2)
-            for task in all_tasks():
+            for task in page_tasks():
                 begin = time.perf_counter()
                 page.goto(f"{url}/{task.url_path}")
                 wait_rendered(page, timeout)
@@ -110,6 +110,8 @@ def format_table(result: dict) -> str:
                      f"{result['traces'].get(name.split()[0], '-'):>8}")
     for name, value in result.get("chars_per_second", {}).items():
         lines.append(f"generation {name}: {value:,.0f} characters/s")
+    for name, value in result.get("tang_poems_per_second", {}).items():
+        lines.append(f"poems {name}: {value:,.1f} 五言絕句 per second")
     lines.append(f"resident memory after loading every model: {result['rss_mb']:.0f} MB")
     if "memory_growth" in result:
         growth = result["memory_growth"]

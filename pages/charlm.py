@@ -5,29 +5,36 @@ import streamlit as st
 from cnnrnn.core.st import page_header, show_error
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
+from cnnrnn.tasks.charlm.tang import ui as tang_ui
 
 page_header(
     "Many to many: text -> text",
-    "Two character-level models trained on tiny Shakespeare, and one you train here",
+    "Character-level models trained on tiny Shakespeare and on Tang poems, and one you train here",
     "Each model reads a text one character at a time and, after every character, gives the odds of the next "
     "one. Sampling from those odds, one character after another, writes new text in the corpus's style. "
     "The **LSTM** carries a state from the first character on; the **causal CNN** sees a fixed window of "
     "the last characters and nothing before it.",
 )
+corpus_choice = st.segmented_control("Corpus", ui.CORPORA, default=ui.CORPORA[0], key="gen_corpus") or ui.CORPORA[0]
+shakespeare, tang = corpus_choice == ui.CORPORA[0], corpus_choice == ui.CORPORA[1]
 
 entry = ui.charlm_manifest()
-try:
-    models = ui.charlm_predictors()
-except FileNotFoundError as error:
-    models = None
-    show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
+models = None
+if shakespeare:
+    try:
+        models = ui.charlm_predictors()
+    except FileNotFoundError as error:
+        show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
+elif not tang:
+    st.info("Train a model on your own text below.")
 
 # --- Controls -----------------------------------------------------------------
 with st.sidebar:
     st.subheader("Sampling")
     model_name = st.radio("Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
                           format_func=charts.CHARLM_LABELS.get)
-    length = st.slider("Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
+    if not tang:  # a poem ends where the model writes its end mark
+        length = st.slider("Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
     temperature = st.slider("Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
                             help="0: always the likeliest character (greedy). 1: the model's own odds. "
                                  "Higher: flatter odds, wilder text.")
@@ -123,6 +130,107 @@ if models is not None:
         st.altair_chart(charts.loss_position_chart(table, receptive,
                                                    title=f"Recomputed at {measured} on {windows} held-out windows"),
                         width="stretch")
+
+# --- Tang poems ------------------------------------------------------------------
+if tang:
+    tang_entry = tang_ui.tang_manifest()
+    try:
+        poets = tang_ui.tang_predictors()
+    except FileNotFoundError as error:
+        poets = None
+        show_error(f"The shipped Tang-poem models are missing ({error}).")
+if tang and poets is not None:
+    st.markdown("57,603 poems of the 全唐詩 (the complete Tang poems, from the chinese-poetry database, MIT "
+                "licence; the poems are public domain), one poem a sequence: a start mark naming its form, "
+                "sometimes its title, the poem, an end mark. A regular poem has 4 (絕句) or 8 (律詩) lines of "
+                "5 (五言) or 7 (七言) characters, a comma after the first line of each couplet and a full stop "
+                "after the second.")
+    st.subheader("Write a poem")
+    left, right = st.columns(2)
+    form = left.selectbox("Form", [*tang_ui.FORM_NAMES, None], key="tang_form", format_func=tang_ui.form_label)
+    start = right.radio("Start from", tang_ui.STARTS, key="tang_start", horizontal=True)
+    start_value = ""
+    if start == "a title":
+        start_value = st.text_input("Title", tang_ui.DEFAULT_TITLE, key="tang_title", max_chars=tang_ui.TITLE_CHARS)
+    elif start == "a first line":
+        start_value = st.text_input("First line (with its comma)", tang_ui.DEFAULT_FIRST_LINE, key="tang_prime",
+                                    max_chars=tang_ui.PRIME_CHARS)
+    prime, title = tang_ui.start_text(start, start_value)
+    if st.button("Write a poem", key="tang_go", type="primary", icon=":material/edit:"):
+        written = {}
+        for column, (name, poet) in zip(st.columns(2), poets.items()):
+            with column:
+                st.markdown(f"**{charts.CHARLM_LABELS[name]}**")
+                run = tang_ui.write_poem(poet, form, prime, title, temperature, int(top_k), int(seed))
+                for note in run.notes:
+                    st.caption(f":material/info: {note}")
+                with st.container(border=True):
+                    if run.title:
+                        st.markdown(f"**{run.title}**")
+                    st.write_stream(tang_ui.stream_lines(run))
+                written[name] = tang_ui.poem_record(run, name)
+        st.session_state["tang_last"] = written
+    last_poems = st.session_state.get("tang_last")
+    if last_poems:
+        for column, (name, record) in zip(st.columns(2), last_poems.items()):
+            with column:
+                st.caption(f"{charts.CHARLM_LABELS[name]}: {tang_ui.verdict(record)}")
+                checks = tang_ui.line_checks(record)
+                if len(checks):
+                    st.dataframe(checks, hide_index=True, key=f"tang_checks_{name}")
+        record = last_poems[model_name]
+        st.caption(tang_ui.generation_caption(record))
+        st.altair_chart(charts.generation_steps_chart(
+            tang_ui.steps_table(record), title=f"{charts.CHARLM_LABELS[model_name]}: the top candidates of each "
+                                               "character written (orange: the one drawn)"), width="stretch")
+        st.caption("Entropy is how unsure the model is before drawing; surprise is -log p of the character drawn. "
+                   "Both fall to almost 0 at the marks: the form is the easy part.")
+    else:
+        st.info("Press **Write a poem**: the LSTM and the CNN each write one, line by line.")
+
+    st.subheader("Form kept against the length of the poem")
+    form_chart = tang_ui.form_length_chart(tang_entry)
+    if form_chart is not None:
+        st.altair_chart(form_chart, width="stretch")
+        st.dataframe(tang_ui.accuracy_table(tang_entry), hide_index=True, key="tang_accuracy")
+        st.caption(tang_ui.figures_caption(tang_entry) + f" The CNN sees the last {tang_ui.receptive_field(tang_entry)} "
+                   "characters: past the dashed line it can no longer see the start mark that names the form, "
+                   "nor count the lines from the first.")
+
+    st.subheader("Read my poem")
+    mine = st.text_area("A poem for both models to read", tang_ui.DEFAULT_READ, key="tang_read_text", height=80)
+    if not mine.strip():
+        st.info("Type or paste a poem to see how expected each character is.")
+    else:
+        readings = tang_ui.read_poem(mine)
+        for column, (name, rows) in zip(st.columns(len(readings)), readings.items()):
+            with column:
+                st.metric(charts.CHARLM_LABELS[name], ui.mean_loss_text(rows))
+                st.markdown(ui.probability_html(rows), unsafe_allow_html=True)
+                unknown = ui.unknown_chars(rows)
+                if unknown:
+                    st.caption(f"Struck through: characters these models never saw ({unknown}).")
+        st.altair_chart(ui.read_chart(readings), width="stretch")
+
+    st.subheader("One first line, several temperatures")
+    line = st.text_input("First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime",
+                         max_chars=tang_ui.PRIME_CHARS)
+    if st.button(ui.temperatures_label(tang_ui.TEMPERATURES).replace("prime", "first line"), key="tang_temps_go"):
+        st.session_state["tang_temps"] = tang_ui.temperature_samples(model_name, line, tang_ui.TEMPERATURES,
+                                                                     int(top_k), int(seed))
+    if "tang_temps" in st.session_state:
+        table = st.session_state["tang_temps"]
+        for column, row in zip(st.columns(len(table)), table.itertuples()):
+            column.markdown(f"**T = {row.temperature:g}**")
+            column.markdown(tang_ui.poem_lines(line + row.text))
+            column.caption(f"mean p of the drawn characters {row.mean_probability:.2f}")
+
+    st.subheader("On held-out poems: loss along the poem")
+    poem_chart = tang_ui.loss_chart(tang_entry)
+    if poem_chart is not None:
+        st.altair_chart(poem_chart, width="stretch")
+        st.caption(tang_ui.data_caption(tang_entry) + " The loss falls to almost 0 at every mark and rises at the "
+                   "start of each line.")
 
 # --- Train your own -------------------------------------------------------------
 st.subheader("Train your own")

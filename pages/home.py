@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core import st as core_st
-from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks import all_tasks, page_tasks
 
 st.title("CNN vs RNN, side by side")
 st.markdown(
@@ -24,7 +24,7 @@ Two classic deep-learning architectures, each run live on your own input.
 """
 )
 
-tasks = all_tasks()
+tasks = page_tasks()
 patterns = tuple(t for t in tasks if t.section == "Patterns")
 labs = tuple(t for t in tasks if t.section == "Labs")
 core_st.task_cards(patterns, columns=max(len(patterns), 1))
@@ -35,7 +35,7 @@ if labs:
 st.header("Headline numbers")
 manifest = core_st.manifest()
 rows = []
-for task in tasks:
+for task in all_tasks():
     entry = manifest.get(task.name, {})
     test_size = entry.get("data", {}).get("test_size")
     for model, info in entry.get("models", {}).items():

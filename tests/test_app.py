@@ -10,14 +10,14 @@ import pytest
 from app_pages import open_app, open_page
 
 from cnnrnn.core.weights import read_manifest
-from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks import page_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 
 
-@pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.name)
+@pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
 def test_every_page_opens_from_the_app_without_exception(task):
     at = open_page(task.page)
     titles = [t.value for t in at.title]
@@ -27,8 +27,8 @@ def test_every_page_opens_from_the_app_without_exception(task):
 def test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table():
     at = open_app()
     headers = [h.value for h in at.subheader]
-    cards = [h for h in headers if h in {t.pattern for t in all_tasks()}]
-    assert cards == [t.pattern for t in all_tasks()], "one card per task, in the registry's order"
+    cards = [h for h in headers if h in {t.pattern for t in page_tasks()}]
+    assert cards == [t.pattern for t in page_tasks()], "one card per task, in the registry's order"
     for pattern in ("One to one", "One to many", "Many to one", "Many to many"):
         assert pattern in headers
     table = at.dataframe[0].value

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 # Small counts per task, so the test takes seconds; `python -m cnnrnn bench` uses the defaults.
 SMALL = {"mnist": {"repeats": 5}, "sentiment": {"repeats": 3}, "captions": {"repeats": 2}, "mnist1d": {"repeats": 3},
-         "charlm": {"length": 64, "repeats": 1}}
+         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,8 @@ def test_bench_reports_every_model_and_figure(bench):
     assert {"captions greedy", "captions beam 3", "mnist1d_cnn 40 points", "mnist1d_gru 160 points"} <= set(latency)
     assert "ratio" in latency["mnist1d_gru 40 points"]
     assert set(bench["chars_per_second"]) == {"lstm", "cnn"}
+    if (WEIGHTS / "tang_lstm.keras").is_file():
+        assert set(bench["tang_poems_per_second"]) == {"tang_lstm", "tang_cnn"}
     assert bench["rss_mb"] > 100
     growth = bench["memory_growth"]
     assert growth["interactions"] == 200 and growth["rss_after_mb"] > 0
@@ -86,3 +88,5 @@ def test_bench_table_prints_every_row(bench):
     for name in bench["latency_ms"]:
         assert name in table
     assert "generation lstm" in table and "mixed calls" in table
+    if "tang_poems_per_second" in bench:
+        assert "poems tang_lstm" in table

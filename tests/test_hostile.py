@@ -567,6 +567,22 @@ def test_hostile_primes_give_text_and_notes(charlm):
             assert len(run.prime) <= 4000 and set(run.prime) <= vocab
 
 
+@pytest.mark.skipif(not (WEIGHTS_DIR / "tang_lstm.keras").is_file(), reason="the shipped Tang models are missing")
+def test_hostile_primes_and_titles_give_poems_and_notes():
+    from cnnrnn.tasks.charlm.tang.data import SPECIALS
+    from cnnrnn.tasks.charlm.tang.predict import load_tang
+
+    poets = load_tang()
+    writable = set(poets["lstm"].vocab.chars) - set(SPECIALS)
+    for prime in [EVERY_CATEGORY, "", "\x00", "\ud800", "\U0001f600" * 10, "\u202e床前明月光，", "床前\r\n明月光，",
+                  "床" * 20_000, "".join(chr(c) for c in range(0x3000, 0x9000, 7))]:
+        for poet in poets.values():
+            run = poet.stream(prime, length=8, temperature=0.8, seed=1, title=prime[:50])
+            text = "".join(run)
+            assert len(text) <= 8 and set(text) <= writable
+            assert len(run.prime) <= 90 and set(run.prime + run.title) <= writable
+
+
 @FUZZ
 @given(ANY_TEXT, st.integers(1, 40), st.floats(0, 3), st.integers(0, 100), st.integers(0, 2**31 - 1))
 def test_generate_any_prime(charlm, prime, length, temperature, top_k, seed):

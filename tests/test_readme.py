@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cnnrnn.core.weights import read_manifest
+from cnnrnn.tasks.charlm.tang.form import FORM_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -80,6 +81,22 @@ def test_the_character_model_table_is_the_manifest():
         assert rows[name]["training"].startswith(f"{info['train_seconds'] / 60:.0f} min, {info['steps']:,} steps")
 
 
+def test_the_tang_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Shipped Tang-poem models")}
+    assert set(rows) == set(models("tang"))
+    for name, info in models("tang").items():
+        row = rows[name]
+        assert row["parameters"] == f"{info['params']:,}"
+        assert row["size"] == f"{info['bytes'] / 1e6:.1f} MB"
+        assert row["held-out loss"] == f"{info['heldout_loss']:.3f}"
+        assert row["in form (五絕 / 七絕 / 五律 / 七律)"] == " / ".join(
+            f"{info['form_accuracy'][form]:.2f}" for form in FORM_NAMES)
+        assert row["first lines completed"] == f"{info['first_line_completion']['share']:.2f}"
+        assert row["training"].startswith(f"{info['train_seconds'] / 60:.0f} min, {info['steps']:,} steps")
+    text = " ".join(section("Shipped Tang-poem models").split())
+    assert "MIT" in text and "JackeyGao" in text, "the chinese-poetry database's licence notice"
+
+
 def test_the_mnist1d_table_is_the_manifest():
     rows = {row["model"]: row for row in table("Sequence lab")}
     assert set(rows) == set(models("mnist1d"))
@@ -107,7 +124,7 @@ def test_the_captioning_table_is_the_manifest():
     assert f"{info['params']:,} parameters" in section("Captioning")
 
 
-@pytest.mark.parametrize("task", ["mnist", "sentiment", "charlm", "captions", "mnist1d"])
+@pytest.mark.parametrize("task", ["mnist", "sentiment", "charlm", "captions", "mnist1d", "tang"])
 def test_the_training_time_in_retraining_is_the_manifest(task):
     """"`train TASK` took N s" in the Retraining section: the shipped models' training seconds added up."""
     seconds = sum(info["train_seconds"] for info in models(task).values())
@@ -122,6 +139,7 @@ def test_the_limits_table_is_the_code():
     from cnnrnn.tasks.charlm import data as charlm_data
     from cnnrnn.tasks.charlm import predict as charlm_predict
     from cnnrnn.tasks.charlm import ui as charlm_ui
+    from cnnrnn.tasks.charlm.tang import predict as tang_predict
     from cnnrnn.tasks.mnist1d import train as mnist1d_train
     from cnnrnn.tasks.sentiment import text
 
@@ -136,6 +154,8 @@ def test_the_limits_table_is_the_code():
     assert f"at least {charlm_data.MIN_CORPUS_CHARS} characters" in corpus
     assert f"at most {charlm_data.MAX_VOCAB:,} distinct" in corpus
     assert f"last {charlm_predict.MAX_PRIME_CHARS:,} characters" in rows["prime"]
+    assert f"the last {tang_predict.MAX_PRIME_CHARS}, from a line's start, and {tang_predict.MAX_TITLE_CHARS} " \
+           "of a title" in rows["prime"]
     assert rows["generated length"].startswith(f"{charlm_ui.GEN_MAX_LENGTH:,} per click")
     assert f"{charlm_data.MAX_GENERATE:,} on the command line" in rows["generated length"]
     read = rows['"read my text" (generation page)']

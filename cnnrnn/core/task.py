@@ -1,7 +1,9 @@
 """What a task declares to the registry, and what its package provides.
 
 A task is a folder `cnnrnn/tasks/<package>/`, a page `pages/<package>.py` and one `Task(...)`
-line in `cnnrnn/tasks/__init__.py`. The registry line is all the home page, the navigation
+line in `cnnrnn/tasks/__init__.py`. A task may instead be shown on another task's page
+(`shown_on`: the Tang poems are a corpus of the Generation page): it then has no navigation
+entry and no home card of its own, but its own `train`, `evaluate` and manifest section. The registry line is all the home page, the navigation
 and the command line need to show the task without importing it; the rest is loaded on
 demand, from two modules of the task.
 
@@ -50,10 +52,16 @@ class Task:
     pattern: str = ""  # the home card's heading: "One to one"
     shape: str = ""  # what goes in and out: "image -> label"
     blurb: str = ""  # one sentence for the home card
+    shown_on: str = ""  # the name of the task whose page shows this one ("": it has its own page)
 
     def __post_init__(self):
         if self.section not in SECTIONS:
             raise ValueError(f"task {self.name}: section must be one of {', '.join(SECTIONS)}, not {self.section!r}")
+
+    @property
+    def has_page(self) -> bool:
+        """Whether the task has a page, a navigation entry and a home card of its own."""
+        return not self.shown_on
 
     def module(self, name: str = "cli") -> ModuleType:
         """Import one of the task's modules on demand (the one lazy import of the package)."""

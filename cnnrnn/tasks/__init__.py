@@ -22,6 +22,9 @@ TASKS: tuple[Task, ...] = (
     Task(name="charlm", package="cnnrnn.tasks.charlm", title="Generation", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> text",
          blurb="A character-level RNN writes in the style of a corpus."),
+    Task(name="tang", package="cnnrnn.tasks.charlm.tang", title="Tang poems", url_path="Generation",
+         icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> poem",
+         blurb="A character LSTM and a causal CNN write Tang poems in form.", shown_on="charlm"),
     Task(name="mnist1d", package="cnnrnn.tasks.mnist1d", title="Sequence Lab", url_path="Sequence_Lab",
          icon=":material/timeline:", page="pages/mnist1d.py", section="Labs", pattern="Sequence lab",
          shape="signal -> digit (MNIST-1D)",
@@ -30,8 +33,13 @@ TASKS: tuple[Task, ...] = (
 
 
 def all_tasks() -> tuple[Task, ...]:
-    """Every registered task, in the order of the navigation and the home cards."""
+    """Every registered task (the command line, the manifest, the benchmark), in the registry's order."""
     return TASKS
+
+
+def page_tasks() -> tuple[Task, ...]:
+    """The tasks with a page of their own, in the order of the navigation and the home cards."""
+    return tuple(task for task in all_tasks() if task.has_page)
 
 
 def get_task(name: str) -> Task:

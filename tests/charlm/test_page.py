@@ -143,3 +143,58 @@ def test_page_recompute_says_when_it_measured():
     titles = [chart.proto.spec for chart in at.get("vega_lite_chart")]
     assert any("Recomputed at " in spec and " UTC on 64 held-out windows" in spec for spec in titles), \
         "the recomputed chart says when it was measured"
+
+
+TANG = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "tang_lstm.keras").is_file(),
+                          reason="the shipped Tang models are missing")
+
+
+@TANG
+def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_from_the_manifest():
+    """One app run for the poems: write (from nothing, a first line, a title), read, temperatures, the figures."""
+    from app_pages import chart_titles
+
+    from cnnrnn.core.weights import read_manifest
+    from cnnrnn.tasks.charlm.tang.form import check_form
+
+    entry = read_manifest()["tang"]
+    at = _page()
+    at.segmented_control(key="gen_corpus").set_value("Tang poems").run()
+    _ok(at)
+    titles = chart_titles(at)
+    assert "Form kept against the length of the poem" in titles and "Held-out loss along the poem" in titles
+    frames = [d.value for d in at.dataframe]
+    accuracy = next(f for f in frames if "form" in f.columns).set_index("form")
+    assert accuracy.loc["五言絕句 (five-character quatrain)", "LSTM (carries its state)"] == \
+        entry["models"]["lstm"]["form_accuracy"]["五言絕句"], "the figures come from the manifest"
+    assert len(at.metric) == 2, "read my poem: one score per model"
+    at.button(key="tang_go").click().run()  # a 五言絕句 from nothing
+    _ok(at)
+    written = at.session_state["tang_last"]
+    assert set(written) == {"lstm", "cnn"}
+    checks = [d.value for d in at.dataframe if "form kept" in d.value.columns]
+    assert len(checks) == 2, "each model's poem checked line by line"
+    for (name, record), table in zip(written.items(), checks):
+        poem = record["prime"] + record["text"]
+        assert sum("\u4e00" <= c <= "\u9fff" for c in poem) >= 10, poem
+        assert list(table["text"]) == [line.text for line in check_form(poem, "五言絕句").lines]
+    verdicts = [c.value for c in at.caption if ": In form" in c.value or ": Out of form" in c.value]
+    assert len(verdicts) == 2
+    assert any("⏹ is the end mark" in c.value for c in at.caption)
+    at.radio(key="tang_start").set_value("a first line").run()
+    at.text_input(key="tang_prime").set_value("ROMEO 床前明月光，").run()
+    at.button(key="tang_go").click().run()
+    _ok(at)
+    assert all(r["prime"] == "床前明月光，" for r in at.session_state["tang_last"].values())
+    assert any("never seen: 'R' 'O' 'M' 'E'." in c.value for c in at.caption)
+    at.radio(key="tang_start").set_value("a title").run()
+    at.selectbox(key="tang_form").set_value("七言律詩").run()
+    at.button(key="tang_go").click().run()
+    _ok(at)
+    assert all(r["title"] == "秋夜" and r["form"] == "七言律詩" for r in at.session_state["tang_last"].values())
+    at.text_area(key="tang_read_text").set_value("").run()
+    _ok(at)
+    assert any("Type or paste a poem" in i.value for i in at.info) and not at.metric
+    at.button(key="tang_temps_go").click().run()
+    _ok(at)
+    assert len(at.session_state["tang_temps"]) == 4

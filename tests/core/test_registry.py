@@ -88,3 +88,18 @@ def test_an_unknown_section_is_refused_when_registering():
     with pytest.raises(ValueError, match="section must be one of Patterns, Labs"):
         Task(name="x", package="x", title="X", url_path="x", icon=":material/star:", page="pages/x.py",
              section="Misc")
+
+
+def test_a_task_shown_on_another_page_has_no_page_of_its_own_but_its_own_commands():
+    """The Tang poems are a corpus of the Generation page: in the registry (train, evaluate, manifest), not in
+    the navigation or the home cards."""
+    from cnnrnn.tasks import all_tasks, get_task, page_tasks
+
+    tang = get_task("tang")
+    assert not tang.has_page and tang not in page_tasks() and tang in all_tasks()
+    host = get_task(tang.shown_on)
+    assert host.has_page and tang.page == host.page and tang.url_path == host.url_path
+    for task in all_tasks():
+        assert not task.shown_on or get_task(task.shown_on).has_page, f"{task.name} is shown on a page-less task"
+    choices = build_parser()._subparsers._group_actions[0].choices
+    assert "tang" in choices["train"]._actions[1].choices and "tang" in choices["evaluate"]._actions[1].choices

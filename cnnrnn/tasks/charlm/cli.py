@@ -20,6 +20,7 @@ from cnnrnn.tasks.charlm.data import (
 from cnnrnn.tasks.charlm.experiments import evaluate_charlm, generation_speed
 
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, check_charlm_weights, load_charlm
+from cnnrnn.tasks.charlm.tang import cli as tang_cli
 from cnnrnn.tasks.charlm.train import start_live_model, train_charlm, train_live
 
 
@@ -42,11 +43,20 @@ def manifest_figures(entry: dict) -> dict:
             "loss": {name: info["heldout_loss"] for name, info in entry["models"].items()}}
 
 def cmd_generate(args) -> int:
-    """Continue a prime with one character model; the prime and the text on stdout, notes on stderr."""
-    check_generation_settings(args.length, args.temperature, args.top_k, args.seed)  # before the model loads
+    """Continue a prime with one character model; the prime and the text on stdout, notes on stderr.
+
+    `--corpus tang` writes a Tang poem instead (`tang.cli.cmd_generate`).
+    """
+    if args.corpus == "tang":
+        return tang_cli.cmd_generate(args)
+    if args.form is not None or args.title is not None:
+        raise ValueError("--form and --title are for --corpus tang")
+    prime = "ROMEO:\n" if args.prime is None else args.prime
+    length = 400 if args.length is None else args.length
+    check_generation_settings(length, args.temperature, args.top_k, args.seed)  # before the model loads
     check_charlm_weights(args.weights, (args.model,))
     predictor = load_charlm(args.weights, names=(args.model,))[args.model]
-    run = predictor.stream(args.prime, args.length, args.temperature, args.top_k, args.seed)
+    run = predictor.stream(prime, length, args.temperature, args.top_k, args.seed)
     for note in run.notes:
         print(f"note: {note}", file=sys.stderr, flush=True)
     if hasattr(sys.stdout, "reconfigure"):

@@ -100,16 +100,26 @@ class CNNStepper:
         variance = tf.reduce_mean(tf.square(centred), axis=-1, keepdims=True)
         return centred * (tf.math.rsqrt(variance + epsilon) * gamma) + beta
 
+    def batch_state(self, batch: int) -> tuple:
+        """Zero buffers for `batch` texts at once (for `step_batch`): (batch, span, channels) each."""
+        return tuple(tf.zeros([batch, *spec.shape], tf.float32) for spec in self.state_specs)
+
     def __call__(self, weights: dict, state: tuple, char_id: tf.Tensor):
-        x = tf.gather(weights["embedding"], char_id[None])  # (1, channels)
+        state, logits = self.step_batch(weights, tuple(b[None] for b in state), char_id[None])
+        return tuple(b[0] for b in state), logits[0]
+
+    def step_batch(self, weights: dict, state: tuple, char_ids: tf.Tensor):
+        """(batch,) int32 ids and (batch, span, channels) buffers -> new buffers, (batch, vocab_size) logits."""
+        x = tf.gather(weights["embedding"], char_ids)  # (batch, channels)
+        batch = tf.shape(char_ids)[0]
         new_state = []
         for buffer, block in zip(state, weights["blocks"]):
-            buffer = tf.concat([buffer[1:], self._norm(x, block["norm"])], axis=0)  # oldest first
-            taps = tf.reshape(buffer[:: block["dilation"]], [1, -1])  # t - (size-1)d, ..., t - d, t
+            buffer = tf.concat([buffer[:, 1:], self._norm(x, block["norm"])[:, None]], axis=1)  # oldest first
+            taps = tf.reshape(buffer[:, :: block["dilation"]], [batch, -1])  # t - (size-1)d, ..., t - d, t
             y = tf.nn.relu(tf.matmul(taps, block["kernel"]) + block["bias"])
             mix_kernel, mix_bias = block["mix"]
             x = x + tf.matmul(y, mix_kernel) + mix_bias
             new_state.append(buffer)
         x = self._norm(x, weights["norm"])
         kernel, bias = weights["out"]
-        return tuple(new_state), (tf.matmul(x, kernel) + bias)[0]
+        return tuple(new_state), tf.matmul(x, kernel) + bias

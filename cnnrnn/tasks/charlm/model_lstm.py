@@ -69,8 +69,17 @@ class LSTMStepper:
         return {"embedding": self.embedding, "out": (self.out_kernel, self.out_bias),
                 "cells": [(tf.concat([kernel, recurrent], axis=0), bias) for kernel, recurrent, bias, _ in self.cells]}
 
+    def batch_state(self, batch: int) -> tuple:
+        """Zero states for `batch` texts at once (for `step_batch`)."""
+        return tuple(tf.zeros([batch, spec.shape[1]], tf.float32) for spec in self.state_specs)
+
     def __call__(self, weights: dict, state: tuple, char_id: tf.Tensor):
-        x = tf.gather(weights["embedding"], char_id[None])  # (1, embedding_dim)
+        state, logits = self.step_batch(weights, state, char_id[None])
+        return state, logits[0]
+
+    def step_batch(self, weights: dict, state: tuple, char_ids: tf.Tensor):
+        """(batch,) int32 ids and (batch, units) states -> new states, (batch, vocab_size) logits."""
+        x = tf.gather(weights["embedding"], char_ids)  # (batch, embedding_dim)
         new_state = []
         for i, (fused, bias) in enumerate(weights["cells"]):
             h, c = state[2 * i], state[2 * i + 1]
@@ -81,4 +90,4 @@ class LSTMStepper:
             new_state += [h, c]
             x = h
         kernel, bias = weights["out"]
-        return tuple(new_state), (tf.matmul(x, kernel) + bias)[0]
+        return tuple(new_state), tf.matmul(x, kernel) + bias

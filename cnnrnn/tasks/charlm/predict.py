@@ -47,14 +47,16 @@ class GenerationRun:
     per character (step, char, probability, entropy in nats, top: [(char, probability)]:
     the model's own distribution, before temperature and top-k), `prime` the prime
     actually fed, `notes` plain-language remarks (dropped characters, ...),
-    `seconds` the time spent generating so far (not the time the consumer took between pieces).
+    `seconds` the time spent generating so far (not the time the consumer took between pieces),
+    `finished` whether the model wrote its stop character (the predictor's `stop`: the text ends
+    before it; its step is the last one recorded).
     """
 
     def __init__(self, predictor, ids, prime: str, notes: list[str], length: int, temperature: float,
                  top_k: int, seed: int):
         self.predictor, self._ids, self.prime, self.notes = predictor, ids, prime, notes
         self.length, self.temperature, self.top_k, self.seed = length, temperature, top_k, seed
-        self.text, self.steps, self.seconds = "", [], 0.0
+        self.text, self.steps, self.seconds, self.finished = "", [], 0.0, False
 
     def __iter__(self):
         p = self.predictor
@@ -70,16 +72,22 @@ class GenerationRun:
                             tf.constant(done, tf.int64))
             ids, top_ids, top_probs, entropy, chosen = (t.numpy() for t in out[:5])
             state, logits = out[5], out[6]
-            piece = p.vocab.decode(ids)
+            piece = full = p.vocab.decode(ids)
             chars = p.vocab.chars
+            if p.stop is not None and p.stop in piece:  # the model ended the text: keep what came before
+                n = piece.index(p.stop) + 1
+                piece, self.finished = piece[: n - 1], True
             for j in range(n):
-                self.steps.append({"step": done + j, "char": piece[j], "probability": float(chosen[j]),
+                self.steps.append({"step": done + j, "char": full[j], "probability": float(chosen[j]),
                                    "entropy": float(entropy[j]),
                                    "top": [(chars[c], float(q)) for c, q in zip(top_ids[j], top_probs[j])]})
             self.text += piece
             done += n
             self.seconds += time.perf_counter() - start
-            yield piece
+            if piece:
+                yield piece
+            if self.finished:
+                return
 
 
 class CharPredictor:
@@ -94,11 +102,17 @@ class CharPredictor:
     Temperature 0 (or below GREEDY_BELOW) is greedy; top_k 0 keeps every character.
     `live=True` reads the model's variables at each call (for a model still training);
     otherwise the weights are snapshotted when the predictor is built.
+    `banned`: characters never sampled (marks, padding); `stop`: a character that ends a
+    generation (the Tang poems' end mark), or None.
     """
 
     def __init__(self, model: keras.Model, vocab, name: str | None = None, live: bool = False,
-                 jit_step: bool | None = None):
+                 jit_step: bool | None = None, banned: str = "", stop: str | None = None):
         self.model, self.vocab = model, vocab
+        self.stop = stop
+        bias = np.zeros(len(vocab), np.float32)
+        bias[[vocab.index[c] for c in dict.fromkeys(banned) if c in vocab]] = -1e9
+        self._bias = tf.constant(bias)
         self.kind = model_kind(model)
         self.name = name or self.kind
         self.stepper = stepper_for(model, live)
@@ -163,7 +177,7 @@ class CharPredictor:
             return tf.where(scaled >= kth, scaled, tf.fill(tf.shape(scaled), -1e30))
 
         def body(i, state, logits, ids, seen):
-            scaled = logits * inverse_t
+            scaled = logits * inverse_t + self._bias
             scaled = tf.cond(k < vocab_size, lambda: truncate(scaled), lambda: scaled)
             char_id = tf.argmax(scaled + noise[i], output_type=tf.int32)
             ids, seen = ids.write(i, char_id), seen.write(i, logits)
@@ -179,6 +193,48 @@ class CharPredictor:
         top = tf.math.top_k(probs, min(SHOW_TOP, vocab_size))
         chosen = tf.gather(probs, ids, batch_dims=1)
         return ids, top.indices, top.values, entropy, chosen, state, logits
+
+    def _batch_impl(self, prefix, length, temperature, seed):
+        """Feed (batch, P) prefixes, then sample `length` characters for each: (batch, length) int32."""
+        weights = self.stepper.weights()
+        batch = tf.shape(prefix)[0]
+        state = self.stepper.batch_state(batch)
+        logits = tf.zeros([batch, len(self.vocab)], tf.float32)
+
+        def feed(i, state, logits):
+            state, logits = self.stepper.step_batch(weights, state, prefix[:, i])
+            return i + 1, state, logits
+
+        _, state, logits = tf.while_loop(lambda i, *_: i < tf.shape(prefix)[1], feed, (tf.constant(0), state, logits))
+        greedy = temperature <= GREEDY_BELOW
+        inverse_t = tf.where(greedy, 1.0, 1.0 / tf.maximum(temperature, GREEDY_BELOW))
+
+        def body(i, state, logits, ids):
+            uniform = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([seed, tf.cast(i, tf.int64)]),
+                                                  minval=1e-12, maxval=1.0)
+            noise = tf.where(greedy, tf.zeros_like(uniform), -tf.math.log(-tf.math.log(uniform)))
+            char_ids = tf.argmax(logits * inverse_t + self._bias + noise, axis=1, output_type=tf.int32)
+            state, logits = self.stepper.step_batch(weights, state, char_ids)
+            return i + 1, state, logits, ids.write(i, char_ids)
+
+        ids = tf.TensorArray(tf.int32, size=length)
+        _, _, _, ids = tf.while_loop(lambda i, *_: i < length, body, (tf.constant(0), state, logits, ids))
+        return tf.transpose(ids.stack())
+
+    def generate_batch(self, prefixes: np.ndarray, length: int, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+        """Many texts at once: (batch, P) int32 prefix ids -> (batch, length) int32 sampled ids.
+
+        Each row samples from its own prefix (no top-k); the noise of step i is drawn for the
+        whole batch from (seed, i), so a row's text depends on the seed and on its place in
+        the batch. Rows go on past the stop character: cut them there (`vocab.decode` first).
+        """
+        if not hasattr(self, "_batch"):
+            self._batch = tf.function(self._batch_impl, input_signature=[
+                tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
+                tf.TensorSpec([], tf.int64)])
+        out = self._batch(tf.constant(np.asarray(prefixes, np.int32)), tf.constant(int(length), tf.int32),
+                          tf.constant(float(temperature), tf.float32), tf.constant(int(seed), tf.int64))
+        return out.numpy()
 
     # --- Python API ---------------------------------------------------------
     def prepare_prime(self, prime: str) -> tuple[np.ndarray, str, list[str]]:

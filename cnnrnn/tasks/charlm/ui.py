@@ -27,6 +27,7 @@ from cnnrnn.tasks.charlm.train import start_live_model as start_live
 from cnnrnn.tasks.charlm.train import train_live as run_live
 
 # The page's limits and fixed choices (the page renders its texts from these).
+CORPORA = ("Tiny Shakespeare", "Tang poems", "Your own")  # the page's corpus choice
 GEN_MAX_LENGTH = 2000  # characters per Generate click
 GEN_READ_CHARS = 2000  # "read my text" colours at most this many characters
 PRIME_CHARS = MAX_PRIME_CHARS  # the prime box takes what the model reads
