@@ -114,8 +114,14 @@ def test_page_live_training_on_chinese_lyrics_writes_chinese():
     assert live.history["step"] > 0 and live.history["loss"]
     at.button(key="FormSubmitter:gen_live_form-Generate").click().run()
     _ok(at)
-    cjk = [sum("\u4e00" <= c <= "\u9fff" for c in m.value) for m in at.markdown]
-    assert max(cjk) > 150, "the streamed sample is Chinese"
+    # The sample is Chinese: most of what is not white space are CJK characters (a 5-second model
+    # writes as many line breaks as the lyrics have, so a count of characters depends on the machine).
+    def chinese_share(text):
+        shown = [c for c in text if not c.isspace()]
+        return sum("\u4e00" <= c <= "\u9fff" for c in shown) / max(len(shown), 1), len(shown)
+
+    share, length = max(chinese_share(m.value) for m in at.markdown)
+    assert share >= 0.8 and length >= 100, ("the streamed sample is Chinese", share, length)
 
 
 def test_page_texts_come_from_the_config_and_the_manifest():
