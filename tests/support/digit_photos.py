@@ -306,6 +306,26 @@ def _mnist_mask(rng, label: int, height_px: float) -> np.ndarray | None:
     return up * up * (3 - 2 * up)
 
 
+def _lighting(rng, w: int, h: int, shadow_chance: float, edge_from: float, softest: float,
+              deepest: float) -> np.ndarray:
+    """A photo's light, (h, w, 1) float32, computed small and enlarged: a gradient, a vignette and,
+    with `shadow_chance`, a soft shadow edge (from `edge_from` of the way in, softness from
+    `softest` to 0.35, darkening by 0.15 to `deepest`)."""
+    sh, sw = 48, max(8, int(48 * w / h))
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
+    xx, yy = xx / (sw - 1) * 2 - 1, yy / (sh - 1) * 2 - 1
+    theta = rng.uniform(0, 2 * np.pi)
+    light = rng.uniform(0.8, 1.05) + rng.uniform(0.05, 0.25) * (np.cos(theta) * xx + np.sin(theta) * yy)
+    light *= 1 - rng.uniform(0.0, 0.3) * (xx**2 + yy**2) / 2
+    if rng.random() < shadow_chance:
+        phi = rng.uniform(0, 2 * np.pi)
+        edge = np.cos(phi) * xx + np.sin(phi) * yy - rng.uniform(edge_from, 0.9)
+        softness = rng.uniform(softest, 0.35)
+        light *= 1 - rng.uniform(0.15, deepest) / (1 + np.exp(-edge / softness))
+    light_img = Image.fromarray(light.astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC)
+    return np.asarray(light_img, np.float32)[..., None]
+
+
 def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
                  hard: bool = False, ink: str | None = None, paper: str | None = None,
                  size: tuple[int, int] | None = None, orientation: int | None = None,
@@ -367,20 +387,8 @@ def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
     ink = (np.asarray(INKS[ink_name]) + rng.normal(0, 0.03, 3)).astype(np.float32)
     paper = (np.asarray(PAPERS[paper_name]) + rng.normal(0, 0.02, 3)).astype(np.float32)
     density = np.float32(rng.uniform(0.5 if hard else 0.75, 1.0))  # pens do not lay down perfect ink
-    # Lighting, computed small and enlarged: gradient, vignette, a soft shadow.
-    sh, sw = 48, max(8, int(48 * w / h))
-    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
-    xx, yy = xx / (sw - 1) * 2 - 1, yy / (sh - 1) * 2 - 1
-    theta = rng.uniform(0, 2 * np.pi)
-    light = rng.uniform(0.8, 1.05) + rng.uniform(0.05, 0.25) * (np.cos(theta) * xx + np.sin(theta) * yy)
-    light *= 1 - rng.uniform(0.0, 0.3) * (xx**2 + yy**2) / 2
-    if rng.random() < 0.6:
-        phi = rng.uniform(0, 2 * np.pi)
-        edge = np.cos(phi) * xx + np.sin(phi) * yy - rng.uniform(0.2, 0.9)
-        softness = rng.uniform(0.04 if hard else 0.08, 0.35)
-        light *= 1 - rng.uniform(0.15, 0.55 if hard else 0.4) / (1 + np.exp(-edge / softness))
-    light_img = Image.fromarray(light.astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC)
-    light = np.asarray(light_img, np.float32)[..., None]
+    light = _lighting(rng, w, h, shadow_chance=0.6, edge_from=0.2, softest=0.04 if hard else 0.08,
+                      deepest=0.55 if hard else 0.4)
     cast = (1 + rng.normal(0, 0.03, 3)).astype(np.float32)  # white balance
     photo = (paper + (ink - paper) * (mask * density)[..., None]) * light * (cast * 255)
     noise = rng.uniform(2, 12 if hard else 8)
@@ -594,18 +602,7 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
                         Image.Resampling.BILINEAR)
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3) * long_side / 1000))
     # Lighting: a gradient, a vignette, sometimes a soft shadow (a hand, a phone) across the scene.
-    sh_, sw_ = 48, max(8, int(48 * w / h))
-    yy, xx = np.mgrid[0:sh_, 0:sw_].astype(np.float32)
-    xx, yy = xx / (sw_ - 1) * 2 - 1, yy / (sh_ - 1) * 2 - 1
-    theta = rng.uniform(0, 2 * np.pi)
-    light = rng.uniform(0.8, 1.05) + rng.uniform(0.05, 0.25) * (np.cos(theta) * xx + np.sin(theta) * yy)
-    light *= 1 - rng.uniform(0.0, 0.3) * (xx**2 + yy**2) / 2
-    if rng.random() < 0.5:
-        phi = rng.uniform(0, 2 * np.pi)
-        edge = np.cos(phi) * xx + np.sin(phi) * yy - rng.uniform(0.3, 0.9)
-        light *= 1 - rng.uniform(0.15, 0.55 if hard else 0.4) / (1 + np.exp(-edge / rng.uniform(0.08, 0.35)))
-    light = np.asarray(Image.fromarray(light.astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC),
-                       np.float32)[..., None]
+    light = _lighting(rng, w, h, shadow_chance=0.5, edge_from=0.3, softest=0.08, deepest=0.55 if hard else 0.4)
     cast = (1 + rng.normal(0, 0.03, 3)).astype(np.float32)
     out = np.asarray(img, np.float32) * light * cast
     out += rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(rng.uniform(2, 8))
