@@ -45,6 +45,11 @@ def test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table():
     assert len(charlm) == 2 and charlm["test accuracy"].isna().all(), "generators report loss, not accuracy"
     for model, row in charlm.iterrows():
         assert row["held-out loss (nats/char)"] == manifest["charlm"]["models"][model]["heldout_loss"]
+    translation = table[table["task"] == "translation"].set_index("model")
+    assert set(translation.index) == set(manifest["translation"]["models"])
+    for model, row in translation.iterrows():
+        assert row["measure"] == "BLEU" and row["BLEU"] == manifest["translation"]["models"][model]["test"]["bleu"]
+        assert row["test items"] == manifest["translation"]["data"]["test_size"]
 
 
 def test_home_renders_without_importing_tensorflow():

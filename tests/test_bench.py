@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 # Small counts per task, so the test takes seconds; `python -m cnnrnn bench` uses the defaults.
 SMALL = {"mnist": {"repeats": 5}, "sentiment": {"repeats": 3}, "captions": {"repeats": 2}, "mnist1d": {"repeats": 3},
-         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}}
+         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}, "translation": {"repeats": 2, "mixed": 6}}
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,9 @@ def test_bench_reports_every_model_and_figure(bench):
     assert set(bench["chars_per_second"]) == {"lstm", "cnn"}
     if (WEIGHTS / "tang_lstm.keras").is_file():
         assert set(bench["tang_poems_per_second"]) == {"tang_lstm", "tang_cnn"}
+    if (WEIGHTS / "translation_cnn.npz").is_file():
+        for name in ("rnn_fixed", "rnn_attention", "cnn"):
+            assert {f"translation_{name} beam4 15 words", f"translation_{name} beam1 15 words"} <= set(latency)
     assert bench["rss_mb"] > 100
     growth = bench["memory_growth"]
     assert growth["interactions"] == 200 and growth["rss_after_mb"] > 0
@@ -76,8 +79,11 @@ def test_bench_reports_every_model_and_figure(bench):
 
 def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     traces = bench["traces"]
-    assert set(traces) == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn", "captions",
-                           "mnist1d_cnn", "mnist1d_gru"}
+    translation = {f"translation_{n}" for n in ("rnn_fixed", "rnn_attention", "cnn")}
+    assert set(traces) - translation == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn",
+                                         "captions", "mnist1d_cnn", "mnist1d_gru"}
+    if (WEIGHTS / "translation_cnn.npz").is_file():  # the encoder and the one step, each traced once
+        assert {traces[name] for name in translation} == {2}
     assert all(1 <= count <= 2 for count in traces.values()), traces
 
 

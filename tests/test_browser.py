@@ -142,6 +142,28 @@ def test_generation_page_writes_tang_poems_in_chinese(server, page):
     _no_exception(page)
 
 
+def test_translation_page_translates_a_typed_sentence_three_ways(server, page):
+    """Typed English: three translations side by side and the two attention heat maps."""
+    page.goto(f"{server}/Translation")
+    expect(page.get_by_role("heading", name="Many to many: English → French")).to_be_visible(timeout=60_000)
+    codes = page.locator('[data-testid="stCode"]')
+    expect(codes).to_have_count(3, timeout=90_000)
+    first = [codes.nth(i).inner_text() for i in range(3)]
+    box = page.get_by_role("textbox", name="English")
+    box.fill("Where is the train station?")
+    box.press("Control+Enter")
+    expect(codes.nth(1)).not_to_have_text(first[1], timeout=60_000)
+    expect(codes).to_have_count(3, timeout=60_000)
+    assert "gare" in codes.nth(1).inner_text().lower()
+    # Two attention heat maps, the fixed vector, and the held-out charts (BLEU by length, latency...).
+    expect(page.get_by_text("Each row is one French token as it was written")).to_be_visible(timeout=30_000)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(charts.first).to_be_visible(timeout=30_000)
+    assert charts.count() >= 5
+    page.screenshot(path=str(ARTIFACTS / "translation.png"))
+    _no_exception(page)
+
+
 def test_captioning_page_new_scene_gets_a_caption(server, page):
     import re
 

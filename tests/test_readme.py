@@ -124,7 +124,7 @@ def test_the_captioning_table_is_the_manifest():
     assert f"{info['params']:,} parameters" in section("Captioning")
 
 
-@pytest.mark.parametrize("task", ["mnist", "sentiment", "charlm", "captions", "mnist1d", "tang"])
+@pytest.mark.parametrize("task", ["mnist", "sentiment", "charlm", "captions", "mnist1d", "tang", "translation"])
 def test_the_training_time_in_retraining_is_the_manifest(task):
     """"`train TASK` took N s" in the Retraining section: the shipped models' training seconds added up."""
     seconds = sum(info["train_seconds"] for info in models(task).values())
@@ -132,6 +132,24 @@ def test_the_training_time_in_retraining_is_the_manifest(task):
     match = re.search(rf"`train {task}` took ([\d,]+) s", text)
     assert match, f"the Retraining section gives no training time for {task}"
     assert match.group(1) == f"{seconds:,.0f}"
+
+
+def test_the_translation_table_is_the_manifest():
+    rows = {row["model"]: row for row in table("Shipped translation models")}
+    assert set(rows) == set(models("translation"))
+    for name, info in models("translation").items():
+        row = rows[name]
+        assert row["parameters"] == f"{info['params']:,}"
+        assert row["size"] == f"{info['bytes'] / 1e6:.2f} MB"
+        assert row["BLEU"] == f"{info['test']['bleu']:.1f}"
+        assert row["chrF"] == f"{info['test']['chrf']:.1f}"
+        assert row["BLEU, greedy"] == f"{info['test']['greedy']['bleu']:.1f}"
+        assert row["training"].startswith(f"{info['train_seconds'] / 60:.0f} min, {info['steps']:,} steps")
+    text = " ".join(section("Shipped translation models").split())
+    assert "www.manythings.org/anki and tatoeba.org" in text and "CC-BY 2.0" in text, "the data's attribution"
+    entry = MANIFEST["translation"]
+    assert f"{entry['split']['test_sentences']:,} English sentences" in text
+    assert f"{entry['vocabulary']['pieces']:,} subword pieces" in text
 
 
 def test_the_limits_table_is_the_code():
@@ -162,5 +180,13 @@ def test_the_limits_table_is_the_code():
     assert f"first {charlm_ui.GEN_READ_CHARS:,} characters" in read
     assert f"at most {charlm_predict.MAX_READ_CHARS:,}" in read
     assert f"at most {mnist1d_train.MNIST1D_LIVE_MAX_EPOCHS} epochs" in rows["live training"]
+    from cnnrnn.tasks.translation import config as translation_config
+    from cnnrnn.tasks.translation import predict as translation_predict
+
+    english = rows["English text (translation page and translate)"]
+    assert f"first {translation_config.MAX_INPUT_CHARS:,} characters" in english
+    assert f"first {translation_config.MAX_SOURCE_TOKENS} subword tokens" in english
+    assert f"at most {translation_config.MAX_OUTPUT_TOKENS} tokens" in english
+    assert f"beam width 1 to {translation_predict.MAX_BEAM}" in english
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert f"maxUploadSize = {images.MAX_UPLOAD_BYTES // 2**20}" in config

@@ -124,11 +124,11 @@ def test_tiny_training_writes_weights_and_manifest(tmp_path):
 
 
 def test_shipped_weights_fit_the_budget_and_match_the_manifest():
-    """Every shipped .keras file is recorded in the manifest with its size; all weights stay under 32 MB
-    (the project's budget since the translation and Tang poem tasks)."""
+    """Every shipped model file (.keras, or the translators' int8 .npz) is recorded in the manifest with its
+    size; all weights stay under 32 MB (the project's budget since the translation and Tang poem tasks)."""
     recorded = {info["file"]: info["bytes"] for entry in read_manifest().values()
                 for info in entry.get("models", {}).values()}
-    files = {path.name: path.stat().st_size for path in WEIGHTS_DIR.glob("*.keras")}
+    files = {path.name: path.stat().st_size for path in WEIGHTS_DIR.iterdir() if path.suffix in (".keras", ".npz")}
     assert set(files) == set(recorded), "a weights file without a manifest entry, or the reverse"
     assert files == recorded
     total = sum(path.stat().st_size for path in WEIGHTS_DIR.iterdir() if path.is_file())

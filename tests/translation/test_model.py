@@ -76,14 +76,16 @@ def test_beam_one_is_greedy(model):
 
 
 @needs_weights
-def test_batched_greedy_gives_each_sentence_what_it_gets_alone(shipped):
+def test_batched_decoding_gives_each_sentence_what_it_gets_alone(shipped):
     # Shipped models: their distributions are sharp, so float rounding between batch sizes cannot flip a
     # near-tie as it can in an untrained model.
     texts = ["I love you.", "Where is the train station?", "My brother has been working in this hospital for years."]
     for translator in shipped.values():
-        alone = [translator.greedy_texts([t])[0] for t in texts]
-        assert translator.greedy_texts(texts) == alone
+        alone = [translator.translate_texts([t])[0] for t in texts]
+        assert translator.translate_texts(texts) == alone
         assert all(alone)
+        # batched beam search is the same search as one sentence's
+        assert translator.translate_texts(texts, beam=4) == [translator.translate(t, beam=4).text for t in texts]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x07"])

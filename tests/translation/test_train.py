@@ -26,7 +26,8 @@ def test_training_writes_every_file_and_a_manifest_of_how(tiny_weights):
         assert info["bytes"] == (out / model_file(name)).stat().st_size
         assert info["train_seconds"] > 0 and info["params"] > 0 and info["steps"] == entry["config"]["steps"]
         assert {row["words"] for row in info["test"]["by_length"]}  # BLEU by English length
-        assert len(info["test"]["latency_beam4"]) >= 3 and len(info["test"]["probes"]) >= 2
+        assert [row["words"] for row in info["test"]["latency_beam4"]] == list(entry["config"]["latency_lengths"])
+        assert len(info["test"]["probes"]) >= 2
 
 
 def test_evaluate_re_measures_what_training_recorded(tiny_weights):
@@ -38,6 +39,8 @@ def test_evaluate_re_measures_what_training_recorded(tiny_weights):
         for name in MODEL_NAMES:
             assert measured[key][name] == pytest.approx(figures[key][name], abs=1e-6)
     assert measured["bleu_by_length"] == figures["bleu_by_length"]
+    for key in ("bleu", "chrf"):
+        assert measured["greedy"][key] == pytest.approx(figures["greedy"][key], abs=1e-6)
 
 
 def test_translate_prints_one_json_line_per_text_and_model(tiny_weights, capsys, monkeypatch):

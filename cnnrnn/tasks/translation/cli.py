@@ -15,7 +15,7 @@ from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files
 from cnnrnn.tasks.translation.config import MODEL_NAMES, translation_preset
 from cnnrnn.tasks.translation.data import load_corpus
-from cnnrnn.tasks.translation.experiments import bleu_by_length, corpus_scores
+from cnnrnn.tasks.translation.experiments import heldout_scores
 from cnnrnn.tasks.translation.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.translation.predict import check_beam, load_translators, shipped_config, shipped_files
 from cnnrnn.tasks.translation.train import heldout, train_translation
@@ -29,28 +29,31 @@ def train(args, log) -> dict:
 
 
 def evaluate(weights_dir=None) -> dict:
-    """`python -m cnnrnn evaluate translation`: greedy BLEU and chrF of each shipped model on the test split."""
+    """`python -m cnnrnn evaluate translation`: each shipped model on the test split, beam 4 and greedy."""
     translators = load_translators(weights_dir)
     corpus = load_corpus(shipped_config(weights_dir))
     english, references = heldout(corpus, "test")
-    out = {"task": "translation", "test_size": len(english), "bleu": {}, "chrf": {}, "bleu_by_length": {}}
+    out = {"task": "translation", "test_size": len(english), "decoding": "beam 4", "bleu": {}, "chrf": {},
+           "bleu_by_length": {}, "greedy": {"bleu": {}, "chrf": {}}}
     for name, translator in translators.items():
-        hypotheses = translator.greedy_texts(english)
-        scores = corpus_scores(hypotheses, references)
-        out["bleu"][name], out["chrf"][name] = scores["bleu"], scores["chrf"]
-        out["bleu_by_length"][name] = {row["words"]: row["bleu"] for row in bleu_by_length(english, hypotheses,
-                                                                                          references)}
+        beam = heldout_scores(translator, english, references, beam=4)
+        greedy = heldout_scores(translator, english, references, beam=1)
+        out["bleu"][name], out["chrf"][name] = beam["bleu"], beam["chrf"]
+        out["bleu_by_length"][name] = {row["words"]: row["bleu"] for row in beam["by_length"]}
+        out["greedy"]["bleu"][name], out["greedy"]["chrf"][name] = greedy["bleu"], greedy["chrf"]
     return out
 
 
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
     models = entry["models"]
-    return {"task": "translation", "test_size": entry["split"]["test_sentences"],
+    return {"task": "translation", "test_size": entry["split"]["test_sentences"], "decoding": "beam 4",
             "bleu": {name: info["test"]["bleu"] for name, info in models.items()},
             "chrf": {name: info["test"]["chrf"] for name, info in models.items()},
             "bleu_by_length": {name: {row["words"]: row["bleu"] for row in info["test"]["by_length"]}
-                               for name, info in models.items()}}
+                               for name, info in models.items()},
+            "greedy": {key: {name: info["test"]["greedy"][key] for name, info in models.items()}
+                       for key in ("bleu", "chrf")}}
 
 
 def _texts(args):
@@ -89,10 +92,11 @@ def _translators() -> dict:
     return load_translators()
 
 
-def bench(live: bool = False, repeats: int = 20) -> dict:
+def bench(live: bool = False, repeats: int = 20, mixed: int = 30) -> dict:
     """A 15-word sentence translated with beam 4 (and greedy) per model; traces after mixed lengths.
 
-    Rows "translation_cnn beam4 15 words", ...; {} without the weights. `live` adds nothing.
+    Rows "translation_cnn beam4 15 words", ...; traces: the encoder's and the step's, added (2: one
+    each). {} without the weights. `live` adds nothing.
     """
     if not _shipped():
         return {}
@@ -103,7 +107,7 @@ def bench(live: bool = False, repeats: int = 20) -> dict:
         for beam in (4, 1):
             latency[f"translation_{name} beam{beam} 15 words"] = latency_summary(
                 time_ms(lambda b=beam: translator.translate(BENCH_SENTENCE, beam=b), repeats, warmup=2))
-        for _ in range(30):  # mixed lengths: the traces must not grow
+        for _ in range(mixed):  # mixed lengths and beams: the traces must not grow
             words = rng.choice(vocabulary, int(rng.integers(1, 40)))
             translator.translate(" ".join(words).capitalize() + ".", beam=int(rng.integers(1, 6)))
         traces[f"translation_{name}"] = sum(translator.traces().values())

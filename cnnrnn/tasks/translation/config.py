@@ -61,6 +61,8 @@ class TranslationConfig:
     time_limit: float | None = 3300.0  # seconds per model (the three were trained at once, one thread each); the best validation weights are kept
     eval_every: int = 300
     eval_sentences: int = 500  # validation sentences per check (greedy BLEU)
+    latency_lengths: tuple[int, ...] = (5, 10, 15, 20, 30, 40)  # English words, timed with beam 4 after training
+    latency_repeats: int = 3
     max_pairs: int | None = None  # use only the first max_pairs English sentences' pairs (tiny presets)
     quantize: bool = True  # ship weights as int8 with one float scale per output channel
 
@@ -90,6 +92,8 @@ TRANSLATION_TINY = replace(
     eval_every=3,
     eval_sentences=20,
     max_pairs=1500,
+    latency_lengths=(5, 15),
+    latency_repeats=1,
     quantize=True,
 )
 

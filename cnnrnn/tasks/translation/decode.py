@@ -135,14 +135,15 @@ class Translator:
             results.append(ids)
         return results
 
-    def greedy_texts(self, texts: list[str], batch_size: int = 200, beam: int = 1) -> list[str]:
-        """Translations of many texts, batched by length (held-out scoring): greedy, or a beam of `beam`."""
+    def translate_texts(self, texts: list[str], beam: int = 1, batch_size: int = 200) -> list[str]:
+        """Translations of many texts, batched by length (held-out scoring): greedy, or a beam of `beam`.
+
+        A batch holds `batch_size` sentences (times `beam` hypotheses for beam search)."""
         ids = [self.subwords.encode(t)[:MAX_SOURCE_TOKENS] or [UNK_ID] for t in texts]
         order = np.argsort([len(i) for i in ids], kind="stable")
         out: list[str] = [""] * len(texts)
-        size = batch_size if beam <= 1 else max(1, batch_size // beam)
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
             batch = [ids[k] for k in chunk]
             results = self.greedy_ids(batch) if beam <= 1 else self.beam_batch_ids(batch, beam)
             for k, result in zip(chunk, results):

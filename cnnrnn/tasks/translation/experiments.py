@@ -75,6 +75,13 @@ def bleu_by_length(sources: list[str], hypotheses: list[str], references: list[l
     return rows
 
 
+def heldout_scores(translator, sources: list[str], references: list[list[str]], beam: int) -> dict:
+    """Corpus BLEU, chrF and BLEU by length of the translations with `beam` (1: greedy)."""
+    hypotheses = translator.translate_texts(sources, beam=beam)
+    return {**corpus_scores(hypotheses, references), "by_length": bleu_by_length(sources, hypotheses, references),
+            "hypotheses": hypotheses}
+
+
 def probe_results(translator, beam: int = 4) -> list[dict]:
     """Each context probe translated, and whether the far-agreeing word came out right."""
     rows = []
@@ -125,7 +132,7 @@ def joined_inputs(translator, sources: list[str], references: list[list[str]], c
         n = min(groups, len(sources) // k)
         inputs = [" ".join(sources[g * k:(g + 1) * k]) for g in range(n)]
         refs = [" ".join(r[0] for r in references[g * k:(g + 1) * k]) for g in range(n)]
-        hyps = translator.greedy_texts(inputs)
+        hyps = translator.translate_texts(inputs)
         rows.append({"sentences": k, "inputs": n, "words": round(float(np.mean([english_words(t) for t in inputs])), 1),
                      "chrf": round(float(sacrebleu.corpus_chrf(hyps, [refs]).score), 2)})
     return rows

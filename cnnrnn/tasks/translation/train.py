@@ -21,8 +21,7 @@ from cnnrnn.core.weights import library_versions, read_manifest, update_manifest
 from cnnrnn.tasks.translation.config import MODEL_NAMES, TRANSLATION
 from cnnrnn.tasks.translation.data import ATTRIBUTION, DOWNLOAD_URL, PAIRS_FILE, FOLDER, load_corpus, token_batches
 from cnnrnn.tasks.translation.decode import Translator
-from cnnrnn.tasks.translation.experiments import (bleu_by_length, corpus_scores, latency_by_length,
-                                                  probe_results)
+from cnnrnn.tasks.translation.experiments import corpus_scores, heldout_scores, latency_by_length, probe_results
 from cnnrnn.tasks.translation.model import build_model, count_params, load_weights_int8, save_weights_int8
 from cnnrnn.tasks.translation.predict import VOCAB_FILE, model_file
 from cnnrnn.tasks.translation.text import PAD_ID, Subwords
@@ -91,7 +90,7 @@ def train_model(name, config, subwords, sources, targets, val, log, should_stop=
             done += 1
             reason = limits.reason() or ("steps" if done >= config.steps else None)
             if done % config.eval_every == 0 or reason:
-                bleu = corpus_scores(translator.greedy_texts(val_en), val_refs)["bleu"]
+                bleu = corpus_scores(translator.translate_texts(val_en), val_refs)["bleu"]
                 kept = keep.update(bleu, model, done)
                 history.append({"step": done, "loss": round(float(np.mean(losses[-config.eval_every:])), 4),
                                 "val_bleu": bleu, "seconds": round(limits.elapsed(), 1)})
@@ -106,23 +105,21 @@ def train_model(name, config, subwords, sources, targets, val, log, should_stop=
     return model, record
 
 
-def measure(translator, corpus, config, beam_sentences: int = 500) -> dict:
-    """The shipped model on the test split: greedy BLEU/chrF, by length, beam-4 on a subset, probes, latency."""
+def measure(translator, corpus, config) -> dict:
+    """The shipped model on the test split: BLEU/chrF and BLEU by length with beam 4 (the headline) and
+    greedy, probes, latency, examples. `evaluate translation` re-measures the scores."""
     test_en, test_refs = heldout(corpus, "test")
     start = time.perf_counter()
-    hyps = translator.greedy_texts(test_en)
-    greedy_seconds = time.perf_counter() - start
-    sub_en, sub_refs = test_en[:beam_sentences], test_refs[:beam_sentences]
-    beam_hyps = [translator.translate(s, beam=4).text for s in sub_en]
-    return {**corpus_scores(hyps, test_refs),
-            "greedy_seconds": round(greedy_seconds, 1),
-            "by_length": bleu_by_length(test_en, hyps, test_refs),
-            "subset": {"sentences": len(sub_en), "greedy": corpus_scores(hyps[:beam_sentences], sub_refs),
-                       "beam4": corpus_scores(beam_hyps, sub_refs)},
+    beam = heldout_scores(translator, test_en, test_refs, beam=4)
+    beam_seconds = time.perf_counter() - start
+    greedy = heldout_scores(translator, test_en, test_refs, beam=1)
+    hyps = beam.pop("hypotheses")
+    greedy.pop("hypotheses")
+    return {**beam, "decoding": "beam 4", "beam_seconds": round(beam_seconds, 1), "greedy": greedy,
             "probes": probe_results(translator),
-            "latency_beam4": latency_by_length(translator),
+            "latency_beam4": latency_by_length(translator, config.latency_lengths, repeats=config.latency_repeats),
             "examples": [{"english": e, "translation": h, "reference": r[0]}
-                         for e, h, r in list(zip(test_en, hyps, test_refs))[:12]]}
+                         for e, h, r in list(zip(test_en, hyps, test_refs))[::max(1, len(test_en) // 12)][:12]]}
 
 
 def train_translation(config=TRANSLATION, out_dir=None, models=None, log=print, should_stop=None) -> dict:
@@ -150,8 +147,7 @@ def train_translation(config=TRANSLATION, out_dir=None, models=None, log=print, 
         else:
             np.savez_compressed(path, **{f"w{k}": w for k, w in enumerate(model.get_weights())})
         record.update(file=path.name, bytes=path.stat().st_size, trained_at=utc_now())
-        record["test"] = measure(Translator(model, subwords, name), corpus, config,
-                                 beam_sentences=min(500, config.test_sentences))
+        record["test"] = measure(Translator(model, subwords, name), corpus, config)
         results[name] = record
         log(f"{name}: test BLEU {record['test']['bleu']}, chrF {record['test']['chrf']}, {record['bytes']:,} bytes")
     test_en, _ = heldout(corpus, "test")
