@@ -108,13 +108,16 @@ if models:
         f"{SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, "
         f"{m['bytes'] / 1e6:.1f} MB)" for n, m in models.items())
         + f". For scale on this data: {facts['references']}.")
-if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun"):
+can_rerun = ui.rerun_available()
+if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun", disabled=not can_rerun):
     try:
         rerun = ui.recompute_sentiment_tables()
         tables = {**tables, **rerun["tables"]}
         st.caption(f"Length buckets and filler words measured on this machine at {rerun['measured_at']}.")
     except (OSError, ValueError):
         show_error("The test sentences are not available here (no data directory and no download).")
+if not can_rerun:
+    st.caption(f":material/cloud_off: {ui.RERUN_NEEDS_DATA}")
 
 length_tab, filler_tab, latency_tab, probe_tab = st.tabs(
     ["By sentence length", "Filler words", "Latency", "Negation and contrast"])

@@ -17,7 +17,7 @@ import streamlit as st
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
 from cnnrnn.core.st import manifest
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
-from cnnrnn.tasks.digits.data import load_mnist, scaled
+from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
     IMAGE_SWEEP_SIZES,
     choice_sweep,
@@ -156,10 +156,11 @@ def held_out_size() -> int | None:
 def recompute_resolution_sweep(n: int = RECOMPUTE_N) -> tuple[pd.DataFrame, str]:
     """The same table recomputed on the first `n` test digits, and when ("2026-12-01 20:50 UTC").
 
-    Cached for the process's life: the time says when these numbers were measured.
+    The digits are the copy shipped in the package (`data.load_test_sample`): the button works
+    offline. Cached for the process's life: the time says when these numbers were measured.
     """
-    splits = load_mnist(max_test=n)
-    table = resolution_sweep(image_predictors(), scaled(splits.x_test), splits.y_test, MNIST.sweep_sizes)
+    x_test, y_test = load_test_sample(n)
+    table = resolution_sweep(image_predictors(), scaled(x_test), y_test, MNIST.sweep_sizes)
     return table, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
