@@ -4,31 +4,35 @@ import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.digits import charts, ui
 
 N = ui.NATIVE  # 28: MNIST's side, the only one the fixed CNN takes
-page_header(
+presenting = page_header(
     "One to one: image -> label",
     f"Three models trained on MNIST's {N}x{N} digits",
     "A CNN ending in **Flatten + Dense** only accepts the size it was trained on, so every picture "
     f"must be turned into {N}x{N} first. A CNN ending in **global average pooling** and an **RNN that "
     "reads the image row by row** accept other sizes. Give them a digit and compare.",
+    guide="keep the first sample, read the three verdicts, then slide **Array side** off 28: the fixed CNN "
+          "refuses the array in Keras's own words while the pooled CNN and the row RNN still answer. Say: a "
+          "Flatten + Dense head fixes the input size; global pooling and recurrence do not.",
 )
 
 # --- Controls -----------------------------------------------------------------
 SOURCES = ["Samples", "Upload", "Draw", "Camera"]
-source = st.segmented_control("Input", SOURCES, default="Samples", key="cnn_source")
+source = bound(st.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
 with st.sidebar:
     st.subheader("Preprocessing")
-    method = st.selectbox("Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
-    aspect = st.radio("Aspect", ASPECTS, key="cnn_aspect", horizontal=True,
+    method = bound(st.selectbox, "Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
+    aspect = bound(st.radio, "Aspect", ASPECTS, key="cnn_aspect", horizontal=True,
                       help="pad: keep the shape and pad to a square (what MNIST did); stretch: squash the "
                            "digit's box to a square; crop: cut the box to a square around its centre.")
 
 raw, known_label = None, None
 if source == "Samples":
     samples = ui.sample_images()
-    name = st.selectbox("Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
+    name = bound(st.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
     if name:
         raw, known_label = samples[name]
 elif source == "Upload":
@@ -38,44 +42,53 @@ elif source == "Upload":
         help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
     raw = upload.getvalue() if upload is not None else None
 elif source == "Draw":
-    stroke = st.slider("Brush width", 8, 40, 18, key="cnn_brush")
+    stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
     raw = ui.drawing_canvas(key="cnn_canvas", stroke_width=stroke)
 elif source == "Camera":
     shot = st.camera_input("Hold a digit written on paper up to the camera", key="cnn_camera")
     raw = shot.getvalue() if shot is not None else None
-
 if raw is None:
+    share_panel()
     st.info("Pick a sample, upload a picture, draw a digit or take a photo to begin.")
     st.stop()
 
 try:
     prepared = ui.prepare(raw, method, aspect)
 except ImageError as error:
+    share_panel()
     show_error(f"{error}")
     st.stop()
 
 # --- Result -------------------------------------------------------------------
 for note in prepared.notes:
     st.caption(f":material/info: {note}")
-st.subheader("Preprocessing, step by step")
-strip = st.columns(len(prepared.steps))
-for column, (title, picture) in zip(strip, prepared.steps):
-    column.image(picture, caption=title, width="stretch", clamp=True)
-
 predictors = ui.image_predictors()
 probs = ui.predict_models(predictors, prepared.model_input)
 target = ui.target_digit(probs, known_label)
 
+
+def preprocessing_strip():
+    """Every step as a small tile, in rows that wrap (a phone shows three or four a row, not nine a screen)."""
+    titles, pictures = zip(*prepared.steps)
+    st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
+
+
+if not presenting:  # in presenter mode the verdicts come first and the steps fold away
+    st.subheader("Preprocessing, step by step")
+    preprocessing_strip()
 st.subheader(f"Three models, one {N}x{N} input")
 for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
     column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
 st.altair_chart(charts.probabilities_chart(probs), width="stretch")
 if known_label is not None:
     st.caption(f"This sample is a {known_label}.")
+if presenting:
+    with st.expander("Preprocessing, step by step"):
+        preprocessing_strip()
 
 # --- Fixed size made visible --------------------------------------------------
 st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
-side = st.slider("Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
+side = bound(st.slider, "Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
 native = ui.render(prepared, side, method)
 left, right = st.columns([1, 2])
 left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
@@ -138,8 +151,8 @@ if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"
 
 # --- Inside the models --------------------------------------------------------
 st.subheader("Inside: feature maps and the RNN's hidden state")
-which = st.radio("Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
-                 format_func=charts.MODEL_LABELS.get)
+which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
+              format_func=charts.MODEL_LABELS.get)
 for caption, maps in ui.feature_tiles(which, prepared.model_input):
     st.caption(caption)
     for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
@@ -149,3 +162,4 @@ left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_inpu
 right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
 st.caption(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
            "Stopping it early shows its guess after each row.")
+share_panel()

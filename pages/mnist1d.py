@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core import st as core_st
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.mnist1d import charts, ui
 from cnnrnn.tasks.mnist1d.config import MNIST1D
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
@@ -16,12 +17,15 @@ core_st.page_header(
     "decides how well it does. A **CNN** slides the same small filter along the signal; a **GRU** "
     "reads it one point at a time, carrying its state. Compare them with the paper's numbers, "
     "train two yourself, and stretch and shift the signals.",
+    guide="point at the paper's table (the CNN beats the GRU, and both beat the MLP), then press **Train both** "
+          "with a few epochs and watch the two curves. Say: the CNN's bias for local, ordered patterns is what "
+          "wins here; shuffle the points and it is gone.",
 )
 
 # --- The data -------------------------------------------------------------------
 sizes = ui.mnist1d_sizes()
 st.subheader(f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points")
-per_class = st.slider("Signals per digit", 1, 5, 3, key="seqlab_per_class")
+per_class = bound(st.slider, "Signals per digit", 1, 5, 3, key="seqlab_per_class")
 st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
 st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then padded, "
            "stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of the "
@@ -56,12 +60,12 @@ columns = st.columns(2)
 for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
     key = "ab"[side]
     with column:
-        kind = st.selectbox(f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
+        kind = bound(st.selectbox, f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
                             format_func=lambda k: charts.SEQLAB_LABELS[k])
-        variant = st.radio("Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
-        epochs = st.slider("Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
-        rate = st.select_slider("Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
-        width = st.select_slider("Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
+        variant = bound(st.radio, "Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
+        epochs = bound(st.slider, "Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
+        rate = bound(st.select_slider, "Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
+        width = bound(st.select_slider, "Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
                                  disabled=kind == "logreg")
         specs.append({"kind": kind, "variant": variant, "epochs": epochs, "learning_rate": rate, "width": width})
 
@@ -145,3 +149,4 @@ if st.button("Measure on this machine", key="seqlab_latency"):
         core_st.show_error(str(error))
 st.caption("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
            "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
+share_panel()

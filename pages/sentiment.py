@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
                                            latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)
@@ -18,15 +19,19 @@ page_header(
     f"filters {facts['kernels']} words wide, each pooled over time by its max and its mean) needs a fixed length: "
     "every text is padded or cut to it. "
     "Type a sentence and compare.",
+    guide="type *not bad at all* and then *a masterpiece, if you enjoy being bored*: read both verdicts and "
+          "the word-by-word chart. Say: the RNN reads any length and carries what it read; the CNN is handed a "
+          "fixed window, padded or cut.",
 )
 
 # --- Controls -----------------------------------------------------------------
 ui.init_text()
 st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
              placeholder="Pick an example, or type your own below", on_change=ui.use_example)
-raw = st.text_area("Your sentence", key=ui.TEXT_KEY, height=100,
+raw = bound(st.text_area, "Your sentence", key=ui.TEXT_KEY, height=100, on_change=ui.typed_own,
                    help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
                         "The models learned English movie reviews.")
+share_panel()
 predictors = ui.predictors_or_stop()
 sequence_length = predictors["cnn"].sequence_length
 

@@ -106,6 +106,12 @@ def use_example() -> None:
         st.session_state[TEXT_KEY] = st.session_state[EXAMPLE_KEY]
 
 
+def typed_own() -> None:
+    """The text box's callback: a sentence typed by hand is no longer the example picked before."""
+    if st.session_state.get(EXAMPLE_KEY) != st.session_state.get(TEXT_KEY):
+        st.session_state[EXAMPLE_KEY] = None
+
+
 # --- the held-out tables ------------------------------------------------------------------
 
 
