@@ -421,3 +421,152 @@ def test_generation_page_shows_typed_markup_as_text(server, page):
         expect(coloured.nth(i).locator("b, img, script")).to_have_count(0)
     assert page.title() != "pwned"
     _no_exception(page)
+
+
+# --- Made for a talk, a classroom and a phone (issue 16) ------------------------------------------------
+
+VIEWPORTS = ((1400, 1000), (1280, 720), (390, 844))
+SCREENSHOTS = ROOT / "docs" / "screenshots"  # the README's pictures, retaken by every run of this suite
+
+# How far the page and each chart reach, measured in the page: the document's and the main area's scroll
+# widths, and every drawn chart's right edge against the column (or main block) that holds it.
+_MEASURE = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  const area = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+  const charts = [];
+  document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((el) => {
+    const drawn = el.querySelector('canvas, svg.marks') || el;
+    const box = drawn.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return;  // in a closed tab or expander
+    const holder = (el.closest('[data-testid="stColumn"]') || main).getBoundingClientRect();
+    const heading = el.closest('[data-testid="stVerticalBlock"]');
+    charts.push({right: box.right, column: holder.right, width: box.width,
+                 label: (el.getAttribute('aria-label') || '').slice(0, 60) || String(charts.length)});
+  });
+  return {viewport: window.innerWidth, document: document.scrollingElement.scrollWidth,
+          area: area.scrollWidth, areaClient: area.clientWidth, charts};
+}"""
+
+# Each page's key result: what must be inside the first screen at 1280x720 in presenter mode.
+_KEY_RESULTS = {
+    "Image_CNN": '[data-testid="stMetric"]',
+    "Captioning": 'p:text-matches("^Greedy decoding:")',
+    "Sentiment": '[data-testid="stMetric"]',
+    "Generation": 'button:text-is("Generate")',
+    "Sequence_Lab": '[data-testid="stVegaLiteChart"] >> nth=0',
+}
+
+
+def _close_notice(page):
+    dialog = page.get_by_role("dialog")
+    if dialog.count():  # some Chromium builds open the app with a "Page not found" notice over the page
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0, timeout=10_000)
+
+
+def _fits(page, where: str) -> list[str]:
+    """What passes the screen's or its column's right edge ([] when everything fits)."""
+    page.wait_for_timeout(700)  # charts re-measure their container after a resize
+    m = page.evaluate(_MEASURE)
+    problems = []
+    if m["document"] > m["viewport"]:
+        problems.append(f"{where}: the page scrolls sideways by {m['document'] - m['viewport']} px")
+    if m["area"] > m["areaClient"] + 1:
+        problems.append(f"{where}: the main area scrolls sideways by {m['area'] - m['areaClient']} px")
+    for chart in m["charts"]:
+        if chart["right"] > chart["column"] + 1.5:
+            problems.append(f"{where}: chart {chart['label']!r} passes its column by "
+                            f"{chart['right'] - chart['column']:.0f} px")
+    return problems
+
+
+def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
+    """At 1400x1000, 1280x720 and 390x844: no sideways scrolling, no chart past its column. Also the README's
+    screenshots (desktop and phone), so that they show the app as it is."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    problems = []
+    try:
+        for task in page_tasks():
+            page.goto(f"{server}/{task.url_path}")
+            wait_rendered(page)
+            _close_notice(page)
+            _no_exception(page)
+            for width, height in VIEWPORTS:
+                page.set_viewport_size({"width": width, "height": height})
+                problems += _fits(page, f"{task.url_path} at {width}x{height}")
+                if width == 1400:
+                    page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}.jpg"), type="jpeg", quality=70)
+                if width == 390:
+                    page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}_phone.jpg"), type="jpeg", quality=70)
+            page.set_viewport_size({"width": 1400, "height": 1000})
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    late = []
+    try:
+        for task in page_tasks():
+            page.goto(f"{server}/{task.url_path}?present=1")
+            wait_rendered(page)
+            _close_notice(page)
+            _no_exception(page)
+            expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_attribute("aria-expanded") == "false", f"{task.url_path}: the sidebar is open"
+            key = page.locator(_KEY_RESULTS[task.url_path]).first
+            expect(key).to_be_visible()
+            box = key.bounding_box()
+            if box is None or box["y"] + box["height"] > 720:
+                late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
+            page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
+        assert not late, "\n".join(late)
+    finally:
+        context.close()
+
+
+def test_a_link_opens_the_same_view_and_the_share_panel_shows_it_with_a_qr_code(server, page):
+    import re
+
+    page.goto(f"{server}/Image_CNN?cnn_sample=photo%207&cnn_side=28&cnn_method=nearest")
+    wait_rendered(page)
+    _close_notice(page)
+    values = page.locator('[data-testid="stMetricValue"]')
+    expect(values).to_have_count(3, timeout=90_000)
+    assert values.first.inner_text().strip() == "7"
+    expect(page.get_by_text("At 28x28 the fixed CNN runs", exact=False)).to_be_visible()
+    expect(page.get_by_role("slider", name="Array side (pixels)")).to_have_attribute("aria-valuenow", "28")
+    # A control changed on the page is written back to the address bar.
+    page.get_by_role("radio", name="stretch", exact=True).click()
+    _settle(page)
+    expect(page).to_have_url(re.compile(r"cnn_aspect=stretch"))
+    page.get_by_role("button", name="Share this view").click()
+    link = page.locator('[data-testid="stPopoverBody"] a').first
+    expect(link).to_be_visible(timeout=30_000)
+    href = link.get_attribute("href")
+    assert href.startswith(server + "/Image_CNN?") and "cnn_aspect=stretch" in href and "cnn_side=28" in href
+    expect(page.locator('[data-testid="stPopoverBody"] img')).to_have_count(1)
+    # The link itself, in a fresh tab, gives the same verdicts.
+    other = page.context.new_page()
+    other.goto(href)
+    wait_rendered(other)
+    expect(other.locator('[data-testid="stMetricValue"]')).to_have_count(3, timeout=90_000)
+    assert [v.inner_text() for v in other.locator('[data-testid="stMetricValue"]').all()] == \
+        [v.inner_text() for v in values.all()]
+    other.close()
+    _no_exception(page)
+
+
+def test_zz_no_keras_warning_in_the_server_log(server):
+    """Runs after the other browser tests of this module (by name and place): the log of the whole visit."""
+    log = (ARTIFACTS / "streamlit.log").read_text(encoding="utf-8", errors="replace")
+    assert "The structure of `inputs` doesn't match" not in log, "Keras warned while serving the pages"
+    assert "Traceback" not in log

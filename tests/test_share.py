@@ -30,9 +30,9 @@ def _open(page: str, params: dict[str, str]) -> AppTest:
 
 
 def _link(at: AppTest) -> str:
-    links = [c.value for c in at.code if c.value.startswith(ui_share.LOCAL_BASE)]
+    links = [m.value for m in at.markdown if m.value.startswith(f"<{ui_share.LOCAL_BASE}")]
     assert len(links) == 1, "one Share link on the page"
-    return links[0]
+    return links[0].strip("<>")
 
 
 def _params(link: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ _PRESENT_TOGGLE = "talk_present_toggle"
 _PARAMS = "talk_share_params"  # this run's controls: key -> URL form
 _PAGE_PATH = "talk_page_path"  # the url path of the page being run (set by the navigation)
 LOCAL_BASE = "http://localhost:8501"  # where `streamlit run` serves when the browser's address is unknown
+MAX_PARAM_CHARS = 400  # a longer text stays out of the link (a QR code holds about 2,300 characters at level M)
 QR_ERROR = "m"  # QR error correction: about 15% of the code may be unreadable (a projector's glare)
 
 PRESENTER_CSS = """
@@ -84,11 +85,20 @@ def bound(widget, label: str, *args, key: str, format_func=None, **kwargs):
 
 
 def share_params() -> dict[str, str]:
-    """This run's controls as URL parameters (key -> value), presenter mode included when on."""
-    params = dict(st.session_state.get(_PARAMS, {}))
+    """This run's controls as URL parameters (key -> value), presenter mode included when on.
+
+    A value longer than MAX_PARAM_CHARS (a pasted essay) is left out: the link keeps the others.
+    """
+    params = {key: value for key, value in st.session_state.get(_PARAMS, {}).items()
+              if len(value) <= MAX_PARAM_CHARS}
     if presenting():
         params[PRESENT] = "1"
     return params
+
+
+def left_out() -> list[str]:
+    """The controls too long to travel in the link (their keys)."""
+    return [key for key, value in st.session_state.get(_PARAMS, {}).items() if len(value) > MAX_PARAM_CHARS]
 
 
 def page_url(path: str | None = None) -> str:
@@ -136,8 +146,13 @@ def share_panel() -> str:
     with slot if slot is not None else st.container():
         with st.popover("Share this view", icon=":material/qr_code_2:", key="talk_share"):
             st.markdown("**Open the same view elsewhere**: this link sets every control on the page as it is now.")
-            st.code(link, language=None, wrap_lines=True)
-            st.image(qr_png(link), caption="Scan to open this view", width=220)
+            st.markdown(f"<{link}>")  # an autolink: clickable, and its text is the link itself
+            if left_out():
+                st.caption(f"Texts over {MAX_PARAM_CHARS} characters stay out of the link; it keeps the rest.")
+            try:
+                st.image(qr_png(link), caption="Scan to open this view", width=220)
+            except segno.DataOverflowError:
+                st.caption("This link is too long for a QR code: copy it instead.")
             st.caption("Uploads, drawings, photos and models trained here stay in this browser: a link carries "
                        "the controls only.")
     return link
