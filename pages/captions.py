@@ -13,7 +13,7 @@ from cnnrnn.tasks.captions.data import COLOURS
 from cnnrnn.tasks.captions.experiments import beam_steps_table, caption_steps_table
 
 SIDE = ui.SIDE  # the encoder's one input side (64)
-page_header(
+presenting = page_header(
     "One to many: image -> sentence",
     "A CNN encoder and an LSTM decoder, trained on scenes the project draws itself",
     f"The **CNN encoder** turns a {SIDE}x{SIDE} picture into one vector, once. That vector starts the **LSTM "
@@ -42,8 +42,12 @@ with st.sidebar:
 
 # --- Controls -----------------------------------------------------------------
 model_input, truth, raw = None, None, None
+result_area = None  # in presenter mode the caption sits beside the scene, on the first screen
 if source == "Random scene":
-    left, right = st.columns([2, 3])
+    if presenting:
+        left, right, result_area = st.columns([2, 2, 3])
+    else:
+        left, right = st.columns([2, 3])
     objects = bound(left.radio, "Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
     left.button("New scene", key="captions_new", icon=":material/casino:",
                 on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)))
@@ -89,16 +93,18 @@ if model_input is None:
 
 # --- Result -------------------------------------------------------------------
 result = ui.caption(model_input, beam_width)
-st.subheader("The caption")
-st.markdown(f"**Greedy decoding:** {result['greedy']}")
-st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} (probability {result['beam_probability']:.1%})")
-if truth is not None:
-    st.markdown(f"**True caption:** {truth}")
-    if result["greedy"] == truth:
-        st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
-    else:
-        st.warning(f"Greedy decoding differs from the truth from word {ui.first_difference(result['greedy'], truth)} "
-                   "on.", icon=":material/error:")
+with result_area if result_area is not None else st.container():
+    st.subheader("The caption")
+    st.markdown(f"**Greedy decoding:** {result['greedy']}")
+    st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} "
+                f"(probability {result['beam_probability']:.1%})")
+    if truth is not None:
+        st.markdown(f"**True caption:** {truth}")
+        if result["greedy"] == truth:
+            st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
+        else:
+            st.warning(f"Greedy decoding differs from the truth from word "
+                       f"{ui.first_difference(result['greedy'], truth)} on.", icon=":material/error:")
 
 # --- Step by step -------------------------------------------------------------
 st.subheader("Decoding, step by step")

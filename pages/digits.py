@@ -21,7 +21,8 @@ presenting = page_header(
 
 # --- Controls -----------------------------------------------------------------
 SOURCES = ["Samples", "Upload", "Draw", "Camera"]
-source = bound(st.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
+pick, chosen = st.columns([2, 3]) if presenting else (st.container(), st.container())  # one row on a projector
+source = bound(pick.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
 with st.sidebar:
     st.subheader("Preprocessing")
     method = bound(st.selectbox, "Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
@@ -32,7 +33,7 @@ with st.sidebar:
 raw, known_label = None, None
 if source == "Samples":
     samples = ui.sample_images()
-    name = bound(st.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
+    name = bound(chosen.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
     if name:
         raw, known_label = samples[name]
 elif source == "Upload":
@@ -60,8 +61,9 @@ except ImageError as error:
     st.stop()
 
 # --- Result -------------------------------------------------------------------
-for note in prepared.notes:
-    st.caption(f":material/info: {note}")
+if not presenting:
+    for note in prepared.notes:
+        st.caption(f":material/info: {note}")
 predictors = ui.image_predictors()
 probs = ui.predict_models(predictors, prepared.model_input)
 target = ui.target_digit(probs, known_label)
@@ -84,6 +86,8 @@ if known_label is not None:
     st.caption(f"This sample is a {known_label}.")
 if presenting:
     with st.expander("Preprocessing, step by step"):
+        for note in prepared.notes:
+            st.caption(f":material/info: {note}")
         preprocessing_strip()
 
 # --- Fixed size made visible --------------------------------------------------

@@ -9,7 +9,7 @@ from cnnrnn.tasks.mnist1d.config import MNIST1D
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
 from cnnrnn.tasks.mnist1d.experiments import MNIST1D_HUMAN
 
-core_st.page_header(
+presenting = core_st.page_header(
     "Sequence lab: CNN against GRU on MNIST-1D",
     f"Many to one: a {MNIST1D.sequence_length}-point signal -> digit",
     "MNIST-1D (Greydanus and Kobak, ICML 2024) turns each digit into a short 1D signal, padded, "
@@ -24,13 +24,19 @@ core_st.page_header(
 
 # --- The data -------------------------------------------------------------------
 sizes = ui.mnist1d_sizes()
-st.subheader(f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points")
-per_class = bound(st.slider, "Signals per digit", 1, 5, 3, key="seqlab_per_class")
-st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
-st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then padded, "
-           "stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of the "
-           f"{sizes['points']} points, the same for every signal, so that only models that ignore order keep "
-           "their accuracy.")
+data_title = f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points"
+if presenting:  # the table is the key result: the data folds away
+    data_section = st.expander(data_title)
+else:
+    st.subheader(data_title)
+    data_section = st.container()
+with data_section:
+    per_class = bound(st.slider, "Signals per digit", 1, 5, 3, key="seqlab_per_class")
+    st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
+    st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then "
+               "padded, stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of "
+               f"the {sizes['points']} points, the same for every signal, so that only models that ignore order "
+               "keep their accuracy.")
 
 # --- The table ------------------------------------------------------------------
 st.subheader("The paper's table, reproduced")
@@ -39,7 +45,7 @@ if not entry.get("models"):
     st.info("No shipped MNIST-1D weights. Train them with `python -m cnnrnn train mnist1d`; "
             "live training below works without them.")
 table = ui.mnist1d_table(ui.mnist1d_records())
-st.altair_chart(charts.mnist1d_table_chart(table), width="content")
+st.altair_chart(charts.mnist1d_table_chart(table), width="stretch")
 st.dataframe(ui.mnist1d_table_view(table), hide_index=True,
              column_config={"accuracy": st.column_config.NumberColumn(format="%.3f"),
                             "training (s)": st.column_config.NumberColumn(format="%.1f")})

@@ -33,7 +33,7 @@ QR_ERROR = "m"  # QR error correction: about 15% of the code may be unreadable (
 PRESENTER_CSS = """
 <style>
   html { font-size: 19px; }
-  .stMainBlockContainer { padding-top: 2.2rem; padding-bottom: 2rem; max-width: 100%; }
+  .stMainBlockContainer { padding-top: 3.6rem; padding-bottom: 2rem; max-width: 100%; }
   h1 { font-size: 2.0rem !important; padding-bottom: 0.2rem !important; }
   [data-testid="stMetricValue"] { font-size: 2.6rem; }
 </style>
@@ -226,18 +226,20 @@ def guide(text: str) -> None:
 def page_chrome(summary: str, guide_text: str | None = None) -> bool:
     """Under a page's title: presenter toggle and room for the Share popover, the guide, the summary.
 
-    The summary is folded in presenter mode. Returns whether presenter mode is on.
+    The guide and the summary fold into one expander in presenter mode. Returns whether it is on.
     """
     st.html(PHONE_CSS)
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     with row:
         on = presenter_toggle()
         st.session_state[_SLOT] = st.empty()
-    if guide_text:
-        guide(guide_text)
-    if on:
+    if on:  # the audience sees the result first; the presenter's notes fold away
         with st.expander("What this page shows"):
+            if guide_text:
+                guide(guide_text)
             st.markdown(summary)
     else:
+        if guide_text:
+            guide(guide_text)
         st.markdown(summary)
     return on
