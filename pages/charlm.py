@@ -71,6 +71,7 @@ if models is not None:
     if last:
         st.caption(ui.generation_caption(last))
         st.altair_chart(ui.steps_chart(last), width="stretch")
+        st.altair_chart(ui.surprise_chart(last), width="stretch")
         st.caption(ui.entropy_caption(entry, models))
 
     # --- Read my text -------------------------------------------------------------
@@ -187,6 +188,7 @@ if tang and poets is not None:
         st.altair_chart(charts.generation_steps_chart(
             tang_ui.steps_table(record), title=f"{charts.CHARLM_LABELS[model_name]}: the top candidates of each "
                                                "character written (orange: the one drawn)"), width="stretch")
+        st.altair_chart(charts.generation_surprise_chart(tang_ui.steps_table(record)), width="stretch")
         st.caption("Entropy is how unsure the model is before drawing; surprise is -log p of the character drawn. "
                    "Both fall to almost 0 at the marks: the form is the easy part.")
     else:

@@ -75,20 +75,22 @@ def preprocessing_strip():
     st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
 
 
-if not presenting:  # in presenter mode the verdicts come first and the steps fold away
-    st.subheader("Preprocessing, step by step")
-    preprocessing_strip()
 st.subheader(f"Three models, one {N}x{N} input")
 for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
     column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
 st.altair_chart(charts.probabilities_chart(probs), width="stretch")
 if known_label is not None:
     st.caption(f"This sample is a {known_label}.")
+# The verdicts come first (within two screens of a phone, on the first of a projector), then how the
+# picture became the models' input; in presenter mode that strip folds away.
 if presenting:
     with st.expander("Preprocessing, step by step"):
         for note in prepared.notes:
             st.caption(f":material/info: {note}")
         preprocessing_strip()
+else:
+    st.subheader("Preprocessing, step by step")
+    preprocessing_strip()
 
 # --- Fixed size made visible --------------------------------------------------
 st.subheader(f"Hand every model the same array, not resized to {N}x{N}")

@@ -10,7 +10,7 @@ from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evi
 from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
 
 facts = ui.facts()
-page_header(
+presenting = page_header(
     "Many to one: sentence -> sentiment",
     f"Two models trained from scratch on the sentence polarity dataset: {facts['sentences']:,} movie-review "
     "snippets (Pang & Lee 2005)",
@@ -47,7 +47,8 @@ if reading.error:
 analysis = reading.analysis
 if analysis is not None:
     tokens = reading.tokens
-    st.subheader("Verdicts")
+    if not presenting:  # on a projector the verdicts follow the sentence directly, on the first screen
+        st.subheader("Verdicts")
     columns = st.columns(2)
     for column, name in zip(columns, ("rnn", "cnn")):
         positive = analysis["verdicts"][name]

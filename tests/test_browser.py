@@ -439,7 +439,6 @@ _MEASURE = """() => {
     const box = drawn.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) return;  // in a closed tab or expander
     const holder = (el.closest('[data-testid="stColumn"]') || main).getBoundingClientRect();
-    const heading = el.closest('[data-testid="stVerticalBlock"]');
     charts.push({right: box.right, column: holder.right, width: box.width,
                  label: (el.getAttribute('aria-label') || '').slice(0, 60) || String(charts.length)});
   });
@@ -468,6 +467,10 @@ def _fits(page, where: str) -> list[str]:
     """What passes the screen's or its column's right edge ([] when everything fits)."""
     page.wait_for_timeout(700)  # charts re-measure their container after a resize
     m = page.evaluate(_MEASURE)
+    worst = max([c["right"] - c["column"] for c in m["charts"]], default=0)
+    with (ARTIFACTS / "widths.txt").open("a") as out:  # the numbers behind the verdict, for the record
+        out.write(f"{where}: document {m['document']} of {m['viewport']} px, main area {m['area']} of "
+                  f"{m['areaClient']}, {len(m['charts'])} charts, the worst {worst:+.0f} px past its column\n")
     problems = []
     if m["document"] > m["viewport"]:
         problems.append(f"{where}: the page scrolls sideways by {m['document'] - m['viewport']} px")
@@ -486,13 +489,17 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    problems = []
+    problems, reach = [], {}
     try:
         for task in page_tasks():
             page.goto(f"{server}/{task.url_path}")
             wait_rendered(page)
             _close_notice(page)
             _no_exception(page)
+            if task.url_path == "Generation":  # the candidates chart is drawn once text is written
+                page.get_by_role("button", name="Generate", exact=True).click()
+                expect(page.get_by_text("characters per second", exact=False)).to_be_visible(timeout=90_000)
+                wait_rendered(page)
             for width, height in VIEWPORTS:
                 page.set_viewport_size({"width": width, "height": height})
                 problems += _fits(page, f"{task.url_path} at {width}x{height}")
@@ -500,12 +507,18 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
                     page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}.jpg"), type="jpeg", quality=70)
                 if width == 390:
                     page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}_phone.jpg"), type="jpeg", quality=70)
+                    box = _KEY_RESULTS[task.url_path](page).bounding_box()  # the page is at its top
+                    reach[task.url_path] = box and round(box["y"] + box["height"])
+                    if box is None or box["y"] + box["height"] > 2 * height:
+                        problems.append(f"{task.url_path} at 390x844: the key result ends at {reach[task.url_path]} "
+                                        "px, past the second screen")
             page.set_viewport_size({"width": 1400, "height": 1000})
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
         raise
     finally:
         context.close()
+    (ARTIFACTS / "phone_key_results.txt").write_text(f"{reach}\n")
     assert not problems, "\n".join(problems)
 
 
@@ -525,6 +538,8 @@ def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(serve
             key = _KEY_RESULTS[task.url_path](page)
             expect(key).to_be_visible()
             box = key.bounding_box()
+            (ARTIFACTS / "present_key_results.txt").open("a").write(
+                f"{task.url_path} {box and round(box['y'] + box['height'])}\n")
             if box is None or box["y"] + box["height"] > 720:
                 late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
             page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
@@ -545,7 +560,7 @@ def test_a_link_opens_the_same_view_and_the_share_panel_shows_it_with_a_qr_code(
     expect(page.get_by_text("At 28x28 the fixed CNN runs", exact=False)).to_be_visible()
     expect(page.get_by_role("slider", name="Array side (pixels)")).to_have_attribute("aria-valuetext", "28")
     # A control changed on the page is written back to the address bar.
-    page.get_by_role("radio", name="stretch", exact=True).click()
+    page.get_by_role("radiogroup", name="Aspect").get_by_text("stretch", exact=True).click()
     _settle(page)
     expect(page).to_have_url(re.compile(r"cnn_aspect=stretch"))
     page.get_by_role("button", name="Share this view").click()

@@ -178,6 +178,11 @@ def steps_chart(last: dict):
         title=f"The first {STEPS_SHOWN} characters: the model's top {SHOW_TOP} candidates (orange: the one drawn)")
 
 
+def surprise_chart(last: dict):
+    """The entropy and surprise of the same STEPS_SHOWN characters (drawn under `steps_chart`)."""
+    return charts.generation_surprise_chart(generation_steps_table(last["steps"], STEPS_SHOWN))
+
+
 def _surprise_color(loss: float) -> str:
     """Background for a character: green when expected (low loss) to red when surprising (>= SURPRISE_MAX nats)."""
     hue = int(round(120 * (1.0 - min(max(loss, 0.0), SURPRISE_MAX) / SURPRISE_MAX)))
