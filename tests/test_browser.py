@@ -260,26 +260,6 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     _no_exception(page)
 
 
-@pytest.mark.parametrize("path", ["", *(task.url_path for task in page_tasks())])
-def test_every_page_opens_by_its_url_path_with_the_registry_navigation(server, page, path):
-    """Home and every task's url path (from the registry: a new task is covered the day it is added)
-    render cleanly; the sidebar lists Home and every task in sections, none as "streamlit app"."""
-    page.goto(f"{server}/{path}")
-    wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
-    _no_exception(page)
-    assert not page.locator('[data-testid="stAlertContentError"]').count()
-    titles = {task.url_path: task.title for task in page_tasks()}
-    heading = page.locator("h1").first.inner_text()
-    assert (heading == "CNN vs RNN, side by side") == (path == ""), heading
-    # Each link reads its Material icon's name, then its label.
-    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    names = [text.strip().splitlines()[-1].strip() for text in links]
-    assert names == ["Home"] + list(titles.values()), names
-    assert not any("streamlit app" in name.lower() for name in names)
-    headers = [t.strip().lower() for t in page.locator('[data-testid="stNavSectionHeader"]').all_inner_texts()]
-    assert headers == ["patterns", "labs"], headers
-
-
 def test_image_page_reads_a_digit_drawn_on_the_canvas(server, page):
     page.goto(f"{server}/Image_CNN")
     expect(page.get_by_role("heading", name="One to one: image → label")).to_be_visible(timeout=60_000)
@@ -483,36 +463,55 @@ def _fits(page, where: str) -> list[str]:
     return problems
 
 
+def _check_navigation(page, path: str) -> None:
+    """The page rendered cleanly; the sidebar lists Home and every task in sections, none as "streamlit app"."""
+    _no_exception(page)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    titles = {task.url_path: task.title for task in page_tasks()}
+    heading = page.locator("h1").first.inner_text()
+    assert (heading == "CNN vs RNN, side by side") == (path == ""), heading
+    # Each link reads its Material icon's name, then its label.
+    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    names = [text.strip().splitlines()[-1].strip() for text in links]
+    assert names == ["Home"] + list(titles.values()), names
+    assert not any("streamlit app" in name.lower() for name in names)
+    headers = [t.strip().lower() for t in page.locator('[data-testid="stNavSectionHeader"]').all_inner_texts()]
+    assert headers == ["patterns", "labs"], headers
+
+
 def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
-    """At 1400x1000, 1280x720 and 390x844: no sideways scrolling, no chart past its column. Also the README's
+    """Home and every task's url path (from the registry: a new task is covered the day it is added) render
+    cleanly with the registry's navigation; at 1400x1000, 1280x720 and 390x844 no page scrolls sideways and
+    no chart passes its column; on a phone each key result is within two screens. Also the README's
     screenshots (desktop and phone), so that they show the app as it is."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     problems, reach = [], {}
     try:
-        for task in page_tasks():
-            page.goto(f"{server}/{task.url_path}")
-            wait_rendered(page)
+        for path in ["", *(task.url_path for task in page_tasks())]:
+            page.set_viewport_size({"width": 1400, "height": 1000})
+            page.goto(f"{server}/{path}")
+            wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
             _close_notice(page)
-            _no_exception(page)
-            if task.url_path == "Generation":  # the candidates chart is drawn once text is written
+            _check_navigation(page, path)
+            name = path or "Home"
+            if path == "Generation":  # the candidates chart is drawn once text is written
                 page.get_by_role("button", name="Generate", exact=True).click()
                 expect(page.get_by_text("characters per second", exact=False)).to_be_visible(timeout=90_000)
                 wait_rendered(page)
             for width, height in VIEWPORTS:
                 page.set_viewport_size({"width": width, "height": height})
-                problems += _fits(page, f"{task.url_path} at {width}x{height}")
+                problems += _fits(page, f"{name} at {width}x{height}")
                 if width == 1400:
-                    page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}.jpg"), type="jpeg", quality=70)
-                if width == 390:
-                    page.screenshot(path=str(SCREENSHOTS / f"{task.url_path}_phone.jpg"), type="jpeg", quality=70)
-                    box = _KEY_RESULTS[task.url_path](page).bounding_box()  # the page is at its top
-                    reach[task.url_path] = box and round(box["y"] + box["height"])
+                    page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=70)
+                if width == 390 and path:
+                    page.screenshot(path=str(SCREENSHOTS / f"{name}_phone.jpg"), type="jpeg", quality=70)
+                    box = _KEY_RESULTS[path](page).bounding_box()  # the page is at its top
+                    reach[path] = box and round(box["y"] + box["height"])
                     if box is None or box["y"] + box["height"] > 2 * height:
-                        problems.append(f"{task.url_path} at 390x844: the key result ends at {reach[task.url_path]} "
-                                        "px, past the second screen")
-            page.set_viewport_size({"width": 1400, "height": 1000})
+                        problems.append(f"{path} at 390x844: the key result ends at {reach[path]} px, past the "
+                                        "second screen")
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
         raise
