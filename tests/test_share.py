@@ -135,3 +135,14 @@ def test_typing_a_sentence_clears_the_example_picked_before():
     at.text_area(key="sentiment_text").input("My own words, not an example.").run()
     assert at.selectbox(key="sentiment_example").value is None
     assert _params(_link(at))["sentiment_text"] == "My own words, not an example."
+
+
+def test_a_text_too_long_for_a_link_stays_out_and_the_qr_code_still_fits():
+    essay = "A long and winding review of a film. " * 40  # 1,480 characters
+    at = _open("pages/sentiment.py", {})
+    at.text_area(key="sentiment_text").input(essay).run()
+    assert not at.exception
+    link = _link(at)
+    assert "sentiment_text" not in _params(link) and len(link) < 500
+    assert any("stay out of the link" in c.value for c in at.caption)
+    assert [d.text for d in zxingcpp.read_barcodes(Image.open(io.BytesIO(ui_share.qr_png(link))))] == [link]
