@@ -45,3 +45,6 @@ def test_resolution_chart_marks_the_native_side_and_keeps_each_models_colour():
     shapes = spec["layer"][2]["encoding"]["shape"]["scale"]
     assert shapes["domain"] == ["cnn_fixed", "rnn_rows"] and len(set(shapes["range"])) == 2
     assert _encoding(spec)["y"]["axis"]["format"] == ".0%", "accuracy reads 90%, not 0.900000"
+    for layer in (spec["layer"][0], spec["layer"][2]):  # a null legend on one channel hides the merged legend
+        assert all(enc.get("legend", {}) is not None for enc in layer["encoding"].values() if isinstance(enc, dict)
+                   and enc.get("field") == "model"), "the chart keeps its model legend"

@@ -46,13 +46,15 @@ def resolution_chart(df: pd.DataFrame, title: str = "Held-out accuracy against i
         x=alt.X("size:Q", title="image side (pixels)", scale=alt.Scale(type="log", base=2)),
         y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         color=color,
-        strokeDash=alt.StrokeDash("model:N", legend=None, scale=alt.Scale(
+        strokeDash=alt.StrokeDash("model:N", title="model", scale=alt.Scale(  # one legend: colour, dash, shape
             domain=domain, range=[[6, 3] if m in DASHED else [1, 0] for m in domain])),
         tooltip=["model", "size", alt.Tooltip(f"{y}:Q", format=".3f")],
     )
-    points = base.mark_point(filled=True, size=55, opacity=0.9).encode(
-        shape=alt.Shape("model:N", legend=None, scale=alt.Scale(
-            domain=domain, range=[MODEL_SHAPES.get(m, "circle") for m in domain])))
+    points = base.mark_point(filled=True, opacity=0.85).encode(
+        shape=alt.Shape("model:N", title="model", scale=alt.Scale(  # merged with the colour legend
+            domain=domain, range=[MODEL_SHAPES.get(m, "circle") for m in domain])),
+        size=alt.Size("model:N", title="model", scale=alt.Scale(  # the fixed CNN's squares peek out behind
+            domain=domain, range=[120 if m == "cnn_fixed" else 45 for m in domain])))
     return (base.mark_line(strokeWidth=2) + rule_at(native, axis="x") + points).properties(title=title, height=300)
 
 
