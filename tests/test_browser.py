@@ -512,6 +512,18 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
                     if box is None or box["y"] + box["height"] > 2 * height:
                         problems.append(f"{path} at 390x844: the key result ends at {reach[path]} px, past the "
                                         "second screen")
+        # The drawing canvases fit a phone: each opened by a link to its Draw view.
+        page.set_viewport_size({"width": 390, "height": 844})
+        for link in ("Image_CNN?cnn_source=Draw", "Captioning?captions_source=Draw"):
+            page.goto(f"{server}/{link}")
+            wait_rendered(page)
+            _close_notice(page)
+            canvas = page.locator("canvas.upper-canvas")
+            expect(canvas).to_have_count(1, timeout=30_000)
+            problems += _fits(page, f"{link} at 390x844")
+            box = canvas.bounding_box()
+            if box["x"] < 0 or box["x"] + box["width"] > 390:
+                problems.append(f"{link} at 390x844: the canvas spans {box['x']:.0f} to {box['x'] + box['width']:.0f} px")
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
         raise
