@@ -105,8 +105,8 @@ with right:
     else:
         st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
         st.code(error, language=None, wrap_lines=True)
-        st.caption("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
-                   "image size, and the Dense layer after it has weights for exactly one length.")
+        explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
+                "image size, and the Dense layer after it has weights for exactly one length.")
     for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
         st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
 
@@ -116,8 +116,8 @@ st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {ta
 sweep = ui.image_sweep(raw, method, aspect, target)
 st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
                 width="stretch")
-st.caption(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
-           f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
+explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
+        f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
 
 # --- Resize method and aspect -------------------------------------------------
 st.subheader("Resize method and aspect handling")
@@ -141,7 +141,7 @@ if shipped is not None:
         st.subheader("Global pooling removes the size constraint; training at many scales makes it read any size")
         st.altair_chart(charts.resolution_chart(lesson, title="The pooled CNN trained at one scale and at many"),
                         width="stretch")
-        st.caption(
+        explain(
             f"Both end in global average pooling, so both take any size. At {figures['largest']} px the one "
             f"trained near one scale (sides {ui.ONE_SCALE_SIDES[0]} to {ui.ONE_SCALE_SIDES[1]}, most at {N}; a "
             f"{ui.ONE_SCALE_FIELD}-pixel receptive field) reads {figures['one_scale']:.1%}: its filters learned "
@@ -166,6 +166,6 @@ for caption, maps in ui.feature_tiles(which, prepared.model_input):
 left, right = st.columns(2)
 left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
 right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-st.caption(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
-           "Stopping it early shows its guess after each row.")
+explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
+        "Stopping it early shows its guess after each row.")
 share_panel()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core import st as core_st
-from cnnrnn.core.ui_share import bound, share_panel
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.mnist1d import charts, ui
 from cnnrnn.tasks.mnist1d.config import MNIST1D
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
@@ -123,11 +123,11 @@ if "lengths" in tables:
     band = ui.mixed_length_band(tables)
     band_note = (f" stay between {band[0]:.2f} and {band[1]:.2f} from {MNIST1D.sequence_length} to "
                  f"{max(MNIST1D.sweep_lengths)} points" if band else "")
-    st.caption(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
-               "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
-               "than it learned; the same models trained on batches of mixed lengths "
-               f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
-               "(the shortest signals lose detail for every model).")
+    explain(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
+            "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
+            "than it learned; the same models trained on batches of mixed lengths "
+            f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
+            "(the shortest signals lose detail for every model).")
 else:
     st.info("No length table yet: run `python -m cnnrnn train mnist1d`.")
 
@@ -135,11 +135,11 @@ else:
 st.subheader("Shift: accuracy against how far the signal is moved")
 if "shifts" in tables:
     st.altair_chart(charts.mnist1d_shift_chart(tables["shifts"]), width="stretch")
-    st.caption("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
-               "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
-               f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
-               "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
-               "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
+    explain("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
+            "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
+            f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
+            "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
+            "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
 
 # --- Latency --------------------------------------------------------------------
 st.subheader("Latency of one prediction against sequence length")
@@ -153,6 +153,6 @@ if st.button("Measure on this machine", key="seqlab_latency"):
                         width="stretch")
     except FileNotFoundError as error:
         core_st.show_error(str(error))
-st.caption("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
-           "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
+explain("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
+        "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
 share_panel()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, share_panel
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
                                            latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)
@@ -66,8 +66,8 @@ if analysis is not None:
     if len(tokens) > facts["max_view_tokens"]:
         st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
     st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
-    st.caption("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
-               "step by step; the CNN is handed the same prefix padded to its fixed length.")
+    explain("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
+            "step by step; the CNN is handed the same prefix padded to its fixed length.")
 
     st.subheader("What the CNN sees")
     view = reading.view
@@ -85,11 +85,11 @@ if analysis is not None:
                f"cut. The RNN reads all {len(tokens):,}.")
     if analysis["evidence"]:
         st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
-        st.caption("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
-                   "training sentences: how much more often the word, and the pair it starts, appear in positive "
-                   "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
-                   "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
-                   "these against the words around them; the RNN gets the word's number only.")
+        explain("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
+                "training sentences: how much more often the word, and the pair it starts, appear in positive "
+                "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
+                "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
+                "these against the words around them; the RNN gets the word's number only.")
         score = analysis["score"]
         if score is not None:
             read = len(analysis["evidence"])
@@ -102,8 +102,8 @@ if analysis is not None:
 
     st.subheader("Which words matter")
     st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
-    st.caption("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
-               "pushed the verdict towards positive.")
+    explain("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
+            "pushed the verdict towards positive.")
 
 # --- Experiments on the held-out sentences --------------------------------------
 st.subheader(f"On {facts['test_size']:,} held-out sentences")
@@ -130,8 +130,8 @@ length_tab, filler_tab, latency_tab, probe_tab = st.tabs(
 with length_tab:
     if "length_buckets" in tables:
         st.altair_chart(length_bucket_chart(tables["length_buckets"]), width="stretch")
-    st.caption("Both models do about as well on short and long sentences: movie-review sentences fit in "
-               f"the CNN's {sequence_length} tokens, so nothing is cut.")
+    explain("Both models do about as well on short and long sentences: movie-review sentences fit in "
+            f"the CNN's {sequence_length} tokens, so nothing is cut.")
 with filler_tab:
     if "filler" in tables:
         st.altair_chart(filler_chart(tables["filler"]), width="stretch")
@@ -139,13 +139,13 @@ with filler_tab:
         st.caption(f"With {most['filler']} filler words before each sentence: RNN {most[('rnn', 'before')]:.0%}, "
                    f"CNN {most[('cnn', 'before')]:.0%}; after it: RNN {most[('rnn', 'after')]:.0%}, "
                    f"CNN {most[('cnn', 'after')]:.0%} (half the test sentences are positive).")
-    st.caption("Neutral words (as common in positive reviews as in negative ones) added to every test "
-               "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
-               f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
-               "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
-               "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
-               "after it (its fading memory), and a long run of filler before it takes its state far from "
-               f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
+    explain("Neutral words (as common in positive reviews as in negative ones) added to every test "
+            "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
+            f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
+            "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
+            "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
+            "after it (its fading memory), and a long run of filler before it takes its state far from "
+            f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
 
 with latency_tab:
     latency = tables.get("latency")
@@ -155,9 +155,9 @@ with latency_tab:
         st.caption(f"Measured on this machine at {measured['measured_at']}.")
     if latency is not None:
         st.altair_chart(latency_chart(latency), width="stretch")
-    st.caption(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
-               "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
-               "text into words takes longer).")
+    explain(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
+            "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
+            "text into words takes longer).")
 with probe_tab:
     probes = ui.sentiment_probes()
     shown = probes[["text", "expected", "rnn", "cnn"]].rename(

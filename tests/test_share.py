@@ -122,9 +122,14 @@ def test_present_in_the_link_turns_presenter_mode_on_and_folds_the_summary(value
     at = _open("pages/sentiment.py", {"present": value})
     assert at.toggle(key="talk_present_toggle").value is True
     assert "What this page shows" in [e.label for e in at.expander]
+    folded = [e for e in at.expander if e.label == "Why"]
+    assert folded and any("Each point is a model's verdict" in c.value for e in folded for c in e.caption), \
+        "explanations under the results are folded"
     assert _params(_link(at))["present"] == "1", "the Share link keeps presenter mode"
     at.toggle(key="talk_present_toggle").set_value(False).run()
     assert "What this page shows" not in [e.label for e in at.expander]
+    assert "Why" not in [e.label for e in at.expander]
+    assert any("Each point is a model's verdict" in c.value for c in at.caption)
     assert "present" not in _params(_link(at))
 
 
