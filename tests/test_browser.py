@@ -533,8 +533,31 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
     assert not problems, "\n".join(problems)
 
 
+_BRIGHTNESS = """(el) => {
+  const color = getComputedStyle(el).backgroundColor.match(/[\\d.]+/g).map(Number);
+  return (color[0] + color[1] + color[2]) / 3;
+}"""
+
+
+def _frame_brightness(png: bytes) -> float:
+    """How light a chart's own background is: the median of its outermost pixels (0 black to 255 white).
+
+    The frame is mostly background (axis labels, legend, margins), whatever the marks inside are.
+    """
+    import io as _io
+
+    import numpy as np
+    from PIL import Image
+
+    grey = np.asarray(Image.open(_io.BytesIO(png)).convert("L"), np.float32)
+    frame = np.concatenate([grey[:3].ravel(), grey[-3:].ravel(), grey[:, :3].ravel(), grey[:, -3:].ravel()])
+    return float(np.median(frame))
+
+
 def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(server, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    """At 1280x720 with ?present=1, on a machine set to dark mode: the toggle on, the sidebar collapsed, each key
+    result inside the first screen, and the page and its charts dark (they follow Streamlit's theme)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
     page = context.new_page()
     late = []
     try:
@@ -554,6 +577,14 @@ def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(serve
             if box is None or box["y"] + box["height"] > 720:
                 late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
             page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
+            app = page.locator('[data-testid="stApp"]').evaluate(_BRIGHTNESS)
+            if app > 80:
+                late.append(f"{task.url_path}: the page is not dark in dark mode (background {app:.0f} of 255)")
+            chart = page.locator('[data-testid="stVegaLiteChart"]:visible').first
+            if chart.count():
+                shade = _frame_brightness(chart.screenshot())
+                if shade > 80:  # a chart left in the light theme would be a white box (255) on the dark page
+                    late.append(f"{task.url_path}: the first chart stays light in dark mode ({shade:.0f} of 255)")
         assert not late, "\n".join(late)
     finally:
         context.close()
