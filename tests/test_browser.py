@@ -626,4 +626,5 @@ def test_zz_no_keras_warning_in_the_server_log(server):
     """Runs after the other browser tests of this module (by name and place): the log of the whole visit."""
     log = (ARTIFACTS / "streamlit.log").read_text(encoding="utf-8", errors="replace")
     assert "The structure of `inputs` doesn't match" not in log, "Keras warned while serving the pages"
+    assert "UserWarning" not in log, [line for line in log.splitlines() if "UserWarning" in line][:3]
     assert "Traceback" not in log

@@ -112,7 +112,7 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     chunk = max(1, min(config.eval_every, config.steps))
     batches = charlm_batches(train_ids, config.sequence_length, config.batch_size, config.seed)
     model.fit(batches, steps_per_epoch=chunk, epochs=int(np.ceil(config.steps / chunk)), callbacks=[Callback()],
-              verbose=0)
+              verbose=0, shuffle=False)  # the batches are shuffled by their seed (Keras warns on shuffle=True)
     if history["val_steps"][-1:] != [state["step"]] and state["step"] > 0:
         check()  # stopped inside a chunk: judge the last weights too
     best.restore(model)
