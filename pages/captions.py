@@ -6,13 +6,14 @@ import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.captions import charts, ui
 from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import COLOURS
 from cnnrnn.tasks.captions.experiments import beam_steps_table, caption_steps_table
 
 SIDE = ui.SIDE  # the encoder's one input side (64)
-page_header(
+presenting = page_header(
     "One to many: image -> sentence",
     "A CNN encoder and an LSTM decoder, trained on scenes the project draws itself",
     f"The **CNN encoder** turns a {SIDE}x{SIDE} picture into one vector, once. That vector starts the **LSTM "
@@ -20,6 +21,9 @@ page_header(
     "input, many outputs. Scenes hold one to three shapes (circle, square, triangle) in red, green, blue "
     "or yellow, small or large, side by side; the caption names them from left to right, e.g. "
     "*a large red circle left of a small blue square*.",
+    guide="press **New scene** a few times and read the greedy caption against the true one, then widen the "
+          "**beam**. Say: the CNN looks once; the LSTM writes one word per step, each time reading the word it "
+          "wrote last.",
 )
 
 try:
@@ -30,27 +34,33 @@ except FileNotFoundError as error:
 
 FIRST_SEED = 2037  # the scene shown before any click (three shapes)
 SOURCES = ["Random scene", "Draw", "Upload"]
-source = st.segmented_control("Input", SOURCES, default="Random scene", key="captions_source")
+source = bound(st.segmented_control, "Input", SOURCES, default="Random scene", key="captions_source") or SOURCES[0]
 with st.sidebar:
     st.subheader("Decoding")
-    beam_width = st.slider("Beam width", 2, 8, CAPTIONS.beam_width, key="captions_beam",
+    beam_width = bound(st.slider, "Beam width", 2, 8, CAPTIONS.beam_width, key="captions_beam",
                            help="Beam search keeps this many partial captions at every step.")
 
 # --- Controls -----------------------------------------------------------------
 model_input, truth, raw = None, None, None
+result_area = None  # in presenter mode the caption sits beside the scene, on the first screen
 if source == "Random scene":
-    left, right = st.columns([2, 3])
-    objects = left.radio("Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
-    if left.button("New scene", key="captions_new", icon=":material/casino:"):
-        st.session_state["captions_seed"] = random.randrange(2**31)
-    seed = st.session_state.setdefault("captions_seed", FIRST_SEED)
+    if presenting:
+        left, right, result_area = st.columns([2, 2, 3])
+    else:
+        left, right = st.columns([2, 3])
+    objects = bound(left.radio, "Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
+    left.button("New scene", key="captions_new", icon=":material/casino:",
+                on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)))
+    st.session_state.setdefault("captions_seed", FIRST_SEED)
+    seed = bound(left.number_input, "Scene number", 0, 2**31 - 1, key="captions_seed",
+                 help="Each number draws one scene: the same number, the same scene (and the link keeps it).")
     image, display, truth = ui.random_scene(seed, None if objects == "any" else int(objects))
     model_input = ui.model_input(image)
     right.image(display, caption=f"Scene {seed} (generated, {SIDE}x{SIDE}, shown enlarged)", width=ui.DISPLAY_SIDE)
 elif source == "Draw":
     left, right = st.columns([1, 2])
-    colour = left.radio("Colour", list(COLOURS), key="captions_colour", horizontal=True)
-    tool = left.radio("Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
+    colour = bound(left.radio, "Colour", list(COLOURS), key="captions_colour", horizontal=True)
+    tool = bound(left.radio, "Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
     left.caption("Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
                  "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
                  "two. Triangles point up. The brush works too: fill the shape in.")
@@ -66,32 +76,35 @@ elif source == "Upload":
 
 if model_input is None:
     if raw is None:
+        share_panel()
         st.info("Draw one to three shapes or upload a picture of them to begin.")
         st.stop()
     try:
         prepared = ui.prepare_scene(raw)
     except ImageError as error:
+        share_panel()
         show_error(f"{error}")
         st.stop()
     for note in prepared.notes:
         st.caption(f":material/info: {note}")
-    strip = st.columns(max(3, len(prepared.steps)))
-    for column, (title, picture) in zip(strip, prepared.steps):
-        column.image(picture, caption=title, width=192)
+    titles, pictures = zip(*prepared.steps)
+    st.image(list(pictures), caption=list(titles), width=160)  # small tiles that wrap on a phone
     model_input = prepared.model_input
 
 # --- Result -------------------------------------------------------------------
 result = ui.caption(model_input, beam_width)
-st.subheader("The caption")
-st.markdown(f"**Greedy decoding:** {result['greedy']}")
-st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} (probability {result['beam_probability']:.1%})")
-if truth is not None:
-    st.markdown(f"**True caption:** {truth}")
-    if result["greedy"] == truth:
-        st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
-    else:
-        st.warning(f"Greedy decoding differs from the truth from word {ui.first_difference(result['greedy'], truth)} "
-                   "on.", icon=":material/error:")
+with result_area if result_area is not None else st.container():
+    st.subheader("The caption")
+    st.markdown(f"**Greedy decoding:** {result['greedy']}")
+    st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} "
+                f"(probability {result['beam_probability']:.1%})")
+    if truth is not None:
+        st.markdown(f"**True caption:** {truth}")
+        if result["greedy"] == truth:
+            st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
+        else:
+            st.warning(f"Greedy decoding differs from the truth from word "
+                       f"{ui.first_difference(result['greedy'], truth)} on.", icon=":material/error:")
 
 # --- Step by step -------------------------------------------------------------
 st.subheader("Decoding, step by step")
@@ -114,7 +127,7 @@ with right:
 
 # --- The fixed size, on the encoder side --------------------------------------
 st.subheader(f"The encoder takes {SIDE}x{SIDE} only")
-side = st.slider("Hand the encoder a picture of side (pixels)", 32, 128, 96, step=16, key="captions_side")
+side = bound(st.slider, "Hand the encoder a picture of side (pixels)", 32, 128, 96, step=16, key="captions_side")
 error = ui.encoder_size_error(side)
 if error is None:
     st.success(f"At {SIDE}x{SIDE} the encoder runs: that is the one size its Flatten layer was built for.")
@@ -153,3 +166,4 @@ info = ui.captioner_info()
 if info:
     with st.expander("About the model"):
         st.markdown(ui.model_summary(info))
+share_panel()

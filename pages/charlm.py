@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
 from cnnrnn.tasks.charlm.tang import ui as tang_ui
@@ -14,8 +15,11 @@ page_header(
     "one. Sampling from those odds, one character after another, writes new text in the corpus's style. "
     "The **LSTM** carries a state from the first character on; the **causal CNN** sees a fixed window of "
     "the last characters and nothing before it.",
+    guide="press **Generate** and watch the text appear character by character, then drag **Temperature** to 0 "
+          "and to 2 and press it again. Say: the LSTM carries a state from the first character; the causal CNN "
+          "only ever sees its fixed window.",
 )
-corpus_choice = st.segmented_control("Corpus", ui.CORPORA, default=ui.CORPORA[0], key="gen_corpus") or ui.CORPORA[0]
+corpus_choice = bound(st.segmented_control, "Corpus", ui.CORPORA, default=ui.CORPORA[0], key="gen_corpus") or ui.CORPORA[0]
 shakespeare, tang = corpus_choice == ui.CORPORA[0], corpus_choice == ui.CORPORA[1]
 
 entry = ui.charlm_manifest()
@@ -31,22 +35,22 @@ elif not tang:
 # --- Controls -----------------------------------------------------------------
 with st.sidebar:
     st.subheader("Sampling")
-    model_name = st.radio("Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
-                          format_func=charts.CHARLM_LABELS.get)
+    model_name = bound(st.radio, "Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
+                       format_func=charts.CHARLM_LABELS.get)
     if not tang:  # a poem ends where the model writes its end mark
-        length = st.slider("Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
-    temperature = st.slider("Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
+        length = bound(st.slider, "Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
+    temperature = bound(st.slider, "Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
                             help="0: always the likeliest character (greedy). 1: the model's own odds. "
                                  "Higher: flatter odds, wilder text.")
-    top_k = st.number_input("Top-k (0: every character)", 0, 10_000, 0, key="gen_top_k",
+    top_k = bound(st.number_input, "Top-k (0: every character)", 0, 10_000, 0, key="gen_top_k",
                             help="Sample only among the k likeliest characters.")
-    seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="gen_seed",
+    seed = bound(st.number_input, "Random seed", 0, 2**31 - 1, 0, key="gen_seed",
                            help="The same seed, prime and settings give the same text.")
 
 if models is not None:
     predictor = models[model_name]
     st.subheader("Write")
-    prime = st.text_area("Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
+    prime = bound(st.text_area, "Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
                          max_chars=ui.PRIME_CHARS)
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit:"):
         run = predictor.stream(prime, length, temperature, top_k, seed)
@@ -67,11 +71,12 @@ if models is not None:
     if last:
         st.caption(ui.generation_caption(last))
         st.altair_chart(ui.steps_chart(last), width="stretch")
+        st.altair_chart(ui.surprise_chart(last), width="stretch")
         st.caption(ui.entropy_caption(entry, models))
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
-    mine = st.text_area("A text for both models to read", key="gen_read_text", height=120,
+    mine = bound(st.text_area, "A text for both models to read", key="gen_read_text", height=120,
                         value="To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
                               "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
                               "troubles\nAnd by opposing end them.")
@@ -147,13 +152,13 @@ if tang and poets is not None:
                 "after the second.")
     st.subheader("Write a poem")
     left, right = st.columns(2)
-    form = left.selectbox("Form", [*tang_ui.FORM_NAMES, None], key="tang_form", format_func=tang_ui.form_label)
-    start = right.radio("Start from", tang_ui.STARTS, key="tang_start", horizontal=True)
+    form = bound(left.selectbox, "Form", [*tang_ui.FORM_NAMES, None], key="tang_form", format_func=tang_ui.form_label)
+    start = bound(right.radio, "Start from", tang_ui.STARTS, key="tang_start", horizontal=True)
     start_value = ""
     if start == "a title":
-        start_value = st.text_input("Title", tang_ui.DEFAULT_TITLE, key="tang_title", max_chars=tang_ui.TITLE_CHARS)
+        start_value = bound(st.text_input, "Title", tang_ui.DEFAULT_TITLE, key="tang_title", max_chars=tang_ui.TITLE_CHARS)
     elif start == "a first line":
-        start_value = st.text_input("First line (with its comma)", tang_ui.DEFAULT_FIRST_LINE, key="tang_prime",
+        start_value = bound(st.text_input, "First line (with its comma)", tang_ui.DEFAULT_FIRST_LINE, key="tang_prime",
                                     max_chars=tang_ui.PRIME_CHARS)
     prime, title = tang_ui.start_text(start, start_value)
     if st.button("Write a poem", key="tang_go", type="primary", icon=":material/edit:"):
@@ -183,6 +188,7 @@ if tang and poets is not None:
         st.altair_chart(charts.generation_steps_chart(
             tang_ui.steps_table(record), title=f"{charts.CHARLM_LABELS[model_name]}: the top candidates of each "
                                                "character written (orange: the one drawn)"), width="stretch")
+        st.altair_chart(charts.generation_surprise_chart(tang_ui.steps_table(record)), width="stretch")
         st.caption("Entropy is how unsure the model is before drawing; surprise is -log p of the character drawn. "
                    "Both fall to almost 0 at the marks: the form is the easy part.")
     else:
@@ -198,7 +204,7 @@ if tang and poets is not None:
                    "nor count the lines from the first.")
 
     st.subheader("Read my poem")
-    mine = st.text_area("A poem for both models to read", tang_ui.DEFAULT_READ, key="tang_read_text", height=80)
+    mine = bound(st.text_area, "A poem for both models to read", tang_ui.DEFAULT_READ, key="tang_read_text", height=80)
     if not mine.strip():
         st.info("Type or paste a poem to see how expected each character is.")
     else:
@@ -213,7 +219,7 @@ if tang and poets is not None:
         st.altair_chart(ui.read_chart(readings), width="stretch")
 
     st.subheader("One first line, several temperatures")
-    line = st.text_input("First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime",
+    line = bound(st.text_input, "First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime",
                          max_chars=tang_ui.PRIME_CHARS)
     if st.button(ui.temperatures_label(tang_ui.TEMPERATURES).replace("prime", "first line"), key="tang_temps_go"):
         st.session_state["tang_temps"] = tang_ui.temperature_samples(model_name, line, tang_ui.TEMPERATURES,
@@ -235,7 +241,7 @@ if tang and poets is not None:
 # --- Train your own -------------------------------------------------------------
 st.subheader("Train your own")
 st.markdown(ui.live_blurb(MAX_CORPUS_BYTES // 2**20))
-source = st.segmented_control("Text", ["Upload", "Paste", "Sample"], default="Upload", key="gen_live_source")
+source = bound(st.segmented_control, "Text", ["Upload", "Paste", "Sample"], default="Upload", key="gen_live_source")
 corpus = None
 try:
     if source == "Upload":
@@ -265,7 +271,7 @@ if live is not None and corpus is not None and st.session_state.get("gen_live_sh
 
 if corpus is not None:
     st.caption(ui.corpus_caption(corpus))
-    seconds = st.slider("Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
+    seconds = bound(st.slider, "Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
     same = live is not None and st.session_state.get("gen_live_sha") == corpus.sha256
     left, right, _ = st.columns([1, 1, 4])
     train = left.button("Keep training" if same else "Train", key="gen_live_train", type="primary",
@@ -309,3 +315,4 @@ if live is not None and live.history.get("step"):
             st.write_stream(ui.markdown_pieces(run, run.prime))
 elif corpus is None:
     st.info("Choose a text to train on: upload one, paste one, or take the Shakespeare sample.")
+share_panel()

@@ -4,31 +4,36 @@ import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.digits import charts, ui
 
 N = ui.NATIVE  # 28: MNIST's side, the only one the fixed CNN takes
-page_header(
+presenting = page_header(
     "One to one: image -> label",
     f"Three models trained on MNIST's {N}x{N} digits",
     "A CNN ending in **Flatten + Dense** only accepts the size it was trained on, so every picture "
     f"must be turned into {N}x{N} first. A CNN ending in **global average pooling** and an **RNN that "
     "reads the image row by row** accept other sizes. Give them a digit and compare.",
+    guide="keep the first sample, read the three verdicts, then slide **Array side** off 28: the fixed CNN "
+          "refuses the array in Keras's own words while the pooled CNN and the row RNN still answer. Say: a "
+          "Flatten + Dense head fixes the input size; global pooling and recurrence do not.",
 )
 
 # --- Controls -----------------------------------------------------------------
 SOURCES = ["Samples", "Upload", "Draw", "Camera"]
-source = st.segmented_control("Input", SOURCES, default="Samples", key="cnn_source")
+pick, chosen = st.columns([2, 3]) if presenting else (st.container(), st.container())  # one row on a projector
+source = bound(pick.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
 with st.sidebar:
     st.subheader("Preprocessing")
-    method = st.selectbox("Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
-    aspect = st.radio("Aspect", ASPECTS, key="cnn_aspect", horizontal=True,
+    method = bound(st.selectbox, "Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
+    aspect = bound(st.radio, "Aspect", ASPECTS, key="cnn_aspect", horizontal=True,
                       help="pad: keep the shape and pad to a square (what MNIST did); stretch: squash the "
                            "digit's box to a square; crop: cut the box to a square around its centre.")
 
 raw, known_label = None, None
 if source == "Samples":
     samples = ui.sample_images()
-    name = st.selectbox("Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
+    name = bound(chosen.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
     if name:
         raw, known_label = samples[name]
 elif source == "Upload":
@@ -38,33 +43,37 @@ elif source == "Upload":
         help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
     raw = upload.getvalue() if upload is not None else None
 elif source == "Draw":
-    stroke = st.slider("Brush width", 8, 40, 18, key="cnn_brush")
+    stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
     raw = ui.drawing_canvas(key="cnn_canvas", stroke_width=stroke)
 elif source == "Camera":
     shot = st.camera_input("Hold a digit written on paper up to the camera", key="cnn_camera")
     raw = shot.getvalue() if shot is not None else None
-
 if raw is None:
+    share_panel()
     st.info("Pick a sample, upload a picture, draw a digit or take a photo to begin.")
     st.stop()
 
 try:
     prepared = ui.prepare(raw, method, aspect)
 except ImageError as error:
+    share_panel()
     show_error(f"{error}")
     st.stop()
 
 # --- Result -------------------------------------------------------------------
-for note in prepared.notes:
-    st.caption(f":material/info: {note}")
-st.subheader("Preprocessing, step by step")
-strip = st.columns(len(prepared.steps))
-for column, (title, picture) in zip(strip, prepared.steps):
-    column.image(picture, caption=title, width="stretch", clamp=True)
-
+if not presenting:
+    for note in prepared.notes:
+        st.caption(f":material/info: {note}")
 predictors = ui.image_predictors()
 probs = ui.predict_models(predictors, prepared.model_input)
 target = ui.target_digit(probs, known_label)
+
+
+def preprocessing_strip():
+    """Every step as a small tile, in rows that wrap (a phone shows three or four a row, not nine a screen)."""
+    titles, pictures = zip(*prepared.steps)
+    st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
+
 
 st.subheader(f"Three models, one {N}x{N} input")
 for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
@@ -72,10 +81,20 @@ for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts
 st.altair_chart(charts.probabilities_chart(probs), width="stretch")
 if known_label is not None:
     st.caption(f"This sample is a {known_label}.")
+# The verdicts come first (within two screens of a phone, on the first of a projector), then how the
+# picture became the models' input; in presenter mode that strip folds away.
+if presenting:
+    with st.expander("Preprocessing, step by step"):
+        for note in prepared.notes:
+            st.caption(f":material/info: {note}")
+        preprocessing_strip()
+else:
+    st.subheader("Preprocessing, step by step")
+    preprocessing_strip()
 
 # --- Fixed size made visible --------------------------------------------------
 st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
-side = st.slider("Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
+side = bound(st.slider, "Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
 native = ui.render(prepared, side, method)
 left, right = st.columns([1, 2])
 left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
@@ -86,8 +105,8 @@ with right:
     else:
         st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
         st.code(error, language=None, wrap_lines=True)
-        st.caption("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
-                   "image size, and the Dense layer after it has weights for exactly one length.")
+        explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
+                "image size, and the Dense layer after it has weights for exactly one length.")
     for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
         st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
 
@@ -97,8 +116,8 @@ st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {ta
 sweep = ui.image_sweep(raw, method, aspect, target)
 st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
                 width="stretch")
-st.caption(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
-           f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
+explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
+        f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
 
 # --- Resize method and aspect -------------------------------------------------
 st.subheader("Resize method and aspect handling")
@@ -122,7 +141,7 @@ if shipped is not None:
         st.subheader("Global pooling removes the size constraint; training at many scales makes it read any size")
         st.altair_chart(charts.resolution_chart(lesson, title="The pooled CNN trained at one scale and at many"),
                         width="stretch")
-        st.caption(
+        explain(
             f"Both end in global average pooling, so both take any size. At {figures['largest']} px the one "
             f"trained near one scale (sides {ui.ONE_SCALE_SIDES[0]} to {ui.ONE_SCALE_SIDES[1]}, most at {N}; a "
             f"{ui.ONE_SCALE_FIELD}-pixel receptive field) reads {figures['one_scale']:.1%}: its filters learned "
@@ -138,8 +157,8 @@ if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"
 
 # --- Inside the models --------------------------------------------------------
 st.subheader("Inside: feature maps and the RNN's hidden state")
-which = st.radio("Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
-                 format_func=charts.MODEL_LABELS.get)
+which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
+              format_func=charts.MODEL_LABELS.get)
 for caption, maps in ui.feature_tiles(which, prepared.model_input):
     st.caption(caption)
     for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
@@ -147,5 +166,6 @@ for caption, maps in ui.feature_tiles(which, prepared.model_input):
 left, right = st.columns(2)
 left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
 right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-st.caption(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
-           "Stopping it early shows its guess after each row.")
+explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
+        "Stopping it early shows its guess after each row.")
+share_panel()

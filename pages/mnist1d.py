@@ -3,12 +3,13 @@
 import streamlit as st
 
 from cnnrnn.core import st as core_st
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.mnist1d import charts, ui
 from cnnrnn.tasks.mnist1d.config import MNIST1D
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
 from cnnrnn.tasks.mnist1d.experiments import MNIST1D_HUMAN
 
-core_st.page_header(
+presenting = core_st.page_header(
     "Sequence lab: CNN against GRU on MNIST-1D",
     f"Many to one: a {MNIST1D.sequence_length}-point signal -> digit",
     "MNIST-1D (Greydanus and Kobak, ICML 2024) turns each digit into a short 1D signal, padded, "
@@ -16,17 +17,26 @@ core_st.page_header(
     "decides how well it does. A **CNN** slides the same small filter along the signal; a **GRU** "
     "reads it one point at a time, carrying its state. Compare them with the paper's numbers, "
     "train two yourself, and stretch and shift the signals.",
+    guide="point at the paper's table (the CNN beats the GRU, and both beat the MLP), then press **Train both** "
+          "with a few epochs and watch the two curves. Say: the CNN's bias for local, ordered patterns is what "
+          "wins here; shuffle the points and it is gone.",
 )
 
 # --- The data -------------------------------------------------------------------
 sizes = ui.mnist1d_sizes()
-st.subheader(f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points")
-per_class = st.slider("Signals per digit", 1, 5, 3, key="seqlab_per_class")
-st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
-st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then padded, "
-           "stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of the "
-           f"{sizes['points']} points, the same for every signal, so that only models that ignore order keep "
-           "their accuracy.")
+data_title = f"The data: {sizes['train']:,} training and {sizes['test']:,} test signals of {sizes['points']} points"
+if presenting:  # the table is the key result: the data folds away
+    data_section = st.expander(data_title)
+else:
+    st.subheader(data_title)
+    data_section = st.container()
+with data_section:
+    per_class = bound(st.slider, "Signals per digit", 1, 5, 3, key="seqlab_per_class")
+    st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
+    st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then "
+               "padded, stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of "
+               f"the {sizes['points']} points, the same for every signal, so that only models that ignore order "
+               "keep their accuracy.")
 
 # --- The table ------------------------------------------------------------------
 st.subheader("The paper's table, reproduced")
@@ -35,7 +45,7 @@ if not entry.get("models"):
     st.info("No shipped MNIST-1D weights. Train them with `python -m cnnrnn train mnist1d`; "
             "live training below works without them.")
 table = ui.mnist1d_table(ui.mnist1d_records())
-st.altair_chart(charts.mnist1d_table_chart(table), width="content")
+st.altair_chart(charts.mnist1d_table_chart(table), width="stretch")
 st.dataframe(ui.mnist1d_table_view(table), hide_index=True,
              column_config={"accuracy": st.column_config.NumberColumn(format="%.3f"),
                             "training (s)": st.column_config.NumberColumn(format="%.1f")})
@@ -56,12 +66,12 @@ columns = st.columns(2)
 for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
     key = "ab"[side]
     with column:
-        kind = st.selectbox(f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
+        kind = bound(st.selectbox, f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
                             format_func=lambda k: charts.SEQLAB_LABELS[k])
-        variant = st.radio("Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
-        epochs = st.slider("Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
-        rate = st.select_slider("Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
-        width = st.select_slider("Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
+        variant = bound(st.radio, "Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
+        epochs = bound(st.slider, "Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
+        rate = bound(st.select_slider, "Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
+        width = bound(st.select_slider, "Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
                                  disabled=kind == "logreg")
         specs.append({"kind": kind, "variant": variant, "epochs": epochs, "learning_rate": rate, "width": width})
 
@@ -113,11 +123,11 @@ if "lengths" in tables:
     band = ui.mixed_length_band(tables)
     band_note = (f" stay between {band[0]:.2f} and {band[1]:.2f} from {MNIST1D.sequence_length} to "
                  f"{max(MNIST1D.sweep_lengths)} points" if band else "")
-    st.caption(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
-               "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
-               "than it learned; the same models trained on batches of mixed lengths "
-               f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
-               "(the shortest signals lose detail for every model).")
+    explain(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
+            "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
+            "than it learned; the same models trained on batches of mixed lengths "
+            f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
+            "(the shortest signals lose detail for every model).")
 else:
     st.info("No length table yet: run `python -m cnnrnn train mnist1d`.")
 
@@ -125,11 +135,11 @@ else:
 st.subheader("Shift: accuracy against how far the signal is moved")
 if "shifts" in tables:
     st.altair_chart(charts.mnist1d_shift_chart(tables["shifts"]), width="stretch")
-    st.caption("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
-               "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
-               f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
-               "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
-               "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
+    explain("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
+            "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
+            f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
+            "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
+            "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
 
 # --- Latency --------------------------------------------------------------------
 st.subheader("Latency of one prediction against sequence length")
@@ -143,5 +153,6 @@ if st.button("Measure on this machine", key="seqlab_latency"):
                         width="stretch")
     except FileNotFoundError as error:
         core_st.show_error(str(error))
-st.caption("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
-           "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
+explain("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
+        "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
+share_panel()

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
                                            latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)
 from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
 
 facts = ui.facts()
-page_header(
+presenting = page_header(
     "Many to one: sentence -> sentiment",
     f"Two models trained from scratch on the sentence polarity dataset: {facts['sentences']:,} movie-review "
     "snippets (Pang & Lee 2005)",
@@ -18,15 +19,19 @@ page_header(
     f"filters {facts['kernels']} words wide, each pooled over time by its max and its mean) needs a fixed length: "
     "every text is padded or cut to it. "
     "Type a sentence and compare.",
+    guide="type *not bad at all* and then *a masterpiece, if you enjoy being bored*: read both verdicts and "
+          "the word-by-word chart. Say: the RNN reads any length and carries what it read; the CNN is handed a "
+          "fixed window, padded or cut.",
 )
 
 # --- Controls -----------------------------------------------------------------
 ui.init_text()
 st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
              placeholder="Pick an example, or type your own below", on_change=ui.use_example)
-raw = st.text_area("Your sentence", key=ui.TEXT_KEY, height=100,
+raw = bound(st.text_area, "Your sentence", key=ui.TEXT_KEY, height=100, on_change=ui.typed_own,
                    help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
                         "The models learned English movie reviews.")
+share_panel()
 predictors = ui.predictors_or_stop()
 sequence_length = predictors["cnn"].sequence_length
 
@@ -42,7 +47,8 @@ if reading.error:
 analysis = reading.analysis
 if analysis is not None:
     tokens = reading.tokens
-    st.subheader("Verdicts")
+    if not presenting:  # on a projector the verdicts follow the sentence directly, on the first screen
+        st.subheader("Verdicts")
     columns = st.columns(2)
     for column, name in zip(columns, ("rnn", "cnn")):
         positive = analysis["verdicts"][name]
@@ -60,8 +66,8 @@ if analysis is not None:
     if len(tokens) > facts["max_view_tokens"]:
         st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
     st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
-    st.caption("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
-               "step by step; the CNN is handed the same prefix padded to its fixed length.")
+    explain("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
+            "step by step; the CNN is handed the same prefix padded to its fixed length.")
 
     st.subheader("What the CNN sees")
     view = reading.view
@@ -79,11 +85,11 @@ if analysis is not None:
                f"cut. The RNN reads all {len(tokens):,}.")
     if analysis["evidence"]:
         st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
-        st.caption("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
-                   "training sentences: how much more often the word, and the pair it starts, appear in positive "
-                   "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
-                   "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
-                   "these against the words around them; the RNN gets the word's number only.")
+        explain("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
+                "training sentences: how much more often the word, and the pair it starts, appear in positive "
+                "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
+                "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
+                "these against the words around them; the RNN gets the word's number only.")
         score = analysis["score"]
         if score is not None:
             read = len(analysis["evidence"])
@@ -96,8 +102,8 @@ if analysis is not None:
 
     st.subheader("Which words matter")
     st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
-    st.caption("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
-               "pushed the verdict towards positive.")
+    explain("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
+            "pushed the verdict towards positive.")
 
 # --- Experiments on the held-out sentences --------------------------------------
 st.subheader(f"On {facts['test_size']:,} held-out sentences")
@@ -108,21 +114,24 @@ if models:
         f"{SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, "
         f"{m['bytes'] / 1e6:.1f} MB)" for n, m in models.items())
         + f". For scale on this data: {facts['references']}.")
-if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun"):
+can_rerun = ui.rerun_available()
+if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun", disabled=not can_rerun):
     try:
         rerun = ui.recompute_sentiment_tables()
         tables = {**tables, **rerun["tables"]}
         st.caption(f"Length buckets and filler words measured on this machine at {rerun['measured_at']}.")
     except (OSError, ValueError):
         show_error("The test sentences are not available here (no data directory and no download).")
+if not can_rerun:
+    st.caption(f":material/cloud_off: {ui.RERUN_NEEDS_DATA}")
 
 length_tab, filler_tab, latency_tab, probe_tab = st.tabs(
     ["By sentence length", "Filler words", "Latency", "Negation and contrast"])
 with length_tab:
     if "length_buckets" in tables:
         st.altair_chart(length_bucket_chart(tables["length_buckets"]), width="stretch")
-    st.caption("Both models do about as well on short and long sentences: movie-review sentences fit in "
-               f"the CNN's {sequence_length} tokens, so nothing is cut.")
+    explain("Both models do about as well on short and long sentences: movie-review sentences fit in "
+            f"the CNN's {sequence_length} tokens, so nothing is cut.")
 with filler_tab:
     if "filler" in tables:
         st.altair_chart(filler_chart(tables["filler"]), width="stretch")
@@ -130,13 +139,13 @@ with filler_tab:
         st.caption(f"With {most['filler']} filler words before each sentence: RNN {most[('rnn', 'before')]:.0%}, "
                    f"CNN {most[('cnn', 'before')]:.0%}; after it: RNN {most[('rnn', 'after')]:.0%}, "
                    f"CNN {most[('cnn', 'after')]:.0%} (half the test sentences are positive).")
-    st.caption("Neutral words (as common in positive reviews as in negative ones) added to every test "
-               "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
-               f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
-               "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
-               "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
-               "after it (its fading memory), and a long run of filler before it takes its state far from "
-               f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
+    explain("Neutral words (as common in positive reviews as in negative ones) added to every test "
+            "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
+            f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
+            "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
+            "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
+            "after it (its fading memory), and a long run of filler before it takes its state far from "
+            f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
 
 with latency_tab:
     latency = tables.get("latency")
@@ -146,9 +155,9 @@ with latency_tab:
         st.caption(f"Measured on this machine at {measured['measured_at']}.")
     if latency is not None:
         st.altair_chart(latency_chart(latency), width="stretch")
-    st.caption(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
-               "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
-               "text into words takes longer).")
+    explain(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
+            "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
+            "text into words takes longer).")
 with probe_tab:
     probes = ui.sentiment_probes()
     shown = probes[["text", "expected", "rnn", "cnn"]].rename(

@@ -876,6 +876,16 @@ def _pixels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(image.convert("RGB"), np.float32) / 255.0, alpha
 
 
+def _on_checkerboard(rgb: np.ndarray, alpha: np.ndarray, cell: int = 8) -> np.ndarray:
+    """A transparent picture shown over a grey checkerboard, as image editors do (for display only).
+
+    White strokes on a transparent background would otherwise show as white on the white page.
+    """
+    rows, cols = np.indices(alpha.shape)
+    board = np.where((rows // cell + cols // cell) % 2 == 0, 0.45, 0.62).astype(np.float32)[..., None]
+    return rgb * alpha[..., None] + board * (1.0 - alpha[..., None])
+
+
 def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     rows = np.flatnonzero(ink.max(axis=1) > 0.05)
     cols = np.flatnonzero(ink.max(axis=0) > 0.05)
@@ -925,7 +935,8 @@ def _prepare(source, method: str, aspect: str, size: int) -> Prepared:
 
     # 1. Flatten transparency, greyscale for display.
     rgb, alpha = _pixels(image)
-    steps.append((f"Decoded ({rgb.shape[1]}x{rgb.shape[0]} working copy)", _u8(rgb)))
+    steps.append((f"Decoded ({rgb.shape[1]}x{rgb.shape[0]} working copy)",
+                  _u8(rgb if alpha is None else _on_checkerboard(rgb, alpha))))
     # A sheet of paper on a table: work on the sheet alone, turned upright.
     found = _find_sheet(image) if alpha is None else None
     if found is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cnnrnn.core import ui_share
 from cnnrnn.core.task import SECTIONS, Task
 from cnnrnn.core.weights import read_manifest
 
@@ -24,11 +25,14 @@ def manifest() -> dict:
     return read_manifest()
 
 
-def page_header(title: str, pattern: str, summary: str) -> None:
-    """Title, the pattern badge (one to one, ...) and a one-paragraph summary."""
+def page_header(title: str, pattern: str, summary: str, guide: str | None = None) -> bool:
+    """Title, the pattern badge (one to one, ...), the presenter toggle and Share, the 30-second guide, the summary.
+
+    Returns whether presenter mode is on (see `cnnrnn.core.ui_share`).
+    """
     st.title(title)
     st.caption(pattern)
-    st.markdown(summary)
+    return ui_share.page_chrome(summary, guide)
 
 
 def show_error(message: str) -> None:
@@ -50,6 +54,16 @@ def navigation(tasks: tuple[Task, ...]):
         if members:
             pages[section] = members
     return st.navigation(pages)
+
+
+def run_page(tasks: tuple[Task, ...]) -> None:
+    """The entry point's work: page config (sidebar collapsed in presenter mode), logo, navigation, the page."""
+    page = navigation(tasks)
+    presenting = ui_share.start_session_page(page.url_path)
+    st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else "auto")
+    st.logo(str(ROOT / "cnnrnn" / "logo.svg"), size="large")
+    page.run()
 
 
 def task_cards(tasks: tuple[Task, ...], columns: int) -> None:

@@ -100,19 +100,14 @@ def test_bad_upload_shows_a_message_and_the_page_keeps_working(name, payload):
     assert not at.exception and "Greedy decoding" in _said(at)
 
 
-def test_draw_mode_waits_for_a_drawing_and_recompute_adds_both_charts():
+def test_draw_mode_waits_for_a_drawing():
     at = _page()
     at.segmented_control(key="captions_source").set_value("Draw").run()
     assert not at.exception and "Greedy decoding" not in _said(at)
     assert at.info and at.info[0].value == "Draw one to three shapes or upload a picture of them to begin."
     at.segmented_control(key="captions_source").set_value("Random scene").run()
-    before = len(at.get("vega_lite_chart"))
     assert at.button(key="captions_recompute").label == "Recompute on 300 test scenes"
-    at.button(key="captions_recompute").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("vega_lite_chart")) == before + 2
-    stamp = re.compile(r"Measured on this machine at \d{4}-\d\d-\d\d \d\d:\d\d UTC on the first 300 test scenes")
-    assert any(stamp.search(c.value) for c in at.caption), "a recomputed table says when it was measured"
+    # The recompute itself is clicked, and its two charts and time stamp checked, offline in tests/test_offline.py.
 
 
 def test_page_numbers_come_from_the_manifest_and_say_exact_match():

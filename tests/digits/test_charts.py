@@ -41,3 +41,10 @@ def test_resolution_chart_marks_the_native_side_and_keeps_each_models_colour():
     scale = _encoding(spec)["color"]["scale"]
     assert scale["domain"] == ["cnn_fixed", "rnn_rows"]  # the models' fixed order, not the frame's
     assert scale["range"] == [charts.MODEL_COLORS["cnn_fixed"], charts.MODEL_COLORS["rnn_rows"]]
+    # Lines that lie on one another (cnn_fixed and rnn_rows near 28 px) are told apart by their points' shapes.
+    shapes = spec["layer"][2]["encoding"]["shape"]["scale"]
+    assert shapes["domain"] == ["cnn_fixed", "rnn_rows"] and len(set(shapes["range"])) == 2
+    assert _encoding(spec)["y"]["axis"]["format"] == ".0%", "accuracy reads 90%, not 0.900000"
+    for layer in (spec["layer"][0], spec["layer"][2]):  # a null legend on one channel hides the merged legend
+        assert all(enc.get("legend", {}) is not None for enc in layer["encoding"].values() if isinstance(enc, dict)
+                   and enc.get("field") == "model"), "the chart keeps its model legend"

@@ -13,8 +13,12 @@ def test_charts_encode_the_data():
 
     table = mnist1d_table({"gru": {"kind": "gru", "variant": "normal", "test_accuracy": 0.95, "train_seconds": 9}})
     spec = charts.mnist1d_table_chart(table).to_dict()
-    assert spec["facet"]["column"]["field"] == "variant"
-    assert spec["spec"]["encoding"]["y"]["field"] == "accuracy"
+    assert spec["encoding"]["y"]["field"] == "accuracy"
+    assert spec["encoding"]["x"]["field"] == "group", "one view (its width follows the column), grouped by model"
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["group"] for r in rows} == {f"{r['model']}, {r['variant']}" for r in rows}
+    assert {r["variant"] for r in rows} == {"normal", "shuffled"}, "both variants of the paper's table"
+    assert "facet" not in spec and "width" not in spec, "no fixed-width panels (they overflow a phone)"
     x = np.random.default_rng(0).standard_normal((30, 40)).astype(np.float32)
     examples = signal_examples(x, np.arange(30) % 10, per_class=2)
     assert len(examples) == 10 * 2 * 40
@@ -32,3 +36,6 @@ def test_charts_encode_the_data():
     values = curves.to_dict()["datasets"]
     rows = next(iter(values.values()))
     assert len(rows) == 4 and {r["curve"] for r in rows} == {"test", "training"}
+    spec = curves.to_dict()
+    assert "#1f77b4" not in spec["encoding"]["color"]["scale"]["range"], "your runs are not the shipped blue"
+    assert spec["encoding"]["strokeDash"]["legend"]["symbolType"] == "stroke"

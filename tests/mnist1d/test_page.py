@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +19,6 @@ def _open_page(timeout: int = 240):
     at = open_page(PAGE, timeout)
     assert at.title[0].value == "Sequence lab: CNN against GRU on MNIST-1D", "the Sequence Lab page is shown"
     return at
-
-
-def _arrow_table(data: bytes) -> pd.DataFrame:
-    """A chart dataset as the page sent it (Arrow IPC bytes) -> DataFrame."""
-    import pyarrow as pa
-
-    return pa.ipc.open_stream(data).read_all().to_pandas()
 
 
 def _captions(at) -> str:
@@ -92,30 +84,7 @@ def test_page_numbers_come_from_the_manifest_and_the_data():
     assert "Measured when the weights were trained" in chart_titles(at)
 
 
-@pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
-def test_recompute_redraws_the_tables_and_their_caption():
-    from cnnrnn.tasks.mnist1d.experiments import mixed_length_band
-
-    at = _open_page()
-    at.button(key="seqlab_recompute").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.exception]
-    chart = next(c for c in at.get("vega_lite_chart")
-                 if json.loads(c.proto.spec).get("title") == "Test accuracy with the signals resampled to each length")
-    tables = [_arrow_table(dataset.data.data) for dataset in chart.proto.datasets]
-    recomputed = next(t for t in tables if "model" in t.columns)  # the lines (the other layer is the rule)
-    assert set(recomputed["model"]) == {"cnn", "gru", "cnn_mixed", "gru_mixed"}
-    low, high = mixed_length_band(recomputed, 40)
-    assert f"stay between {low:.2f} and {high:.2f} from 40 to 160 points" in _captions(at)
-
-
-@pytest.mark.skipif(not SHIPPED, reason="no shipped MNIST-1D weights")
-def test_latency_measured_now_says_when():
-    at = _open_page()
-    at.button(key="seqlab_latency").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.exception]
-    measured = [t for t in chart_titles(at) if t and t.startswith("Measured on this machine")]
-    assert len(measured) == 1 and re.fullmatch(r"Measured on this machine on \d{4}-\d\d-\d\d at \d\d:\d\d UTC",
-                                               measured[0]), chart_titles(at)
+# Recompute and Measure are clicked, and their charts and captions checked, offline in tests/test_offline.py.
 
 
 def test_home_page_has_a_sequence_lab_card_and_its_numbers():

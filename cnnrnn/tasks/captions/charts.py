@@ -10,7 +10,7 @@ from cnnrnn.core.charts import color_scale
 DECODER_COLORS = {"greedy": "#1f77b4", "beam": "#ff7f0e"}
 
 
-def caption_steps_chart(df: pd.DataFrame, title: str = "Each output word: the decoder's top candidates") -> alt.Chart:
+def caption_steps_chart(df: pd.DataFrame, title: str = "Each word: the decoder's top candidates") -> alt.Chart:
     """The one-to-many unrolling: one row per output word (y), its top candidates left to right by rank (x).
 
     df: columns step, rank, word, probability, chosen (`experiments.caption_steps_table`).
@@ -23,14 +23,16 @@ def caption_steps_chart(df: pd.DataFrame, title: str = "Each output word: the de
         tooltip=["step", "rank", "word", alt.Tooltip("probability:Q", format=".3f"), "chosen"],
     )
     cells = base.mark_rect().encode(color=alt.Color("probability:Q", title="probability",
-                                                    scale=alt.Scale(scheme="blues", domain=[0, 1])))
-    text = base.mark_text(fontSize=12).encode(
+                                                    scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                                                    legend=alt.Legend(orient="bottom", format=".0%")))
+    # The word over its probability, two short lines: a cell of a phone's 60 px holds them without overlap.
+    text = base.mark_text(fontSize=11, lineBreak="\n", lineHeight=13, dy=-6).encode(
         text=alt.Text("label:N"),
         color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("black")),
     ).transform_calculate(
-        label="datum.word + '  ' + (datum.probability < 0.001 ? '<0.1%' : format(datum.probability, '.1%'))")
+        label="datum.word + '\\n' + (datum.probability < 0.001 ? '<0.1%' : format(datum.probability, '.1%'))")
     chosen = base.transform_filter("datum.chosen").mark_rect(fill=None, stroke="#ff7f0e", strokeWidth=2)
-    return (cells + text + chosen).properties(title=title, height=alt.Step(24))
+    return (cells + text + chosen).properties(title=title, height=alt.Step(32))
 
 
 def caption_objects_chart(df: pd.DataFrame, metric: str = "exact_match", title: str | None = None) -> alt.Chart:

@@ -25,36 +25,47 @@ def visible_char(char: str) -> str:
     return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(char, char)
 
 
-def generation_steps_chart(df: pd.DataFrame, title: str = "Each generated character: the top candidates") -> alt.Chart:
-    """Two panels over the generated characters (step on x).
+def _steps_axis(df: pd.DataFrame) -> alt.X:
+    steps = sorted(df["step"].unique().tolist())
+    return alt.X("step:O", title="generated character", sort=steps,
+                 axis=alt.Axis(labelExpr="datum.value % 10 == 0 ? datum.value : ''", labelAngle=0))
 
-    Top: the model's top candidates per step (rank on y, the candidate written in
-    the cell, colour = probability). Bottom: the entropy of the distribution and
-    the surprise (-log p) of the character actually drawn, in nats.
+
+def generation_steps_chart(df: pd.DataFrame, title: str = "Each generated character: the top candidates") -> alt.Chart:
+    """The model's top candidates per generated character: step on x, rank on y, the candidate written in
+    the cell, colour = probability, the one drawn outlined.
+
+    One layered view, so that its width follows its column (a phone's or a projector's); the entropy and
+    surprise of the same steps are `generation_surprise_chart`, drawn under it.
     df: columns step, chosen, rank, candidate, probability, entropy, surprise
     (`experiments.generation_steps_table`).
     """
     df = df.assign(label=df["candidate"].map(visible_char), picked=df["candidate"] == df["chosen"])
-    steps = sorted(df["step"].unique().tolist())
-    x = alt.X("step:O", title="generated character", sort=steps,
-              axis=alt.Axis(labelExpr="datum.value % 10 == 0 ? datum.value : ''", labelAngle=0))
     base = alt.Chart(df).encode(
-        x=x, y=alt.Y("rank:O", title="candidate rank"),
+        x=_steps_axis(df), y=alt.Y("rank:O", title="candidate rank"),
         tooltip=["step", "rank", "label", alt.Tooltip("probability:Q", format=".3f"), "picked"])
     cells = base.mark_rect().encode(color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                                                    title="probability"))
+                                                    title="probability", legend=alt.Legend(orient="bottom")))
     text = base.mark_text(fontSize=11).encode(
         text="label:N", color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("black")))
     picked = base.transform_filter("datum.picked").mark_rect(fill=None, stroke="#ff7f0e", strokeWidth=2)
-    top = (cells + text + picked).properties(height=150, title=title)
+    return (cells + text + picked).properties(height=150, title=title)
+
+
+def generation_surprise_chart(df: pd.DataFrame, title: str = "How unsure, and how surprised, at each character"
+                              ) -> alt.Chart:
+    """Entropy before each draw and surprise (-log p) of the character drawn, in nats, against the step.
+
+    df: as `generation_steps_chart` takes (its rank-1 rows are used).
+    """
     per_step = df[df["rank"] == 1][["step", "entropy", "surprise"]].melt("step", var_name="measure", value_name="nats")
-    lines = alt.Chart(per_step).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("nats:Q", title="nats"),
+    return alt.Chart(per_step).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=_steps_axis(df), y=alt.Y("nats:Q", title="nats", axis=alt.Axis(format=".1f")),
         color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["entropy", "surprise"],
-                                                                  range=["#ff7f0e", "#7f7f7f"])),
+                                                                  range=["#ff7f0e", "#7f7f7f"]),
+                        legend=alt.Legend(orient="top")),
         tooltip=["step", "measure", alt.Tooltip("nats:Q", format=".3f")],
-    ).properties(height=140)
-    return alt.vconcat(top, lines).resolve_scale(color="independent")
+    ).properties(height=140, title=title)
 
 
 def loss_position_chart(df: pd.DataFrame, receptive_field: int | None = None,

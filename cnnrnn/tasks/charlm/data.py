@@ -2,11 +2,14 @@
 
 No TensorFlow here: the command line checks generation settings before a model loads.
 Tiny Shakespeare comes from CNNRNN_DATA_DIR (`tinyshakespeare/input.txt`) or a download
-into the Keras cache (`cnnrnn.core.data`).
+into the Keras cache (`cnnrnn.core.data`). Two pieces of it ship inside the package
+(`heldout/`, 85 KB gzipped, public domain), so the page runs offline: the held-out last 10%
+the "Recompute" button scores, and the first 100,000 characters "Train your own" offers.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -21,6 +24,10 @@ from cnnrnn.core.data import data_dir, download, sha256_file
 
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
+SHIPPED_HELDOUT = HELDOUT_DIR / "shakespeare_heldout.txt.gz"  # the last 10% of tiny Shakespeare
+SHIPPED_SAMPLE = HELDOUT_DIR / "shakespeare_first100k.txt.gz"  # its first 100,000 characters
+SHIPPED_VAL_FRACTION = 0.1  # the split the shipped held-out text was cut at
 MAX_CORPUS_BYTES = 2 * 2**20  # uploads and pasted text: 2 MB of UTF-8
 MIN_CORPUS_CHARS = 200  # less than this cannot be split into training and held-out windows
 MAX_VOCAB = 8000  # distinct characters (Chinese lyrics have ~2,600; binary junk has far more)
@@ -139,6 +146,37 @@ def load_shakespeare(val_fraction: float = 0.1, max_chars: int | None = None) ->
     if max_chars is not None:
         text = text[:max_chars]
     return CharCorpus(text=text, source=path.name, sha256=sha256_file(path), val_fraction=val_fraction)
+
+
+def _read_gzip_text(path: Path) -> str:
+    return gzip.decompress(path.read_bytes()).decode("utf-8")
+
+
+def shakespeare_heldout_text(val_fraction: float = SHIPPED_VAL_FRACTION) -> str:
+    """Tiny Shakespeare's held-out last `val_fraction` (111,540 characters at 0.1), from the shipped copy.
+
+    The same text as `load_shakespeare(val_fraction).val_text` (a test holds the two equal), with no
+    data directory and no network. ValueError for another split (the shipped copy is cut at 0.1).
+    """
+    if val_fraction != SHIPPED_VAL_FRACTION:
+        raise ValueError(f"the shipped held-out text is the last {SHIPPED_VAL_FRACTION:.0%}, not {val_fraction:.0%}")
+    return _read_gzip_text(SHIPPED_HELDOUT)
+
+
+def shakespeare_sample(chars: int) -> str:
+    """Tiny Shakespeare's first `chars` characters (at most 100,000), from the shipped copy."""
+    text = _read_gzip_text(SHIPPED_SAMPLE)
+    if chars > len(text):
+        raise ValueError(f"the shipped sample holds {len(text):,} characters, not {chars:,}")
+    return text[:chars]
+
+
+def write_shipped_text(sample_chars: int = 100_000) -> tuple[Path, Path]:
+    """Rebuild the two shipped pieces from tiny Shakespeare (the data directory or the download)."""
+    corpus = load_shakespeare(SHIPPED_VAL_FRACTION)
+    SHIPPED_HELDOUT.write_bytes(gzip.compress(corpus.val_text.encode("utf-8"), 9, mtime=0))
+    SHIPPED_SAMPLE.write_bytes(gzip.compress(corpus.text[:sample_chars].encode("utf-8"), 9, mtime=0))
+    return SHIPPED_HELDOUT, SHIPPED_SAMPLE
 
 
 def corpus_from_bytes(data: bytes, name: str = "upload", max_bytes: int = MAX_CORPUS_BYTES,

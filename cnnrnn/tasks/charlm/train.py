@@ -112,7 +112,7 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     chunk = max(1, min(config.eval_every, config.steps))
     batches = charlm_batches(train_ids, config.sequence_length, config.batch_size, config.seed)
     model.fit(batches, steps_per_epoch=chunk, epochs=int(np.ceil(config.steps / chunk)), callbacks=[Callback()],
-              verbose=0)
+              verbose=0, shuffle=False)  # the batches are shuffled by their seed (Keras warns on shuffle=True)
     if history["val_steps"][-1:] != [state["step"]] and state["step"] > 0:
         check()  # stopped inside a chunk: judge the last weights too
     best.restore(model)
@@ -215,8 +215,12 @@ def start_live_model(corpus, config=None) -> LiveModel:
     return LiveModel(CharPredictor(model, vocab, "your LSTM", live=True), vocab, {}, len(corpus.text), config)
 
 
+LIVE_PROGRESS_EVERY = 2  # steps between progress calls while a page trains: each call draws the progress bar,
+# and a click (Stop) ends the run at the next draw, so Stop lands within a few tenths of a second, not ~2 s
+
+
 def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, time_limit: float | None = None,
-               steps: int | None = None) -> LiveModel:
+               steps: int | None = None, progress_every: int = LIVE_PROGRESS_EVERY) -> LiveModel:
     """Train (or keep training) a LiveModel on its corpus, for at most `time_limit` seconds.
 
     A thin wrapper of fit_charlm for the page: the held-out text is the corpus's
@@ -251,7 +255,7 @@ def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, t
             on_progress(info)
 
     result = fit_charlm(live.predictor.model, train_ids, val_ids, config, live.vocab, on_progress=progress,
-                        should_stop=should_stop, time_limit=time_limit)
+                        should_stop=should_stop, time_limit=time_limit, progress_every=progress_every)
     history.update(step=offset + result["step"], seconds=round(before + result["seconds"], 1),
                    stopped=result["stopped"], best_val_loss=result["best_val_loss"])
     return live

@@ -17,7 +17,8 @@ import streamlit as st
 from cnnrnn.core.st import manifest
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
-from cnnrnn.tasks.charlm.data import CharCorpus, corpus_from_bytes, corpus_from_text, load_shakespeare
+from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
+                                     shakespeare_sample)
 from cnnrnn.tasks.charlm.experiments import (bin_by_context, context_table, generation_steps_table, loss_by_position,
                                              read_table, shipped_loss_by_position as shipped_table)
 from cnnrnn.tasks.charlm.experiments import temperature_samples as run_temperatures
@@ -177,6 +178,11 @@ def steps_chart(last: dict):
         title=f"The first {STEPS_SHOWN} characters: the model's top {SHOW_TOP} candidates (orange: the one drawn)")
 
 
+def surprise_chart(last: dict):
+    """The entropy and surprise of the same STEPS_SHOWN characters (drawn under `steps_chart`)."""
+    return charts.generation_surprise_chart(generation_steps_table(last["steps"], STEPS_SHOWN))
+
+
 def _surprise_color(loss: float) -> str:
     """Background for a character: green when expected (low loss) to red when surprising (>= SURPRISE_MAX nats)."""
     hue = int(round(120 * (1.0 - min(max(loss, 0.0), SURPRISE_MAX) / SURPRISE_MAX)))
@@ -254,9 +260,10 @@ def shipped_context_table():
 def recompute_loss_by_position(max_windows: int = RECOMPUTE_WINDOWS):
     """The same table recomputed on `max_windows` held-out windows, and when: (table, "HH:MM:SS UTC").
 
+    The held-out text is the copy shipped in the package: the button works offline.
     Cached for the process's life, so the time says when these numbers were measured.
     """
-    text = load_shakespeare(CHARLM.val_fraction).val_text
+    text = shakespeare_heldout_text(CHARLM.val_fraction)
     table = bin_by_context(loss_by_position(charlm_predictors(), text, CHARLM.eval_length, max_windows))
     return table, datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
 
@@ -265,8 +272,8 @@ def recompute_loss_by_position(max_windows: int = RECOMPUTE_WINDOWS):
 
 @st.cache_data(show_spinner=False)
 def shakespeare_excerpt(chars: int = SAMPLE_CHARS):
-    """The first `chars` characters of tiny Shakespeare as a CharCorpus (the live-training sample)."""
-    return corpus_from_text(load_shakespeare().text[:chars], name=f"tiny Shakespeare, first {chars // 1000} KB")
+    """The first `chars` characters of tiny Shakespeare as a CharCorpus (the live-training sample, shipped)."""
+    return corpus_from_text(shakespeare_sample(chars), name=f"tiny Shakespeare, first {chars // 1000} KB")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -20,6 +20,8 @@ MODEL_COLORS = {
     "cnn_gap_1scale": "#8c564b",  # the pooled CNN trained at one scale: another colour, and dashed
 }
 DASHED = {"cnn_gap_1scale"}
+# A point shape per model, so that lines lying on one another (cnn_fixed and rnn_rows near 28 px) stay apart.
+MODEL_SHAPES = {"cnn_fixed": "square", "cnn_gap": "circle", "rnn_rows": "triangle-up", "cnn_gap_1scale": "diamond"}
 MODEL_LABELS = {
     "cnn_fixed": f"CNN, fixed {MNIST.image_size}x{MNIST.image_size} (Flatten)",
     "cnn_gap": "CNN, global pooling",
@@ -42,13 +44,18 @@ def resolution_chart(df: pd.DataFrame, title: str = "Held-out accuracy against i
     domain = color.to_dict()["scale"]["domain"]
     base = alt.Chart(df).encode(
         x=alt.X("size:Q", title="image side (pixels)", scale=alt.Scale(type="log", base=2)),
-        y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         color=color,
-        strokeDash=alt.StrokeDash("model:N", legend=None, scale=alt.Scale(
+        strokeDash=alt.StrokeDash("model:N", title="model", scale=alt.Scale(  # one legend: colour, dash, shape
             domain=domain, range=[[6, 3] if m in DASHED else [1, 0] for m in domain])),
         tooltip=["model", "size", alt.Tooltip(f"{y}:Q", format=".3f")],
     )
-    return (base.mark_line(point=True) + rule_at(native, axis="x")).properties(title=title, height=300)
+    points = base.mark_point(filled=True, opacity=0.85).encode(
+        shape=alt.Shape("model:N", title="model", scale=alt.Scale(  # merged with the colour legend
+            domain=domain, range=[MODEL_SHAPES.get(m, "circle") for m in domain])),
+        size=alt.Size("model:N", title="model", scale=alt.Scale(  # the fixed CNN's squares peek out behind
+            domain=domain, range=[120 if m == "cnn_fixed" else 45 for m in domain])))
+    return (base.mark_line(strokeWidth=2) + rule_at(native, axis="x") + points).properties(title=title, height=300)
 
 
 def pooling_lesson(sweep: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -114,7 +121,7 @@ def steps_chart(df: pd.DataFrame, title: str = "Prediction after each row read")
     """
     return alt.Chart(df).mark_line().encode(
         x=alt.X("rows:Q", title="rows read"),
-        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("digit:N"),
+        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        color=alt.Color("digit:N", legend=alt.Legend(orient="bottom", columns=5)),  # all ten digits, whole
         tooltip=["rows", "digit", alt.Tooltip("probability:Q", format=".3f")],
     ).properties(title=title, height=220)

@@ -3,6 +3,9 @@
 `CNNRNN_DATA_DIR` names a folder laid out like the project's shared mirror
 (`mnist/mnist.npz`). Without it, MNIST is downloaded through
 `keras.datasets.mnist.load_data` into the Keras cache.
+
+The first 1,000 test digits also ship inside the package (`heldout/`, 160 KB), so the
+page's "Recompute" runs offline, with no data directory (`load_test_sample`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from cnnrnn.core.data import data_dir, download, sha256_file
+
+
+HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
+TEST_SAMPLE = HELDOUT_DIR / "mnist_test_first1000.npz"  # MNIST's first 1,000 test digits (see heldout/SOURCE.md)
 
 
 @dataclass(frozen=True)
@@ -76,3 +83,24 @@ def load_mnist(val_size: int = 5000, seed: int = 1337, max_train: int | None = N
 def scaled(images: np.ndarray) -> np.ndarray:
     """uint8 MNIST images as float32 in [0, 1], what the models take."""
     return images.astype(np.float32) / 255.0
+
+
+def load_test_sample(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The first `n` (at most 1,000) of MNIST's test digits, from the copy shipped in the package.
+
+    Returns images (n, 28, 28) uint8 and labels (n,) int64: the same digits, in the same
+    order, as `load_mnist().x_test[:n]` (a test holds the two equal). Needs no data
+    directory and no network. ValueError when `n` is more than the shipped sample holds.
+    """
+    with np.load(TEST_SAMPLE) as npz:
+        x_test, y_test = npz["x_test"], npz["y_test"].astype(np.int64)
+    if n is not None and n > len(x_test):
+        raise ValueError(f"the shipped sample holds {len(x_test):,} test digits, not {n:,}")
+    return x_test[:n], y_test[:n]
+
+
+def write_test_sample(n: int = 1000, path: str | os.PathLike = TEST_SAMPLE) -> Path:
+    """Rebuild the shipped sample from MNIST (the data directory or the download): its first `n` test digits."""
+    splits = load_mnist(max_test=n)
+    np.savez_compressed(path, x_test=splits.x_test, y_test=splits.y_test.astype(np.uint8))
+    return Path(path)

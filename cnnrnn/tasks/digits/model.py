@@ -187,7 +187,7 @@ def fixed_size_error(model: keras.Model, image: np.ndarray) -> str | None:
 def conv_feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
     """Activations of each Conv2D layer for one (H, W) image: name -> (h, w, channels)."""
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    probe = keras.Model(model.inputs, [layer.output for layer in convs])
+    probe = keras.Model(model.inputs[0], [layer.output for layer in convs])  # one tensor in, as the model takes
     outputs = probe(np.asarray(image, np.float32)[None, :, :, None], training=False)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
@@ -196,5 +196,5 @@ def conv_feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.nda
 
 def rnn_hidden_states(model: keras.Model, image: np.ndarray, layer: str = ROW_LSTM) -> np.ndarray:
     """The row RNN's hidden state after each row: (rows, units) float32."""
-    probe = keras.Model(model.inputs, model.get_layer(layer).output)
+    probe = keras.Model(model.inputs[0], model.get_layer(layer).output)  # one tensor in, as the model takes
     return np.asarray(probe(np.asarray(image, np.float32)[None, :, :, None], training=False))[0]

@@ -17,7 +17,7 @@ import streamlit as st
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
 from cnnrnn.core.st import manifest
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
-from cnnrnn.tasks.digits.data import load_mnist, scaled
+from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
     IMAGE_SWEEP_SIZES,
     choice_sweep,
@@ -40,6 +40,7 @@ ONE_SCALE_SIDES = (min(MNIST.rescale_sizes), max(MNIST.rescale_sizes))  # what i
 MANY_SCALE_FIELD = receptive_field(MNIST.gap_stages)  # cnn_gap's: 122 px
 SCALE_RANGE = MNIST.scale_range  # the sides cnn_gap was trained at
 MAX_MAPS = 16  # feature maps shown per layer
+STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
 
 
 @st.cache_resource(show_spinner="Loading the image models...")
@@ -156,10 +157,11 @@ def held_out_size() -> int | None:
 def recompute_resolution_sweep(n: int = RECOMPUTE_N) -> tuple[pd.DataFrame, str]:
     """The same table recomputed on the first `n` test digits, and when ("2026-12-01 20:50 UTC").
 
-    Cached for the process's life: the time says when these numbers were measured.
+    The digits are the copy shipped in the package (`data.load_test_sample`): the button works
+    offline. Cached for the process's life: the time says when these numbers were measured.
     """
-    splits = load_mnist(max_test=n)
-    table = resolution_sweep(image_predictors(), scaled(splits.x_test), splits.y_test, MNIST.sweep_sizes)
+    x_test, y_test = load_test_sample(n)
+    table = resolution_sweep(image_predictors(), scaled(x_test), y_test, MNIST.sweep_sizes)
     return table, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -20,24 +20,34 @@ def _seqlab_color(models, field: str = "model") -> alt.Color:
     return color_scale(models, SEQLAB_COLORS, field=field, title="model")
 
 
-def mnist1d_table_chart(df: pd.DataFrame, title: str = "MNIST-1D test accuracy: this project and the paper") -> alt.Chart:
-    """Bars per model and source (paper, this project, the page's runs), one panel per variant.
+RUN_COLORS = ["#9467bd", "#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]  # the page's runs: never the
+# grey of the paper's bars nor the blue of the project's
 
-    df: columns model, variant, source, accuracy (`experiments.mnist1d_table`, rows
-    of several runs of one model are shown as separate bars by `name`).
+
+def mnist1d_table_chart(df: pd.DataFrame, title: str = "MNIST-1D test accuracy: this project and the paper") -> alt.Chart:
+    """Bars per model and variant (normal, shuffled), one per source (paper, this project, the page's runs).
+
+    One view whose width follows its column (a phone's 360 px or a projector's 1,200), not two
+    fixed-width panels. df: columns model, variant, source, accuracy (`experiments.mnist1d_table`;
+    rows of several runs of one model are shown as separate bars by `name`).
     """
     order = [m for m in ("logreg", "mlp", "cnn", "gru") if m in set(df["model"])]
+    order += sorted(set(df["model"]) - set(order))
+    variants = [v for v in ("normal", "shuffled") if v in set(df["variant"])] + sorted(
+        set(df["variant"]) - {"normal", "shuffled"})
+    df = df.assign(group=df["model"].astype(str) + ", " + df["variant"].astype(str))
+    groups = [f"{m}, {v}" for v in variants for m in order]
     sources = list(dict.fromkeys(["paper", "this project", *df["source"].tolist()]))
-    palette = ["#bbbbbb", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b"][:len(sources)]
-    bars = alt.Chart(df).mark_bar().encode(
-        x=alt.X("model:N", title=None, sort=order),
+    palette = (["#bbbbbb", "#1f77b4"] + RUN_COLORS)[:len(sources)]
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("group:N", title=None, sort=groups, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
         xOffset=alt.XOffset("name:N"),
-        y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=sources, range=palette)),
-        tooltip=["name", "model", "variant", "source", alt.Tooltip("accuracy:Q", format=".3f"),
+        y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=sources, range=palette),
+                        legend=alt.Legend(orient="top")),
+        tooltip=["name", "model", "variant", "source", alt.Tooltip("accuracy:Q", format=".1%"),
                  alt.Tooltip("train_seconds:Q", title="training (s)", format=".1f")],
-    ).properties(height=260, width=300)
-    return bars.facet(column=alt.Column("variant:N", title=None, sort=["normal", "shuffled"])).properties(title=title)
+    ).properties(height=240, title=title)
 
 
 def mnist1d_length_chart(df: pd.DataFrame, native: int = 40,
@@ -100,8 +110,8 @@ def signals_chart(df: pd.DataFrame, title: str = "A few MNIST-1D signals of each
         y=alt.Y("value:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("example:N", legend=None),
         tooltip=["digit", "example", "point", alt.Tooltip("value:Q", format=".2f")],
-    ).properties(width=110, height=90).facet(
-        facet=alt.Facet("digit:N", title=None, header=alt.Header(labelFontSize=14)), columns=5,
+    ).properties(width=58, height=60).facet(  # five panels a row fit a phone's 360 px
+        facet=alt.Facet("digit:N", title=None, header=alt.Header(labelFontSize=14)), columns=5, spacing=8,
     ).properties(title=title)
 
 
@@ -119,9 +129,10 @@ def mnist1d_curves_chart(histories: dict, title: str = "Learning curves") -> alt
     df = pd.DataFrame(rows, columns=["run", "epoch", "curve", "accuracy"])
     return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
         x=alt.X("epoch:Q", title="epoch"),
-        y=alt.Y("accuracy:Q", title="accuracy", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("run:N", title="run"),
+        y=alt.Y("accuracy:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        color=alt.Color("run:N", title="run", scale=alt.Scale(range=RUN_COLORS)),  # not the shipped models' blue
         strokeDash=alt.StrokeDash("curve:N", title=None, scale=alt.Scale(domain=["test", "training"],
-                                                                          range=[[1, 0], [4, 3]])),
+                                                                          range=[[1, 0], [4, 3]]),
+                                  legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)),  # lines, not dots
         tooltip=["run", "curve", "epoch", alt.Tooltip("accuracy:Q", format=".3f")],
     ).properties(title=title, height=260)

@@ -59,6 +59,19 @@ def _polarity_paths() -> list[Path]:
     return paths
 
 
+def polarity_on_disk() -> bool:
+    """Whether both polarity files can be read without the network (the data directory or the Keras cache).
+
+    The sentences cannot ship with the app (their authors state no licence), so the page
+    asks this before offering to re-run the held-out experiments. Never downloads.
+    """
+    root = data_dir()
+    if root is not None:
+        return all((root / "rt-polarity" / name).is_file() for name in POLARITY_FILES)
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+    return cache.is_dir() and all(any(cache.rglob(name)) for name in POLARITY_FILES)
+
+
 def read_polarity_lines(path: str | os.PathLike) -> list[str]:
     """One sentence per line, decoded as latin-1 (never fails), split on LF only.
 

@@ -16,6 +16,7 @@ import streamlit as st
 from cnnrnn.core.st import manifest, shipped_tables, show_error
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.sentiment import experiments
+from cnnrnn.tasks.sentiment.data import polarity_on_disk
 from cnnrnn.tasks.sentiment.config import LONGEST_MR_TOKENS, REFERENCE_ACCURACIES, SENTIMENT, SENTIMENT_NAMES
 from cnnrnn.tasks.sentiment.predict import TASK, load_sentiment_predictors
 from cnnrnn.tasks.sentiment.text import (EXAMPLE_SENTENCES, MAX_CHARS, MAX_VIEW_TOKENS, check_text, cnn_view,
@@ -105,6 +106,12 @@ def use_example() -> None:
         st.session_state[TEXT_KEY] = st.session_state[EXAMPLE_KEY]
 
 
+def typed_own() -> None:
+    """The text box's callback: a sentence typed by hand is no longer the example picked before."""
+    if st.session_state.get(EXAMPLE_KEY) != st.session_state.get(TEXT_KEY):
+        st.session_state[EXAMPLE_KEY] = None
+
+
 # --- the held-out tables ------------------------------------------------------------------
 
 
@@ -133,6 +140,17 @@ def measure_sentiment_latency() -> dict:
 def recompute_sentiment_tables() -> dict:
     """Length buckets and filler words recomputed on the test sentences: the tables and "measured_at"."""
     return {"tables": experiments.held_out_tables(sentiment_predictors(), SENTIMENT), "measured_at": utc_now()}
+
+
+RERUN_NEEDS_DATA = ("Needs the 10,662 sentences of Pang & Lee's sentence-polarity data, which cannot ship with the "
+                    "app (its authors state no licence): set CNNRNN_DATA_DIR to a folder holding "
+                    "rt-polarity/rt-polarity.pos and .neg, or run `python -m cnnrnn evaluate sentiment` once "
+                    "online to download them.")
+
+
+def rerun_available() -> bool:
+    """Whether the held-out sentences are on this machine (the data directory or the Keras cache)."""
+    return polarity_on_disk()
 
 
 def filler_summary(table) -> dict:
