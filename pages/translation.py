@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.translation import ui
 from cnnrnn.tasks.translation.charts import (attention_chart, attention_table, bleu_by_length_chart,
                                              by_length_table, joined_chart, latency_chart, latency_table,
@@ -12,7 +13,7 @@ from cnnrnn.tasks.translation.config import MODEL_LABELS, MODEL_NAMES
 
 facts = ui.facts()
 rf = facts["receptive_field"]
-page_header(
+presenting = page_header(
     "Many to many: English -> French",
     "Many to many, with input and output of different lengths. Trained here on Tatoeba's sentence pairs "
     f"({facts['attribution']}, CC-BY 2.0)",
@@ -22,6 +23,10 @@ page_header(
     "back at them for every French word (Bahdanau et al. 2015). **CNN with attention** (ConvS2S, Gehring et al. "
     f"2017) reads with gated convolutions, each encoder position seeing {rf['encoder']} subword tokens and each "
     f"decoder position the last {rf['decoder']}; attention gives it the whole sentence. Type English and compare.",
+    guide="pick *The girls who live next door are tired.*: read the three translations and whether *fatiguées* "
+          "agrees. Then point at the attention maps: each French word looks back at the English words it "
+          "translates. Say: the fixed vector has one state for the whole sentence; attention, recurrent or "
+          "convolutional, looks back at every word.",
 )
 
 # --- Controls -----------------------------------------------------------------
@@ -31,12 +36,13 @@ with left:
     st.selectbox("Example sentences", ui.EXAMPLES, index=None, key=ui.EXAMPLE_KEY,
                  placeholder="Pick an example, or type your own below", on_change=ui.use_example)
 with right:
-    beam = st.slider("Beam width", 1, facts["max_beam"], 4, key="translation_beam",
+    beam = bound(st.slider, "Beam width", 1, facts["max_beam"], 4, key="translation_beam",
                      help="1 is greedy decoding: the likeliest next token each time. A wider beam keeps that "
                           "many partial translations and returns the best whole one.")
-raw = st.text_area("English", key=ui.TEXT_KEY, height=90,
+raw = bound(st.text_area, "English", key=ui.TEXT_KEY, height=90, on_change=ui.typed_own,
                    help=f"Up to {facts['max_chars']:,} characters are read and {facts['max_source_tokens']} subword "
                         "tokens translated; the models learned short everyday sentences.")
+share_panel()
 translators = ui.translators_or_stop()
 
 # --- Result -------------------------------------------------------------------
@@ -49,7 +55,8 @@ if results:
     notices = next((r.get("notices") for r in results.values() if r.get("notices")), None)
     for notice in notices or ():
         st.warning(notice, icon=":material/content_cut:")
-    st.subheader("Translations" + (" (greedy)" if beam == 1 else f" (beam {beam})"))
+    if not presenting:  # on a projector the translations follow the sentence directly, on the first screen
+        st.subheader("Translations" + (" (greedy)" if beam == 1 else f" (beam {beam})"))
     columns = st.columns(3)
     for column, name in zip(columns, MODEL_NAMES):
         with column:
@@ -68,15 +75,15 @@ if results:
         with column:
             st.altair_chart(attention_chart(attention_table(result["source"], result["output"], result["attention"]),
                                             f"{MODEL_LABELS[name]}: attention"), width="stretch")
-    st.caption("Each row is one French token as it was written; the dark cells are the English tokens it "
-               "attended to (each row sums to 1; the CNN's is the mean over its decoder layers). Tokens are "
-               "subwords: rare words come in pieces.")
+    explain("Each row is one French token as it was written; the dark cells are the English tokens it "
+            "attended to (each row sums to 1; the CNN's is the mean over its decoder layers). Tokens are "
+            "subwords: rare words come in pieces.")
     fixed = results["rnn_fixed"]
     if fixed.get("vector"):
         st.altair_chart(vector_chart(fixed["vector"], "RNN, one fixed vector: everything its decoder is told"),
                         width="stretch")
-        st.caption(f"The fixed-vector model's decoder never sees the English tokens: only these "
-                   f"{len(fixed['vector'])} numbers, the encoder's last state, whatever the sentence's length.")
+        explain(f"The fixed-vector model's decoder never sees the English tokens: only these "
+                f"{len(fixed['vector'])} numbers, the encoder's last state, whatever the sentence's length.")
 
 # --- Held-out -----------------------------------------------------------------
 models = facts["models"]

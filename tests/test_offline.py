@@ -39,6 +39,7 @@ VIEWS = {
         [("segmented_control", "gen_corpus", "Your own"), ("segmented_control", "gen_live_source", "Sample"),
          ("slider", "gen_live_seconds", 5)],
     ],
+    "pages/translation.py": [[]],
     "pages/mnist1d.py": [[("slider", "seqlab_epochs_a", 1), ("slider", "seqlab_epochs_b", 1),
                           ("select_slider", "seqlab_width_b", 8)]],
 }

@@ -75,6 +75,11 @@ def init_text() -> None:
         st.session_state[TEXT_KEY] = DEFAULT_TEXT
 
 
+def typed_own() -> None:
+    """Typing a sentence of one's own clears the example picked before (it no longer describes the box)."""
+    st.session_state[EXAMPLE_KEY] = None
+
+
 def use_example() -> None:
     """The picked example goes into the text box (the user's own text stays until they pick one)."""
     picked = st.session_state.get(EXAMPLE_KEY)
