@@ -113,9 +113,16 @@ else:
         st.caption("Held-out sentences joined two, three or more at a time into one input, scored with chrF "
                    "against their references joined the same way. A question-answering model built this way "
                    "must fit question and answer into lengths it was trained on; the fixed vector shows why.")
-    st.altair_chart(latency_chart(latency_table(models)), width="stretch")
-    st.caption("Measured on the training machine with the shipped weights, one traced step per token; "
-               "`python -m cnnrnn bench` measures yours.")
+    latency = latency_table(models)
+    measured_here = None
+    if st.button("Time the three models on this machine", key="translation_latency"):
+        latency, measured_here = ui.measure_latency()
+    st.altair_chart(latency_chart(latency), width="stretch")
+    if measured_here:
+        st.caption(f"Measured on this machine at {measured_here}: one translation per length, beam 4.")
+    else:
+        st.caption("Measured on the training machine with the shipped weights, one traced step per token; "
+                   "the button times yours (`python -m cnnrnn bench` in full).")
 
 st.header("Context probes")
 st.caption("Sentences where a French word must agree with an English word far from it.")

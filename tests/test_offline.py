@@ -142,6 +142,7 @@ def _captions_recompute(at) -> bool:
 # What a click must show, beyond "no exception" (some of these were separate page tests with the data
 # mirror; they run here, offline, on the same click).
 AFTER_CLICK = {
+    "translation_latency": lambda at: any(c.value.startswith("Measured on this machine at ") for c in at.caption),
     "cnn_recompute": lambda at: any("Recomputed on 1,000 test digits at " in s for s in _specs(at)),
     "gen_recompute": lambda at: any("Recomputed at " in s and " UTC on 64 held-out windows" in s for s in _specs(at)),
     "gen_live_train": lambda at: at.session_state["gen_live"].history["step"] > 0,
@@ -196,6 +197,7 @@ def test_every_button_works_offline(offline, page):
         "pages/charlm.py": {"gen_go", "gen_temps_go", "gen_recompute", "tang_go", "tang_temps_go",
                             "gen_live_train", "gen_live_stop", "gen_live_reset",
                             "FormSubmitter:gen_live_form-Generate"},
+        "pages/translation.py": {"translation_latency"},
         "pages/mnist1d.py": {"seqlab_train", "seqlab_stop", "seqlab_clear", "seqlab_recompute", "seqlab_latency"},
     }[page]
     assert expected <= set(clicked), f"not clicked: {expected - set(clicked)}"

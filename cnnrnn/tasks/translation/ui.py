@@ -7,12 +7,14 @@ says about the data and the models comes from the manifest.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.st import manifest, show_error
-from cnnrnn.tasks.translation.config import MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION
+from cnnrnn.core.weights import utc_now
+from cnnrnn.tasks.translation.config import MODEL_LABELS, MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION
 from cnnrnn.tasks.translation.data import ATTRIBUTION
-from cnnrnn.tasks.translation.experiments import CONTEXT_PROBES, probe_results
+from cnnrnn.tasks.translation.experiments import CONTEXT_PROBES, latency_by_length, probe_results
 from cnnrnn.tasks.translation.predict import MAX_BEAM, load_translators
 
 TEXT_KEY = "translation_text"
@@ -68,6 +70,14 @@ def probes(beam: int = 4) -> list[dict]:
         for row in probe_results(translator, beam=beam):
             rows.append({"model": name, **row})
     return rows
+
+
+def measure_latency(lengths=(5, 15, 30)):
+    """The latency chart's table timed here and now (beam 4, one run per length), and when it was measured."""
+    rows = [{"model": name, "label": MODEL_LABELS[name], **row}
+            for name, translator in translators().items()
+            for row in latency_by_length(translator, lengths, repeats=1)]
+    return pd.DataFrame(rows), utc_now().replace("T", " ")[:16] + " UTC"
 
 
 def init_text() -> None:
