@@ -50,13 +50,13 @@ class Translator:
 
     def __init__(self, model, subwords, name: str | None = None):
         self.model, self.subwords, self.name = model, subwords, name or model.kind
+        self.state_axis = model.state_batch_axis
         probe_src = tf.constant([[4, 5]], tf.int32)
         memory = model.encode(probe_src)
         state = model.initial_state(memory)
         mem_spec = tf.nest.map_structure(_open_spec, memory)
         state_spec = tf.nest.map_structure(_open_spec, state)
-        self._encode = tf.function(lambda src: self._encode_fn(src),
-                                   input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        self._encode = tf.function(self._encode_fn, input_signature=[tf.TensorSpec([None, None], tf.int32)])
         self._step = tf.function(self._step_fn, input_signature=[
             tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32), state_spec, mem_spec,
             tf.TensorSpec([None], tf.int32)])
@@ -66,8 +66,7 @@ class Translator:
         return memory, self.model.initial_state(memory)
 
     def _step_fn(self, token, position, state, memory, parent):
-        axis = 1 if self.model.kind == "cnn" else 0
-        state = tf.nest.map_structure(lambda s: tf.gather(s, parent, axis=axis), state)
+        state = tf.nest.map_structure(lambda s: tf.gather(s, parent, axis=self.state_axis), state)
         logits, state, weights = self.model.step(token, position, state, memory)
         return tf.nn.log_softmax(logits), state, weights
 
@@ -92,7 +91,7 @@ class Translator:
             notices.append(f"The text was cut to its first {MAX_SOURCE_TOKENS} subword tokens "
                            f"(of {len(pieces)}); the models were trained on sentences of up to about 20 words.")
             pieces = pieces[:MAX_SOURCE_TOKENS]
-        ids = [self.subwords._ids.get(p, UNK_ID) for p in pieces]
+        ids = self.subwords.ids(pieces)
         unknown = sorted({p for p, i in zip(pieces, ids) if i == UNK_ID})
         if unknown:
             notices.append("Characters the models never saw are read as <unk>: " + " ".join(unknown)[:80])
@@ -165,8 +164,7 @@ class Translator:
             src[i, :len(s)] = s
         memory, state = self._encode(tf.constant(src))
         memory = tf.nest.map_structure(lambda m: tf.repeat(m, beam, axis=0), memory)
-        axis = 1 if self.model.kind == "cnn" else 0
-        state = tf.nest.map_structure(lambda s: tf.repeat(s, beam, axis=axis), state)
+        state = tf.nest.map_structure(lambda s: tf.repeat(s, beam, axis=self.state_axis), state)
         limits = np.array([output_limit(len(s)) for s in sources])
         scores = np.full((n, beam), -np.inf)
         scores[:, 0] = 0.0
@@ -226,8 +224,7 @@ class Translator:
         memory, state = self._encode(tf.constant([source], tf.int32))
         vector = memory[0].numpy()[0] if self.model.kind == "rnn_fixed" else None
         memory = tf.nest.map_structure(lambda m: tf.repeat(m, beam, axis=0), memory)
-        axis = 1 if self.model.kind == "cnn" else 0
-        state = tf.nest.map_structure(lambda s: tf.repeat(s, beam, axis=axis), state)
+        state = tf.nest.map_structure(lambda s: tf.repeat(s, beam, axis=self.state_axis), state)
         limit = output_limit(len(source))
         tokens = np.full(beam, START_ID, np.int32)
         parents = np.arange(beam, dtype=np.int32)

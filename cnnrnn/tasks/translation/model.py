@@ -49,6 +49,7 @@ class Translator(keras.Model):
     """What the three share: the tied embedding and output, the loss, the call used in training."""
 
     kind = ""
+    state_batch_axis = 0  # the batch axis of the decoder state's tensors (beam search gathers along it)
 
     def __init__(self, config, vocab_size: int, **kwargs):
         super().__init__(**kwargs)
@@ -151,6 +152,7 @@ class AttentionRNN(Translator):
 
 class ConvS2S(Translator):
     kind = "cnn"
+    state_batch_axis = 1  # its state is [layers, batch, kernel - 1, channels]
 
     def __init__(self, config, vocab_size: int, **kwargs):
         super().__init__(config, vocab_size, **kwargs)

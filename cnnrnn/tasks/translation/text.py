@@ -138,9 +138,13 @@ class Subwords:
     def tokenise(self, text: str) -> list[str]:
         return [piece for word in words(text) for piece in self.split_word(word)]
 
+    def ids(self, pieces) -> list[int]:
+        """Ids of pieces; a piece outside the vocabulary (an unseen character) is <unk>."""
+        return [self._ids.get(piece, UNK_ID) for piece in pieces]
+
     def encode(self, text: str) -> list[int]:
         """Ids of the text's pieces (no start or end mark); characters outside the vocabulary are <unk>."""
-        return [self._ids.get(piece, UNK_ID) for piece in self.tokenise(text)]
+        return self.ids(self.tokenise(text))
 
     def decode(self, ids) -> str:
         """Text of ids, stopping at the end mark; padding and the start mark are skipped."""
