@@ -236,12 +236,17 @@ def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
 
 def _set_slider(page, label: str, value: int, nth: int = 0):
     """Move a Streamlit slider with the keyboard (Home, then the right arrow) to `value`."""
+    wait_rendered(page)  # keys pressed while the script still runs can land on a slider being redrawn
     slider = page.get_by_role("slider", name=label).nth(nth)
-    slider.focus()
-    slider.press("Home")
-    low = int(slider.get_attribute("min") or slider.get_attribute("aria-valuemin") or 0)
-    for _ in range(value - low):
-        slider.press("ArrowRight")
+    for attempt in range(3):
+        slider.focus()
+        slider.press("Home")
+        low = int(slider.get_attribute("min") or slider.get_attribute("aria-valuemin") or 0)
+        for _ in range(value - low):
+            slider.press("ArrowRight")
+        _settle(page)
+        if slider.get_attribute("aria-valuetext") == str(value):
+            break
     expect(slider).to_have_attribute("aria-valuetext", str(value))
 
 
