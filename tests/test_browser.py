@@ -62,6 +62,25 @@ def page(browser, request):
     context.close()
 
 
+def test_a_link_to_a_page_opens_that_page_on_a_fresh_server(browser, tmp_path):
+    """The first visitor of a cold server who follows a shared link sees the page, with no "Page not found" box."""
+    with open(tmp_path / "streamlit.log", "w") as log:
+        proc, url = start_streamlit(90, log)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            page.goto(f"{url}/Sequence_Lab?seqlab_epochs_a=3")
+            wait_rendered(page)
+            expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible()
+            page.wait_for_timeout(1500)  # the box, when it comes, comes with the first messages
+            expect(page.get_by_role("dialog").filter(has_text="Page not found")).to_have_count(0)
+            expect(page.get_by_role("slider", name="Epochs").first).to_have_attribute("aria-valuetext", "3")
+            context.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def _expect_verdicts(page, verdict: str, timeout: int = 90_000):
     """The sentiment page's two verdicts, the RNN's ("any length") and the CNN's ("fixed length"), both read `verdict`."""
     metrics = page.locator('[data-testid="stMetric"]')

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from cnnrnn.core import ui_share
 from cnnrnn.core.task import SECTIONS, Task
@@ -17,6 +18,24 @@ from cnnrnn.core.weights import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = "pages/home.py"
+
+# Streamlit runs the first session of a fresh server as a pages-folder (v1) app until `st.navigation`
+# runs once: a link to a page (Image_CNN, ...) finds no such v1 page, and the browser gets a "Page not
+# found" dialog while the right page draws behind it. This closes that dialog, and only that one.
+_CLOSE_PAGE_NOT_FOUND = """<script>
+(() => {
+  let tries = 0;
+  const timer = setInterval(() => {
+    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
+      if (dialog.textContent.includes("Page not found")) {
+        const close = dialog.querySelector('button[aria-label="Close"]');
+        if (close) { close.click(); clearInterval(timer); return; }
+      }
+    }
+    if (++tries > 100) clearInterval(timer);
+  }, 100);
+})();
+</script>"""
 
 
 @st.cache_data(show_spinner=False)
@@ -58,7 +77,10 @@ def navigation(tasks: tuple[Task, ...]):
 
 def run_page(tasks: tuple[Task, ...]) -> None:
     """The entry point's work: page config (sidebar collapsed in presenter mode), logo, navigation, the page."""
+    first_run = bool(PagesManager.uses_pages_directory)  # True until the first st.navigation of the process
     page = navigation(tasks)
+    if first_run and page.url_path:  # a page other than Home was asked for by its link
+        st.html(_CLOSE_PAGE_NOT_FOUND, unsafe_allow_javascript=True)
     presenting = ui_share.start_session_page(page.url_path)
     st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
