@@ -17,6 +17,7 @@ from pathlib import Path
 from cnnrnn.bench import format_table, run
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.loadtest import bench_room, format_room
 from cnnrnn.tasks import all_tasks, get_task
 
 
@@ -44,6 +45,12 @@ def cmd_task(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.room is not None:
+        if args.room < 1 or args.rounds < 1:
+            raise ValueError("--room and --rounds take a whole number of at least 1")
+        result = bench_room(sessions=args.room, rounds=args.rounds, train_seconds=args.train_seconds)
+        print_json(result) if args.json else print(format_room(result))
+        return 0
     result = run(startup=args.startup, live=args.live)
     print_json(result) if args.json else print(format_table(result))
     return 0
@@ -78,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also time `streamlit run` and every page in a real browser (needs Chromium)")
     bench.add_argument("--live", action="store_true",
                        help="also time the generation page's live training on 100 KB of text (two minutes)")
+    bench.add_argument("--room", type=int, metavar="N",
+                       help="instead: a cold `streamlit run` and N browser sessions over every page, one training "
+                            "(needs Chromium); per page p50/p95 action-to-result, errors, server memory")
+    bench.add_argument("--rounds", type=int, default=4, help="with --room: actions per session (default 4)")
+    bench.add_argument("--train-seconds", type=float, default=40.0,
+                       help="with --room: how long the training session trains before Stop (default 40)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -96,3 +96,29 @@ def test_bench_table_prints_every_row(bench):
     assert "generation lstm" in table and "mixed calls" in table
     if "tang_poems_per_second" in bench:
         assert "poems tang_lstm" in table
+
+
+def test_room_bench_refuses_a_room_of_nobody_in_one_line():
+    out = subprocess.run([sys.executable, "-m", "cnnrnn", "bench", "--room", "0"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: --room and --rounds take a whole number of at least 1"
+    assert "Traceback" not in out.stderr
+
+
+def test_room_bench_table_shows_every_page_and_the_room_figures():
+    from cnnrnn.loadtest import format_room
+
+    result = {"room": {"sessions": 2, "rounds": 1, "machine_cores": 2, "health_s": 1.0,
+                       "cold": {"home_s": 2.0, "reading_s": 15.0, "after_reading_s": {"Image_CNN": 1.5}},
+                       "pages": {"Sequence_Lab (training)": {"sessions": 1, "actions": 1, "p50_s": 3.0, "p95_s": 3.0,
+                                                             "errors": 0, "exceptions": 0},
+                                 "Image_CNN": {"sessions": 1, "actions": 0, "p50_s": None, "p95_s": None,
+                                               "errors": 1, "exceptions": 0}},
+                       "inference_p95_s": None, "trainings": 1, "trainings_waited": 0,
+                       "server_rss_mb": {"peak": 900.0, "final": 880.0}, "errors": ["Image_CNN: round 0: TimeoutError"]}}
+    text = format_room(result)
+    assert "Image_CNN 1.50 s" in text
+    assert "peak 900 MB, final 880 MB" in text
+    assert "error: Image_CNN: round 0: TimeoutError" in text
+    assert any(line.startswith("Image_CNN") and line.split()[3:5] == ["-", "-"] for line in text.splitlines())

@@ -1,0 +1,331 @@
+"""`python -m cnnrnn bench --room N`: a room of N browser sessions on one cold `streamlit run`.
+
+What a talk or a class does to one link: the server starts cold; one visitor reads the home page
+for a while and then opens a model page (the warm start's figure); then N sessions (Playwright
+contexts of one headless Chromium, as Streamlit's own load tests use) spread over every page, one
+of them training on the Sequence Lab, and each does its page's main interaction several times:
+pick a digit photo, draw a digit, type a sentence, generate, caption a new scene, translate.
+
+An action's time runs from the input (click, keys, upload, stroke) to the end of the script run
+it caused: the app root's `data-test-script-state` goes to "running" and back to "notRunning"
+(fragment runs included), with the page's result element checked after. Reported per page: p50
+and p95 seconds, errors (a result that did not come, a Streamlit error box) and exceptions (a
+traceback element); the server's peak and final resident memory, sampled every 0.2 s; and how
+many trainings waited for a training slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cnnrnn.core.server import start_streamlit
+from cnnrnn.core.timing import rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 720}
+ACTION_TIMEOUT = 120.0  # seconds: an action slower than this counts as an error
+READING_SECONDS = 15.0  # the warm-start figure: the home page is read this long first
+SENTENCES = ("A warm, funny and moving film.", "Dull, slow and far too long.", "I did not like it at all.",
+             "The best thing I have seen this year.", "Not bad, but not good either.")
+ENGLISH = ("Where is the train station?", "I am very tired today.", "She reads a book every night.",
+           "We will leave tomorrow morning.", "Do you like coffee?")
+# Inference pages in the order sessions are spread over them (session 0 trains on the Sequence Lab).
+INFERENCE = ("Image_CNN", "Sentiment", "Generation", "Captioning", "Translation", "Image_CNN:draw")
+
+
+@dataclass
+class Record:
+    """What one session saw."""
+
+    page: str
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    exceptions: int = 0
+    waited_for_slot: bool = False
+
+
+class MemorySampler(threading.Thread):
+    """The server's resident memory every `every` seconds, until stopped; keeps the peak and the last."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak, self.last = pid, every, 0.0, 0.0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                self.last = rss_mb(self.pid)
+            except (OSError, ValueError):
+                break
+            self.peak = max(self.peak, self.last)
+            self._halt.wait(self.every)
+
+    def stop(self) -> dict:
+        self._halt.set()
+        self.join(timeout=5)
+        return {"peak": round(self.peak, 1), "final": round(self.last, 1)}
+
+
+async def _script_state(page) -> str:
+    return await page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") or ""
+
+
+async def _rerun_done(page, timeout: float = ACTION_TIMEOUT, started_within: float = 3.0) -> None:
+    """Wait for the run an input started (it may already be running or done) to reach its end."""
+    deadline = time.monotonic() + started_within
+    while time.monotonic() < deadline and await _script_state(page) != "running":
+        await asyncio.sleep(0.02)
+    deadline = time.monotonic() + timeout
+    while await _script_state(page) != "notRunning":
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page did not finish its run")
+        await asyncio.sleep(0.02)
+
+
+async def _open(page, url: str, timeout: float = ACTION_TIMEOUT) -> float:
+    begin = time.perf_counter()
+    await page.goto(url)
+    await page.locator("h1").first.wait_for(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while await _script_state(page) != "notRunning":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not render")
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - begin
+
+
+async def _count(page, selector: str) -> int:
+    return await page.locator(selector).count()
+
+
+async def _action(page, page_name: str, round_: int) -> None:
+    """One main interaction of `page_name`; returns when its result is drawn (raises when it is not)."""
+    if page_name == "Image_CNN":
+        photos = sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))
+        if await page.get_by_role("radio", name="Upload", exact=True).is_checked() is False:
+            await page.get_by_role("radio", name="Upload", exact=True).click()
+            await _rerun_done(page)
+        await page.locator('input[type="file"]').set_input_files(str(photos[round_ % len(photos)]))
+        await _rerun_done(page)
+        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+    elif page_name == "Image_CNN:draw":
+        if not await page.locator("canvas.upper-canvas").count():
+            await page.get_by_role("radio", name="Draw", exact=True).click()
+            await _rerun_done(page)
+            await page.locator("canvas.upper-canvas").wait_for(timeout=ACTION_TIMEOUT * 1000)
+            await asyncio.sleep(0.5)  # the canvas component mounts after the run
+        box = await page.locator("canvas.upper-canvas").bounding_box()
+        x = box["x"] + 110 + 15 * (round_ % 4)
+        await page.mouse.move(x, box["y"] + 45)
+        await page.mouse.down()
+        await page.mouse.move(x - 5, box["y"] + 235, steps=12)
+        await page.mouse.up()
+        await _rerun_done(page)
+        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+    elif page_name == "Sentiment":
+        box = page.get_by_role("textbox", name="Your sentence")
+        await box.fill(SENTENCES[round_ % len(SENTENCES)] + " " * (round_ // len(SENTENCES)))
+        await box.press("Control+Enter")
+        await _rerun_done(page)
+        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+    elif page_name == "Generation":
+        await page.get_by_role("button", name="Generate", exact=True).click()
+        await _rerun_done(page)
+        await page.get_by_text("characters per second", exact=False).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+    elif page_name == "Captioning":
+        await page.get_by_role("button", name="New scene").click()
+        await _rerun_done(page)
+        await page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:")).first.wait_for(
+            timeout=ACTION_TIMEOUT * 1000)
+    elif page_name == "Translation":
+        box = page.get_by_role("textbox", name="English")
+        await box.fill(ENGLISH[round_ % len(ENGLISH)] + " " * (round_ // len(ENGLISH)))
+        await box.press("Control+Enter")
+        await _rerun_done(page)
+        await page.locator('[data-testid="stCode"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+    else:
+        raise ValueError(f"no interaction for page {page_name!r}")
+
+
+async def _errors_on(page) -> tuple[int, int]:
+    return (await _count(page, '[data-testid="stException"]'),
+            await _count(page, '[data-testid="stAlertContentError"]'))
+
+
+async def _inference_session(browser, url: str, page_name: str, rounds: int, think: float, viewport: dict,
+                             start: asyncio.Event, seed: int) -> Record:
+    record = Record(page_name)
+    rng = np.random.default_rng(seed)
+    context = await browser.new_context(viewport=viewport)
+    page = await context.new_page()
+    try:
+        await _open(page, f"{url}/{page_name.split(':')[0]}")
+        await start.wait()
+        for round_ in range(rounds):
+            await asyncio.sleep(float(rng.uniform(0.5, 1.5)) * think)
+            begin = time.perf_counter()
+            try:
+                await _action(page, page_name, round_)
+            except Exception as error:  # noqa: BLE001 - a failed action is a measured error, not a crash
+                record.errors.append(f"round {round_}: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
+                continue
+            record.times.append(time.perf_counter() - begin)
+            exceptions, alerts = await _errors_on(page)
+            record.exceptions = max(record.exceptions, exceptions)
+            if alerts:
+                record.errors.append(f"round {round_}: an error box on the page")
+    except Exception as error:  # noqa: BLE001
+        record.errors.append(f"open: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
+    finally:
+        await context.close()
+    return record
+
+
+async def _training_session(browser, url: str, seconds: float, started: asyncio.Event) -> Record:
+    """Sequence Lab: train the CNN against the GRU, stop after `seconds`; sees whether it queued."""
+    record = Record("Sequence_Lab (training)")
+    context = await browser.new_context(viewport=DESKTOP)
+    page = await context.new_page()
+    try:
+        await _open(page, f"{url}/Sequence_Lab?seqlab_epochs_a=40&seqlab_epochs_b=40")
+        begin = time.perf_counter()
+        await page.get_by_role("button", name="Train both").click()
+        await page.locator('[data-testid="stProgress"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+        record.times.append(time.perf_counter() - begin)  # click to the first progress drawn
+        started.set()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if await page.get_by_text("Waiting for a training slot", exact=False).count():
+                record.waited_for_slot = True
+            await asyncio.sleep(0.5)
+        await page.get_by_role("button", name="Stop").click()
+        await page.get_by_role("button", name="Clear my runs").wait_for(timeout=ACTION_TIMEOUT * 1000)
+        exceptions, alerts = await _errors_on(page)
+        record.exceptions = exceptions
+        if alerts:
+            record.errors.append("an error box on the page")
+    except Exception as error:  # noqa: BLE001
+        record.errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:160]}")
+        started.set()
+    finally:
+        await context.close()
+    return record
+
+
+async def _room(url: str, sessions: int, rounds: int, think: float, train_seconds: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, headless=True,
+                                                   args=["--no-sandbox", "--disable-gpu",
+                                                         "--disable-background-networking"])
+        # The warm start: one visitor reads the home page, then opens each model page.
+        context = await browser.new_context(viewport=DESKTOP)
+        page = await context.new_page()
+        home = await _open(page, url)
+        await asyncio.sleep(READING_SECONDS)
+        after_reading = {}
+        for name in ("Image_CNN", "Captioning", "Sentiment", "Generation", "Translation", "Sequence_Lab"):
+            after_reading[name] = round(await _open(page, f"{url}/{name}"), 2)
+        await context.close()
+
+        started = asyncio.Event()
+        jobs = [_training_session(browser, url, train_seconds, started)] if sessions > 1 else []
+        if not jobs:
+            started.set()
+        for index in range(sessions - len(jobs)):
+            name = INFERENCE[index % len(INFERENCE)]
+            viewport = PHONE if index % 2 == 0 else DESKTOP
+            jobs.append(_inference_session(browser, url, name, rounds, think, viewport, started, seed=index))
+        records = await asyncio.gather(*jobs)
+        await browser.close()
+    return {"home_s": round(home, 2), "after_reading_s": after_reading, "records": records}
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def bench_room(sessions: int = 8, rounds: int = 4, think: float = 2.0, train_seconds: float = 40.0,
+               timeout: float = 120.0) -> dict:
+    """Start `streamlit run` cold, then the room (see the module docstring); one JSON-ready dict.
+
+    Keys: sessions, rounds; cold (home_s, after_reading_s page -> seconds to ready after the home page
+    was read for READING_SECONDS); pages (page -> sessions, actions, p50_s, p95_s, errors, exceptions);
+    inference_p95_s (all inference actions); trainings, trainings_waited; server_rss_mb (peak, final);
+    errors (the messages, first 20).
+    """
+    log_path = ROOT / "test-artifacts" / "room.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:
+        start = time.perf_counter()
+        server, url = start_streamlit(timeout, log)
+        healthy = time.perf_counter() - start
+        sampler = MemorySampler(server.pid)
+        sampler.start()
+        try:
+            room = asyncio.run(_room(url, sessions, rounds, think, train_seconds))
+        finally:
+            memory = sampler.stop()
+            server.terminate()
+            server.wait(timeout=30)
+    pages: dict[str, dict] = {}
+    inference: list[float] = []
+    messages: list[str] = []
+    for record in room["records"]:
+        row = pages.setdefault(record.page, {"sessions": 0, "times": [], "errors": 0, "exceptions": 0})
+        row["sessions"] += 1
+        row["times"] += record.times
+        row["errors"] += len(record.errors)
+        row["exceptions"] += record.exceptions
+        messages += [f"{record.page}: {message}" for message in record.errors]
+        if "training" not in record.page:
+            inference += record.times
+    table = {name: {"sessions": row["sessions"], "actions": len(row["times"]), "p50_s": _percentile(row["times"], 50),
+                    "p95_s": _percentile(row["times"], 95), "errors": row["errors"], "exceptions": row["exceptions"]}
+             for name, row in pages.items()}
+    trainings = [record for record in room["records"] if "training" in record.page]
+    return {"room": {"sessions": sessions, "rounds": rounds, "think_s": think, "train_s": train_seconds,
+                     "machine_cores": os.cpu_count(), "health_s": round(healthy, 2),
+                     "cold": {"home_s": room["home_s"], "reading_s": READING_SECONDS,
+                              "after_reading_s": room["after_reading_s"]},
+                     "pages": table, "inference_p95_s": _percentile(inference, 95),
+                     "errors_total": sum(row["errors"] for row in table.values()),
+                     "exceptions_total": sum(row["exceptions"] for row in table.values()),
+                     "trainings": len(trainings), "trainings_waited": sum(r.waited_for_slot for r in trainings),
+                     "server_rss_mb": memory, "errors": messages[:20]}}
+
+
+def format_room(result: dict) -> str:
+    """The room benchmark as plain text."""
+    room = result["room"]
+    cold = room["cold"]
+    lines = [f"room of {room['sessions']} sessions, {room['rounds']} actions each, on {room['machine_cores']} cores "
+             f"(server healthy after {room['health_s']:.1f} s)",
+             f"cold start: home page {cold['home_s']:.2f} s; after reading it {cold['reading_s']:.0f} s: "
+             + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cold["after_reading_s"].items()),
+             "", f"{'page':<26}{'sessions':>9}{'actions':>9}{'p50 s':>8}{'p95 s':>8}{'errors':>8}{'exceptions':>12}"]
+    for name, row in room["pages"].items():
+        p50 = "-" if row["p50_s"] is None else f"{row['p50_s']:.2f}"
+        p95 = "-" if row["p95_s"] is None else f"{row['p95_s']:.2f}"
+        lines.append(f"{name:<26}{row['sessions']:>9}{row['actions']:>9}{p50:>8}{p95:>8}{row['errors']:>8}"
+                     f"{row['exceptions']:>12}")
+    lines += ["", f"inference p95 while one session trains: {room['inference_p95_s']} s",
+              f"trainings: {room['trainings']}, waited for a slot: {room['trainings_waited']}",
+              f"server resident memory: peak {room['server_rss_mb']['peak']:.0f} MB, "
+              f"final {room['server_rss_mb']['final']:.0f} MB"]
+    lines += [f"error: {message}" for message in room["errors"]]
+    return "\n".join(lines)
