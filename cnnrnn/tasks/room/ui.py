@@ -46,12 +46,12 @@ def default_url() -> str:
     return f"sqlite:///{folder / 'rooms.sqlite'}"
 
 
-def _configured() -> bool:
-    """Whether secrets.toml names the rooms connection (then its URL or fields are used as they are)."""
+def _configured() -> dict:
+    """The `[connections.rooms]` section of secrets.toml ({} when there is none, or no secrets.toml at all)."""
     try:
-        return CONNECTION in st.secrets.get("connections", {})
+        return dict(st.secrets.get("connections", {}).get(CONNECTION, {}))
     except Exception:  # no secrets.toml at all
-        return False
+        return {}
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,8 +63,11 @@ def _tables(url: str, _engine) -> bool:
 
 def engine():
     """The room store's SQLAlchemy engine, through `st.connection` (tables created when missing)."""
-    if _configured():
-        conn = st.connection(CONNECTION, type="sql")
+    section = _configured()
+    if section:  # handed over as the connection's arguments (what SQLConnection reads from secrets.toml itself;
+        # AppTest's secrets reach st.secrets but not a connection's own reading)
+        engine_kwargs = dict(section.pop("create_engine_kwargs", {}))
+        conn = st.connection(CONNECTION, type="sql", **section, **engine_kwargs)
     else:
         conn = st.connection(CONNECTION, type="sql", url=default_url())
     _tables(str(conn.engine.url), conn.engine)
