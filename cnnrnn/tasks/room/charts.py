@@ -14,7 +14,7 @@ CELL = "cell"  # the confusion matrix's selection: a click gives {"true": t, "pr
 def accuracy_chart(df: pd.DataFrame, title: str = "The room's digits: read right so far") -> alt.Chart:
     """One bar per model: accuracy on the room's digits, with right/n in the tooltip (df: `verdicts.accuracy`)."""
     return alt.Chart(df).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=list(df["label"])),
+        y=alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=240)),
         x=alt.X("accuracy:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         color=color_scale(df["model"], MODEL_COLORS, title="model").legend(None),
         tooltip=["label", "right", "n", alt.Tooltip("accuracy:Q", format=".1%")],
