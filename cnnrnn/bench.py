@@ -112,6 +112,10 @@ def format_table(result: dict) -> str:
         lines.append(f"generation {name}: {value:,.0f} characters/s")
     for name, value in result.get("tang_poems_per_second", {}).items():
         lines.append(f"poems {name}: {value:,.1f} 五言絕句 per second")
+    if "room_speaker_view_s" in result:
+        room = result["room_speaker_view_s"]
+        lines.append(f"audience room, speaker's view of {room['submissions']} submissions: {room['p50']:.2f} s "
+                     f"(first {room['first']:.2f} s, slowest {room['max']:.2f} s)")
     lines.append(f"resident memory after loading every model: {result['rss_mb']:.0f} MB")
     if "memory_growth" in result:
         growth = result["memory_growth"]

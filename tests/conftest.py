@@ -20,6 +20,13 @@ _MIRROR = ROOT.parent / "shared" / "data"
 if not os.environ.get("CNNRNN_DATA_DIR") and _MIRROR.is_dir():
     os.environ["CNNRNN_DATA_DIR"] = str(_MIRROR)
 
+# The audience rooms' SQLite file goes to a folder of this test run, never to ~/.cnnrnn/rooms (the browser
+# tests' servers inherit it, so a restarted server finds the rooms an earlier one stored).
+if not os.environ.get("CNNRNN_ROOM_DIR"):
+    import tempfile
+
+    os.environ["CNNRNN_ROOM_DIR"] = tempfile.mkdtemp(prefix="cnnrnn-rooms-")
+
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 

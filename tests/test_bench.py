@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 # Small counts per task, so the test takes seconds; `python -m cnnrnn bench` uses the defaults.
 SMALL = {"mnist": {"repeats": 5}, "sentiment": {"repeats": 3}, "captions": {"repeats": 2}, "mnist1d": {"repeats": 3},
-         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}, "translation": {"repeats": 2, "mixed": 6}}
+         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}, "translation": {"repeats": 2, "mixed": 6},
+         "room": {"submissions": 8, "repeats": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,7 @@ def test_bench_table_prints_every_row(bench):
     assert "generation lstm" in table and "mixed calls" in table
     if "tang_poems_per_second" in bench:
         assert "poems tang_lstm" in table
+    assert "speaker's view of 8 submissions" in table
 
 
 def test_room_bench_refuses_a_room_of_nobody_in_one_line():
@@ -122,3 +124,11 @@ def test_room_bench_table_shows_every_page_and_the_room_figures():
     assert "peak 900 MB, final 880 MB" in text
     assert "error: Image_CNN: round 0: TimeoutError" in text
     assert any(line.startswith("Image_CNN") and line.split()[3:5] == ["-", "-"] for line in text.splitlines())
+
+
+
+def test_the_room_benchmark_renders_the_speakers_view_of_its_submissions(bench):
+    """The page itself drew the simulated room: its counts are the submissions made (6 sentences, the rest digits)."""
+    room = bench["room_speaker_view_s"]
+    assert room["submissions"] == 8 and room["shown"] == ["2", "6"]
+    assert room["first"] > 0 and 0 < room["p50"] <= room["max"]

@@ -480,6 +480,7 @@ _KEY_RESULTS = {
     "Generation": lambda page: page.get_by_role("button", name="Generate", exact=True),
     "Sequence_Lab": lambda page: page.locator('[data-testid="stVegaLiteChart"]:visible').first,  # the paper's table
     "Translation": lambda page: page.locator('[data-testid="stCode"]').nth(2),  # the third translation
+    "Room": lambda page: page.get_by_role("button", name="Open a room"),
 }
 
 

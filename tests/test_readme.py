@@ -190,3 +190,19 @@ def test_the_limits_table_is_the_code():
     assert f"beam width 1 to {translation_predict.MAX_BEAM}" in english
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert f"maxUploadSize = {images.MAX_UPLOAD_BYTES // 2**20}" in config
+
+
+def test_the_audience_room_limits_are_the_code():
+    from cnnrnn.tasks.room import limits, ui
+
+    rows = {row["what"]: row["limit"] for row in table("Limits")}
+    room = rows["audience room"]
+    assert room.startswith(f"a room lasts {limits.ROOM_HOURS} hours; {limits.PER_MINUTE} submissions a minute")
+    assert f"{limits.PER_ROOM:,} a room" in room and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in room
+    text = " ".join(section("Audience rooms").split())
+    assert f"expires {limits.ROOM_HOURS} hours after" in text and f"may send {limits.PER_MINUTE} submissions a minute" in text
+    assert f"at most {limits.PER_ROOM:,}" in text and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in text
+    assert f"{limits.CODE_LENGTH} characters from `{limits.ALPHABET}`" in text
+    assert f"{len(limits.ALPHABET) ** limits.CODE_LENGTH:.1e}".replace("+", "") in text
+    assert f"every {ui.REFRESH_S} seconds" in text and f"`{ui.ROOM_DIR_ENV}`" in text
+    assert "~/" + str(ui.DEFAULT_ROOM_DIR.relative_to(ui.Path.home())) + "/" in text

@@ -7,9 +7,15 @@ entry and no home card of its own, but its own `train`, `evaluate` and manifest 
 and the command line need to show the task without importing it; the rest is loaded on
 demand, from two modules of the task.
 
+A task may import core, itself and the packages of the tasks it names in `uses` (the audience room
+reads digits and sentences with the image and sentiment tasks' models); tests/core/test_layout.py
+allows exactly those edges.
+
 `parser` (imports no TensorFlow: the command line reads every task's to build its arguments):
 
-    MODELS: tuple[str, ...]          the model names `train --models` takes
+    MODELS: tuple[str, ...]          the model names `train --models` takes; () for a task that trains
+                                     nothing of its own (the room): it then has no `train`, `evaluate`
+                                     or manifest section, and `train`/`evaluate` do not offer it
     add_commands(subparsers)         the task's own commands (optional); each sets the defaults
                                      task=<its name> and run=<the name of a function in cli>
 
@@ -53,6 +59,7 @@ class Task:
     shape: str = ""  # what goes in and out: "image -> label"
     blurb: str = ""  # one sentence for the home card
     shown_on: str = ""  # the name of the task whose page shows this one ("": it has its own page)
+    uses: tuple[str, ...] = ()  # tasks whose packages this one may import (the room uses mnist's and sentiment's models)
 
     def __post_init__(self):
         if self.section not in SECTIONS:

@@ -33,6 +33,11 @@ TASKS: tuple[Task, ...] = (
          icon=":material/timeline:", page="pages/mnist1d.py", section="Labs", pattern="Sequence lab",
          shape="signal -> digit (MNIST-1D)",
          blurb="A CNN against a GRU on 1D signals: the paper's table, live training, length, shift and latency."),
+    Task(name="room", package="cnnrnn.tasks.room", title="Audience room", url_path="Room",
+         icon=":material/groups:", page="pages/room.py", section="Labs", pattern="Audience room",
+         shape="the room's digits and sentences -> every model",
+         blurb="Phones draw digits and type sentences; the screen shows each architecture's accuracy live.",
+         uses=("mnist", "sentiment")),
 )
 
 
@@ -44,6 +49,15 @@ def all_tasks() -> tuple[Task, ...]:
 def page_tasks() -> tuple[Task, ...]:
     """The tasks with a page of their own, in the order of the navigation and the home cards."""
     return tuple(task for task in all_tasks() if task.has_page)
+
+
+def trained_tasks() -> tuple[Task, ...]:
+    """The tasks with models of their own (`train`, `evaluate`, a manifest section): a non-empty parser.MODELS.
+
+    The audience room trains nothing (it uses the image and sentiment tasks' models), so it is not here.
+    Reads only each task's parser module (no TensorFlow).
+    """
+    return tuple(task for task in all_tasks() if task.module("parser").MODELS)
 
 
 def get_task(name: str) -> Task:

@@ -1,6 +1,7 @@
 """The layout's rules, read from every import statement of the package and the pages (ast, inside functions too).
 
-- core imports no task; the registry imports only core; a task imports only core and itself;
+- core imports no task; the registry imports only core; a task imports only core, itself and the
+  packages of the tasks its registry line names in `uses` (the audience room: mnist's and sentiment's);
 - no `cnnrnn` import inside a function or class (the registry's `Task.module` is the one lazy step);
 - no import cycle among the package's modules;
 - a page imports only core and the task the registry gives it, and no Keras or TensorFlow.
@@ -57,6 +58,10 @@ def imports(path: Path, module: str) -> list[tuple[str, bool]]:
 
 
 GRAPH = {name: imports(path, name) for name, path in MODULES.items()}
+# "task:<folder>" -> the owners it may import besides core and itself: the packages of the tasks it `uses`.
+_FOLDER = {task.name: task.package.split(".")[2] for task in all_tasks()}
+USES = {f"task:{task.package.split('.')[2]}": {f"task:{_FOLDER[name]}" for name in task.uses}
+        for task in all_tasks() if task.uses}
 
 
 def owner(module: str) -> str:
@@ -80,8 +85,13 @@ def test_the_package_has_the_layout():
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_imports_follow_the_rules(module):
+    check_imports(module, GRAPH[module])
+
+
+def check_imports(module: str, found: list[tuple[str, bool]]) -> None:
+    """Fail on the first import of `found` that breaks the rules for `module`."""
     me = owner(module)
-    for target, nested in GRAPH[module]:
+    for target, nested in found:
         assert not nested, f"{module} imports {target} inside a function or class"
         them = owner(target)
         if me == "core":
@@ -89,7 +99,24 @@ def test_imports_follow_the_rules(module):
         elif me == "registry":
             assert them == "core", f"the registry imports {target}"
         elif me.startswith("task:"):
-            assert them == "core" or them == me, f"{module} imports {target}: a task imports only core and itself"
+            allowed = {"core", me} | USES.get(me, set())
+            assert them in allowed, (f"{module} imports {target}: a task imports only core, itself and the tasks "
+                                     "its registry line names in `uses`")
+
+
+def test_uses_names_registered_tasks_and_allows_exactly_those_edges():
+    """`uses` names tasks of the registry; the room may import the image and sentiment tasks, nothing else."""
+    for task in all_tasks():
+        assert set(task.uses) <= set(_FOLDER) and task.name not in task.uses, f"{task.name} uses {task.uses}"
+    assert USES["task:room"] == {"task:digits", "task:sentiment"}
+    check_imports("cnnrnn.tasks.room.x", [("cnnrnn.tasks.digits.ui", False), ("cnnrnn.tasks.sentiment.ui", False)])
+    for target in ("cnnrnn.tasks.charlm.ui", "cnnrnn.tasks.translation", "cnnrnn.tasks.captions.model"):
+        with pytest.raises(AssertionError, match="names in `uses`"):
+            check_imports("cnnrnn.tasks.room.x", [(target, False)])
+    with pytest.raises(AssertionError, match="names in `uses`"):  # the edge runs one way only
+        check_imports("cnnrnn.tasks.digits.x", [("cnnrnn.tasks.room.store", False)])
+    with pytest.raises(AssertionError, match="inside a function"):
+        check_imports("cnnrnn.tasks.room.x", [("cnnrnn.tasks.digits.ui", True)])
 
 
 def test_no_import_cycles():
@@ -124,7 +151,7 @@ def test_the_rules_are_checked_on_a_file_that_breaks_them(tmp_path):
 
 
 @pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
-def test_a_page_imports_only_core_and_its_own_task(task):
+def test_a_page_imports_only_core_and_its_own_task(task):  # not the tasks it `uses`: its package does
     path = ROOT / task.page
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
