@@ -6,20 +6,13 @@ A failing test saves a screenshot under test-artifacts/.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CNNRNN_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("CNNRNN_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
-    pytest.skip("Chromium is not installed", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
@@ -142,14 +135,11 @@ def test_generation_page_writes_tang_poems_in_chinese(server, page):
 
     page.goto(f"{server}/Generation")
     expect(page.locator("h1").filter(has_text="Many to many")).to_be_visible(timeout=60_000)
-    dialog = page.get_by_role("dialog")
-    if dialog.count():  # some Chromium builds open the app with a "Page not found" notice over the page
-        page.keyboard.press("Escape")
-        expect(dialog).to_have_count(0, timeout=10_000)
+    close_notice(page)
     page.get_by_role("radio", name="Tang poems", exact=True).click()
     write = page.get_by_role("button", name="Write a poem", exact=True)
     expect(write).to_be_visible(timeout=90_000)
-    _settle(page)
+    settle(page)
     write.click()
     verdicts = page.get_by_text(re.compile(r"(carries its state|fixed window)\): (In|Out of) form"))
     expect(verdicts).to_have_count(2, timeout=90_000)
@@ -214,16 +204,6 @@ def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
     page.mouse.up()
 
 
-def _settle(page):
-    """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
-    try:  # the rerun a click asked for may not have started yet
-        expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
-                                                                        timeout=3_000)
-    except AssertionError:  # it already ran (or nothing reran): the next wait still holds
-        pass
-    wait_rendered(page)
-    page.wait_for_timeout(500)  # the canvas component re-mounts after the script ends
-
 
 def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
     import re
@@ -231,18 +211,18 @@ def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
     page.goto(f"{server}/Captioning")
     expect(page.get_by_role("heading", name="One to many: image → sentence")).to_be_visible(timeout=60_000)
     page.get_by_role("radio", name="Draw", exact=True).click()
-    _settle(page)
+    settle(page)
     page.get_by_role("radiogroup", name="Shape tool").get_by_text("brush", exact=True).click()
     canvas = page.locator("canvas.upper-canvas")
     expect(canvas).to_have_count(1, timeout=30_000)
-    _settle(page)
+    settle(page)
     box = canvas.bounding_box()
     _scribble_disc(page, box, 90, 160, 42)  # a large red circle (red is the first colour)
-    _settle(page)
+    settle(page)
     page.get_by_role("radiogroup", name="Colour").get_by_text("blue", exact=True).click()
-    _settle(page)
+    settle(page)
     page.get_by_role("radiogroup", name="Shape tool").get_by_text("square", exact=True).click()
-    _settle(page)
+    settle(page)
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 215, box["y"] + 180)  # a small blue square, dragged corner to corner
     page.mouse.down()
@@ -263,7 +243,7 @@ def _set_slider(page, label: str, value: int, nth: int = 0):
         low = int(slider.get_attribute("min") or slider.get_attribute("aria-valuemin") or 0)
         for _ in range(value - low):
             slider.press("ArrowRight")
-        _settle(page)
+        settle(page)
         if slider.get_attribute("aria-valuetext") == str(value):
             break
     expect(slider).to_have_attribute("aria-valuetext", str(value))
@@ -294,13 +274,13 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     # Model A: the CNN for 1 epoch; model B: the GRU for 40 (minutes of training unless stopped).
     _set_slider(page, "Epochs", 1, nth=0)
     _set_slider(page, "Epochs", 40, nth=1)
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Train both").click()
     gru = page.locator('[data-testid="stProgress"]').filter(has_text=re.compile(r"epoch [1-9] of 40"))
     expect(gru).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("Stopped. What the runs reached so far")).to_be_visible(timeout=60_000)
-    _settle(page)
+    settle(page)
     expect(gru).to_have_count(0)  # no more epochs are drawn: the run ended
     expect(page.get_by_role("button", name="Clear my runs")).to_be_visible()  # both runs were kept
     _no_exception(page)
@@ -312,7 +292,7 @@ def test_image_page_reads_a_digit_drawn_on_the_canvas(server, page):
     page.get_by_role("radio", name="Draw", exact=True).click()
     canvas = page.locator("canvas.upper-canvas")
     expect(canvas).to_have_count(1, timeout=30_000)
-    _settle(page)
+    settle(page)
     expect(page.get_by_text("draw a digit", exact=False)).to_be_visible()  # nothing drawn yet
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 145, box["y"] + 45)  # a "1": one stroke from top to bottom
@@ -334,7 +314,7 @@ def test_generation_page_trains_your_own_model_and_stops_when_asked(server, page
     page.get_by_role("radio", name="Sample", exact=True).click()
     train = page.get_by_role("button", name="Train", exact=True)
     expect(train).to_be_visible(timeout=60_000)
-    _settle(page)
+    settle(page)
     train.click()  # 90 s of training by default: the Stop button ends it early
     progress = page.locator('[data-testid="stProgress"]').filter(has_text=re.compile(r"step [1-9]"))
     expect(progress).to_be_visible(timeout=120_000)
@@ -484,12 +464,6 @@ _KEY_RESULTS = {
 }
 
 
-def _close_notice(page):
-    dialog = page.get_by_role("dialog")
-    if dialog.count():  # some Chromium builds open the app with a "Page not found" notice over the page
-        page.keyboard.press("Escape")
-        expect(dialog).to_have_count(0, timeout=10_000)
-
 
 def _fits(page, where: str) -> list[str]:
     """What passes the screen's or its column's right edge ([] when everything fits)."""
@@ -541,7 +515,7 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
             page.set_viewport_size({"width": 1400, "height": 1000})
             page.goto(f"{server}/{path}")
             wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
-            _close_notice(page)
+            close_notice(page)
             _check_navigation(page, path)
             name = path or "Home"
             if path == "Generation":  # the candidates chart is drawn once text is written
@@ -565,7 +539,7 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
         for link in ("Image_CNN?cnn_source=Draw", "Captioning?captions_source=Draw"):
             page.goto(f"{server}/{link}")
             wait_rendered(page)
-            _close_notice(page)
+            close_notice(page)
             canvas = page.locator("canvas.upper-canvas")
             expect(canvas).to_have_count(1, timeout=30_000)
             problems += _fits(page, f"{link} at 390x844")
@@ -612,7 +586,7 @@ def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(serve
         for task in page_tasks():
             page.goto(f"{server}/{task.url_path}?present=1")
             wait_rendered(page)
-            _close_notice(page)
+            close_notice(page)
             _no_exception(page)
             expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
             sidebar = page.locator('[data-testid="stSidebar"]')
@@ -643,7 +617,7 @@ def test_a_link_opens_the_same_view_and_the_share_panel_shows_it_with_a_qr_code(
 
     page.goto(f"{server}/Image_CNN?cnn_sample=photo%207&cnn_side=28&cnn_method=nearest")
     wait_rendered(page)
-    _close_notice(page)
+    close_notice(page)
     values = page.locator('[data-testid="stMetricValue"]')
     expect(values).to_have_count(3, timeout=90_000)
     assert values.first.inner_text().strip() == "7"
@@ -651,7 +625,7 @@ def test_a_link_opens_the_same_view_and_the_share_panel_shows_it_with_a_qr_code(
     expect(page.get_by_role("slider", name="Array side (pixels)")).to_have_attribute("aria-valuetext", "28")
     # A control changed on the page is written back to the address bar.
     page.get_by_role("radiogroup", name="Aspect").get_by_text("stretch", exact=True).click()
-    _settle(page)
+    settle(page)
     expect(page).to_have_url(re.compile(r"cnn_aspect=stretch"))
     page.get_by_role("button", name="Share this view").click()
     link = page.locator('[data-testid="stPopoverBody"] a').first

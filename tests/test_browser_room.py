@@ -8,22 +8,15 @@ Chromium exists and CNNRNN_REQUIRE_BROWSER is unset, as tests/test_browser.py is
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CNNRNN_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("CNNRNN_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
-    pytest.skip("Chromium is not installed", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
@@ -33,22 +26,6 @@ PHONE = {"width": 390, "height": 844}
 PHONES = 5
 
 
-def _settle(page):
-    """Wait until the script has finished the rerun a click or a stroke asked for."""
-    try:
-        expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
-                                                                        timeout=3_000)
-    except AssertionError:
-        pass
-    wait_rendered(page)
-    page.wait_for_timeout(500)  # the canvas component re-mounts after the script ends
-
-
-def _close_notice(page):
-    dialog = page.get_by_role("dialog")
-    if dialog.count():  # some Chromium builds open the app with a "Page not found" notice over the page
-        page.keyboard.press("Escape")
-        expect(dialog).to_have_count(0, timeout=10_000)
 
 
 def _digits_shown(page):
@@ -62,18 +39,18 @@ def _send_a_one(browser, link: str) -> list[str]:
     try:
         page.goto(link)
         wait_rendered(page)
-        _close_notice(page)
+        close_notice(page)
         canvas = page.locator("canvas.upper-canvas")
         expect(canvas).to_have_count(1, timeout=30_000)
         page.get_by_role("radiogroup", name="Which digit is it?").get_by_text("1", exact=True).click()
-        _settle(page)
+        settle(page)
         box = canvas.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
         page.mouse.move(box["x"] + 140, box["y"] + 45)  # one stroke from top to bottom
         page.mouse.down()
         page.mouse.move(box["x"] + 134, box["y"] + 235, steps=25)
         page.mouse.up()
-        _settle(page)
+        settle(page)
         page.get_by_role("button", name="Send the digit").click()
         values = page.locator('[data-testid="stMetricValue"]')
         expect(values).to_have_count(3, timeout=90_000)
@@ -93,7 +70,7 @@ def test_five_phones_send_digits_and_the_room_survives_a_restart(browser_room):
     try:
         speaker.goto(f"{url}/Room")
         wait_rendered(speaker)
-        _close_notice(speaker)
+        close_notice(speaker)
         speaker.get_by_role("button", name="Open a room").click()
         heading = speaker.get_by_role("heading", name=re.compile(r"^Room [A-Z0-9]{4}-[A-Z0-9]{4}$"))
         expect(heading).to_be_visible(timeout=60_000)
@@ -120,7 +97,7 @@ def test_five_phones_send_digits_and_the_room_survives_a_restart(browser_room):
         url = start()
         speaker.goto(f"{url}/Room?{speaker_query}")
         wait_rendered(speaker)
-        _close_notice(speaker)
+        close_notice(speaker)
         expect(heading).to_be_visible(timeout=60_000)
         expect(_digits_shown(speaker)).to_have_text(str(PHONES), timeout=30_000)
         expect(speaker.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2, timeout=30_000)
