@@ -110,6 +110,18 @@ async def _count(page, selector: str) -> int:
     return await page.locator(selector).count()
 
 
+async def _type(page, box: str, texts: tuple[str, ...], round_: int, result: str) -> None:
+    """Type this round's text in the text area `box` and apply it (Ctrl+Enter); wait for `result` to be drawn.
+
+    Every round's text differs (a trailing space per pass through `texts`), so each one reruns the page.
+    """
+    area = page.get_by_role("textbox", name=box)
+    await area.fill(texts[round_ % len(texts)] + " " * (round_ // len(texts)))
+    await area.press("Control+Enter")
+    await _rerun_done(page)
+    await page.locator(result).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+
+
 async def _action(page, page_name: str, round_: int) -> None:
     """One main interaction of `page_name`; returns when its result is drawn (raises when it is not)."""
     if page_name == "Image_CNN":
@@ -135,11 +147,7 @@ async def _action(page, page_name: str, round_: int) -> None:
         await _rerun_done(page)
         await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Sentiment":
-        box = page.get_by_role("textbox", name="Your sentence")
-        await box.fill(SENTENCES[round_ % len(SENTENCES)] + " " * (round_ // len(SENTENCES)))
-        await box.press("Control+Enter")
-        await _rerun_done(page)
-        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+        await _type(page, "Your sentence", SENTENCES, round_, '[data-testid="stMetricValue"]')
     elif page_name == "Generation":
         await page.get_by_role("button", name="Generate", exact=True).click()
         await _rerun_done(page)
@@ -150,11 +158,7 @@ async def _action(page, page_name: str, round_: int) -> None:
         await page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:")).first.wait_for(
             timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Translation":
-        box = page.get_by_role("textbox", name="English")
-        await box.fill(ENGLISH[round_ % len(ENGLISH)] + " " * (round_ // len(ENGLISH)))
-        await box.press("Control+Enter")
-        await _rerun_done(page)
-        await page.locator('[data-testid="stCode"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
+        await _type(page, "English", ENGLISH, round_, '[data-testid="stCode"]')
     else:
         raise ValueError(f"no interaction for page {page_name!r}")
 

@@ -119,32 +119,29 @@ def is_presenter(engine: Engine, code: str, key: str | None) -> bool:
     return room is not None and key_matches(key, room.key_hash)
 
 
-def set_paused(engine: Engine, code: str, key: str | None, paused: bool) -> bool:
-    """Pause or resume the room (True), or change nothing when the key is wrong (False)."""
+def _presenter_change(engine: Engine, code: str, key: str | None, statement: str, params: dict) -> bool:
+    """Run one change to the room when `key` is its presenter key (True); change nothing otherwise (False)."""
     if not is_presenter(engine, code, key):
         return False
     with engine.begin() as conn:
-        conn.execute(text("UPDATE rooms SET paused = :paused WHERE code = :code"),
-                     {"paused": int(bool(paused)), "code": code})
+        conn.execute(text(statement), {**params, "code": code})
     return True
+
+
+def set_paused(engine: Engine, code: str, key: str | None, paused: bool) -> bool:
+    """Pause or resume the room (True), or change nothing when the key is wrong (False)."""
+    return _presenter_change(engine, code, key, "UPDATE rooms SET paused = :paused WHERE code = :code",
+                             {"paused": int(bool(paused))})
 
 
 def close_room(engine: Engine, code: str, key: str | None) -> bool:
     """Close the room to new submissions for good (True), or change nothing when the key is wrong (False)."""
-    if not is_presenter(engine, code, key):
-        return False
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE rooms SET closed = 1 WHERE code = :code"), {"code": code})
-    return True
+    return _presenter_change(engine, code, key, "UPDATE rooms SET closed = 1 WHERE code = :code", {})
 
 
 def clear_room(engine: Engine, code: str, key: str | None) -> bool:
     """Delete every submission of the room (True), or change nothing when the key is wrong (False)."""
-    if not is_presenter(engine, code, key):
-        return False
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM room_submissions WHERE room = :code"), {"code": code})
-    return True
+    return _presenter_change(engine, code, key, "DELETE FROM room_submissions WHERE room = :code", {})
 
 
 def digit_bytes(model_input: np.ndarray) -> bytes:
