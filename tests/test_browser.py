@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, close_notice, require_chromium, settle
+from browser_support import ARTIFACTS, CHROMIUM, SCREENSHOTS, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 require_chromium()
@@ -432,7 +432,6 @@ def test_generation_page_shows_typed_markup_as_text(server, page):
 # --- Made for a talk, a classroom and a phone (issue 16) ------------------------------------------------
 
 VIEWPORTS = ((1400, 1000), (1280, 720), (390, 844))
-SCREENSHOTS = ROOT / "docs" / "screenshots"  # the README's pictures, retaken by every run of this suite
 
 # How far the page and each chart reach, measured in the page: the document's and the main area's scroll
 # widths, and every drawn chart's right edge against the column (or main block) that holds it.

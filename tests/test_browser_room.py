@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, close_notice, require_chromium, settle
+from browser_support import ARTIFACTS, CHROMIUM, SCREENSHOTS, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 require_chromium()
@@ -90,7 +90,14 @@ def test_five_phones_send_digits_and_the_room_survives_a_restart(browser_room):
         fixed_right = sum(v[0] == "1" for v in seen)
         expect(speaker.get_by_text(re.compile(rf"\(Flatten\): {fixed_right} of {PHONES} right"))).to_be_visible(
             timeout=1_000)
+        # A click on a cell of the matrix (drew 1, the fixed CNN read 1) shows those drawings.
+        charts.nth(1).scroll_into_view_if_needed()  # a click lands only inside the screen
+        matrix = charts.nth(1).bounding_box()
+        speaker.mouse.click(matrix["x"] + matrix["width"] * 0.2, matrix["y"] + matrix["height"] * 0.25)
+        expect(speaker.get_by_text(f"Drew 1, read as 1: {fixed_right} drawing", exact=False)).to_be_visible(
+            timeout=10_000)
         speaker.screenshot(path=str(ARTIFACTS / "room_speaker.png"), full_page=True)
+        speaker.screenshot(path=str(SCREENSHOTS / "Room_speaker.jpg"), type="jpeg", quality=70)
         speaker_query = speaker.url.split("?", 1)[1]
 
         # Restart the server: the room and its five submissions are still there.

@@ -29,7 +29,7 @@ def confusion_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     pick = alt.selection_point(name=CELL, fields=["true", "predicted"], on="click", clear="dblclick")
     base = alt.Chart(df).encode(
         x=alt.X("predicted:O", title="the model read", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("true:O", title="they drew"),
+        y=alt.Y("true:O", title="they drew", axis=alt.Axis(labelOverlap=False)),  # every digit named, 0 to 9
     )
     cells = base.mark_rect(stroke="grey", strokeWidth=0.3).encode(
         color=alt.Color("count:Q", title="drawings", scale=alt.Scale(scheme="blues", domainMin=0)),
