@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from app_pages import chart_titles, open_app, open_page
+from app_pages import chart_titles, open_app, open_page, run_until_trained
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
@@ -37,6 +37,9 @@ def test_page_trains_two_models_live_and_adds_them_to_the_table():
     at.radio(key="seqlab_variant_b").set_value("shuffled")
     at.slider(key="seqlab_epochs_b").set_value(1)
     at.button(key="seqlab_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="seqlab_train").disabled, "one pair at a time per session"
+    run_until_trained(at, "seqlab_job")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     runs = at.session_state["seqlab_runs"]
