@@ -143,8 +143,17 @@ def train_mnist1d_pair(specs: list[dict]):
 
 
 def training_job():
-    """This session's queued or running pair (a cnnrnn.core.training.Run), or None."""
-    return st.session_state.get(JOB_KEY)
+    """This session's queued or running pair (a cnnrnn.core.training.Run), or None.
+
+    A pair that has ended moves to `take_ended_job` here, so a page run drawn after it ended
+    draws its results at once (the fragment reruns the page only when it sees the end itself).
+    """
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and not job.active:
+        st.session_state.pop(JOB_KEY, None)
+        st.session_state[ENDED_KEY] = job
+        return None
+    return job
 
 
 def take_ended_job():
@@ -171,7 +180,7 @@ def training_panel() -> None:
 
     Each poll is this session's heartbeat on the pool. When the pair ends, the whole page reruns.
     """
-    job = training_job()
+    job = st.session_state.get(JOB_KEY)
     if job is None:
         return
     job.touch()
@@ -195,8 +204,9 @@ def training_panel() -> None:
                                 width="stretch")
     if st.button("Stop", key="seqlab_stop", icon=":material/stop:"):
         job.stop()
-        job.wait(1.0)  # Stop lands at the next batch
-        _finish(job)
+        if job.wait(1.0):  # Stop lands at the next batch
+            _finish(job)
+        st.caption("Stopping after this batch...")  # the next poll draws the page once it has
 
 
 def mnist1d_table(records: dict) -> pd.DataFrame:
