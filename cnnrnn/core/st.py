@@ -111,7 +111,7 @@ def shipped_tables(task: str, key: str = "experiments") -> dict:
 
 # --- Live training on the pool (cnnrnn.core.training) -------------------------------------
 
-TRAINING_POLL_SECONDS = 0.5  # how often a page's training fragment polls its run (and refreshes its heartbeat)
+TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat)
 
 
 def session_id() -> str:
