@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 SLOTS_ENV = "CNNRNN_TRAINING_SLOTS"
+DEFAULT_SLOTS = 1  # runs training at once when SLOTS_ENV is not set (a 2-core server: one)
 HEARTBEAT_TIMEOUT = 10.0  # seconds without a touch() before a run's session counts as closed
 WATCH_EVERY = 0.5  # seconds between the watcher's passes over the queue
 INFERENCE_WAIT = 1.0  # the longest a training step waits for predictions in flight
@@ -221,7 +222,7 @@ class Run:
         return f"Run({self.id}, {self.name!r}, {self.state}, session={self.session!r})"
 
 
-def slots_from_env(default: int = 1) -> int:
+def slots_from_env(default: int = DEFAULT_SLOTS) -> int:
     """The number of training slots: CNNRNN_TRAINING_SLOTS (a whole number, 1 or more), else `default`."""
     text = os.environ.get(SLOTS_ENV, "").strip()
     if not text:
