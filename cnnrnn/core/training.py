@@ -9,7 +9,8 @@ others wait in submission order and know their place. A run's state is "queued",
 function raised; `error` holds the message), and `reason` says why it ended.
 
 Stop lands within a second: `stop()` sets an event that `should_stop()` reads between
-batches, not between epochs. A run ends at its time limit (seconds of running) whether or
+batches, not between epochs (a model's first batch also traces its training step, which
+takes seconds and cannot be cut short; every later batch takes milliseconds). A run ends at its time limit (seconds of running) whether or
 not anyone polls it. A closed session frees its slot: each run has a liveness test,
 - `alive`, when the caller passes one (the pages pass Streamlit's runtime session manager,
   `Runtime.is_active_session`, which turns False when the browser tab's websocket closes);
@@ -120,6 +121,7 @@ class Run:
         self.result = self.error = self.reason = None
         self.submitted, self.started, self.ended = time.monotonic(), None, None
         self.waited_for_inference = 0.0  # seconds this run's steps waited for predictions
+        self.stop_requested = None  # when stop() was first called (time.monotonic)
         self._alive, self._heartbeat_timeout = alive, heartbeat_timeout
         self._touched = time.monotonic()
         self._stop = threading.Event()
@@ -166,6 +168,8 @@ class Run:
 
     def stop(self) -> None:
         """Ask the run to end (at its next batch); a queued run leaves the queue now."""
+        if self.stop_requested is None:
+            self.stop_requested = time.monotonic()
         self._stop.set()
         if self._pool is not None:
             self._pool._drop_queued(self, "stopped")
