@@ -14,8 +14,10 @@ takes seconds and cannot be cut short; every later batch takes milliseconds). A 
 not anyone polls it. A closed session frees its slot: each run has a liveness test,
 - `alive`, when the caller passes one (the pages pass Streamlit's runtime session manager,
   `Runtime.is_active_session`, which turns False when the browser tab's websocket closes);
-- otherwise a heartbeat: `touch()`, which the page's polling fragment calls about every
-  half second; no touch for `heartbeat_timeout` seconds (10) means the session is gone.
+- and a heartbeat: `touch()`, which the page's polling fragment calls about once a second
+  (and which `alive` saying True also counts as).
+No sign of the session for `heartbeat_timeout` seconds (10) means it is gone: a phone whose
+wifi drops for a few seconds keeps its run; a closed tab frees the slot 10 s later.
 A queued entry of a closed session is dropped by the pool's watcher thread (every 0.5 s), and
 a running one stops at its next batch.
 
@@ -162,11 +164,17 @@ class Run:
         return self._pool._heartbeats.get(self.session, self._touched) if self._pool is not None else self._touched
 
     def session_alive(self) -> bool:
-        """Whether the run's session is still open: its `alive` test, else a heartbeat within the timeout."""
+        """Whether the run's session is still open: seen (its `alive` test true, or a touch) within the timeout.
+
+        An `alive` test that says True counts as a heartbeat; one that says False (a phone's wifi
+        dropped, the tab closed) gives the session `heartbeat_timeout` seconds to come back.
+        """
         if self._alive is not None:
             try:
-                return bool(self._alive())
-            except Exception:  # a liveness test that breaks must not kill the run: fall back to the heartbeat
+                if self._alive():
+                    self.touch()
+                    return True
+            except Exception:  # a liveness test that breaks must not kill the run: the heartbeat decides
                 pass
         return time.monotonic() - self._last_touch() <= self._heartbeat_timeout
 
