@@ -111,7 +111,8 @@ def shipped_tables(task: str, key: str = "experiments") -> dict:
 
 # --- Live training on the pool (cnnrnn.core.training) -------------------------------------
 
-TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat)
+TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat);
+# each poll is a script run that competes with the training thread for the GIL, so not faster
 
 
 def session_id() -> str:
@@ -123,8 +124,9 @@ def session_id() -> str:
 def session_alive_test(session: str):
     """A liveness test for `session` from Streamlit's runtime session manager, or None without a runtime.
 
-    `Runtime.is_active_session` turns False when the tab's websocket closes. Without a runtime
-    (AppTest, scripts) the pool falls back to the heartbeat the polling fragment refreshes.
+    `Runtime.is_active_session` turns False when the tab's websocket closes (the pool then gives
+    the session its heartbeat timeout, 10 s, to come back). Without a runtime (AppTest, scripts)
+    the heartbeat the polling fragment refreshes decides alone.
     """
     if not session or not Runtime.exists():
         return None
