@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.st import page_header, show_error, show_run_end
 from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
@@ -261,11 +261,7 @@ except FileNotFoundError as error:
     show_error(f"The sample text is not available offline: {error}")
 
 live = st.session_state.get("gen_live")
-if st.session_state.get("gen_live_running"):
-    # The last run was cut short by a click (Stop, or any other widget) while training.
-    st.session_state["gen_live_running"] = False
-    if live is not None:
-        live.history["stopped"] = "stopped"
+job = ui.live_job()  # queued or training on the pool, off this script's thread
 if live is not None and corpus is not None and st.session_state.get("gen_live_sha") != corpus.sha256:
     st.caption("The model below was trained on another text; training starts afresh on this one.")
 
@@ -275,8 +271,8 @@ if corpus is not None:
     same = live is not None and st.session_state.get("gen_live_sha") == corpus.sha256
     left, right, _ = st.columns([1, 1, 4])
     train = left.button("Keep training" if same else "Train", key="gen_live_train", type="primary",
-                        icon=":material/model_training:")
-    if same and right.button("Start over", key="gen_live_reset"):
+                        icon=":material/model_training:", disabled=job is not None)
+    if same and right.button("Start over", key="gen_live_reset", disabled=job is not None):
         st.session_state.pop("gen_live", None)
         live, same = None, False
     if train:
@@ -285,18 +281,19 @@ if corpus is not None:
             st.session_state["gen_live"] = live
             st.session_state["gen_live_sha"] = corpus.sha256
             st.session_state["gen_live_start"] = ui.first_line(corpus)
-        st.button("Stop", key="gen_live_stop", icon=":material/stop:")
-        live_prime = st.session_state["gen_live_start"]
-        bar = st.progress(0.0, text="Starting (the first steps build the model)...")
-        status, chart_slot, sample_slot = st.empty(), st.empty(), st.empty()
-        st.session_state["gen_live_running"] = True
-        ui.train_live(live, corpus, seconds, bar, status, chart_slot, sample_slot, live_prime)
-        st.session_state["gen_live_running"] = False
-        bar.progress(1.0, text=f"Done: {live.history['step']:,} steps in {live.history['seconds']:.0f} s "
-                               f"({live.history['stopped']}).")
+        job = ui.train_live(live, corpus, seconds, st.session_state["gen_live_start"])
+        st.rerun()  # Keep training greyed out while the run goes
+ended = ui.take_ended_live_job()
+if ended is not None and ended.state == "failed":
+    show_run_end(ended, "training")
+elif ended is not None and live is not None:
+    st.progress(1.0, text=f"Done: {live.history['step']:,} steps in {live.history['seconds']:.0f} s "
+                              f"({live.history['stopped']}).")
+if job is not None and live is not None:
+    ui.live_training_panel(live)
 
 live = st.session_state.get("gen_live")
-if live is not None and live.history.get("step"):
+if live is not None and live.history.get("step") and job is None:
     st.success(ui.live_summary(live.history))
     st.altair_chart(charts.training_loss_chart(live.history, title="Your model's loss"), width="stretch")
     with st.form("gen_live_form", border=True):

@@ -75,27 +75,28 @@ for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
                                  disabled=kind == "logreg")
         specs.append({"kind": kind, "variant": variant, "epochs": epochs, "learning_rate": rate, "width": width})
 
-left, right, _ = st.columns([1, 1, 4])
-train = left.button("Train both", type="primary", key="seqlab_train", icon=":material/play_arrow:")
-stop = right.button("Stop", key="seqlab_stop", icon=":material/stop:")
-if stop:
+job = ui.training_job()
+train = st.button("Train both", type="primary", key="seqlab_train", icon=":material/play_arrow:",
+                  disabled=job is not None)
+ended = ui.take_ended_job()  # the pair that ended since the page last ran: say how, when not by finishing
+if ended is not None and ended.reason == "stopped":
     st.info("Stopped. What the runs reached so far is in the table above and below.")
-slots = []
-for column in st.columns(2):
-    with column:
-        slots.append({"progress": st.empty(), "chart": st.empty()})
+elif ended is not None:
+    core_st.show_run_end(ended, "training")
 if train:
     number = ui.next_run_number()
     for side, spec in enumerate(specs):
         spec["name"] = ui.mnist1d_run_name(number, "ab"[side], spec)
     try:
-        ui.train_mnist1d_pair(specs, slots)
+        job = ui.train_mnist1d_pair(specs)
     except ValueError as error:
         core_st.show_error(str(error))
     else:
-        st.rerun()  # draw the table above again, with the new runs in it
+        st.rerun()  # the table above with the new runs in it, and Train both greyed out
+if job is not None:
+    ui.training_panel()  # progress, curves and Stop, polled off the script thread's training
 runs = ui.session_runs()
-if runs:
+if runs and job is None:
     st.altair_chart(charts.mnist1d_curves_chart({run["name"]: run["history"] for run in runs[-2:]},
                                                 title="The last two runs: test (solid) and training (dashed)"),
                     width="stretch")

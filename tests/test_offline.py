@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from app_pages import open_page
+from app_pages import open_page, run_until_trained
 
 from cnnrnn.core.data import data_dir
 from cnnrnn.tasks import page_tasks
@@ -140,13 +140,28 @@ def _captions_recompute(at) -> bool:
     return True
 
 
+def _polls_until(at, test, timeout: float = 180.0) -> bool:
+    """Rerun the page as its training fragment polls (every 0.5 s) until `test(at)` holds (live training runs
+    on the pool's thread, so its result comes after the click's run)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not test(at):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+        at.run()
+    return True
+
+
 # What a click must show, beyond "no exception" (some of these were separate page tests with the data
 # mirror; they run here, offline, on the same click).
 AFTER_CLICK = {
     "translation_latency": lambda at: any(c.value.startswith("Measured on this machine at ") for c in at.caption),
     "cnn_recompute": lambda at: any("Recomputed on 1,000 test digits at " in s for s in _specs(at)),
     "gen_recompute": lambda at: any("Recomputed at " in s and " UTC on 64 held-out windows" in s for s in _specs(at)),
-    "gen_live_train": lambda at: at.session_state["gen_live"].history["step"] > 0,
+    "gen_live_train": lambda at: _polls_until(at, lambda at: at.session_state["gen_live"].history.get("step", 0) > 0),
+    "seqlab_train": lambda at: _polls_until(at, lambda at: len(at.session_state["seqlab_runs"][-2]["history"]["epoch"]) > 0),
     "captions_recompute": _captions_recompute,
     "seqlab_recompute": _seqlab_recompute,
     "seqlab_latency": _seqlab_latency,
@@ -186,6 +201,9 @@ def test_every_button_works_offline(offline, page):
         if ("segmented_control", "gen_live_source", "Sample") in view:
             assert any(c.value.startswith("tiny Shakespeare, first 100 KB: 100,000 characters") for c in at.caption)
         _crawl(at, clicked)
+        for job in ("seqlab_job", "gen_live_job"):  # a run still training greys out its Train button
+            run_until_trained(at, job)
+        _crawl(at, clicked)  # and what an ended run shows (Generate, Start over, Clear my runs)
         disabled.update({b.key: b.label for b in at.button if b.disabled})
     assert clicked, f"{page}: no button was clicked"
     for key in disabled:  # a button shown disabled offline says why, and how to get the data

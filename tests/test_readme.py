@@ -180,6 +180,11 @@ def test_the_limits_table_is_the_code():
     assert f"first {charlm_ui.GEN_READ_CHARS:,} characters" in read
     assert f"at most {charlm_predict.MAX_READ_CHARS:,}" in read
     assert f"at most {mnist1d_train.MNIST1D_LIVE_MAX_EPOCHS} epochs" in rows["live training"]
+    from cnnrnn.core import training
+    from cnnrnn.tasks.mnist1d import config as mnist1d_config
+
+    assert f"{mnist1d_config.MNIST1D_LIVE_TIME_LIMIT:.0f} seconds a pair" in rows["live training"]
+    assert f"{training.DEFAULT_SLOTS} run at a time per server" in rows["live training"]
     from cnnrnn.tasks.translation import config as translation_config
     from cnnrnn.tasks.translation import predict as translation_predict
 

@@ -10,6 +10,7 @@ import time
 from typing import Callable
 
 import keras
+import numpy as np
 
 
 def epoch_callback(model_name: str, on_epoch: Callable[[str, int, dict], None]) -> keras.callbacks.Callback:
@@ -89,3 +90,30 @@ class Limits:
         if self.should_stop and self.should_stop():
             return "stopped"
         return None
+
+
+class LocalSeeds:
+    """Seeds for one model's layers, drawn from its own `np.random.default_rng(seed)`: no global generator moves.
+
+    Keras's default initializers and dropout layers draw their seeds from Python's global
+    `random` module; a server that builds a model for one visitor must not move another
+    visitor's draws, so the live models take their initializers from here. With seed None,
+    `initializer(name)` returns the plain name (Keras's own default, seeded globally by the
+    command line's `keras.utils.set_random_seed`) and `next()` returns None.
+    """
+
+    _CLASSES = {"glorot_uniform": keras.initializers.GlorotUniform, "orthogonal": keras.initializers.Orthogonal,
+                "uniform": lambda seed: keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)}
+
+    def __init__(self, seed: int | None):
+        self.rng = None if seed is None else np.random.default_rng(seed)
+
+    def next(self) -> int | None:
+        """A fresh integer seed (None when unseeded)."""
+        return None if self.rng is None else int(self.rng.integers(1, 2**31 - 1))
+
+    def initializer(self, name: str):
+        """Keras's initializer `name` ("glorot_uniform", "orthogonal", "uniform"), seeded from this generator."""
+        if self.rng is None:
+            return name
+        return self._CLASSES[name](seed=self.next())

@@ -12,6 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnnrnn.core.training import inference
+
 
 def input_signature(model: keras.Model, dtype=tf.float32) -> tf.TensorSpec:
     """The model's first input as a TensorSpec with a free batch: (None, *shape) with None where free."""
@@ -60,7 +62,8 @@ class Predictor:
         return np.asarray(items, np.float32)
 
     def __call__(self, items) -> np.ndarray:
-        return self._forward(tf.constant(self._prepare(items))).numpy()
+        with inference():  # live training waits between its batches while a prediction runs
+            return self._forward(tf.constant(self._prepare(items))).numpy()
 
     def predict_one(self, item) -> np.ndarray:
         """One item (without its batch axis) -> its output (without the batch axis)."""

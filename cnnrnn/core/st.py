@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnrnn.core import ui_share
 from cnnrnn.core.task import SECTIONS, Task
+from cnnrnn.core.training import Run, training_pool
 from cnnrnn.core.weights import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +107,64 @@ def shipped_tables(task: str, key: str = "experiments") -> dict:
     """The manifest's experiment tables of `task` (its section's `key`), name -> DataFrame ({} when absent)."""
     tables = manifest().get(task, {}).get(key, {})
     return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
+
+
+# --- Live training on the pool (cnnrnn.core.training) -------------------------------------
+
+TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat);
+# each poll is a script run that competes with the training thread for the GIL, so not faster
+
+
+def session_id() -> str:
+    """This browser session's id ("" outside a Streamlit run)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def session_alive_test(session: str):
+    """A liveness test for `session` from Streamlit's runtime session manager, or None without a runtime.
+
+    `Runtime.is_active_session` turns False when the tab's websocket closes (the pool then gives
+    the session its heartbeat timeout, 10 s, to come back). Without a runtime (AppTest, scripts)
+    the heartbeat the polling fragment refreshes decides alone.
+    """
+    if not session or not Runtime.exists():
+        return None
+    runtime = Runtime.instance()
+    return lambda: runtime.is_active_session(session)
+
+
+def submit_training(train, *, time_limit: float | None, name: str, history=None) -> Run:
+    """Queue `train(run)` on the process's training pool for this session (see cnnrnn.core.training)."""
+    session = session_id()
+    return training_pool().submit(train, time_limit=time_limit, session=session or name,
+                                  alive=session_alive_test(session), name=name, history=history)
+
+
+def queue_message(run: Run) -> str:
+    """What a visitor waiting for a slot reads: their place and how many train now."""
+    pool = training_pool()
+    busy = len(pool.running())
+    return (f"Waiting for a training slot: you are number {run.place} in the queue "
+            f"({busy} of {pool.slots} slot{'s' if pool.slots != 1 else ''} training now). "
+            "Training starts by itself when a slot frees; you can keep using the page.")
+
+
+def run_ended_message(run: Run, what: str = "training") -> tuple[str, str] | None:
+    """(kind, text) for a run that ended other than by finishing: "info" or "error"; None when it finished."""
+    if run.state == "failed":
+        return "error", f"The {what} failed: {run.error}"
+    if run.reason == "time limit":
+        return "info", f"The {what} reached its time limit of {run.time_limit:.0f} s."
+    if run.reason == "session closed":
+        return "info", f"The {what} ended: this page was closed while it ran."
+    return None
+
+
+def show_run_end(run: Run, what: str = "training") -> None:
+    """Say how `run` ended when it did not simply finish (run_ended_message): an info or an error box."""
+    ended = run_ended_message(run, what)
+    if ended and ended[0] == "error":
+        show_error(ended[1])
+    elif ended:
+        st.info(ended[1])

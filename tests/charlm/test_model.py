@@ -244,8 +244,40 @@ def test_live_training_stops_when_asked_and_keeps_history():
     assert live.history["stopped"] == "stopped" and live.history["step"] < 50
     assert live.history["val_loss"] and live.history["loss"]
     steps_before = live.history["step"]
+    optimizer = live.predictor.model.optimizer
+    iterations = int(optimizer.iterations.numpy())
+    moments = [v.numpy().copy() for v in optimizer.variables if "momentum" in v.path]
+    assert iterations == steps_before and moments and any(np.abs(m).sum() > 0 for m in moments)
     train_live(live, corpus, steps=2, time_limit=60)  # keep training: the history goes on
     assert live.history["step"] == steps_before + 2
+    assert live.predictor.model.optimizer is optimizer, "Keep training keeps the optimizer"
+    assert int(optimizer.iterations.numpy()) == iterations + 2, "and its state (Adam's step count, moments)"
+
+
+def test_two_live_models_with_the_same_seed_train_alike_and_leave_the_global_generators_alone():
+    import random
+
+    import tensorflow as tf
+
+    from cnnrnn.tasks.charlm.train import start_live_model, train_live
+
+    corpus = corpus_from_text(TEXT * 3)
+    config = replace(CHARLM_LIVE, rnn_units=8, embedding_dim=4, sequence_length=16, batch_size=2, eval_every=4,
+                     eval_length=16, steps=4, time_limit=None, dropout=0.1)
+    random.seed(9)
+    np.random.seed(9)
+    tf.random.set_seed(9)
+    expected = (random.random(), float(np.random.random()), float(tf.random.uniform([]).numpy()))
+    random.seed(9)
+    np.random.seed(9)
+    tf.random.set_seed(9)
+    weights = []
+    for _ in range(2):
+        live = start_live_model(corpus, config)
+        train_live(live, corpus)
+        weights.append(live.predictor.model.get_weights())
+    assert (random.random(), float(np.random.random()), float(tf.random.uniform([]).numpy())) == expected
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
 
 
 def test_training_runs_exactly_the_steps_asked_for():

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from app_pages import open_page
+from app_pages import open_page, run_until_trained
 from streamlit.testing.v1 import AppTest
 
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE
@@ -108,6 +108,9 @@ def test_page_live_training_on_chinese_lyrics_writes_chinese():
     _ok(at)
     at.slider(key="gen_live_seconds").set_value(5).run()
     at.button(key="gen_live_train").click().run()
+    _ok(at)
+    assert at.button(key="gen_live_train").disabled, "no second run while this one trains"
+    run_until_trained(at, "gen_live_job")
     _ok(at)
     assert at.success and "Your LSTM" in at.success[0].value
     live = at.session_state["gen_live"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from app_pages import chart_titles, open_app, open_page
+from app_pages import chart_titles, open_app, open_page, run_until_trained
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
@@ -37,6 +37,9 @@ def test_page_trains_two_models_live_and_adds_them_to_the_table():
     at.radio(key="seqlab_variant_b").set_value("shuffled")
     at.slider(key="seqlab_epochs_b").set_value(1)
     at.button(key="seqlab_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="seqlab_train").disabled, "one pair at a time per session"
+    run_until_trained(at, "seqlab_job")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     runs = at.session_state["seqlab_runs"]
@@ -127,3 +130,49 @@ def test_recompute_without_weights_shows_which_files_are_missing(monkeypatch, tm
     finally:
         ui.mnist1d_predictors.clear()
         ui.recompute_mnist1d_tables.clear()
+
+
+def test_a_visitor_waiting_for_the_slot_sees_their_place_then_trains_and_can_stop():
+    """Another session holds the one training slot: this page queues, says so, and trains when it frees."""
+    import threading
+    import time
+
+    from cnnrnn.core.training import training_pool
+
+    pool = training_pool()
+    assert pool.slots == 1
+    release = threading.Event()
+
+    def other_session(run):  # another visitor's training, until released
+        while not release.is_set() and not run.should_stop():
+            run.touch()
+            time.sleep(0.01)
+
+    other = pool.submit(other_session, time_limit=300, session="another visitor")
+    try:
+        at = _open_page()
+        at.slider(key="seqlab_epochs_a").set_value(40)
+        at.slider(key="seqlab_epochs_b").set_value(40)
+        at.button(key="seqlab_train").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        waiting = [i.value for i in at.info if i.value.startswith("Waiting for a training slot")]
+        assert waiting and "you are number 1 in the queue" in waiting[0], [i.value for i in at.info]
+        job = at.session_state["seqlab_job"]
+        assert job.state == "queued"
+        release.set()
+        deadline = time.monotonic() + 120
+        while not job.history[1]["history"]["epoch"]:  # the freed slot is this session's (both models traced)
+            assert time.monotonic() < deadline and job.active, job
+            time.sleep(0.5)
+            at.run()
+        at.button(key="seqlab_stop").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert job.wait(5) and job.reason == "stopped"
+        assert job.ended - job.stop_requested < 1.0, "Stop ends the run within a second"
+        run_until_trained(at, "seqlab_job", timeout=10)
+        assert any(i.value.startswith("Stopped. What the runs reached so far") for i in at.info)
+        assert at.session_state["seqlab_runs"][0]["history"]["epoch"], "the stopped runs keep what they reached"
+        assert not at.button(key="seqlab_train").disabled
+    finally:
+        release.set()
+        other.wait(5)

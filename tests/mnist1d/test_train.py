@@ -98,3 +98,52 @@ def test_the_page_numbers_helpers():
     assert mixed_length_band(lengths[lengths["model"] == "cnn"], 40) is None
     assert seconds_for_epochs({"train_seconds": 17.6, "epochs": 40}, 15) == pytest.approx(6.6)
     assert seconds_for_epochs({}, 15) is None
+
+
+def _small_splits():
+    from cnnrnn.tasks.mnist1d.data import load_mnist1d
+
+    splits = load_mnist1d(False)
+    from dataclasses import replace
+
+    return replace(splits, x_train=splits.x_train[:300], y_train=splits.y_train[:300],
+                   x_test=splits.x_test[:100], y_test=splits.y_test[:100])
+
+
+def test_live_runs_seed_their_own_generators_only():
+    """Two live runs with the same choices train to the same weights, and no global generator moves."""
+    import random
+
+    import numpy as np
+    import tensorflow as tf
+
+    from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
+
+    splits = _small_splits()
+    random.seed(5)
+    np.random.seed(5)
+    tf.random.set_seed(5)
+    expected = (random.random(), float(np.random.random()), float(tf.random.uniform([]).numpy()))
+    random.seed(5)
+    np.random.seed(5)
+    tf.random.set_seed(5)
+    weights = []
+    for _ in range(2):
+        for kind in ("gru", "cnn"):
+            run = start_mnist1d_run(kind, splits, epochs=1, learning_rate=0.01, width=8)
+            run.train_epoch()
+            weights.append(run.model.get_weights())
+    assert (random.random(), float(np.random.random()), float(tf.random.uniform([]).numpy())) == expected
+    for first, second in ((weights[0], weights[2]), (weights[1], weights[3])):
+        assert all(np.array_equal(a, b) for a, b in zip(first, second))
+
+
+def test_a_live_epoch_stops_between_batches():
+    from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
+
+    run = start_mnist1d_run("cnn", _small_splits(), epochs=2, learning_rate=0.01, width=8)
+    asked = []
+    assert run.train_epoch(should_stop=lambda: asked.append(1) or len(asked) > 2) is None
+    assert len(asked) == 3, "asked before each batch, and the epoch ended at the third of 3"
+    assert run.epoch == 0 and run.seconds > 0
+    assert run.train_epoch(should_stop=lambda: False)["epoch"] == 1, "it trains on after a stop"

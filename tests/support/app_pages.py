@@ -35,3 +35,18 @@ def chart_titles(at: AppTest) -> list[str | None]:
         title = spec.get("title") or (spec.get("layer") or [{}])[0].get("title")
         titles.append(title.get("text") if isinstance(title, dict) else title)
     return titles
+
+
+def run_until_trained(at: AppTest, job_key: str, timeout: float = 240.0, poll: float = 0.5) -> AppTest:
+    """Rerun the page as its polling fragment does (every `poll` s) until the training run in
+    st.session_state[job_key] has ended and the page has drawn the result (AppTest runs no timers).
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while job_key in at.session_state and at.session_state[job_key] is not None:
+        assert not at.exception, [e.value for e in at.exception]
+        assert time.monotonic() < deadline, f"the training run did not end within {timeout:.0f} s"
+        time.sleep(poll)
+        at.run()
+    return at

@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from cnnrnn.core.fitting import LocalSeeds
 from cnnrnn.tasks.charlm.config import CHARLM
 from cnnrnn.tasks.charlm.snapshot import weight_reader
 
@@ -21,15 +22,22 @@ EMBEDDING = "embedding"
 LOGITS = "logits"
 
 
-def build_char_lstm(vocab_size: int, config=None) -> keras.Model:
-    """Embedding, `rnn_layers` stacked LSTMs with dropout between them, a Dense to logits."""
-    config = config or CHARLM
+def build_char_lstm(vocab_size: int, config=None, seed: int | None = None) -> keras.Model:
+    """Embedding, `rnn_layers` stacked LSTMs with dropout between them, a Dense to logits.
+
+    seed: the model's own initializer and dropout seeds (`LocalSeeds`: the page's live model);
+    None: Keras's defaults, seeded by the command line's global seed (the shipped files).
+    """
+    config, seeds = config or CHARLM, LocalSeeds(seed)
     inputs = keras.Input(shape=(None,), dtype="int32", name=INPUT)
-    x = layers.Embedding(vocab_size, config.embedding_dim, name=EMBEDDING)(inputs)
+    x = layers.Embedding(vocab_size, config.embedding_dim, name=EMBEDDING,
+                         embeddings_initializer=seeds.initializer("uniform"))(inputs)
     for i in range(1, config.rnn_layers + 1):
-        x = layers.LSTM(config.rnn_units, return_sequences=True, name=f"lstm{i}")(x)
-        x = layers.Dropout(config.dropout, name=f"dropout{i}")(x)
-    outputs = layers.Dense(vocab_size, name=LOGITS)(x)
+        x = layers.LSTM(config.rnn_units, return_sequences=True, name=f"lstm{i}",
+                        kernel_initializer=seeds.initializer("glorot_uniform"),
+                        recurrent_initializer=seeds.initializer("orthogonal"), seed=seeds.next())(x)
+        x = layers.Dropout(config.dropout, name=f"dropout{i}", seed=seeds.next())(x)
+    outputs = layers.Dense(vocab_size, name=LOGITS, kernel_initializer=seeds.initializer("glorot_uniform"))(x)
     return keras.Model(inputs, outputs, name=NAME)
 
 

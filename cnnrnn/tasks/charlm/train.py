@@ -56,8 +56,9 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     Returns the history: steps, loss, val_steps, val_loss, seconds, best_step, best_val_loss, stopped.
     """
     limit = time_limit if time_limit is not None else config.time_limit
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    if not model.compiled:  # a model trained on (the page's Keep training) keeps its optimizer and its state
+        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     windows = heldout_windows(val_ids, config.eval_length, config.max_eval_windows)
     scorer = CharPredictor(model, vocab, live=True)
     history = {"steps": [], "loss": [], "val_steps": [], "val_loss": [], "lr": []}
@@ -209,14 +210,13 @@ class LiveModel:
 def start_live_model(corpus, config=None) -> LiveModel:
     """Build (untrained) the live LSTM for a CharCorpus: vocabulary, model, predictor."""
     config = config or CHARLM_LIVE
-    keras.utils.set_random_seed(config.seed)
     vocab = CharVocab.from_text(corpus.text)
-    model = build_char_lstm(len(vocab), config)
+    model = build_char_lstm(len(vocab), config, seed=config.seed)  # its own seeds: no global reseeding
     return LiveModel(CharPredictor(model, vocab, "your LSTM", live=True), vocab, {}, len(corpus.text), config)
 
 
-LIVE_PROGRESS_EVERY = 2  # steps between progress calls while a page trains: each call draws the progress bar,
-# and a click (Stop) ends the run at the next draw, so Stop lands within a few tenths of a second, not ~2 s
+LIVE_PROGRESS_EVERY = 2  # steps between progress reports while a page trains (its fragment polls them);
+# Stop is read before every batch (should_stop), so it lands within a few tenths of a second
 
 
 def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, time_limit: float | None = None,
@@ -227,6 +227,7 @@ def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, t
     last 10%, and the model ends on its best held-out weights. `live.history`
     (steps, loss, val_steps, val_loss, step, seconds) grows as training goes, so a
     run interrupted from outside (the page's Stop button) keeps what it recorded.
+    Training on keeps the model's optimizer (Adam's moments and step count).
     """
     config = live.config
     if steps is not None:
@@ -240,6 +241,8 @@ def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, t
     for key in ("steps", "loss", "val_steps", "val_loss"):
         history.setdefault(key, [])
     offset, before = history.get("step", 0), history.get("seconds", 0.0)
+    if offset:  # Keep training: fresh windows, not the first run's again
+        config = replace(config, seed=config.seed + offset)
 
     def progress(info):
         step = offset + info["step"]

@@ -2,7 +2,9 @@
 
 The shipped models load once per process (`st.cache_resource`) and are shared by every
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
-trained on the page (`start_live_model`) belongs to one session and is never shared.
+trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
+on the process's training pool (cnnrnn.core.training), off the script thread, and
+`live_training_panel` is the fragment that polls it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from cnnrnn.core.st import manifest
+from cnnrnn.core.st import TRAINING_POLL_SECONDS, manifest, queue_message, submit_training
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
 from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
@@ -293,23 +295,100 @@ def start_live_model(corpus) -> LiveModel:
     return start_live(corpus)
 
 
-def train_live(live, corpus, seconds: float, progress_bar, status, chart_slot, sample_slot, prime: str):
-    """Train the session's live model for up to `seconds`, drawing progress as it goes.
+LIVE_JOB_KEY = "gen_live_job"  # this session's queued or running live training on the pool
+LIVE_ENDED_KEY = "gen_live_ended"  # the run that just ended (shown once)
+LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session closed": "session closed"}
 
-    Clicking any button (Stop) while this runs makes Streamlit rerun the page,
-    which ends training where it is; the page then finds the model half-trained.
+
+def train_live(live, corpus, seconds: float, prime: str):
+    """Queue `seconds` of training of the session's live model on the training pool; returns the pool's Run.
+
+    The model trains off the script thread (cnnrnn.core.training): Stop, the time limit or a
+    closed session end it between two batches, and it ends on its best held-out weights.
+    Training on (Keep training) continues the same model and optimizer. After each held-out
+    check the run publishes a 200-character sample from `prime`; `live_training_panel` draws it.
     """
 
-    def on_progress(info):
-        fraction = min(1.0, max(info["step"] / max(info["steps"], 1), info["seconds"] / max(seconds, 1e-9)))
-        progress_bar.progress(fraction, text=f"step {info['step']:,}, {info['seconds']:.0f} of {seconds:.0f} s, "
-                                             f"training loss {info['loss']:.3f}")
-        if info.get("evaluated"):
-            chart_slot.altair_chart(charts.training_loss_chart(live.history, title="Loss while training (live)"),
-                                    width="stretch")
-            sample = live.predictor.generate(prime, 200, 0.7, 0, 0)
-            sample_slot.code(prime + sample, language=None, wrap_lines=True)
-            if info.get("val_loss") is not None:
-                status.caption(f"Held-out loss {info['val_loss']:.3f} nats per character at step {info['step']:,}.")
+    def train(job):
+        def on_progress(info):
+            fraction = min(1.0, max(info["step"] / max(info["steps"], 1), info["seconds"] / max(seconds, 1e-9)))
+            job.report(fraction, step=live.history.get("step", info["step"]), seconds=info["seconds"],
+                       loss=info["loss"])
+            if info.get("evaluated"):
+                sample = live.predictor.generate(prime, 200, 0.7, 0, 0)
+                job.report(sample=prime + sample, val_loss=info.get("val_loss"))
 
-    return run_live(live, corpus, on_progress=on_progress, time_limit=seconds)
+        run_live(live, corpus, on_progress=on_progress, should_stop=job.should_stop, time_limit=seconds)
+        if job.reason in LIVE_STOPPED:  # the pool's reason is the true one (its clock started first)
+            live.history["stopped"] = LIVE_STOPPED[job.reason]
+        return live
+
+    job = submit_training(train, time_limit=seconds, name="your LSTM")
+    st.session_state[LIVE_JOB_KEY] = job
+    return job
+
+
+def live_job():
+    """This session's queued or running live training (a cnnrnn.core.training.Run), or None.
+
+    A run that has ended moves to `take_ended_live_job` here, so a page run drawn after it ended
+    draws its results at once (the fragment reruns the page only when it sees the end itself).
+    """
+    job = st.session_state.get(LIVE_JOB_KEY)
+    if job is not None and not job.active:
+        st.session_state.pop(LIVE_JOB_KEY, None)
+        st.session_state[LIVE_ENDED_KEY] = job
+        return None
+    return job
+
+
+def take_ended_live_job():
+    """The live training that ended since the page last ran (once), or None."""
+    return st.session_state.pop(LIVE_ENDED_KEY, None)
+
+
+def _finish_live(job) -> None:
+    st.session_state.pop(LIVE_JOB_KEY, None)
+    st.session_state[LIVE_ENDED_KEY] = job
+    st.rerun()  # the whole page: the summary, the loss chart and the Generate form
+
+
+def _history_now(history: dict) -> dict:
+    """A copy of the live history's curves as they stand (the run is appending to them)."""
+    return {key: list(history.get(key, [])) for key in ("steps", "loss", "val_steps", "val_loss")}
+
+
+@st.fragment(run_every=TRAINING_POLL_SECONDS)
+def live_training_panel(live) -> None:
+    """The running live training, polled about twice a second: queue place or progress, loss chart, sample, Stop.
+
+    Each poll is this session's heartbeat on the pool. When the run ends, the whole page reruns.
+    """
+    job = st.session_state.get(LIVE_JOB_KEY)
+    if job is None:
+        return
+    job.touch()
+    if not job.active:
+        _finish_live(job)
+    if job.state == "queued":
+        st.info(queue_message(job), icon=":material/hourglass_top:")
+    info = job.info
+    limit = job.time_limit or 0
+    if "step" in info:
+        st.progress(job.progress, text=f"step {info['step']:,}, {info['seconds']:.0f} of {limit:.0f} s, "
+                                       f"training loss {info['loss']:.3f}")
+    else:
+        st.progress(0.0, text="Waiting for a slot..." if job.state == "queued"
+                    else "Starting (the first steps build the model)...")
+    if info.get("val_loss") is not None:
+        st.caption(f"Held-out loss {info['val_loss']:.3f} nats per character at step {info['step']:,}.")
+    history = _history_now(live.history)
+    if history["steps"]:
+        st.altair_chart(charts.training_loss_chart(history, title="Loss while training (live)"), width="stretch")
+    if info.get("sample"):
+        st.code(info["sample"], language=None, wrap_lines=True)
+    if st.button("Stop", key="gen_live_stop", icon=":material/stop:"):
+        job.stop()
+        if job.wait(1.0):  # Stop lands at the next batch; the best weights are put back after it
+            _finish_live(job)
+        st.caption("Stopping: putting back the best weights...")

@@ -54,11 +54,12 @@ class Mnist1dRun:
     epoch count). After each `train_epoch()` the test signals are scored, for the
     learning curve only: nothing is selected on them. `history` holds epoch,
     loss, accuracy (training), test_accuracy and seconds (training time so far,
-    scoring excluded).
+    scoring excluded). `live=True` (the page's runs) seeds the model's own initializers
+    from config.seed instead of calling `keras.utils.set_random_seed` (the command line's).
     """
 
     def __init__(self, kind: str, splits, config=None, *, epochs: int | None = None,
-                 learning_rate: float | None = None, lengths=None, label: str | None = None):
+                 learning_rate: float | None = None, lengths=None, label: str | None = None, live: bool = False):
         self.config = config = config or MNIST1D
         self.kind, self.label = kind, label or kind
         self.epochs = int(epochs if epochs is not None else (config.gru_epochs if kind == "gru" else config.epochs))
@@ -71,9 +72,12 @@ class Mnist1dRun:
         if self.lengths and kind in ("logreg", "mlp"):
             raise ValueError(f"{kind} reads exactly {config.sequence_length} points; only cnn and gru take other lengths")
         self.splits = splits
-        keras.utils.set_random_seed(config.seed)
+        if live:  # a server's run for one visitor: its own generators, the global ones untouched
+            self.model = build_mnist1d(kind, config, seed=config.seed)
+        else:  # the command line: the global seed, as the shipped files were trained
+            keras.utils.set_random_seed(config.seed)
+            self.model = build_mnist1d(kind, config)
         self.rng = np.random.default_rng(config.seed)
-        self.model = build_mnist1d(kind, config)
         steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * self.epochs
         schedule = keras.optimizers.schedules.CosineDecay(rate, max(steps, 1))
         optimizer = (keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay) if config.weight_decay
@@ -97,17 +101,32 @@ class Mnist1dRun:
     def test_accuracy(self) -> float | None:
         return self.history["test_accuracy"][-1] if self.history["test_accuracy"] else None
 
-    def train_epoch(self) -> dict:
-        """Train one more epoch; returns that epoch's record (epoch, loss, accuracy, test_accuracy, seconds)."""
+    def train_epoch(self, should_stop=None) -> dict | None:
+        """Train one more epoch; returns that epoch's record (epoch, loss, accuracy, test_accuracy, seconds).
+
+        should_stop() is asked before every batch; when it says True the epoch ends there and
+        None is returned (the weights keep the batches done; the history gets no row).
+        """
         if self.done:
             raise ValueError(f"{self.label} has already trained for its {self.epochs} epochs")
         batches = mnist1d_batches(self.splits.x_train, self.splits.y_train, self.config.batch_size, self.rng,
                                   self.lengths)
+        stopped = []
+
+        class BetweenBatches(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                if should_stop():
+                    stopped.append(batch)
+                    self.model.stop_training = True  # Keras ends the epoch after this batch
+
         start, cpu = time.perf_counter(), time.process_time()
         logs = self.model.fit(batches, epochs=self.epoch + 1, initial_epoch=self.epoch, shuffle=False,
-                              verbose=0).history
+                              verbose=0, callbacks=[BetweenBatches()] if should_stop else []).history
         self.seconds += time.perf_counter() - start
         self.cpu_seconds += time.process_time() - cpu
+        if stopped:
+            self.model.stop_training = False
+            return None
         probs = self.predictor.predict_batches(self.splits.x_test)
         record = {"epoch": self.epoch + 1, "loss": round(float(logs["loss"][-1]), 5),
                   "accuracy": round(float(logs["accuracy"][-1]), 5),
@@ -199,4 +218,4 @@ def start_mnist1d_run(kind: str, splits, *, epochs: int, learning_rate: float, w
     config = config or MNIST1D_LIVE
     depth = len(config.cnn_filters)
     config = replace(config, cnn_filters=(width,) * depth, gru_units=width, mlp_units=width)
-    return Mnist1dRun(kind, splits, config, epochs=epochs, learning_rate=learning_rate, label=label)
+    return Mnist1dRun(kind, splits, config, epochs=epochs, learning_rate=learning_rate, label=label, live=True)

@@ -1,7 +1,9 @@
-"""The sequence lab's bridge to Streamlit: cached loaders, the live-training loop, the page's tables.
+"""The sequence lab's bridge to Streamlit: cached loaders, live training on the pool, the page's tables.
 
 Data and models load once per process (`st.cache_resource`) and are shared by every
-session; the predictors are tf.functions, which are thread-safe.
+session; the predictors are tf.functions, which are thread-safe. Live training runs on the
+process's training pool (cnnrnn.core.training), off the script thread; `training_panel` is
+the fragment that polls it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import streamlit as st
 
 from cnnrnn.core import st as core_st
 from cnnrnn.tasks.mnist1d import charts, experiments
-from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES, MNIST1D_LIVE_WIDTHS,
-                                         TASK)
+from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES,
+                                         MNIST1D_LIVE_TIME_LIMIT, MNIST1D_LIVE_WIDTHS, TASK)
 from cnnrnn.tasks.mnist1d.data import Mnist1dSplits, load_mnist1d
 from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
 
 RUNS_KEY = "seqlab_runs"  # this session's live runs in st.session_state
+JOB_KEY = "seqlab_job"  # this session's queued or running pair on the training pool
+ENDED_KEY = "seqlab_ended"  # the pair that just ended (shown once)
 
 
 @st.cache_resource(show_spinner="Loading MNIST-1D...")
@@ -99,39 +103,110 @@ def next_run_number() -> int:
     return len(session_runs()) // 2 + 1
 
 
-def train_mnist1d_pair(specs: list[dict], slots: list[dict]) -> list[dict]:
-    """Train the runs described by `specs` side by side, one epoch each in turn, drawing progress.
+def train_mnist1d_pair(specs: list[dict]):
+    """Queue the runs described by `specs` on the training pool, as one job: one epoch each in turn.
 
     specs: dicts of kind, variant ("normal"/"shuffled"), epochs, learning_rate, width, name.
-    slots: per run, {"progress": st.progress placeholder, "chart": st.empty, "status": st.empty}.
-    Each run's record (name, kind, variant, test_accuracy, train_seconds, history, ...) is kept in
-    st.session_state["seqlab_runs"] after every epoch, so a run stopped from outside (the
-    Stop button makes Streamlit rerun the page) keeps what it reached. Raises ValueError for bad choices.
+    The models are built here (ValueError with a plain message for bad choices); they train on
+    the pool's thread (cnnrnn.core.training), stopping between batches on Stop, at
+    MNIST1D_LIVE_TIME_LIMIT or when this session closes. Each run's record (name, kind, variant,
+    test_accuracy, train_seconds, history, finished, ...) is kept in st.session_state["seqlab_runs"]
+    and grows after every epoch, so a stopped run keeps what it reached. Returns the pool's Run;
+    `training_panel` draws it.
     """
     runs = [start_mnist1d_run(spec["kind"], mnist1d_splits(spec["variant"] == "shuffled"), epochs=spec["epochs"],
                               learning_rate=spec["learning_rate"], width=spec["width"], label=spec["name"])
             for spec in specs]
-    kept = st.session_state.setdefault(RUNS_KEY, [])
-    records = []
-    for spec, run in zip(specs, runs):
-        record = {**spec, "test_accuracy": None, "train_seconds": 0.0, "history": run.history,
-                  "params": int(run.model.count_params()), "mixed_lengths": False, "finished": False}
-        kept.append(record)
-        records.append(record)
-    while not all(run.done for run in runs):
-        for run, record, slot in zip(runs, records, slots):
-            if run.done:
-                continue
-            info = run.train_epoch()
-            record.update(test_accuracy=round(info["test_accuracy"], 4), train_seconds=round(run.seconds, 1),
-                          finished=run.done)
-            slot["progress"].progress(run.epoch / run.epochs,
-                                      text=f"{record['name']}: epoch {run.epoch} of {run.epochs}, "
-                                           f"test accuracy {info['test_accuracy']:.3f}, {run.seconds:.1f} s")
-            slot["chart"].altair_chart(charts.mnist1d_curves_chart({record["name"]: run.history},
-                                                                   title=f"{record['name']}: learning curves"),
-                                       width="stretch")
-    return records
+    records = [{**spec, "test_accuracy": None, "train_seconds": 0.0, "history": run.history,
+                "params": int(run.model.count_params()), "mixed_lengths": False, "finished": False}
+               for spec, run in zip(specs, runs)]
+    total = sum(run.epochs for run in runs)
+
+    def train(job):
+        while not all(run.done for run in runs):
+            for run, record in zip(runs, records):
+                if run.done:
+                    continue
+                info = run.train_epoch(should_stop=job.should_stop)
+                record["train_seconds"] = round(run.seconds, 1)
+                if info is None:  # stopped, timed out or closed between two batches
+                    return records
+                record.update(test_accuracy=round(info["test_accuracy"], 4), finished=run.done)
+                job.report(sum(r.epoch for r in runs) / total)
+        return records
+
+    st.session_state.setdefault(RUNS_KEY, []).extend(records)
+    job = core_st.submit_training(train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs),
+                                  history=records)
+    st.session_state[JOB_KEY] = job
+    return job
+
+
+def training_job():
+    """This session's queued or running pair (a cnnrnn.core.training.Run), or None.
+
+    A pair that has ended moves to `take_ended_job` here, so a page run drawn after it ended
+    draws its results at once (the fragment reruns the page only when it sees the end itself).
+    """
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and not job.active:
+        st.session_state.pop(JOB_KEY, None)
+        st.session_state[ENDED_KEY] = job
+        return None
+    return job
+
+
+def take_ended_job():
+    """The pair that ended since the last run of the page (once), or None."""
+    return st.session_state.pop(ENDED_KEY, None)
+
+
+def _finish(job) -> None:
+    st.session_state.pop(JOB_KEY, None)
+    st.session_state[ENDED_KEY] = job
+    st.rerun()  # the whole page again: the tables and charts with the runs as they ended
+
+
+def _history_copy(history: dict) -> dict:
+    """A run's history as it stands, every column cut to the same length (the run may be adding a row)."""
+    columns = {key: list(values) for key, values in history.items()}
+    rows = min((len(values) for values in columns.values()), default=0)
+    return {key: values[:rows] for key, values in columns.items()}
+
+
+@st.fragment(run_every=core_st.TRAINING_POLL_SECONDS)
+def training_panel() -> None:
+    """The running pair, polled about twice a second: the queue place, a progress bar and curves per run, Stop.
+
+    Each poll is this session's heartbeat on the pool. When the pair ends, the whole page reruns.
+    """
+    job = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    job.touch()
+    if not job.active:
+        _finish(job)
+    if job.state == "queued":
+        st.info(core_st.queue_message(job), icon=":material/hourglass_top:")
+    for column, record in zip(st.columns(2), job.history):
+        with column:
+            history = _history_copy(record["history"])
+            done = len(history.get("epoch", []))
+            if done:
+                text = (f"{record['name']}: epoch {done} of {record['epochs']}, test accuracy "
+                        f"{history['test_accuracy'][-1]:.3f}, {history['seconds'][-1]:.1f} s")
+            else:
+                text = f"{record['name']}: " + ("waiting" if job.state == "queued" else "first epoch")
+            st.progress(done / record["epochs"], text=text)
+            if done:
+                st.altair_chart(charts.mnist1d_curves_chart({record["name"]: history},
+                                                            title=f"{record['name']}: learning curves"),
+                                width="stretch")
+    if st.button("Stop", key="seqlab_stop", icon=":material/stop:"):
+        job.stop()
+        if job.wait(1.0):  # Stop lands at the next batch
+            _finish(job)
+        st.caption("Stopping after this batch...")  # the next poll draws the page once it has
 
 
 def mnist1d_table(records: dict) -> pd.DataFrame:
