@@ -1,6 +1,6 @@
 """The generation page's bridge to Streamlit: cached loaders, page constants, text shown as text, live training.
 
-The shipped models load once per process (`st.cache_resource`) and are shared by every
+The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared.
 """
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from cnnrnn.core.st import manifest
+from cnnrnn.core.st import loader, manifest
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
 from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
@@ -41,7 +41,7 @@ SAMPLE_CHARS = 100_000  # the Shakespeare sample for live training
 LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
 
 
-@st.cache_resource(show_spinner="Loading the character models...")
+@loader("the character models")
 def charlm_predictors() -> dict:
     """"lstm" and "cnn" -> CharPredictor over the shipped character models (thread-safe).
 

@@ -1,6 +1,6 @@
 """The image page's bridge to Streamlit: cached loaders and sweeps, the drawing canvas, page values.
 
-Models load once per process (`st.cache_resource`) and are shared by every
+Models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; what they expose (predictors built on tf.function) is thread-safe.
 Nothing here draws the page: `pages/digits.py` does, from what these return.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
-from cnnrnn.core.st import manifest
+from cnnrnn.core.st import loader, manifest
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
 from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
@@ -43,7 +43,7 @@ MAX_MAPS = 16  # feature maps shown per layer
 STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
 
 
-@st.cache_resource(show_spinner="Loading the image models...")
+@loader("the image models")
 def image_predictors() -> dict:
     """name -> ImagePredictor for the three shipped MNIST models."""
     return load_predictors()

@@ -1,6 +1,6 @@
 """The sequence lab's bridge to Streamlit: cached loaders, the live-training loop, the page's tables.
 
-Data and models load once per process (`st.cache_resource`) and are shared by every
+Data and models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; the predictors are tf.functions, which are thread-safe.
 """
 
@@ -22,13 +22,24 @@ from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
 RUNS_KEY = "seqlab_runs"  # this session's live runs in st.session_state
 
 
-@st.cache_resource(show_spinner="Loading MNIST-1D...")
+@core_st.loader("the MNIST-1D data")
+def mnist1d_data() -> Mnist1dSplits:
+    """data.Mnist1dSplits in order, loaded once per process (read-only arrays, shared by every session)."""
+    return load_mnist1d(False)
+
+
+@core_st.loader("the MNIST-1D data, shuffled")
+def mnist1d_shuffled_data() -> Mnist1dSplits:
+    """data.Mnist1dSplits with each signal's points shuffled (the paper's control), once per process."""
+    return load_mnist1d(True)
+
+
 def mnist1d_splits(shuffled: bool = False) -> Mnist1dSplits:
-    """data.Mnist1dSplits, loaded once per process (read-only arrays, shared by every session)."""
-    return load_mnist1d(shuffled)
+    """The MNIST-1D splits, in order or shuffled (each loaded once per process)."""
+    return mnist1d_shuffled_data() if shuffled else mnist1d_data()
 
 
-@st.cache_resource(show_spinner="Loading the MNIST-1D models...")
+@core_st.loader("the MNIST-1D models")
 def mnist1d_predictors() -> dict:
     """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
 

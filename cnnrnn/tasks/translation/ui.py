@@ -1,6 +1,6 @@
 """The translation page's bridge to Streamlit: cached translators and translations, the page's facts.
 
-The translators load once per process (`st.cache_resource`) and are shared by every session;
+The translators load once per process (`core.st.loader`, warmed at server start) and are shared by every session;
 their traced functions are thread-safe. Translations are cached per (text, beam). What the page
 says about the data and the models comes from the manifest.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import manifest, show_error
+from cnnrnn.core.st import loader, manifest, show_error
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.translation.config import MODEL_LABELS, MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION
 from cnnrnn.tasks.translation.data import ATTRIBUTION
@@ -30,7 +30,7 @@ EVERYDAY = (
 EXAMPLES = tuple(p["english"] for p in CONTEXT_PROBES) + EVERYDAY
 
 
-@st.cache_resource(show_spinner="Loading the three translation models...")
+@loader("the three translation models")
 def translators() -> dict:
     return load_translators()
 
