@@ -94,7 +94,7 @@ def _import_page_modules(tasks: tuple[Task, ...], url_path: str) -> None:
         waiting = nullcontext()
     else:
         waiting = st.spinner("Loading this page's code while the server warms up its models...", show_time=True)
-    with waiting, lock:
+    with waiting, warm.page_first(), lock:
         for task in wanted:
             task.module("ui")
 

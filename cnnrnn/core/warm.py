@@ -13,7 +13,8 @@ navigation's: the order a visitor most likely opens pages). `CNNRNN_WARM=0` turn
 Task modules are imported, and loaders run, by one thread at a time (`imports()`): first imports of
 TensorFlow and Keras modules from two threads at once break, and loading a Keras model imports modules
 lazily. The entry point imports a page's modules under the same lock before the page runs. The lock is
-always taken after a loader's own lock, never before it, so the two cannot deadlock.
+always taken after a loader's own lock, never before it, so the two cannot deadlock. A page waiting for
+the lock or a load goes first: the warm start starts no new import or load while one waits.
 
 This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory that
 core.st supplies) is what says so on the page while it waits.
@@ -26,13 +27,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 PENDING, LOADING, READY, FAILED = "pending", "loading", "ready", "failed"
 ENV = "CNNRNN_WARM"  # "0" (or "false", "no", "off") turns the warm start off
 THREAD_NAME = "cnnrnn-warm-start"
 
 _IMPORTS = threading.RLock()  # one thread imports task modules at a time
+_PAGES = threading.Condition()  # pages waiting for the import lock or a load: the warm start lets them go first
+_waiting = 0
 _START = threading.Lock()
 _started: threading.Thread | None = None
 _LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader the warm start ran
@@ -41,6 +44,31 @@ _LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader th
 def imports() -> AbstractContextManager:
     """The process-wide lock under which task modules are imported (re-entrant)."""
     return _IMPORTS
+
+
+@contextmanager
+def page_first():
+    """Around a page's wait for the import lock or a load: the warm start starts nothing new meanwhile,
+    so a visitor's page goes before the models of pages nobody has opened yet."""
+    global _waiting
+    if threading.current_thread().name == THREAD_NAME:
+        yield
+        return
+    with _PAGES:
+        _waiting += 1
+    try:
+        yield
+    finally:
+        with _PAGES:
+            _waiting -= 1
+            _PAGES.notify_all()
+
+
+def _after_pages() -> None:
+    """The warm start's turn: wait while a page waits (see `page_first`)."""
+    with _PAGES:
+        while _waiting:
+            _PAGES.wait(0.5)
 
 
 class Loader:
@@ -73,7 +101,7 @@ class Loader:
 
     def load(self):
         """Load now unless loaded (waits for a thread that is loading it); raises what the function raised."""
-        with self._lock:
+        with page_first(), self._lock:
             if self.state == READY:
                 return self._value
             self.state, self.error = LOADING, None
@@ -112,6 +140,7 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     """Run the plan in this thread: each step, under the import lock, imports and returns its loaders;
     each loader is then loaded (outside the import lock). A failing step or loader is recorded and skipped."""
     for step in plan:
+        _after_pages()
         try:
             with _IMPORTS:
                 loaders = list(step())
@@ -119,6 +148,7 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
             _LOG.append((getattr(step, "__name__", "a task"), FAILED, 0.0))
             continue
         for item in loaders:
+            _after_pages()
             started = time.perf_counter()
             try:
                 item()

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from cnnrnn.core.st import loader, manifest
+from cnnrnn.core.timing import paced
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
 from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
@@ -65,11 +66,13 @@ def escape_markdown(text: str) -> str:
 
 
 def markdown_pieces(run, prefix: str = ""):
-    """`prefix` (the prime), then a GenerationRun's text pieces, escaped for `st.write_stream`."""
+    """`prefix` (the prime), then a GenerationRun's text in chunks of about 50 ms of generation
+    (`core.timing.paced`), escaped for `st.write_stream`: the browser gets a few messages per second of
+    text at the model's own speed, not one per character."""
     if prefix:
         yield escape_markdown(prefix)
-    for piece in run:
-        yield escape_markdown(piece)
+    for chunk in paced(run):
+        yield escape_markdown(chunk)
 
 
 # --- What the page says, from the manifest and the config ------------------------------
