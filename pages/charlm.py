@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, share_panel
+from cnnrnn.core.ui_share import bound, refresh_share, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
 from cnnrnn.tasks.charlm.tang import ui as tang_ui
@@ -47,7 +47,10 @@ with st.sidebar:
     seed = bound(st.number_input, "Random seed", 0, 2**31 - 1, 0, key="gen_seed",
                            help="The same seed, prime and settings give the same text.")
 
-if models is not None:
+
+@st.fragment
+def write_and_odds(models: dict):
+    """Prime, Generate, the stream and the odds behind each character: a click here reruns only this part."""
     predictor = models[model_name]
     st.subheader("Write")
     prime = bound(st.text_area, "Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
@@ -73,6 +76,12 @@ if models is not None:
         st.altair_chart(ui.steps_chart(last), width="stretch")
         st.altair_chart(ui.surprise_chart(last), width="stretch")
         st.caption(ui.entropy_caption(entry, models))
+    refresh_share()
+
+
+if models is not None:
+    write_and_odds(models)
+    prime = st.session_state.get("gen_prime", "ROMEO:\n")  # the Write part's prime, for the sections below
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
