@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
 from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, refresh_share, share_panel
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.captions import charts, ui
 from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import COLOURS
@@ -43,7 +43,8 @@ with st.sidebar:
 @st.fragment
 def scene_and_caption():
     """The scene (random, drawn or uploaded), its caption and the decoding steps: a stroke, a new scene or
-    a control here reruns only this part."""
+    a control here reruns only this part. The Share popover is drawn by the page's full runs (it keeps controls
+    drawn after this part too), so a change made here reaches the link at the next full run."""
     source = bound(st.segmented_control, "Input", SOURCES, default="Random scene", key="captions_source") or SOURCES[0]
     # --- Controls -----------------------------------------------------------------
     model_input, truth, raw = None, None, None
@@ -81,13 +82,11 @@ def scene_and_caption():
 
     if model_input is None:
         if raw is None:
-            refresh_share()
             st.info("Draw one to three shapes or upload a picture of them to begin.")
             return
         try:
             prepared = ui.prepare_scene(raw)
         except ImageError as error:
-            refresh_share()
             show_error(f"{error}")
             return
         for note in prepared.notes:
@@ -129,7 +128,6 @@ def scene_and_caption():
         with st.expander("Beam search, every step"):
             st.dataframe(beam_steps_table(result["beam_steps"]), hide_index=True,
                          column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
-    refresh_share()
 
 
 scene_and_caption()

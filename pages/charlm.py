@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, refresh_share, share_panel
+from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
 from cnnrnn.tasks.charlm.tang import ui as tang_ui
@@ -50,7 +50,8 @@ with st.sidebar:
 
 @st.fragment
 def write_and_odds(models: dict):
-    """Prime, Generate, the stream and the odds behind each character: a click here reruns only this part."""
+    """Prime, Generate, the stream and the odds behind each character: a click here reruns only this part.
+    The Share popover is drawn by the page's full runs, so an edited prime reaches the link at the next one."""
     predictor = models[model_name]
     st.subheader("Write")
     prime = bound(st.text_area, "Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
@@ -76,7 +77,6 @@ def write_and_odds(models: dict):
         st.altair_chart(ui.steps_chart(last), width="stretch")
         st.altair_chart(ui.surprise_chart(last), width="stretch")
         st.caption(ui.entropy_caption(entry, models))
-    refresh_share()
 
 
 if models is not None:

@@ -164,14 +164,6 @@ def share_panel() -> str:
     return link
 
 
-def refresh_share() -> None:
-    """At the end of an st.fragment whose controls the link keeps: on the fragment's own reruns, redraw the
-    Share popover (in the header's room) with the link as it is now. On a run of the whole page it does
-    nothing: the page's own `share_panel()`, after every control, draws it then."""
-    if _fragment_rerun():
-        share_panel()
-
-
 def _fragment_rerun() -> bool:
     """Whether this run is a fragment's own rerun (not a run of the whole page)."""
     ctx = get_script_run_ctx(suppress_warning=True)
