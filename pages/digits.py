@@ -102,7 +102,7 @@ def digit_and_results():
 
     # --- Fixed size made visible ----------------------------------------------
     st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
-    side = bound(st.slider, "Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
+    side = bound(st.slider, "Array side (pixels)", 8, 112, ui.FIRST_SIDE, step=4, key="cnn_side")
     native = ui.render(prepared, side, method)
     left, right = st.columns([1, 2])
     left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)

@@ -75,6 +75,27 @@ def sample_images() -> dict[str, tuple[bytes, int | None]]:
     return samples
 
 
+FIRST_SIDE = 48  # the page's "Array side" before anyone moves it
+
+
+@loader("the first sample's views")
+def first_view() -> bool:
+    """Compute what the page shows for its first sample with the default controls (preparation, sweeps,
+    feature maps), once per process: the warm start calls it after the models load."""
+    raw, label = next(iter(sample_images().values()))
+    upload = Upload.of(raw)
+    prepared = prepare(upload, "area", "pad")
+    target = target_digit(predict_models(image_predictors(), prepared.model_input), label)
+    fixed_size_error(FIRST_SIDE)
+    image_sweep(upload, "area", "pad", target)
+    choice_sweeps(upload, "area", "pad", target)
+    for name in ("cnn_fixed", "cnn_gap"):
+        feature_tiles(name, prepared.model_input)
+    hidden_states(prepared.model_input)
+    rows_read(prepared.model_input)
+    return True
+
+
 def sample_title(name: str) -> str:
     """A sample's file name as the selectbox shows it: "photo_7.jpg" -> "photo 7"."""
     return name.rsplit(".", 1)[0].replace("_", " ")
