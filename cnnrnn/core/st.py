@@ -96,7 +96,11 @@ def _import_page_modules(tasks: tuple[Task, ...], url_path: str) -> None:
         waiting = st.spinner("Loading this page's code while the server warms up its models...", show_time=True)
     with waiting, warm.page_first(), lock:
         for task in wanted:
-            task.module("ui")
+            try:
+                task.module("ui")
+            except ModuleNotFoundError as error:  # a task without a ui module: its page imports what it needs
+                if error.name != f"{task.package}.ui":
+                    raise
 
 
 def page_header(title: str, pattern: str, summary: str, guide: str | None = None) -> bool:
