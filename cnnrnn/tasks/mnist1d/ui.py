@@ -39,6 +39,15 @@ def mnist1d_splits(shuffled: bool = False) -> Mnist1dSplits:
     return mnist1d_shuffled_data() if shuffled else mnist1d_data()
 
 
+def _clear_splits() -> None:
+    """Forget both loaded splits (the next call loads them again), as a cached loader's .clear() does."""
+    mnist1d_data.clear()
+    mnist1d_shuffled_data.clear()
+
+
+mnist1d_splits.clear = _clear_splits
+
+
 @core_st.loader("the MNIST-1D models")
 def mnist1d_predictors() -> dict:
     """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
