@@ -5,7 +5,9 @@ predictors the dashboard uses, with `model.predict` timed in the same run for
 comparison. Each task's `cli.bench()` gives its rows; `cli.bench_calls(rng)` gives
 the calls the memory-growth loop mixes. `--startup` also starts `streamlit run` and
 times, in a real browser (Debian's Chromium via Playwright), the home page and every
-page. `--live` adds what a task measures only on request (the generation page's live
+page, the Generation page's stream (characters per second the browser shows, per model), and on
+a second cold server a model page opened first, while the warm start still loads (when the loading
+message shows, when the page is ready). `--live` adds what a task measures only on request (the generation page's live
 training on the first 100 KB of tiny Shakespeare).
 """
 
@@ -43,25 +45,118 @@ def bench_memory(interactions: int = 1000) -> dict:
                               "rss_after_mb": round(after, 1), "growth_mb": round(after - before, 1)}}
 
 
+STREAM_PAGE, STREAM_MODELS, STREAM_LENGTH = "Generation", ("lstm", "cnn"), 2000
+OPEN_FIRST = "Image_CNN"  # the model page a visitor opens first on a cold server
+SCRIPT_STATE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+# Records (ms, characters shown) each time the streamed text's length changes, frame by frame.
+_STREAM_PROBE = """(prime) => {
+  const samples = [];
+  let stopped = false;
+  const tick = () => {
+    let n = 0;
+    for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
+      if (el.innerText.startsWith(prime)) { n = el.innerText.length; break; }
+    }
+    if (!samples.length || samples[samples.length - 1][1] !== n) samples.push([performance.now(), n]);
+    if (!stopped) requestAnimationFrame(tick);
+  };
+  tick();
+  window.__cnnrnnStream = () => { stopped = true; return samples; };
+}"""
+
+
+def _browser(playwright):
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    return playwright.chromium.launch(executable_path=chromium, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def _wait_run(page, timeout: float) -> None:
+    """Wait for the run a click started to begin (if it is not over already) and to end."""
+    try:
+        page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'running'", timeout=3000, polling=10)
+    except Exception:  # noqa: BLE001 - it may have begun and ended between two polls
+        pass
+    page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'notRunning'", timeout=timeout * 1000, polling=20)
+
+
+def stream_rates(page, url: str, timeout: float = 120.0) -> dict:
+    """Characters per second the Generation page's stream shows in the browser, per shipped model.
+
+    For each model: open the page with that model and STREAM_LENGTH characters, press Generate and
+    record, frame by frame, how many characters of the streamed text are shown. The rate is the
+    characters shown after the prime's first frame over the time to the last one.
+    model -> {"chars_per_s", "chars", "seconds"}.
+    """
+    rates = {}
+    for model in STREAM_MODELS:
+        page.goto(f"{url}/{STREAM_PAGE}?gen_model={model}&gen_length={STREAM_LENGTH}")
+        wait_rendered(page, timeout)
+        page.evaluate(_STREAM_PROBE, "ROMEO:")
+        page.get_by_role("button", name="Generate").click()
+        _wait_run(page, timeout)
+        samples = [(t, n) for t, n in page.evaluate("window.__cnnrnnStream()") if n > 0]
+        if len(samples) < 2:
+            rates[model] = {"chars_per_s": None, "chars": samples[-1][1] if samples else 0, "seconds": None}
+            continue
+        (t0, n0), (t1, n1) = samples[0], max(samples, key=lambda s: (s[1], -s[0]))
+        seconds = (t1 - t0) / 1000
+        rates[model] = {"chars_per_s": round((n1 - n0) / seconds) if seconds > 0 else None, "chars": n1,
+                        "seconds": round(seconds, 2)}
+    return rates
+
+
+def bench_open_first(path: str = OPEN_FIRST, timeout: float = 120.0) -> dict:
+    """A cold `streamlit run` whose first visitor opens a model page at once (the warm start has just begun).
+
+    {"page", "health_s", "message_s" (the page's loading message shown; None if it never showed),
+     "message", "ready_s" (the page's run over, its result drawn)}, seconds from the page's request.
+    """
+    from playwright.sync_api import sync_playwright
+
+    start = time.perf_counter()
+    server, url = start_streamlit(timeout)
+    result = {"page": path, "health_s": round(time.perf_counter() - start, 2), "message_s": None, "message": ""}
+    try:
+        with sync_playwright() as playwright:
+            browser = _browser(playwright)
+            page = browser.new_page()
+            begin = time.perf_counter()
+            page.goto(f"{url}/{path}")
+            spinner = page.locator('[data-testid="stSpinner"]').first
+            try:
+                spinner.wait_for(timeout=timeout * 1000)
+                result["message_s"] = round(time.perf_counter() - begin, 2)
+                result["message"] = spinner.inner_text().strip().splitlines()[0]
+            except Exception:  # noqa: BLE001 - the page drew before any spinner could show
+                pass
+            wait_rendered(page, timeout)
+            result["ready_s"] = round(time.perf_counter() - begin, 2)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return result
+
+
 def bench_startup(timeout: float = 120.0) -> dict:
     """Seconds from `streamlit run` to each page rendered in a real browser, and the server's memory.
 
     Keys: startup_s (page -> seconds; "health" is the server answering,
-    "home" the home page rendered), server_rss_mb (after every page was used).
+    "home" the home page rendered), stream_chars_per_s (model -> the Generation page's stream in the
+    browser, see `stream_rates`), server_rss_mb (after every page was used), open_first (a model page
+    opened first on another cold server, see `bench_open_first`).
     """
-    import shutil
-
     from playwright.sync_api import sync_playwright
 
     start = time.perf_counter()
     server, url = start_streamlit(timeout)
     result: dict = {"startup_s": {"health": round(time.perf_counter() - start, 2)}}
     try:
-        chromium = shutil.which("chromium") or "/usr/bin/chromium"
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu",
-                                                       "--disable-background-networking"])
+            browser = _browser(playwright)
             page = browser.new_page()
             page.goto(url)
             page.get_by_text("Headline numbers").wait_for(timeout=timeout * 1000)
@@ -71,11 +166,13 @@ def bench_startup(timeout: float = 120.0) -> dict:
                 page.goto(f"{url}/{task.url_path}")
                 wait_rendered(page, timeout)
                 result["startup_s"][task.url_path] = round(time.perf_counter() - begin, 2)
+            result["stream_chars_per_s"] = stream_rates(page, url, timeout)
             browser.close()
         result["server_rss_mb"] = round(rss_mb(server.pid), 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    result["open_first"] = bench_open_first(OPEN_FIRST, timeout)
     return result
 
 
@@ -123,6 +220,13 @@ def format_table(result: dict) -> str:
                      f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:.0f} -> {growth['rss_after_mb']:.0f} MB)")
     for page, seconds in result.get("startup_s", {}).items():
         lines.append(f"start-up {page}: {seconds:.2f} s")
+    for model, row in result.get("stream_chars_per_s", {}).items():
+        rate = "-" if row["chars_per_s"] is None else f"{row['chars_per_s']:,}"
+        lines.append(f"generation stream in the browser, {model}: {rate} characters/s ({row['chars']:,} shown)")
+    if "open_first" in result:
+        first = result["open_first"]
+        shown = "never" if first["message_s"] is None else f"{first['message_s']:.2f} s ({first['message']})"
+        lines.append(f"cold server, {first['page']} opened first: loading message {shown}, ready {first['ready_s']:.2f} s")
     if "server_rss_mb" in result:
         lines.append(f"server resident memory after every page: {result['server_rss_mb']:.0f} MB")
     if "live" in result:

@@ -34,96 +34,103 @@ except FileNotFoundError as error:
 
 FIRST_SEED = 2037  # the scene shown before any click (three shapes)
 SOURCES = ["Random scene", "Draw", "Upload"]
-source = bound(st.segmented_control, "Input", SOURCES, default="Random scene", key="captions_source") or SOURCES[0]
 with st.sidebar:
     st.subheader("Decoding")
     beam_width = bound(st.slider, "Beam width", 2, 8, CAPTIONS.beam_width, key="captions_beam",
                            help="Beam search keeps this many partial captions at every step.")
 
-# --- Controls -----------------------------------------------------------------
-model_input, truth, raw = None, None, None
-result_area = None  # in presenter mode the caption sits beside the scene, on the first screen
-if source == "Random scene":
-    if presenting:
-        left, right, result_area = st.columns([2, 2, 3])
-    else:
-        left, right = st.columns([2, 3])
-    objects = bound(left.radio, "Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
-    left.button("New scene", key="captions_new", icon=":material/casino:",
-                on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)))
-    st.session_state.setdefault("captions_seed", FIRST_SEED)
-    seed = bound(left.number_input, "Scene number", 0, 2**31 - 1, key="captions_seed",
-                 help="Each number draws one scene: the same number, the same scene (and the link keeps it).")
-    image, display, truth = ui.random_scene(seed, None if objects == "any" else int(objects))
-    model_input = ui.model_input(image)
-    right.image(display, caption=f"Scene {seed} (generated, {SIDE}x{SIDE}, shown enlarged)", width=ui.DISPLAY_SIDE)
-elif source == "Draw":
-    left, right = st.columns([1, 2])
-    colour = bound(left.radio, "Colour", list(COLOURS), key="captions_colour", horizontal=True)
-    tool = bound(left.radio, "Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
-    left.caption("Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
-                 "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
-                 "two. Triangles point up. The brush works too: fill the shape in.")
-    with right:
-        raw = ui.scene_canvas("captions_canvas", colour, tool)
-elif source == "Upload":
-    upload = st.file_uploader(
-        "A picture of one to three coloured shapes on white (PNG, JPEG, WebP, BMP, TIFF, GIF)",
-        key="captions_upload", type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
-        help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Sizes count against the whole picture: small is "
-             "about 1/6 of its side, large about 1/3.")
-    raw = upload.getvalue() if upload is not None else None
 
-if model_input is None:
-    if raw is None:
-        share_panel()
-        st.info("Draw one to three shapes or upload a picture of them to begin.")
-        st.stop()
-    try:
-        prepared = ui.prepare_scene(raw)
-    except ImageError as error:
-        share_panel()
-        show_error(f"{error}")
-        st.stop()
-    for note in prepared.notes:
-        st.caption(f":material/info: {note}")
-    titles, pictures = zip(*prepared.steps)
-    st.image(list(pictures), caption=list(titles), width=160)  # small tiles that wrap on a phone
-    model_input = prepared.model_input
-
-# --- Result -------------------------------------------------------------------
-result = ui.caption(model_input, beam_width)
-with result_area if result_area is not None else st.container():
-    st.subheader("The caption")
-    st.markdown(f"**Greedy decoding:** {result['greedy']}")
-    st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} "
-                f"(probability {result['beam_probability']:.1%})")
-    if truth is not None:
-        st.markdown(f"**True caption:** {truth}")
-        if result["greedy"] == truth:
-            st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
+@st.fragment
+def scene_and_caption():
+    """The scene (random, drawn or uploaded), its caption and the decoding steps: a stroke, a new scene or
+    a control here reruns only this part. The Share popover is drawn by the page's full runs (it keeps controls
+    drawn after this part too), so a change made here reaches the link at the next full run."""
+    source = bound(st.segmented_control, "Input", SOURCES, default="Random scene", key="captions_source") or SOURCES[0]
+    # --- Controls -----------------------------------------------------------------
+    model_input, truth, raw = None, None, None
+    result_area = None  # in presenter mode the caption sits beside the scene, on the first screen
+    if source == "Random scene":
+        if presenting:
+            left, right, result_area = st.columns([2, 2, 3])
         else:
-            st.warning(f"Greedy decoding differs from the truth from word "
-                       f"{ui.first_difference(result['greedy'], truth)} on.", icon=":material/error:")
+            left, right = st.columns([2, 3])
+        objects = bound(left.radio, "Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
+        left.button("New scene", key="captions_new", icon=":material/casino:",
+                    on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)))
+        st.session_state.setdefault("captions_seed", FIRST_SEED)
+        seed = bound(left.number_input, "Scene number", 0, 2**31 - 1, key="captions_seed",
+                     help="Each number draws one scene: the same number, the same scene (and the link keeps it).")
+        image, display, truth = ui.random_scene(seed, None if objects == "any" else int(objects))
+        model_input = ui.model_input(image)
+        right.image(display, caption=f"Scene {seed} (generated, {SIDE}x{SIDE}, shown enlarged)", width=ui.DISPLAY_SIDE)
+    elif source == "Draw":
+        left, right = st.columns([1, 2])
+        colour = bound(left.radio, "Colour", list(COLOURS), key="captions_colour", horizontal=True)
+        tool = bound(left.radio, "Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
+        left.caption("Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
+                     "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
+                     "two. Triangles point up. The brush works too: fill the shape in.")
+        with right:
+            raw = ui.scene_canvas("captions_canvas", colour, tool)
+    elif source == "Upload":
+        upload = st.file_uploader(
+            "A picture of one to three coloured shapes on white (PNG, JPEG, WebP, BMP, TIFF, GIF)",
+            key="captions_upload", type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Sizes count against the whole picture: small is "
+                 "about 1/6 of its side, large about 1/3.")
+        raw = upload.getvalue() if upload is not None else None
 
-# --- Step by step -------------------------------------------------------------
-st.subheader("Decoding, step by step")
-st.altair_chart(charts.caption_steps_chart(caption_steps_table(result["greedy_steps"])), width="stretch")
-st.caption(f"Each row is one output step: the decoder's {ui.top_words()} likeliest next words and their "
-           "probabilities. Greedy decoding takes the top word (outlined) and feeds it back in as the next step's "
-           "input, until it writes <end>. The image went in once, before the first word.")
-left, right = st.columns(2)
-with left:
-    st.markdown(f"**Beam search keeps {beam_width} captions at every step.** Its finalists:")
-    st.dataframe(ui.finalists(result["beams"]), hide_index=True,
-                 column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
-with right:
-    st.markdown("**Greedy against beam search.** Greedy commits to one word at a time; beam search can keep a "
-                "less likely word if what follows makes the whole caption likelier. On these scenes the model "
-                "is usually sure, so the two mostly agree (the held-out table below).")
-    with st.expander("Beam search, every step"):
-        st.dataframe(beam_steps_table(result["beam_steps"]), hide_index=True,
+    if model_input is None:
+        if raw is None:
+            st.info("Draw one to three shapes or upload a picture of them to begin.")
+            return
+        try:
+            prepared = ui.prepare_scene(raw)
+        except ImageError as error:
+            show_error(f"{error}")
+            return
+        for note in prepared.notes:
+            st.caption(f":material/info: {note}")
+        titles, pictures = zip(*prepared.steps)
+        st.image(list(pictures), caption=list(titles), width=160)  # small tiles that wrap on a phone
+        model_input = prepared.model_input
+
+    # --- Result -------------------------------------------------------------------
+    result = ui.caption(model_input, beam_width)
+    with result_area if result_area is not None else st.container():
+        st.subheader("The caption")
+        st.markdown(f"**Greedy decoding:** {result['greedy']}")
+        st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} "
+                    f"(probability {result['beam_probability']:.1%})")
+        if truth is not None:
+            st.markdown(f"**True caption:** {truth}")
+            if result["greedy"] == truth:
+                st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
+            else:
+                st.warning(f"Greedy decoding differs from the truth from word "
+                           f"{ui.first_difference(result['greedy'], truth)} on.", icon=":material/error:")
+
+    # --- Step by step -------------------------------------------------------------
+    st.subheader("Decoding, step by step")
+    st.altair_chart(charts.caption_steps_chart(caption_steps_table(result["greedy_steps"])), width="stretch")
+    st.caption(f"Each row is one output step: the decoder's {ui.top_words()} likeliest next words and their "
+               "probabilities. Greedy decoding takes the top word (outlined) and feeds it back in as the next step's "
+               "input, until it writes <end>. The image went in once, before the first word.")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Beam search keeps {beam_width} captions at every step.** Its finalists:")
+        st.dataframe(ui.finalists(result["beams"]), hide_index=True,
                      column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
+    with right:
+        st.markdown("**Greedy against beam search.** Greedy commits to one word at a time; beam search can keep a "
+                    "less likely word if what follows makes the whole caption likelier. On these scenes the model "
+                    "is usually sure, so the two mostly agree (the held-out table below).")
+        with st.expander("Beam search, every step"):
+            st.dataframe(beam_steps_table(result["beam_steps"]), hide_index=True,
+                         column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
+
+
+scene_and_caption()
 
 # --- The fixed size, on the encoder side --------------------------------------
 st.subheader(f"The encoder takes {SIDE}x{SIDE} only")

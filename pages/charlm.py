@@ -47,7 +47,11 @@ with st.sidebar:
     seed = bound(st.number_input, "Random seed", 0, 2**31 - 1, 0, key="gen_seed",
                            help="The same seed, prime and settings give the same text.")
 
-if models is not None:
+
+@st.fragment
+def write_and_odds(models: dict):
+    """Prime, Generate, the stream and the odds behind each character: a click here reruns only this part.
+    The Share popover is drawn by the page's full runs, so an edited prime reaches the link at the next one."""
     predictor = models[model_name]
     st.subheader("Write")
     prime = bound(st.text_area, "Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
@@ -73,6 +77,11 @@ if models is not None:
         st.altair_chart(ui.steps_chart(last), width="stretch")
         st.altair_chart(ui.surprise_chart(last), width="stretch")
         st.caption(ui.entropy_caption(entry, models))
+
+
+if models is not None:
+    write_and_odds(models)
+    prime = st.session_state.get("gen_prime", "ROMEO:\n")  # the Write part's prime, for the sections below
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")

@@ -5,6 +5,7 @@ import streamlit as st
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 from cnnrnn.core.st import page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, share_panel
+from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
 
 N = ui.NATIVE  # 28: MNIST's side, the only one the fixed CNN takes
@@ -21,8 +22,6 @@ presenting = page_header(
 
 # --- Controls -----------------------------------------------------------------
 SOURCES = ["Samples", "Upload", "Draw", "Camera"]
-pick, chosen = st.columns([2, 3]) if presenting else (st.container(), st.container())  # one row on a projector
-source = bound(pick.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
 with st.sidebar:
     st.subheader("Preprocessing")
     method = bound(st.selectbox, "Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
@@ -30,103 +29,129 @@ with st.sidebar:
                       help="pad: keep the shape and pad to a square (what MNIST did); stretch: squash the "
                            "digit's box to a square; crop: cut the box to a square around its centre.")
 
-raw, known_label = None, None
-if source == "Samples":
-    samples = ui.sample_images()
-    name = bound(chosen.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
-    if name:
-        raw, known_label = samples[name]
-elif source == "Upload":
-    upload = st.file_uploader(
-        "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload",
-        type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
-        help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
-    raw = upload.getvalue() if upload is not None else None
-elif source == "Draw":
-    stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
-    raw = ui.drawing_canvas(key="cnn_canvas", stroke_width=stroke)
-elif source == "Camera":
-    shot = st.camera_input("Hold a digit written on paper up to the camera", key="cnn_camera")
-    raw = shot.getvalue() if shot is not None else None
-if raw is None:
-    share_panel()
-    st.info("Pick a sample, upload a picture, draw a digit or take a photo to begin.")
-    st.stop()
 
-try:
-    prepared = ui.prepare(raw, method, aspect)
-except ImageError as error:
-    share_panel()
-    show_error(f"{error}")
-    st.stop()
-
-# --- Result -------------------------------------------------------------------
-if not presenting:
-    for note in prepared.notes:
-        st.caption(f":material/info: {note}")
-predictors = ui.image_predictors()
-probs = ui.predict_models(predictors, prepared.model_input)
-target = ui.target_digit(probs, known_label)
+def digit_input():
+    """The input controls: (the input wrapped once as an Upload, or None; the sample's label or None)."""
+    pick, chosen = st.columns([2, 3]) if presenting else (st.container(), st.container())  # one row on a projector
+    source = bound(pick.segmented_control, "Input", SOURCES, default="Samples", key="cnn_source") or "Samples"
+    raw, known_label = None, None
+    if source == "Samples":
+        samples = ui.sample_images()
+        name = bound(chosen.selectbox, "Sample", list(samples), key="cnn_sample", format_func=ui.sample_title)
+        if name:
+            raw, known_label = samples[name]
+    elif source == "Upload":
+        upload = st.file_uploader(
+            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload",
+            type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
+        raw = upload.getvalue() if upload is not None else None
+    elif source == "Draw":
+        stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
+        raw = ui.drawing_canvas(key="cnn_canvas", stroke_width=stroke)
+    elif source == "Camera":
+        shot = st.camera_input("Hold a digit written on paper up to the camera", key="cnn_camera")
+        raw = shot.getvalue() if shot is not None else None
+    return (None if raw is None else Upload.of(raw)), known_label  # one sha256 per run: the caches' key
 
 
-def preprocessing_strip():
-    """Every step as a small tile, in rows that wrap (a phone shows three or four a row, not nine a screen)."""
-    titles, pictures = zip(*prepared.steps)
-    st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
+@st.fragment
+def digit_and_results():
+    """Input, verdicts and every per-image view: a new input, stroke or control here reruns only this part."""
+    upload, known_label = digit_input()
+    if upload is None:
+        share_panel()
+        st.info("Pick a sample, upload a picture, draw a digit or take a photo to begin.")
+        return
+    try:
+        prepared = ui.prepare(upload, method, aspect)
+    except ImageError as error:
+        share_panel()
+        show_error(f"{error}")
+        return
 
-
-st.subheader(f"Three models, one {N}x{N} input")
-for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
-    column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
-st.altair_chart(charts.probabilities_chart(probs), width="stretch")
-if known_label is not None:
-    st.caption(f"This sample is a {known_label}.")
-# The verdicts come first (within two screens of a phone, on the first of a projector), then how the
-# picture became the models' input; in presenter mode that strip folds away.
-if presenting:
-    with st.expander("Preprocessing, step by step"):
+    # --- Result ---------------------------------------------------------------
+    if not presenting:
         for note in prepared.notes:
             st.caption(f":material/info: {note}")
-        preprocessing_strip()
-else:
-    st.subheader("Preprocessing, step by step")
-    preprocessing_strip()
+    predictors = ui.predictors_or_stop()
+    probs = ui.predict_models(predictors, prepared.model_input)
+    target = ui.target_digit(probs, known_label)
 
-# --- Fixed size made visible --------------------------------------------------
-st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
-side = bound(st.slider, "Array side (pixels)", 8, 112, 48, step=4, key="cnn_side")
-native = ui.render(prepared, side, method)
-left, right = st.columns([1, 2])
-left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
-with right:
-    error = ui.fixed_size_error(side)
-    if error is None:
-        st.success(f"At {N}x{N} the fixed CNN runs: that is the one size its Flatten layer was built for.")
+    def preprocessing_strip():
+        """Every step as a small tile, in rows that wrap (a phone shows three or four a row, not nine a screen)."""
+        titles, pictures = zip(*prepared.steps)
+        st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
+
+    st.subheader(f"Three models, one {N}x{N} input")
+    for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
+        column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
+    st.altair_chart(charts.probabilities_chart(probs), width="stretch")
+    if known_label is not None:
+        st.caption(f"This sample is a {known_label}.")
+    # The verdicts come first (within two screens of a phone, on the first of a projector), then how the
+    # picture became the models' input; in presenter mode that strip folds away.
+    if presenting:
+        with st.expander("Preprocessing, step by step"):
+            for note in prepared.notes:
+                st.caption(f":material/info: {note}")
+            preprocessing_strip()
     else:
-        st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
-        st.code(error, language=None, wrap_lines=True)
-        explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
-                "image size, and the Dense layer after it has weights for exactly one length.")
-    for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
-        st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
+        st.subheader("Preprocessing, step by step")
+        preprocessing_strip()
 
-# --- Resolution sweep for this image -----------------------------------------
-low, high = ui.SWEEP_RANGE
-st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
-sweep = ui.image_sweep(raw, method, aspect, target)
-st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
-                width="stretch")
-explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
-        f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
+    # --- Fixed size made visible ----------------------------------------------
+    st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
+    side = bound(st.slider, "Array side (pixels)", 8, 112, ui.FIRST_SIDE, step=4, key="cnn_side")
+    native = ui.render(prepared, side, method)
+    left, right = st.columns([1, 2])
+    left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
+    with right:
+        error = ui.fixed_size_error(side)
+        if error is None:
+            st.success(f"At {N}x{N} the fixed CNN runs: that is the one size its Flatten layer was built for.")
+        else:
+            st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
+            st.code(error, language=None, wrap_lines=True)
+            explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
+                    "image size, and the Dense layer after it has weights for exactly one length.")
+        for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
+            st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
 
-# --- Resize method and aspect -------------------------------------------------
-st.subheader("Resize method and aspect handling")
-by_method, by_aspect = ui.choice_sweeps(raw, method, aspect, target)
-left, right = st.columns(2)
-left.altair_chart(charts.choice_chart(by_method, "method", f"Confidence in {target} per resize method ({aspect})"),
-                  width="stretch")
-right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
-                   width="stretch")
+    # --- Resolution sweep, resize method and aspect for this image (cached per digest) ----------------
+    low, high = ui.SWEEP_RANGE
+    st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
+    sweep = ui.image_sweep(upload, method, aspect, target)
+    st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
+                    width="stretch")
+    explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
+            f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
+
+    st.subheader("Resize method and aspect handling")
+    by_method, by_aspect = ui.choice_sweeps(upload, method, aspect, target)
+    left, right = st.columns(2)
+    left.altair_chart(charts.choice_chart(by_method, "method", f"Confidence in {target} per resize method ({aspect})"),
+                      width="stretch")
+    right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
+                       width="stretch")
+
+    # --- Inside the models ----------------------------------------------------
+    st.subheader("Inside: feature maps and the RNN's hidden state")
+    which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
+                  format_func=charts.MODEL_LABELS.get)
+    for caption, maps in ui.feature_tiles(which, prepared.model_input):
+        st.caption(caption)
+        for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
+            tile.image(picture, width="stretch", clamp=True)
+    left, right = st.columns(2)
+    left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
+    right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
+    explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
+            "Stopping it early shows its guess after each row.")
+    share_panel()  # here, so that the link follows every control of this part when only it reruns
+
+
+digit_and_results()
 
 # --- Held-out accuracy against resolution ------------------------------------
 held_out = ui.held_out_size()
@@ -155,17 +180,3 @@ if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"
     st.altair_chart(charts.resolution_chart(recomputed, title=f"Recomputed on {ui.RECOMPUTE_N:,} test digits "
                                                               f"at {measured}"), width="stretch")
 
-# --- Inside the models --------------------------------------------------------
-st.subheader("Inside: feature maps and the RNN's hidden state")
-which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
-              format_func=charts.MODEL_LABELS.get)
-for caption, maps in ui.feature_tiles(which, prepared.model_input):
-    st.caption(caption)
-    for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
-        tile.image(picture, width="stretch", clamp=True)
-left, right = st.columns(2)
-left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
-right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
-        "Stopping it early shows its guess after each row.")
-share_panel()

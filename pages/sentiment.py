@@ -24,86 +24,95 @@ presenting = page_header(
           "fixed window, padded or cut.",
 )
 
-# --- Controls -----------------------------------------------------------------
-ui.init_text()
-st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
-             placeholder="Pick an example, or type your own below", on_change=ui.use_example)
-raw = bound(st.text_area, "Your sentence", key=ui.TEXT_KEY, height=100, on_change=ui.typed_own,
-                   help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
-                        "The models learned English movie reviews.")
-share_panel()
-predictors = ui.predictors_or_stop()
-sequence_length = predictors["cnn"].sequence_length
+# --- Controls and result (one fragment) ---------------------------------------
+@st.fragment
+def sentence_and_verdicts():
+    """The text box, the verdicts and the word-by-word views: typing reruns only this part."""
+    # --- Controls -------------------------------------------------------------
+    ui.init_text()
+    st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
+                 placeholder="Pick an example, or type your own below", on_change=ui.use_example)
+    raw = bound(st.text_area, "Your sentence", key=ui.TEXT_KEY, height=100, on_change=ui.typed_own,
+                       help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
+                            "The models learned English movie reviews.")
+    share_panel()
+    predictors = ui.predictors_or_stop()
+    sequence_length = predictors["cnn"].sequence_length
 
-# --- Result -------------------------------------------------------------------
-reading = ui.read_text(raw, predictors)
-if reading.notice:
-    st.warning(reading.notice, icon=":material/content_cut:")
-if reading.message:
-    st.info(reading.message, icon=":material/edit:")
-if reading.error:
-    show_error(reading.error)
+    # --- Result -------------------------------------------------------------------
+    reading = ui.read_text(raw, predictors)
+    if reading.notice:
+        st.warning(reading.notice, icon=":material/content_cut:")
+    if reading.message:
+        st.info(reading.message, icon=":material/edit:")
+    if reading.error:
+        show_error(reading.error)
 
-analysis = reading.analysis
-if analysis is not None:
-    tokens = reading.tokens
-    if not presenting:  # on a projector the verdicts follow the sentence directly, on the first screen
-        st.subheader("Verdicts")
-    columns = st.columns(2)
-    for column, name in zip(columns, ("rnn", "cnn")):
-        positive = analysis["verdicts"][name]
-        with column:
-            st.metric(SENTIMENT_LABELS[name], "positive" if positive >= 0.5 else "negative")
-            st.progress(positive, text=f"P(positive) = {positive:.2f}")
-    if reading.known == 0:
-        st.warning(f"None of these words is in the models' vocabulary ({reading.vocabulary_size:,} "
-                   "English words from movie reviews), so both verdicts are a guess.", icon=":material/translate:")
-    elif reading.known < 0.5:
-        st.info(f"Only {reading.known:.0%} of these words are in the models' vocabulary; the others count as unknown.")
+    analysis = reading.analysis
+    if analysis is not None:
+        tokens = reading.tokens
+        if not presenting:  # on a projector the verdicts follow the sentence directly, on the first screen
+            st.subheader("Verdicts")
+        columns = st.columns(2)
+        for column, name in zip(columns, ("rnn", "cnn")):
+            positive = analysis["verdicts"][name]
+            with column:
+                st.metric(SENTIMENT_LABELS[name], "positive" if positive >= 0.5 else "negative")
+                st.progress(positive, text=f"P(positive) = {positive:.2f}")
+        if reading.known == 0:
+            st.warning(f"None of these words is in the models' vocabulary ({reading.vocabulary_size:,} "
+                       "English words from movie reviews), so both verdicts are a guess.", icon=":material/translate:")
+        elif reading.known < 0.5:
+            st.info(f"Only {reading.known:.0%} of these words are in the models' vocabulary; the others count as unknown.")
 
-    # --- Chart: reading word by word ------------------------------------------
-    st.subheader("Reading word by word")
-    if len(tokens) > facts["max_view_tokens"]:
-        st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
-    st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
-    explain("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
-            "step by step; the CNN is handed the same prefix padded to its fixed length.")
+        # --- Chart: reading word by word ------------------------------------------
+        st.subheader("Reading word by word")
+        if len(tokens) > facts["max_view_tokens"]:
+            st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
+        st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
+        explain("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
+                "step by step; the CNN is handed the same prefix padded to its fixed length.")
 
-    st.subheader("What the CNN sees")
-    view = reading.view
-    kept, cut, pads = st.columns(3)
-    kept.metric("Words kept", len(view["kept"]))
-    cut.metric("Words cut off", len(view["truncated"]))
-    pads.metric("Padding slots", view["padding"])
-    st.code(" ".join(view["kept"]) + (f"  [pad] x {view['padding']}" if view["padding"] else ""),
-            language=None, wrap_lines=True)
-    if view["truncated"]:
-        st.caption(f"Cut off, never seen by the CNN ({len(view['truncated']):,} words):")
-        st.code(" ".join(view["truncated"][:500]) + (" ..." if len(view["truncated"]) > 500 else ""),
+        st.subheader("What the CNN sees")
+        view = reading.view
+        kept, cut, pads = st.columns(3)
+        kept.metric("Words kept", len(view["kept"]))
+        cut.metric("Words cut off", len(view["truncated"]))
+        pads.metric("Padding slots", view["padding"])
+        st.code(" ".join(view["kept"]) + (f"  [pad] x {view['padding']}" if view["padding"] else ""),
                 language=None, wrap_lines=True)
-    st.caption(f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
-               f"cut. The RNN reads all {len(tokens):,}.")
-    if analysis["evidence"]:
-        st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
-        explain("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
-                "training sentences: how much more often the word, and the pair it starts, appear in positive "
-                "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
-                "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
-                "these against the words around them; the RNN gets the word's number only.")
-        score = analysis["score"]
-        if score is not None:
-            read = len(analysis["evidence"])
-            pair = f" and **{score['pair']:+.2f}** for the pairs" if score["pair"] is not None else ""
-            words = f"{read} word{'s' if read != 1 else ''}"
-            st.markdown(f"Summed over the {words} the CNN reads, this counted evidence comes to "
-                        f"**{score['word']:+.2f}** for the words{pair}: a naive-Bayes score (above 0 leans "
-                        "positive). The CNN's output unit reads these sums directly, beside its pooled filters, "
-                        "so the filters learn what counting words misses.")
+        if view["truncated"]:
+            st.caption(f"Cut off, never seen by the CNN ({len(view['truncated']):,} words):")
+            st.code(" ".join(view["truncated"][:500]) + (" ..." if len(view["truncated"]) > 500 else ""),
+                    language=None, wrap_lines=True)
+        st.caption(f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
+                   f"cut. The RNN reads all {len(tokens):,}.")
+        if analysis["evidence"]:
+            st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
+            explain("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
+                    "training sentences: how much more often the word, and the pair it starts, appear in positive "
+                    "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
+                    "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
+                    "these against the words around them; the RNN gets the word's number only.")
+            score = analysis["score"]
+            if score is not None:
+                read = len(analysis["evidence"])
+                pair = f" and **{score['pair']:+.2f}** for the pairs" if score["pair"] is not None else ""
+                words = f"{read} word{'s' if read != 1 else ''}"
+                st.markdown(f"Summed over the {words} the CNN reads, this counted evidence comes to "
+                            f"**{score['word']:+.2f}** for the words{pair}: a naive-Bayes score (above 0 leans "
+                            "positive). The CNN's output unit reads these sums directly, beside its pooled filters, "
+                            "so the filters learn what counting words misses.")
 
-    st.subheader("Which words matter")
-    st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
-    explain("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
-            "pushed the verdict towards positive.")
+        st.subheader("Which words matter")
+        st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
+        explain("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
+                "pushed the verdict towards positive.")
+
+
+sentence_and_verdicts()
+predictors = ui.predictors_or_stop()  # loaded by now: what the held-out section says of the CNN
+sequence_length = predictors["cnn"].sequence_length
 
 # --- Experiments on the held-out sentences --------------------------------------
 st.subheader(f"On {facts['test_size']:,} held-out sentences")

@@ -36,7 +36,7 @@ with left:
     st.selectbox("Example sentences", ui.EXAMPLES, index=None, key=ui.EXAMPLE_KEY,
                  placeholder="Pick an example, or type your own below", on_change=ui.use_example)
 with right:
-    beam = bound(st.slider, "Beam width", 1, facts["max_beam"], 4, key="translation_beam",
+    beam = bound(st.slider, "Beam width", 1, facts["max_beam"], ui.FIRST_BEAM, key="translation_beam",
                      help="1 is greedy decoding: the likeliest next token each time. A wider beam keeps that "
                           "many partial translations and returns the best whole one.")
 raw = bound(st.text_area, "English", key=ui.TEXT_KEY, height=90, on_change=ui.typed_own,

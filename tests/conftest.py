@@ -27,6 +27,10 @@ if not os.environ.get("CNNRNN_ROOM_DIR"):
 
     os.environ["CNNRNN_ROOM_DIR"] = tempfile.mkdtemp(prefix="cnnrnn-rooms-")
 
+# No warm-start thread in tests (it would load every model in the background and burn the shared CPUs);
+# the tests of the warm start turn it on for themselves (tests/test_warm.py). Browser tests' servers inherit it.
+os.environ.setdefault("CNNRNN_WARM", "0")
+
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 

@@ -132,3 +132,19 @@ def test_the_room_benchmark_renders_the_speakers_view_of_its_submissions(bench):
     room = bench["room_speaker_view_s"]
     assert room["submissions"] == 8 and room["shown"] == ["2", "6"]
     assert room["first"] > 0 and 0 < room["p50"] <= room["max"]
+
+
+def test_startup_table_shows_the_browser_stream_rates_and_the_page_opened_first():
+    from cnnrnn.bench import format_table
+
+    result = {"machine": "x86_64, 2 cores, Linux", "tensorflow": "2", "latency_ms": {}, "traces": {}, "rss_mb": 900.0,
+              "startup_s": {"health": 0.7, "home": 3.7},
+              "stream_chars_per_s": {"lstm": {"chars_per_s": 3259, "chars": 2007, "seconds": 0.61},
+                                     "cnn": {"chars_per_s": None, "chars": 0, "seconds": None}},
+              "open_first": {"page": "Image_CNN", "health_s": 0.6, "message_s": 3.25,
+                             "message": "Loading the image models...", "ready_s": 11.81}}
+    table = format_table(result)
+    assert "generation stream in the browser, lstm: 3,259 characters/s (2,007 shown)" in table
+    assert "generation stream in the browser, cnn: - characters/s (0 shown)" in table
+    assert ("cold server, Image_CNN opened first: loading message 3.25 s (Loading the image models...), "
+            "ready 11.81 s") in table

@@ -74,6 +74,28 @@ def test_a_link_to_a_page_opens_that_page_on_a_fresh_server(browser, tmp_path):
             proc.wait(timeout=20)
 
 
+def test_a_model_page_opened_at_once_on_a_cold_server_says_what_loads_then_shows_its_result(browser, tmp_path):
+    """Warm start on (CNNRNN_WARM=1): the first visitor opens Sentiment while the start-up thread still imports
+    and loads models; the page shows a spinner that says what is loading (never a blank page), then verdicts."""
+    with open(tmp_path / "streamlit.log", "w") as log:
+        proc, url = start_streamlit(90, log, env={"CNNRNN_WARM": "1"})
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            page.goto(f"{url}/Sentiment")
+            notice = page.locator('[data-testid="stSpinner"]').filter(has_text="Loading")
+            expect(notice.first).to_be_visible(timeout=60_000)
+            assert "Loading" in notice.first.inner_text()
+            _expect_verdicts(page, "positive")  # the example sentence shown first is a warm review
+            wait_rendered(page)
+            expect(page.locator('[data-testid="stSpinner"]')).to_have_count(0)
+            _no_exception(page)
+            context.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def _expect_verdicts(page, verdict: str, timeout: int = 90_000):
     """The sentiment page's two verdicts, the RNN's ("any length") and the CNN's ("fixed length"), both read `verdict`."""
     metrics = page.locator('[data-testid="stMetric"]')

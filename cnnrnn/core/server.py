@@ -5,6 +5,7 @@ Starts the server on a free local port and polls `/_stcore/health` instead of sl
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,10 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_streamlit(timeout: float = 90.0, log=None):
+def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
     """`streamlit run streamlit_app.py` on a free local port, returned once /_stcore/health says ok.
 
-    Returns (process, url). log: a file for the server's output (discarded when None).
+    Returns (process, url). log: a file for the server's output (discarded when None); env: variables
+    set for the server on top of this process's (CNNRNN_WARM="1", say).
     Raises RuntimeError, with the server stopped, when it does not answer within `timeout` s.
     """
     with socket.socket() as sock:
@@ -29,7 +31,7 @@ def start_streamlit(timeout: float = 90.0, log=None):
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL)
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

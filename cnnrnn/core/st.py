@@ -6,6 +6,7 @@ navigation and the home cards from the `Task` records it is given.
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnrnn.core import ui_share
+from cnnrnn.core import ui_share, warm
 from cnnrnn.core.task import SECTIONS, Task
 from cnnrnn.core.training import Run, training_pool
 from cnnrnn.core.weights import read_manifest
@@ -45,6 +46,63 @@ _CLOSE_PAGE_NOT_FOUND = """<script>
 def manifest() -> dict:
     """The shipped weights' manifest (no TensorFlow import), read once per process."""
     return read_manifest()
+
+
+@contextmanager
+def _loading_notice(label: str):
+    """While a page waits for a loader: a spinner that says what loads (nothing outside a script run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:  # the warm-start thread, a test, the command line
+        yield
+        return
+    with st.spinner(f"Loading {label}: the first visit after the server starts waits for this once...",
+                    show_time=True):
+        yield
+
+
+def loader(label: str):
+    """Decorator for a task's model loader: once per process, shared by every session, warmed at startup.
+
+    `label` says what loads ("the image models"); a page that needs it before it is ready shows
+    "Loading the image models..." under a spinner while it waits (see cnnrnn.core.warm).
+    """
+    return warm.loader(label, notice=_loading_notice)
+
+
+def _warm_step(task: Task):
+    """One step of the warm start: import the task's ui module and return its declared loaders."""
+    def step():
+        module = task.module("ui")
+        return [getattr(module, name) for name in task.loaders]
+    step.__name__ = f"{task.name} ({task.package}.ui)"
+    return step
+
+
+def start_warm(tasks: tuple[Task, ...]):
+    """Start the process's warm-start thread (once; not when CNNRNN_WARM=0) over the tasks' loaders, in order."""
+    return warm.start([_warm_step(task) for task in tasks if task.loaders])
+
+
+def _import_page_modules(tasks: tuple[Task, ...], url_path: str) -> None:
+    """Import the ui modules of the tasks drawn at `url_path` under the import lock (one importer at a time).
+
+    When the warm-start thread holds the lock (it imports or loads another task), the page says so.
+    """
+    wanted = [task for task in tasks if task.url_path == url_path and url_path]
+    if not wanted:
+        return
+    lock = warm.imports()
+    if lock.acquire(blocking=False):
+        lock.release()
+        waiting = nullcontext()
+    else:
+        waiting = st.spinner("Loading this page's code while the server warms up its models...", show_time=True)
+    with waiting, warm.page_first(), lock:
+        for task in wanted:
+            try:
+                task.module("ui")
+            except ModuleNotFoundError as error:  # a task without a ui module: its page imports what it needs
+                if error.name != f"{task.package}.ui":
+                    raise
 
 
 def page_header(title: str, pattern: str, summary: str, guide: str | None = None) -> bool:
@@ -78,8 +136,13 @@ def navigation(tasks: tuple[Task, ...]):
     return st.navigation(pages)
 
 
-def run_page(tasks: tuple[Task, ...]) -> None:
-    """The entry point's work: page config (sidebar collapsed in presenter mode), logo, navigation, the page."""
+def run_page(tasks: tuple[Task, ...], warmed: tuple[Task, ...] = ()) -> None:
+    """The entry point's work: page config (sidebar collapsed in presenter mode), logo, navigation, the page.
+
+    `warmed`: the tasks whose declared loaders the warm-start thread fills, in that order (it starts on
+    the process's first run). The page's own task modules are imported under the warm start's import lock.
+    """
+    start_warm(warmed)
     first_run = bool(PagesManager.uses_pages_directory)  # True until the first st.navigation of the process
     page = navigation(tasks)
     if first_run and page.url_path:  # a page other than Home was asked for by its link
@@ -88,6 +151,7 @@ def run_page(tasks: tuple[Task, ...]) -> None:
     st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
     st.logo(str(ROOT / "cnnrnn" / "logo.svg"), size="large")
+    _import_page_modules(tasks + warmed, page.url_path)
     page.run()
 
 

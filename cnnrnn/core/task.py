@@ -11,6 +11,10 @@ A task may import core, itself and the packages of the tasks it names in `uses` 
 reads digits and sentences with the image and sentiment tasks' models); tests/core/test_layout.py
 allows exactly those edges.
 
+`loaders` names the task's `ui` functions decorated with `cnnrnn.core.st.loader` (its models, loaded
+once per process): the entry point's warm-start thread imports the ui module and calls them, in the
+registry's navigation order, so that a page opened later finds them loaded.
+
 `parser` (imports no TensorFlow: the command line reads every task's to build its arguments):
 
     MODELS: tuple[str, ...]          the model names `train --models` takes; () for a task that trains
@@ -60,6 +64,7 @@ class Task:
     blurb: str = ""  # one sentence for the home card
     shown_on: str = ""  # the name of the task whose page shows this one ("": it has its own page)
     uses: tuple[str, ...] = ()  # tasks whose packages this one may import (the room uses mnist's and sentiment's models)
+    loaders: tuple[str, ...] = ()  # names of `ui` functions made with core.st.loader that the warm start fills
 
     def __post_init__(self):
         if self.section not in SECTIONS:

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import segno
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 BIND = "query-params"  # Streamlit's binding of a widget to the URL parameter named by its key
 PRESENT = "present"  # ?present=1: presenter mode
@@ -133,6 +134,7 @@ def qr_svg(link: str, scale: int = 6) -> str:
 
 
 _SLOT = "talk_share_slot"  # where the page header left room for the Share popover
+_FRAGMENT_SLOT = "talk_share_slot_kept"  # the same room, kept for the reruns of a fragment that draws Share
 
 
 def share_panel() -> str:
@@ -143,6 +145,10 @@ def share_panel() -> str:
     """
     link = share_link()
     slot = st.session_state.pop(_SLOT, None)
+    if slot is not None:
+        st.session_state[_FRAGMENT_SLOT] = slot
+    elif _fragment_rerun():  # a fragment's own rerun (st.fragment): redraw the popover in the header's room
+        slot = st.session_state.get(_FRAGMENT_SLOT)
     with slot if slot is not None else st.container():
         with st.popover("Share this view", icon=":material/qr_code_2:", key="talk_share"):
             st.markdown("**Open the same view elsewhere**: this link sets every control on the page as it is now.")
@@ -156,6 +162,12 @@ def share_panel() -> str:
             st.caption("Uploads, drawings, photos and models trained here stay in this browser: a link carries "
                        "the controls only.")
     return link
+
+
+def _fragment_rerun() -> bool:
+    """Whether this run is a fragment's own rerun (not a run of the whole page)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 # --- Presenter mode -----------------------------------------------------------------------------------

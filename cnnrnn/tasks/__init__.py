@@ -7,32 +7,37 @@ runs (`Task.module`). To add a task, see the README's "Adding a task".
 
 from __future__ import annotations
 
-from cnnrnn.core.task import Task
+from cnnrnn.core.task import SECTIONS, Task
 
 TASKS: tuple[Task, ...] = (
     Task(name="mnist", package="cnnrnn.tasks.digits", title="Image CNN", url_path="Image_CNN",
          icon=":material/image:", page="pages/digits.py", pattern="One to one", shape="image -> label",
-         blurb="Upload, photograph or draw a digit; see what a fixed 28x28 input costs."),
+         blurb="Upload, photograph or draw a digit; see what a fixed 28x28 input costs.",
+         loaders=("image_predictors", "first_view")),
     Task(name="captions", package="cnnrnn.tasks.captions", title="Captioning", url_path="Captioning",
          icon=":material/subtitles:", page="pages/captions.py", pattern="One to many", shape="image -> sentence",
-         blurb="A CNN encoder and an RNN decoder describe a scene."),
+         blurb="A CNN encoder and an RNN decoder describe a scene.", loaders=("caption_predictor",)),
     Task(name="sentiment", package="cnnrnn.tasks.sentiment", title="Sentiment", url_path="Sentiment",
          icon=":material/reviews:", page="pages/sentiment.py", pattern="Many to one",
-         shape="sentence -> sentiment", blurb="Type a sentence; an RNN and a 1D CNN judge it."),
+         shape="sentence -> sentiment", blurb="Type a sentence; an RNN and a 1D CNN judge it.",
+         loaders=("sentiment_predictors",)),
     Task(name="charlm", package="cnnrnn.tasks.charlm", title="Generation", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> text",
-         blurb="A character-level RNN writes in the style of a corpus."),
+         blurb="A character-level RNN writes in the style of a corpus.", loaders=("charlm_predictors",)),
     Task(name="tang", package="cnnrnn.tasks.charlm.tang", title="Tang poems", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> poem",
-         blurb="A character LSTM and a causal CNN write Tang poems in form.", shown_on="charlm"),
+         blurb="A character LSTM and a causal CNN write Tang poems in form.", shown_on="charlm",
+         loaders=("tang_predictors",)),
     Task(name="translation", package="cnnrnn.tasks.translation", title="Translation", url_path="Translation",
          icon=":material/translate:", page="pages/translation.py", pattern="Many to many, unaligned",
          shape="English -> French",
-         blurb="Three encoder-decoders translate your sentence: a fixed-vector RNN, an RNN and a CNN with attention."),
+         blurb="Three encoder-decoders translate your sentence: a fixed-vector RNN, an RNN and a CNN with attention.",
+         loaders=("translators", "first_view")),
     Task(name="mnist1d", package="cnnrnn.tasks.mnist1d", title="Sequence Lab", url_path="Sequence_Lab",
          icon=":material/timeline:", page="pages/mnist1d.py", section="Labs", pattern="Sequence lab",
          shape="signal -> digit (MNIST-1D)",
-         blurb="A CNN against a GRU on 1D signals: the paper's table, live training, length, shift and latency."),
+         blurb="A CNN against a GRU on 1D signals: the paper's table, live training, length, shift and latency.",
+         loaders=("mnist1d_predictors", "mnist1d_data")),
     Task(name="room", package="cnnrnn.tasks.room", title="Audience room", url_path="Room",
          icon=":material/groups:", page="pages/room.py", section="Labs", pattern="Audience room",
          shape="the room's digits and sentences -> every model",
@@ -49,6 +54,17 @@ def all_tasks() -> tuple[Task, ...]:
 def page_tasks() -> tuple[Task, ...]:
     """The tasks with a page of their own, in the order of the navigation and the home cards."""
     return tuple(task for task in all_tasks() if task.has_page)
+
+
+def warm_tasks() -> tuple[Task, ...]:
+    """The tasks with loaders for the warm start, in the order a visitor most likely opens them: the
+    navigation's (Patterns, then Labs), each task shown on another's page right after that page's task."""
+    ordered = []
+    for section in SECTIONS:
+        for task in page_tasks():
+            if task.section == section:
+                ordered += [task] + [guest for guest in all_tasks() if guest.shown_on == task.name]
+    return tuple(task for task in ordered if task.loaders)
 
 
 def trained_tasks() -> tuple[Task, ...]:

@@ -1,6 +1,6 @@
 """The captioning page's bridge to Streamlit: the cached captioner, scenes, the canvas, tables and texts.
 
-The model loads once per process (`st.cache_resource`) and is shared by every session;
+The model loads once per process (`core.st.loader`, warmed at server start) and is shared by every session;
 its `CaptionPredictor` only reads the weights, so it is thread-safe. What the page types
 as a number (the test set's size, the scenes a recompute uses, the encoder's side) comes
 from here, read from the manifest or the config.
@@ -16,7 +16,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from cnnrnn.core.images import prepare_scene as _prepare_scene
-from cnnrnn.core.st import manifest, shipped_tables
+from cnnrnn.core.st import loader, manifest, shipped_tables
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import COLOURS, SCENE_SIZE, make_scenes, random_scene as _random_scene, render_scene
@@ -33,7 +33,7 @@ RECOMPUTE_SCENES = 300  # test scenes the page's "Recompute" button captions
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
-@st.cache_resource(show_spinner="Loading the captioning model...")
+@loader("the captioning model")
 def caption_predictor():
     """The shipped captioner as a CaptionPredictor (thread-safe), traced once on a blank image.
 

@@ -8,6 +8,7 @@ predictor serves every session of the dashboard.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -120,6 +121,7 @@ class CharPredictor:
         # XLA-compiling the step (not the loop) makes the LSTM's small matrix-vector products
         # about 4x faster on CPU and compiles in about a second; the CNN gains nothing from it.
         self.jit_step = self.kind == "lstm" if jit_step is None else bool(jit_step)
+        self._rebuild = threading.Lock()  # sessions share a predictor: one thread rebuilds it without XLA
         self._build()
         self._forward = tf.function(lambda ids: model(ids, training=False),
                                     input_signature=[tf.TensorSpec([None, None], tf.int32)])
@@ -134,16 +136,22 @@ class CharPredictor:
         self._sample = tf.function(self._sample_impl, input_signature=[
             specs, tf.TensorSpec([len(vocab)], tf.float32), scalar(tf.int32), scalar(tf.float32), scalar(tf.int32),
             scalar(tf.int64), scalar(tf.int64)])
+        self._batch = tf.function(self._batch_impl, input_signature=[
+            tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([], tf.int64)])
 
     def _call(self, name: str, *args):
         """self._feed / self._sample, falling back once to a step without XLA should XLA fail."""
+        jit = self.jit_step
         try:
             return getattr(self, name)(*args)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError):
-            if not self.jit_step:
+            if not jit:
                 raise
-            self.jit_step = False
-            self._build()
+            with self._rebuild:  # sessions share the predictor: the first to fail rebuilds, the others use it
+                if self.jit_step:
+                    self.jit_step = False
+                    self._build()
             return getattr(self, name)(*args)
 
     # --- compiled pieces ----------------------------------------------------
@@ -228,10 +236,6 @@ class CharPredictor:
         whole batch from (seed, i), so a row's text depends on the seed and on its place in
         the batch. Rows go on past the stop character: cut them there (`vocab.decode` first).
         """
-        if not hasattr(self, "_batch"):
-            self._batch = tf.function(self._batch_impl, input_signature=[
-                tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-                tf.TensorSpec([], tf.int64)])
         out = self._batch(tf.constant(np.asarray(prefixes, np.int32)), tf.constant(int(length), tf.int32),
                           tf.constant(float(temperature), tf.float32), tf.constant(int(seed), tf.int64))
         return out.numpy()

@@ -1,6 +1,6 @@
 """The generation page's bridge to Streamlit: cached loaders, page constants, text shown as text, live training.
 
-The shipped models load once per process (`st.cache_resource`) and are shared by every
+The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
 on the process's training pool (cnnrnn.core.training), off the script thread, and
@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from cnnrnn.core.st import TRAINING_POLL_SECONDS, manifest, queue_message, submit_training
+from cnnrnn.core.st import TRAINING_POLL_SECONDS, loader, manifest, queue_message, submit_training
+from cnnrnn.core.timing import paced
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
 from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
@@ -43,7 +44,7 @@ SAMPLE_CHARS = 100_000  # the Shakespeare sample for live training
 LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
 
 
-@st.cache_resource(show_spinner="Loading the character models...")
+@loader("the character models")
 def charlm_predictors() -> dict:
     """"lstm" and "cnn" -> CharPredictor over the shipped character models (thread-safe).
 
@@ -67,11 +68,13 @@ def escape_markdown(text: str) -> str:
 
 
 def markdown_pieces(run, prefix: str = ""):
-    """`prefix` (the prime), then a GenerationRun's text pieces, escaped for `st.write_stream`."""
+    """`prefix` (the prime), then a GenerationRun's text in chunks of about 50 ms of generation
+    (`core.timing.paced`), escaped for `st.write_stream`: the browser gets a few messages per second of
+    text at the model's own speed, not one per character."""
     if prefix:
         yield escape_markdown(prefix)
-    for piece in run:
-        yield escape_markdown(piece)
+    for chunk in paced(run):
+        yield escape_markdown(chunk)
 
 
 # --- What the page says, from the manifest and the config ------------------------------

@@ -1,6 +1,6 @@
 """The image page's bridge to Streamlit: cached loaders and sweeps, the drawing canvas, page values.
 
-Models load once per process (`st.cache_resource`) and are shared by every
+Models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; what they expose (predictors built on tf.function) is thread-safe.
 Nothing here draws the page: `pages/digits.py` does, from what these return.
 """
@@ -15,7 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
-from cnnrnn.core.st import manifest
+from cnnrnn.core.st import loader, manifest, show_error
+from cnnrnn.core.upload import HASH_FUNCS, Upload
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
 from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
@@ -43,10 +44,25 @@ MAX_MAPS = 16  # feature maps shown per layer
 STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
 
 
-@st.cache_resource(show_spinner="Loading the image models...")
+@loader("the image models")
 def image_predictors() -> dict:
-    """name -> ImagePredictor for the three shipped MNIST models."""
-    return load_predictors()
+    """name -> ImagePredictor for the three shipped MNIST models, each traced once on a blank digit
+    (so the page's first verdicts do not wait for the trace)."""
+    predictors = load_predictors()
+    for predictor in predictors.values():
+        predictor.predict_one(np.zeros((NATIVE, NATIVE), np.float32))
+    return predictors
+
+
+def predictors_or_stop() -> dict:
+    """The shipped image models, or a clear error box and the end of this run (of the page or its fragment)."""
+    try:
+        return image_predictors()
+    except FileNotFoundError as error:
+        show_error(f"The image models are not installed ({error}). Train them with: python -m cnnrnn train mnist")
+    except Exception:  # a damaged weights file: say so, never a traceback
+        show_error("The image models could not be loaded. Retrain them with: python -m cnnrnn train mnist")
+    st.stop()
 
 
 @st.cache_data(show_spinner=False)
@@ -57,6 +73,27 @@ def sample_images() -> dict[str, tuple[bytes, int | None]]:
         stem = path.stem.rsplit("_", 1)[-1]
         samples[path.name] = (path.read_bytes(), int(stem) if stem.isdigit() else None)
     return samples
+
+
+FIRST_SIDE = 48  # the page's "Array side" before anyone moves it
+
+
+@loader("the first sample's views")
+def first_view() -> bool:
+    """Compute what the page shows for its first sample with the default controls (preparation, sweeps,
+    feature maps), once per process: the warm start calls it after the models load."""
+    raw, label = next(iter(sample_images().values()))
+    upload = Upload.of(raw)
+    prepared = prepare(upload, "area", "pad")
+    target = target_digit(predict_models(image_predictors(), prepared.model_input), label)
+    fixed_size_error(FIRST_SIDE)
+    image_sweep(upload, "area", "pad", target)
+    choice_sweeps(upload, "area", "pad", target)
+    for name in ("cnn_fixed", "cnn_gap"):
+        feature_tiles(name, prepared.model_input)
+    hidden_states(prepared.model_input)
+    rows_read(prepared.model_input)
+    return True
 
 
 def sample_title(name: str) -> str:
@@ -78,10 +115,16 @@ def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
     return image
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def prepare(raw, method: str, aspect: str):
-    """images.prepare_digit, cached per input and choice (raises ImageError)."""
-    return prepare_digit(raw, method=method, aspect=aspect)
+    """images.prepare_digit, cached per input (its digest) and choice (raises ImageError).
+
+    raw: an `Upload` (what the page wraps once per run), or bytes or a canvas array (hashed here)."""
+    return _prepare(Upload.of(raw), method, aspect)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
+def _prepare(upload: Upload, method: str, aspect: str):
+    return prepare_digit(upload.data, method=method, aspect=aspect)
 
 
 def predict_models(predictors: dict, image):
@@ -124,18 +167,20 @@ def native_predictions(predictors: dict, image) -> dict:
     return out
 
 
-@st.cache_data(show_spinner="Sweeping sizes...", max_entries=32)
-def image_sweep(raw, method: str, aspect: str, target: int):
-    prepared = prepare(raw, method, aspect)
+@st.cache_data(show_spinner="Sweeping sizes...", max_entries=32, hash_funcs=HASH_FUNCS)
+def image_sweep(upload: Upload, method: str, aspect: str, target: int):
+    """Confidence in `target` with the upload rendered at each side (cached per digest and choice)."""
+    prepared = prepare(upload, method, aspect)
     return image_resolution_sweep(image_predictors(), lambda s: render(prepared, s, method), target)
 
 
-@st.cache_data(show_spinner="Trying each resize method and aspect...", max_entries=32)
-def choice_sweeps(raw, method: str, aspect: str, target: int):
-    """(confidence per resize method at this aspect, confidence per aspect at this method)."""
+@st.cache_data(show_spinner="Trying each resize method and aspect...", max_entries=32, hash_funcs=HASH_FUNCS)
+def choice_sweeps(upload: Upload, method: str, aspect: str, target: int):
+    """(confidence per resize method at this aspect, confidence per aspect at this method), per digest."""
     predictors = image_predictors()
-    by_method = choice_sweep(predictors, lambda m: prepare(raw, m, aspect).model_input, RESIZE_METHODS, "method", target)
-    by_aspect = choice_sweep(predictors, lambda a: prepare(raw, method, a).model_input, ASPECTS, "aspect", target)
+    by_method = choice_sweep(predictors, lambda m: prepare(upload, m, aspect).model_input, RESIZE_METHODS, "method",
+                             target)
+    by_aspect = choice_sweep(predictors, lambda a: prepare(upload, method, a).model_input, ASPECTS, "aspect", target)
     return by_method, by_aspect
 
 

@@ -1,6 +1,6 @@
 """The sequence lab's bridge to Streamlit: cached loaders, live training on the pool, the page's tables.
 
-Data and models load once per process (`st.cache_resource`) and are shared by every
+Data and models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; the predictors are tf.functions, which are thread-safe. Live training runs on the
 process's training pool (cnnrnn.core.training), off the script thread; `training_panel` is
 the fragment that polls it.
@@ -26,13 +26,33 @@ JOB_KEY = "seqlab_job"  # this session's queued or running pair on the training 
 ENDED_KEY = "seqlab_ended"  # the pair that just ended (shown once)
 
 
-@st.cache_resource(show_spinner="Loading MNIST-1D...")
+@core_st.loader("the MNIST-1D data")
+def mnist1d_data() -> Mnist1dSplits:
+    """data.Mnist1dSplits in order, loaded once per process (read-only arrays, shared by every session)."""
+    return load_mnist1d(False)
+
+
+@core_st.loader("the MNIST-1D data, shuffled")
+def mnist1d_shuffled_data() -> Mnist1dSplits:
+    """data.Mnist1dSplits with each signal's points shuffled (the paper's control), once per process."""
+    return load_mnist1d(True)
+
+
 def mnist1d_splits(shuffled: bool = False) -> Mnist1dSplits:
-    """data.Mnist1dSplits, loaded once per process (read-only arrays, shared by every session)."""
-    return load_mnist1d(shuffled)
+    """The MNIST-1D splits, in order or shuffled (each loaded once per process)."""
+    return mnist1d_shuffled_data() if shuffled else mnist1d_data()
 
 
-@st.cache_resource(show_spinner="Loading the MNIST-1D models...")
+def _clear_splits() -> None:
+    """Forget both loaded splits (the next call loads them again), as a cached loader's .clear() does."""
+    mnist1d_data.clear()
+    mnist1d_shuffled_data.clear()
+
+
+mnist1d_splits.clear = _clear_splits
+
+
+@core_st.loader("the MNIST-1D models")
 def mnist1d_predictors() -> dict:
     """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
 

@@ -9,6 +9,8 @@ through `layers`' accessors.
 
 from __future__ import annotations
 
+import threading
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -78,7 +80,7 @@ class TextPredictor(Predictor):
 
     def __init__(self, model: keras.Model):
         super().__init__(model, short_name(model), signature=tf.TensorSpec([None], tf.string))
-
+        self._reading = threading.Lock()  # sessions share the predictor: its lazy tables are read once, by one
     def _prepare(self, texts) -> list[bytes]:
         return [clean(t).encode("utf-8") for t in texts]
 
@@ -106,8 +108,9 @@ class TextPredictor(Predictor):
     @property
     def vocabulary(self) -> frozenset:
         """The tokens the model knows (without padding and [UNK])."""
-        if not hasattr(self, "_vocabulary"):
-            self._vocabulary = frozenset(vocabulary_of(self.model))
+        with self._reading:
+            if not hasattr(self, "_vocabulary"):
+                self._vocabulary = frozenset(vocabulary_of(self.model))
         return self._vocabulary
 
     def counted_evidence(self, text: str, limit: int | None = None) -> list[dict]:
@@ -155,7 +158,8 @@ class TextPredictor(Predictor):
     def _counted(self) -> dict:
         """Read once from the core: "tables", its frozen ratio tables (word, then pair; [] without
         the channel), and "score", whether its output unit reads their sums (`nb_score`)."""
-        if not hasattr(self, "_counted_parts"):
-            core = core_of(self.model)
-            self._counted_parts = {"tables": nb_tables(core), "score": reads_nb_score(core)}
+        with self._reading:
+            if not hasattr(self, "_counted_parts"):
+                core = core_of(self.model)
+                self._counted_parts = {"tables": nb_tables(core), "score": reads_nb_score(core)}
         return self._counted_parts

@@ -1,6 +1,6 @@
 """The sentiment page's bridge to Streamlit: cached models and analyses, page state, the page's facts.
 
-Models load once per process (`st.cache_resource`) and are shared by every session; their
+Models load once per process (`core.st.loader`, warmed at server start) and are shared by every session; their
 `TextPredictor`s (tf.function) are thread-safe. Analyses are cached per text. What the page
 says about the data and the models comes from the manifest (`facts`), with the code's config
 as the fallback.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import manifest, shipped_tables, show_error
+from cnnrnn.core.st import loader, manifest, shipped_tables, show_error
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.sentiment import experiments
 from cnnrnn.tasks.sentiment.data import polarity_on_disk
@@ -29,7 +29,7 @@ EXAMPLE_KEY = "sentiment_example"
 # --- models and analyses ----------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the sentiment models...")
+@loader("the sentiment models")
 def sentiment_predictors() -> dict:
     """"rnn" and "cnn" -> TextPredictor over the shipped sentiment models (thread-safe)."""
     return load_sentiment_predictors()

@@ -1,6 +1,6 @@
 """The Tang poems on the generation page: cached loaders, the poem writer's helpers, texts from the manifest.
 
-The shipped models load once per process (`st.cache_resource`) and are shared by every session
+The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every session
 (PoemPredictor is thread-safe). The page (`pages/charlm.py`) calls these and the charts.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import manifest
+from cnnrnn.core.st import loader, manifest
+from cnnrnn.core.timing import paced
 from cnnrnn.tasks.charlm.charts import CHARLM_LABELS
 from cnnrnn.tasks.charlm.ui import escape_markdown
 from cnnrnn.tasks.charlm.experiments import generation_steps_table, temperature_samples as run_temperatures
@@ -31,7 +32,7 @@ STEPS_SHOWN = 70  # written characters in the candidates chart (a 七言律詩 i
 END_SHOWN = "⏹"  # the end mark in tables and charts
 
 
-@st.cache_resource(show_spinner="Loading the Tang-poem models...")
+@loader("the Tang-poem models")
 def tang_predictors() -> dict:
     """"lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
     predictors = load_tang()
@@ -76,8 +77,8 @@ def stream_lines(run):
     """A GenerationRun's prime, then its pieces, for st.write_stream: one line of the poem per row."""
     if run.prime:
         yield piece_lines(run.prime)
-    for piece in run:
-        yield piece_lines(piece)
+    for chunk in paced(run):  # about 50 ms of the poem per message (core.timing.paced)
+        yield piece_lines(chunk)
 
 
 def piece_lines(piece: str) -> str:

@@ -1,0 +1,173 @@
+"""Once-per-process model loaders, and the warm start that fills them in the background.
+
+A `Loader` wraps a zero-argument function (`load the image models`) and runs it at most once per
+process, whichever thread asks first: a page's script thread or the warm-start thread. Every loader
+has a lock (held while it loads), a state (pending, loading, ready, failed), a load count and a human
+label ("the image models") that a page shows while it waits. A failed load is not kept: the next call
+tries again and raises the new error (weights installed after the server started are found).
+
+`start(plan)` runs once per process (the entry point calls it on its first script run): one daemon
+thread imports each task's modules and calls its loaders one after another, in the order given (the
+navigation's: the order a visitor most likely opens pages). `CNNRNN_WARM=0` turns it off (the tests do).
+
+Task modules are imported, and loaders run, by one thread at a time (`imports()`): first imports of
+TensorFlow and Keras modules from two threads at once break, and loading a Keras model imports modules
+lazily. The entry point imports a page's modules under the same lock before the page runs. The lock is
+always taken after a loader's own lock, never before it, so the two cannot deadlock. A page waiting for
+the lock or a load goes first: the warm start starts no new import or load while one waits.
+
+This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory that
+core.st supplies) is what says so on the page while it waits.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+PENDING, LOADING, READY, FAILED = "pending", "loading", "ready", "failed"
+ENV = "CNNRNN_WARM"  # "0" (or "false", "no", "off") turns the warm start off
+THREAD_NAME = "cnnrnn-warm-start"
+
+_IMPORTS = threading.RLock()  # one thread imports task modules at a time
+_PAGES = threading.Condition()  # pages waiting for the import lock or a load: the warm start lets them go first
+_waiting = 0
+_START = threading.Lock()
+_started: threading.Thread | None = None
+_LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader the warm start ran
+
+
+def imports() -> AbstractContextManager:
+    """The process-wide lock under which task modules are imported (re-entrant)."""
+    return _IMPORTS
+
+
+@contextmanager
+def page_first():
+    """Around a page's wait for the import lock or a load: the warm start starts nothing new meanwhile,
+    so a visitor's page goes before the models of pages nobody has opened yet."""
+    global _waiting
+    if threading.current_thread().name == THREAD_NAME:
+        yield
+        return
+    with _PAGES:
+        _waiting += 1
+    try:
+        yield
+    finally:
+        with _PAGES:
+            _waiting -= 1
+            _PAGES.notify_all()
+
+
+def _after_pages() -> None:
+    """The warm start's turn: wait while a page waits (see `page_first`)."""
+    with _PAGES:
+        while _waiting:
+            _PAGES.wait(0.5)
+
+
+class Loader:
+    """A once-per-process loader: `loader()` returns the loaded value, loading it first if nobody has.
+
+    state: PENDING (never asked), LOADING (a thread holds the lock and loads), READY, FAILED (the last
+    try raised; the next call tries again). load_count: how many times the function has been run.
+    """
+
+    def __init__(self, function: Callable[[], object], label: str,
+                 notice: Callable[[str], AbstractContextManager] | None = None):
+        functools.update_wrapper(self, function)
+        self.function, self.label, self.notice = function, label, notice
+        self.state, self.load_count = PENDING, 0
+        self.error: BaseException | None = None
+        self.loaded_by = ""  # the name of the thread whose call loaded it
+        self._value = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self.state == READY
+
+    def __call__(self):
+        if self.state == READY:
+            return self._value
+        waiting = self.notice(self.label) if self.notice is not None else nullcontext()
+        with waiting:
+            return self.load()
+
+    def load(self):
+        """Load now unless loaded (waits for a thread that is loading it); raises what the function raised."""
+        with page_first(), self._lock:
+            if self.state == READY:
+                return self._value
+            self.state, self.error = LOADING, None
+            self.load_count += 1
+            try:
+                with _IMPORTS:  # a load may import modules lazily (Keras does): one thread at a time
+                    value = self.function()
+            except BaseException as error:
+                self.state, self.error = FAILED, error
+                raise
+            self._value, self.loaded_by, self.state = value, threading.current_thread().name, READY
+            return value
+
+    def clear(self) -> None:
+        """Forget the loaded value (the next call loads again); the load count stays."""
+        with self._lock:
+            self._value, self.state, self.error = None, PENDING, None
+
+    def __repr__(self) -> str:
+        return f"<Loader {self.label!r}: {self.state}, loaded {self.load_count}x>"
+
+
+def loader(label: str, notice: Callable[[str], AbstractContextManager] | None = None):
+    """Decorator: the function as a `Loader` with this label ("the image models")."""
+    def wrap(function):
+        return Loader(function, label, notice)
+    return wrap
+
+
+def enabled() -> bool:
+    """Whether the warm start runs in this process (CNNRNN_WARM unset or not 0/false/no/off)."""
+    return os.environ.get(ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
+    """Run the plan in this thread: each step, under the import lock, imports and returns its loaders;
+    each loader is then loaded (outside the import lock). A failing step or loader is recorded and skipped."""
+    for step in plan:
+        _after_pages()
+        try:
+            with _IMPORTS:
+                loaders = list(step())
+        except Exception:  # a task whose modules do not import: its page will say why
+            _LOG.append((getattr(step, "__name__", "a task"), FAILED, 0.0))
+            continue
+        for item in loaders:
+            _after_pages()
+            started = time.perf_counter()
+            try:
+                item()
+            except Exception:  # its page shows the clear message when it asks again
+                pass
+            _LOG.append((item.label, item.state, time.perf_counter() - started))
+
+
+def start(plan: Iterable[Callable[[], Iterable[Loader]]]) -> threading.Thread | None:
+    """Start the warm-start thread once per process (None when it is turned off); later calls return it."""
+    global _started
+    with _START:
+        if _started is None and enabled():
+            steps = list(plan)
+            _started = threading.Thread(target=warm, args=(steps,), name=THREAD_NAME, daemon=True)
+            _started.start()
+        return _started
+
+
+def warm_log() -> list[tuple[str, str, float]]:
+    """(label, state, seconds) for each loader the warm start has run so far, in order."""
+    return list(_LOG)

@@ -1,0 +1,85 @@
+"""The warm start (cnnrnn.core.warm): loaders load once whichever thread asks, and the start-up thread fills
+every task's model sets so that pages find them loaded; in a real browser, a model page opened on a cold
+server says what is loading, then shows its result.
+
+conftest.py turns the warm start off for every other test (CNNRNN_WARM=0); these tests turn it on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from cnnrnn.core import st as core_st
+from cnnrnn.core import warm
+from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.tasks import all_tasks, page_tasks, warm_tasks
+
+
+def test_a_loader_loads_once_for_threads_asking_at_once_and_retries_after_a_failure():
+    calls = []
+    start = threading.Barrier(6)
+
+    def load():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("the first try fails")
+        return object()
+
+    flaky = warm.Loader(load, "a test set")
+    assert flaky.state == warm.PENDING
+    with pytest.raises(OSError):
+        flaky()
+    assert (flaky.state, flaky.load_count) == (warm.FAILED, 1)
+
+    results = []
+
+    def ask():
+        start.wait()
+        results.append(flaky())
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (flaky.state, flaky.load_count, len(calls)) == (warm.READY, 2, 2)  # one retry, shared by all six
+    assert all(result is results[0] for result in results)
+
+
+def test_the_warm_start_is_off_when_cnnrnn_warm_is_0(monkeypatch):
+    monkeypatch.setenv(warm.ENV, "0")
+    monkeypatch.setattr(warm, "_started", None)
+    assert not warm.enabled()
+    assert warm.start([lambda: []]) is None
+
+
+def test_every_task_with_models_declares_loaders_that_exist_and_the_plan_follows_the_navigation():
+    planned = warm_tasks()
+    assert [task.name for task in planned if task.has_page] == [t.name for t in page_tasks() if t.loaders]
+    assert {task.name for task in planned} == {task.name for task in all_tasks() if task.loaders}
+    assert {task.name for task in all_tasks() if not task.loaders} == {"room"}  # it uses the image and text models
+    for task in planned:
+        for name in task.loaders:
+            assert isinstance(getattr(task.module("ui"), name), warm.Loader), f"{task.name}.ui.{name}"
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / "manifest.json").is_file(), reason="shipped weights are missing")
+def test_the_warm_start_thread_fills_every_model_set_and_pages_do_not_load_them_again(monkeypatch):
+    monkeypatch.setenv(warm.ENV, "1")
+    monkeypatch.setattr(warm, "_started", None)
+    loaders = [getattr(task.module("ui"), name) for task in warm_tasks() for name in task.loaders]
+    before = {id(item): (item.state, item.load_count) for item in loaders}
+    thread = core_st.start_warm(warm_tasks())
+    assert thread is not None and thread.name == warm.THREAD_NAME and thread.daemon
+    assert core_st.start_warm(warm_tasks()) is thread  # once per process
+    thread.join(timeout=600)
+    assert not thread.is_alive()
+    for item in loaders:
+        state, count = before[id(item)]
+        assert item.state == warm.READY, f"{item.label}: {item.state} ({item.error!r})"
+        if state != warm.READY:  # this process had not loaded it: the warm start did, once
+            assert item.load_count == count + 1 and item.loaded_by == warm.THREAD_NAME, item
+        value = item()  # what a page's call gets now: the same objects, not a second load
+        assert item() is value and item.load_count == (count + 1 if state != warm.READY else count), item
