@@ -241,23 +241,15 @@ def test_two_sessions_training_with_the_same_seed_get_the_same_result():
 
 def test_a_live_run_leaves_the_global_generators_alone():
     """Another session's random draws (Python, NumPy, TensorFlow) are the same with or without a live run."""
-    import tensorflow as tf
+    from global_seeds import global_draws, seed_global
 
-    def draws():
-        return (random.random(), float(np.random.random()), float(tf.random.uniform([]).numpy()))
-
-    def seed_all():
-        random.seed(3)
-        np.random.seed(3)
-        tf.random.set_seed(3)
-
-    seed_all()
-    expected = draws()
-    seed_all()
+    seed_global(3)
+    expected = global_draws()
+    seed_global(3)
     state = (random.getstate(), np.random.get_state()[1].copy())
     run = TrainingPool(slots=1).submit(_tiny_training(7), time_limit=120, session="a")
     while not run.wait(0.5):
         run.touch()
     assert run.state == DONE, run.error
     assert random.getstate() == state[0] and np.array_equal(np.random.get_state()[1], state[1])
-    assert draws() == expected
+    assert global_draws() == expected
