@@ -270,7 +270,7 @@ except FileNotFoundError as error:
     show_error(f"The sample text is not available offline: {error}")
 
 live = st.session_state.get("gen_live")
-job = ui.live_job()  # queued or training on the pool, off this script's thread
+job = ui.LIVE_RUN.current()  # queued or training on the pool, off this script's thread
 if live is not None and corpus is not None and st.session_state.get("gen_live_sha") != corpus.sha256:
     st.caption("The model below was trained on another text; training starts afresh on this one.")
 
@@ -292,7 +292,7 @@ if corpus is not None:
             st.session_state["gen_live_start"] = ui.first_line(corpus)
         job = ui.train_live(live, corpus, seconds, st.session_state["gen_live_start"])
         st.rerun()  # Keep training greyed out while the run goes
-ended = ui.take_ended_live_job()
+ended = ui.LIVE_RUN.take_ended()
 if ended is not None and ended.state == "failed":
     show_run_end(ended, "training")
 elif ended is not None and live is not None:

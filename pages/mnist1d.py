@@ -75,10 +75,10 @@ for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
                                  disabled=kind == "logreg")
         specs.append({"kind": kind, "variant": variant, "epochs": epochs, "learning_rate": rate, "width": width})
 
-job = ui.training_job()
+job = ui.PAIR_RUN.current()
 train = st.button("Train both", type="primary", key="seqlab_train", icon=":material/play_arrow:",
                   disabled=job is not None)
-ended = ui.take_ended_job()  # the pair that ended since the page last ran: say how, when not by finishing
+ended = ui.PAIR_RUN.take_ended()  # the pair that ended since the page last ran: say how, when not by finishing
 if ended is not None and ended.reason == "stopped":
     st.info("Stopped. What the runs reached so far is in the table above and below.")
 elif ended is not None:

@@ -214,6 +214,49 @@ def queue_message(run: Run) -> str:
             "Training starts by itself when a slot frees; you can keep using the page.")
 
 
+class SessionRun:
+    """A page's one run on the pool for this session, kept in st.session_state.
+
+    Under `key` while it is queued or training; once it has ended, under `ended_key` until the page
+    takes it (once) to draw how it ended. `current()` moves a run that has ended, so a page run drawn
+    after the end draws its results at once (the polling fragment reruns the page only when it sees
+    the end itself, through `finish`).
+    """
+
+    def __init__(self, key: str, ended_key: str):
+        self.key, self.ended_key = key, ended_key
+
+    def keep(self, run: Run) -> Run:
+        """Keep a run just submitted as this session's."""
+        st.session_state[self.key] = run
+        return run
+
+    def polled(self) -> Run | None:
+        """The run as the polling fragment sees it (ended or not), None when there is none."""
+        return st.session_state.get(self.key)
+
+    def current(self) -> Run | None:
+        """The queued or running run, or None (one that has ended moves to `take_ended`)."""
+        run = st.session_state.get(self.key)
+        if run is not None and not run.active:
+            self._move(run)
+            return None
+        return run
+
+    def take_ended(self) -> Run | None:
+        """The run that ended since the page last ran (once), or None."""
+        return st.session_state.pop(self.ended_key, None)
+
+    def finish(self, run: Run) -> None:
+        """The run has ended: keep it for `take_ended` and rerun the whole page to draw its results."""
+        self._move(run)
+        st.rerun()
+
+    def _move(self, run: Run) -> None:
+        st.session_state.pop(self.key, None)
+        st.session_state[self.ended_key] = run
+
+
 def run_ended_message(run: Run, what: str = "training") -> tuple[str, str] | None:
     """(kind, text) for a run that ended other than by finishing: "info" or "error"; None when it finished."""
     if run.state == "failed":

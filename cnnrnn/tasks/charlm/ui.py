@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from cnnrnn.core.st import TRAINING_POLL_SECONDS, loader, manifest, queue_message, submit_training
+from cnnrnn.core.st import TRAINING_POLL_SECONDS, SessionRun, loader, manifest, queue_message, submit_training
 from cnnrnn.core.timing import paced
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
@@ -298,8 +298,7 @@ def start_live_model(corpus) -> LiveModel:
     return start_live(corpus)
 
 
-LIVE_JOB_KEY = "gen_live_job"  # this session's queued or running live training on the pool
-LIVE_ENDED_KEY = "gen_live_ended"  # the run that just ended (shown once)
+LIVE_RUN = SessionRun("gen_live_job", "gen_live_ended")  # this session's live training on the pool, then how it ended
 LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session closed": "session closed"}
 
 
@@ -326,34 +325,7 @@ def train_live(live, corpus, seconds: float, prime: str):
             live.history["stopped"] = LIVE_STOPPED[job.reason]
         return live
 
-    job = submit_training(train, time_limit=seconds, name="your LSTM")
-    st.session_state[LIVE_JOB_KEY] = job
-    return job
-
-
-def live_job():
-    """This session's queued or running live training (a cnnrnn.core.training.Run), or None.
-
-    A run that has ended moves to `take_ended_live_job` here, so a page run drawn after it ended
-    draws its results at once (the fragment reruns the page only when it sees the end itself).
-    """
-    job = st.session_state.get(LIVE_JOB_KEY)
-    if job is not None and not job.active:
-        st.session_state.pop(LIVE_JOB_KEY, None)
-        st.session_state[LIVE_ENDED_KEY] = job
-        return None
-    return job
-
-
-def take_ended_live_job():
-    """The live training that ended since the page last ran (once), or None."""
-    return st.session_state.pop(LIVE_ENDED_KEY, None)
-
-
-def _finish_live(job) -> None:
-    st.session_state.pop(LIVE_JOB_KEY, None)
-    st.session_state[LIVE_ENDED_KEY] = job
-    st.rerun()  # the whole page: the summary, the loss chart and the Generate form
+    return LIVE_RUN.keep(submit_training(train, time_limit=seconds, name="your LSTM"))
 
 
 def _history_now(history: dict) -> dict:
@@ -367,12 +339,12 @@ def live_training_panel(live) -> None:
 
     Each poll is this session's heartbeat on the pool. When the run ends, the whole page reruns.
     """
-    job = st.session_state.get(LIVE_JOB_KEY)
+    job = LIVE_RUN.polled()
     if job is None:
         return
     job.touch()
     if not job.active:
-        _finish_live(job)
+        LIVE_RUN.finish(job)
     if job.state == "queued":
         st.info(queue_message(job), icon=":material/hourglass_top:")
     info = job.info
@@ -393,5 +365,5 @@ def live_training_panel(live) -> None:
     if st.button("Stop", key="gen_live_stop", icon=":material/stop:"):
         job.stop()
         if job.wait(1.0):  # Stop lands at the next batch; the best weights are put back after it
-            _finish_live(job)
+            LIVE_RUN.finish(job)
         st.caption("Stopping: putting back the best weights...")

@@ -22,8 +22,7 @@ from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
 
 RUNS_KEY = "seqlab_runs"  # this session's live runs in st.session_state
-JOB_KEY = "seqlab_job"  # this session's queued or running pair on the training pool
-ENDED_KEY = "seqlab_ended"  # the pair that just ended (shown once)
+PAIR_RUN = core_st.SessionRun("seqlab_job", "seqlab_ended")  # this session's pair on the training pool, then how it ended
 
 
 @core_st.loader("the MNIST-1D data")
@@ -158,33 +157,7 @@ def train_mnist1d_pair(specs: list[dict]):
     st.session_state.setdefault(RUNS_KEY, []).extend(records)
     job = core_st.submit_training(train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs),
                                   history=records)
-    st.session_state[JOB_KEY] = job
-    return job
-
-
-def training_job():
-    """This session's queued or running pair (a cnnrnn.core.training.Run), or None.
-
-    A pair that has ended moves to `take_ended_job` here, so a page run drawn after it ended
-    draws its results at once (the fragment reruns the page only when it sees the end itself).
-    """
-    job = st.session_state.get(JOB_KEY)
-    if job is not None and not job.active:
-        st.session_state.pop(JOB_KEY, None)
-        st.session_state[ENDED_KEY] = job
-        return None
-    return job
-
-
-def take_ended_job():
-    """The pair that ended since the last run of the page (once), or None."""
-    return st.session_state.pop(ENDED_KEY, None)
-
-
-def _finish(job) -> None:
-    st.session_state.pop(JOB_KEY, None)
-    st.session_state[ENDED_KEY] = job
-    st.rerun()  # the whole page again: the tables and charts with the runs as they ended
+    return PAIR_RUN.keep(job)
 
 
 def _history_copy(history: dict) -> dict:
@@ -200,12 +173,12 @@ def training_panel() -> None:
 
     Each poll is this session's heartbeat on the pool. When the pair ends, the whole page reruns.
     """
-    job = st.session_state.get(JOB_KEY)
+    job = PAIR_RUN.polled()
     if job is None:
         return
     job.touch()
     if not job.active:
-        _finish(job)
+        PAIR_RUN.finish(job)
     if job.state == "queued":
         st.info(core_st.queue_message(job), icon=":material/hourglass_top:")
     for column, record in zip(st.columns(2), job.history):
@@ -225,7 +198,7 @@ def training_panel() -> None:
     if st.button("Stop", key="seqlab_stop", icon=":material/stop:"):
         job.stop()
         if job.wait(1.0):  # Stop lands at the next batch
-            _finish(job)
+            PAIR_RUN.finish(job)
         st.caption("Stopping after this batch...")  # the next poll draws the page once it has
 
 
