@@ -64,3 +64,18 @@ def test_home_renders_without_importing_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
+    """Streamlit clears the Keras session after every run when Keras is imported (a full gc.collect and a
+    flush of TensorFlow's kernel cache, in every session's every run); the app's models are shared by all
+    sessions, so the entry point turns that off. Streamlit's own cleanup would call this recorder."""
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(a))
+    at = open_page("pages/sentiment.py")
+    assert not at.exception and at.title, "the page ran"
+    at.text_area[0].input("A warm and moving film.").run()
+    assert not at.exception
+    assert calls == [], f"clear_session ran {len(calls)} times after page runs"

@@ -6,6 +6,7 @@ navigation and the home cards from the `Task` records it is given.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import script_runner as _script_runner
 
 from cnnrnn.core import ui_share, warm
 from cnnrnn.core.task import SECTIONS, Task
@@ -40,6 +42,26 @@ _CLOSE_PAGE_NOT_FOUND = """<script>
   }, 100);
 })();
 </script>"""
+
+
+def _clean_after_run_keeping_keras() -> None:
+    """What Streamlit does after each script run, less `keras.backend.clear_session()` (see below)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+def keep_keras_session() -> None:
+    """Stop Streamlit from calling `keras.backend.clear_session()` after every script run of the process.
+
+    Streamlit does so whenever Keras is imported (`script_runner._clean_problem_modules`): for an app
+    that builds a new model in each run. Here the models are loaded once per process and shared by
+    every session, and each clear is a full `gc.collect()` (it holds the GIL for a fraction of a second
+    with TensorFlow loaded) plus a flush of TensorFlow's kernel cache, after every run and every
+    fragment run of every session: in a room of 8 sessions, one training, 43% of the server's
+    GIL-holding samples were in it (py-spy). Matplotlib's figures are still closed, as Streamlit does.
+    """
+    _script_runner._clean_problem_modules = _clean_after_run_keeping_keras
 
 
 @st.cache_data(show_spinner=False)
@@ -142,6 +164,7 @@ def run_page(tasks: tuple[Task, ...], warmed: tuple[Task, ...] = ()) -> None:
     `warmed`: the tasks whose declared loaders the warm-start thread fills, in that order (it starts on
     the process's first run). The page's own task modules are imported under the warm start's import lock.
     """
+    keep_keras_session()
     start_warm(warmed)
     first_run = bool(PagesManager.uses_pages_directory)  # True until the first st.navigation of the process
     page = navigation(tasks)
