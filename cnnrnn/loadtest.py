@@ -138,7 +138,9 @@ async def _action(page, page_name: str, round_: int) -> None:
             await _rerun_done(page)
             await page.locator("canvas.upper-canvas").wait_for(timeout=ACTION_TIMEOUT * 1000)
             await asyncio.sleep(0.5)  # the canvas component mounts after the run
-        box = await page.locator("canvas.upper-canvas").bounding_box()
+        canvas = page.locator("canvas.upper-canvas")
+        await canvas.scroll_into_view_if_needed()  # the mouse draws only where the screen shows the canvas
+        box = await canvas.bounding_box()
         x = box["x"] + 110 + 15 * (round_ % 4)
         await page.mouse.move(x, box["y"] + 45)
         await page.mouse.down()

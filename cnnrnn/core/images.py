@@ -664,6 +664,8 @@ SHEET_SIDE = 192  # the sheet is looked for on a copy this many pixels on its lo
 SHEET_AREA = (0.06, 0.9)  # the sheet covers this share of the photo (more: the paper fills the frame)
 SHEET_RECTANGULARITY = 0.85  # the sheet's area over that of the rectangle around it (within the frame)
 SHEET_MAX_HOLES = 0.3  # what the sheet encloses (its ink) over its area, at most
+SHEET_MAX_ELONGATION = 2.5  # a sheet wholly in the frame is at most this much longer than wide (A4: 1.41);
+# a longer light bar is a stroke (a thick 1 drawn light on dark), not paper
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -706,13 +708,27 @@ def _sheet_angle(mask: np.ndarray) -> tuple[float, float]:
     return degrees, min(best_fill, 1.0)
 
 
+def _elongation(mask: np.ndarray, degrees: float) -> float:
+    """The longer side over the shorter of the rectangle around `mask` tilted by `degrees`."""
+    ys, xs = np.nonzero(mask)
+    angle = np.radians(degrees)
+    u = xs * np.cos(angle) + ys * np.sin(angle)
+    v = -xs * np.sin(angle) + ys * np.cos(angle)
+    sides = sorted((float(u.max() - u.min()) + 1.0, float(v.max() - v.min()) + 1.0))
+    return sides[1] / sides[0]
+
+
+def _touches_frame(mask: np.ndarray) -> bool:
+    return bool(mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any())
+
+
 def _find_sheet(image: Image.Image) -> tuple[np.ndarray, float] | None:
     """A sheet of paper lying on a darker or coloured table: (its mask on `image`, its tilt) or None.
 
     On a small copy with thin strokes blurred away, paper is light and neutral: Otsu's
     threshold on lightness less saturation splits it from the table. It counts as a sheet
     when it is one region covering SHEET_AREA of the photo, nearly a rectangle (any
-    rotation), enclosing little, and clearly unlike what surrounds it: much darker (a dark
+    rotation) of a paper's proportions unless the frame cuts it, enclosing little, and clearly unlike what surrounds it: much darker (a dark
     table), or of another colour (wood) — not the same paper in a shadow.
     """
     rgb_image = image.convert("RGB")
@@ -741,6 +757,8 @@ def _find_sheet(image: Image.Image) -> tuple[np.ndarray, float] | None:
         return None
     angle, rectangularity = _sheet_angle(filled)
     if rectangularity < SHEET_RECTANGULARITY:
+        return None
+    if _elongation(filled, angle) > SHEET_MAX_ELONGATION and not _touches_frame(filled):
         return None
     inside = ndi.binary_erosion(filled, iterations=2)
     outside = ~ndi.binary_dilation(filled, iterations=3)

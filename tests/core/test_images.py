@@ -244,6 +244,21 @@ def test_transparent_canvas_with_white_strokes():
     assert similarity(prepare_digit(encode(rgba)).model_input, plain) > 0.97
 
 
+@pytest.mark.parametrize("width", [18, 40, 60])  # the page's brush widths, and two widest strokes side by side
+def test_a_thick_one_drawn_on_the_canvas_is_ink_not_a_sheet_of_paper(width):
+    """A light bar on the black canvas is light, neutral and rectangular like a sheet on a dark table; a sheet
+    of those proportions (190 x 60 px) is not paper, and the bar is the digit."""
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[45:235, 110:110 + width, :3] = 255
+    prepared = prepare_digit(rgba)
+    check_contract(prepared)
+    assert not any("Sheet" in title for title, _ in prepared.steps)
+    digit = prepared.model_input
+    columns = digit.sum(axis=0)
+    assert digit.max() > 0.9 and (columns > 0.5).sum() <= 14, "one upright bar, as MNIST frames a 1"
+
+
 def test_fully_transparent_canvas_is_an_error():
     with pytest.raises(ImageError, match="transparent"):
         prepare_digit(np.zeros((280, 280, 4), np.uint8))
