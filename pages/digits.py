@@ -139,10 +139,8 @@ def digit_and_results():
     st.subheader("Inside: feature maps and the RNN's hidden state")
     which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
                   format_func=charts.MODEL_LABELS.get)
-    for caption, maps in ui.feature_tiles(which, prepared.model_input):
-        st.caption(caption)
-        for tile, picture in zip(st.columns(ui.MAX_MAPS), maps):
-            tile.image(picture, width="stretch", clamp=True)
+    for caption, picture in ui.feature_tiles(which, prepared.model_input):
+        st.image(picture, caption=caption, width="content", clamp=True)
     left, right = st.columns(2)
     left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
     right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")

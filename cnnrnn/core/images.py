@@ -108,6 +108,19 @@ class Prepared:
     digit: np.ndarray | None = None
 
 
+@dataclass
+class FoundDigit:
+    """What `find_digit` found, before any choice of aspect or resize method.
+
+    crop: the digit's ink cropped to its box (thin strokes thickened), float32 in [0, 1], light on dark.
+    steps, notes: those of `Prepared` up to the crop.
+    """
+
+    crop: np.ndarray
+    steps: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 # ----------------------------------------------------------------------------- decoding
 
 
@@ -876,11 +889,21 @@ def prepare_digit(source, method: str = "area", aspect: str = "pad", size: int =
     aspect: one of ASPECTS: how the digit's crop is made square.
     Returns a `Prepared`; raises `ImageError` with a one-line message for bad input.
     """
+    _check_choices(method, aspect)
+    return _guarded(frame_digit, find_digit(source), method, aspect, size)
+
+
+def find_digit(source) -> FoundDigit:
+    """The first part of `prepare_digit`, the costly one: decode, find the sheet, the ink and the digit's
+    strokes, crop to them (see `FoundDigit`). Raises `ImageError` with a one-line message for bad input."""
+    return _guarded(_find_digit, source)
+
+
+def _check_choices(method: str, aspect: str) -> None:
     if method not in RESIZE_METHODS:
         raise ImageError(f"Unknown resize method {method!r}; choose one of {', '.join(RESIZE_METHODS)}.")
     if aspect not in ASPECTS:
         raise ImageError(f"Unknown aspect {aspect!r}; choose one of {', '.join(ASPECTS)}.")
-    return _guarded(_prepare, source, method, aspect, size)
 
 
 def _pixels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -945,7 +968,7 @@ def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: b
     return ink if dark == dark_ink and _ink_box(ink) is not None else None
 
 
-def _prepare(source, method: str, aspect: str, size: int) -> Prepared:
+def _find_digit(source) -> FoundDigit:
     notes: list[str] = []
     steps: list[tuple[str, np.ndarray]] = []
     full, original = _decode(source, notes)
@@ -1025,7 +1048,14 @@ def _prepare(source, method: str, aspect: str, size: int) -> Prepared:
             f"to about {_TARGET_STROKE * 20:.1f} px"
         )
         steps.append(("Thin strokes thickened", _u8(crop)))
+    return FoundDigit(crop=crop, steps=steps, notes=notes)
 
+
+def frame_digit(found: FoundDigit, method: str = "area", aspect: str = "pad", size: int = 28) -> Prepared:
+    """The found digit made square per `aspect` and framed MNIST-style at `size` by `method`: what
+    `prepare_digit` returns for the same picture and choices, without looking for the digit again."""
+    _check_choices(method, aspect)
+    steps, notes, crop = list(found.steps), list(found.notes), found.crop
     # 5. Square per `aspect`, at most DIGIT_MAX_SIDE, then the MNIST frame.
     digit = _square(crop, aspect)
     if aspect == "crop" and crop.shape[0] != crop.shape[1]:

@@ -10,6 +10,7 @@ import pytest
 from app_pages import chart_titles, open_page
 from streamlit.testing.v1 import AppTest
 
+from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.digits import ui
 from cnnrnn.tasks.digits.config import MNIST
@@ -123,3 +124,39 @@ def test_recomputed_table_says_when_it_was_measured():
     assert sorted(set(table["size"])) == list(MNIST.sweep_sizes) and set(table["n"]) == {50}
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", measured), measured
     assert ui.recompute_resolution_sweep(50)[1] == measured, "cached: the same measurement, the same time"
+
+
+def test_each_conv_layer_is_one_picture_of_its_first_maps_pixel_for_pixel(image_predictors):
+    """The Inside section sends one picture per layer (not one per map); each tile is that map, scaled to [0, 1]
+    and blown up by whole-pixel blocks, in reading order."""
+    raw, _ = next(iter(ui.sample_images().values()))
+    image = ui.prepare(raw, "area", "pad").model_input
+    maps = ui.feature_maps("cnn_gap", image)
+    tiles = ui.feature_tiles("cnn_gap", image)
+    assert [caption.split(":")[0] for caption, _ in tiles] == list(maps)
+    for (caption, picture), layer in zip(tiles, maps.values()):
+        shown = min(ui.MAX_MAPS, layer.shape[2])
+        assert f"first {shown} shown" in caption
+        rows = -(-shown // ui.MAP_COLUMNS)
+        assert picture.shape == (rows * ui.MAP_TILE + (rows - 1) * 4, ui.MAP_COLUMNS * ui.MAP_TILE + 7 * 4)
+        for i in (0, 5, shown - 1):
+            top, left = (i // ui.MAP_COLUMNS) * (ui.MAP_TILE + 4), (i % ui.MAP_COLUMNS) * (ui.MAP_TILE + 4)
+            tile = picture[top:top + ui.MAP_TILE, left:left + ui.MAP_TILE]
+            expected = ui.normalise(layer[:, :, i])
+            rows_at = np.arange(ui.MAP_TILE) * expected.shape[0] // ui.MAP_TILE  # nearest neighbour, no pixel lost
+            cols_at = np.arange(ui.MAP_TILE) * expected.shape[1] // ui.MAP_TILE
+            assert set(rows_at) == set(range(expected.shape[0])) and set(cols_at) == set(range(expected.shape[1]))
+            np.testing.assert_allclose(tile, expected[np.ix_(rows_at, cols_at)], atol=1e-6)
+
+
+def test_the_page_finds_the_digit_once_and_every_choice_matches_prepare_digit():
+    """ui.prepare reframes one found digit per resize method and aspect; each result is what prepare_digit
+    gives for that choice on its own, and a second picture does not get the first one's digit."""
+    first, second = [raw for raw, _ in list(ui.sample_images().values())[:2]]
+    for raw in (first, second):
+        for method in RESIZE_METHODS:
+            for aspect in ASPECTS:
+                alone = prepare_digit(raw, method=method, aspect=aspect)
+                cached = ui.prepare(raw, method, aspect)
+                np.testing.assert_array_equal(cached.model_input, alone.model_input)
+                assert cached.notes == alone.notes and [t for t, _ in cached.steps] == [t for t, _ in alone.steps]

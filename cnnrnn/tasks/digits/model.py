@@ -23,12 +23,15 @@ is the compiled single-image forward pass; `fixed_size_error`, `conv_feature_map
 
 from __future__ import annotations
 
+import threading
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from cnnrnn.core.predictor import Predictor, keras_error
+from cnnrnn.core.predictor import Predictor, input_signature, keras_error
+from cnnrnn.core.training import inference
 from cnnrnn.tasks.digits.config import MNIST, MnistConfig
 
 ROW_LSTM = "lstm1"  # the row RNN's first LSTM: its state after each row is what the page shows
@@ -184,17 +187,37 @@ def fixed_size_error(model: keras.Model, image: np.ndarray) -> str | None:
     return keras_error(lambda: model(x, training=False))
 
 
+_PROBES: dict = {}  # (id(model), layer names) -> (model, compiled forward pass to those layers' outputs)
+_PROBES_LOCK = threading.Lock()
+
+
+def _probe(model: keras.Model, names: tuple[str, ...]):
+    """A compiled forward pass from `model`'s input to the outputs of the layers `names`, built once per
+    model and layers under a lock (the page asks for every new picture; building a Keras model and calling
+    it eagerly each time cost 80 ms of the image page's rerun)."""
+    key = (id(model), names)
+    with _PROBES_LOCK:
+        if key not in _PROBES:
+            sub = keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
+            forward = tf.function(lambda x: sub(x, training=False), input_signature=[input_signature(model)])
+            _PROBES[key] = (model, forward)  # the model is kept, so its id is not reused
+        return _PROBES[key][1]
+
+
+def _probe_outputs(model: keras.Model, names: tuple[str, ...], image: np.ndarray) -> list[np.ndarray]:
+    with inference():
+        outputs = _probe(model, names)(tf.constant(np.asarray(image, np.float32)[None, :, :, None]))
+    if not isinstance(outputs, (list, tuple)):  # Keras returns one output as a tensor, not a list of one
+        outputs = [outputs]
+    return [np.asarray(out)[0] for out in outputs]
+
+
 def conv_feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
     """Activations of each Conv2D layer for one (H, W) image: name -> (h, w, channels)."""
-    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    probe = keras.Model(model.inputs[0], [layer.output for layer in convs])  # one tensor in, as the model takes
-    outputs = probe(np.asarray(image, np.float32)[None, :, :, None], training=False)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
-    return {layer.name: np.asarray(out)[0] for layer, out in zip(convs, outputs)}
+    names = tuple(layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    return dict(zip(names, _probe_outputs(model, names, image)))
 
 
 def rnn_hidden_states(model: keras.Model, image: np.ndarray, layer: str = ROW_LSTM) -> np.ndarray:
     """The row RNN's hidden state after each row: (rows, units) float32."""
-    probe = keras.Model(model.inputs[0], model.get_layer(layer).output)  # one tensor in, as the model takes
-    return np.asarray(probe(np.asarray(image, np.float32)[None, :, :, None], training=False))[0]
+    return _probe_outputs(model, (layer,), image)[0]

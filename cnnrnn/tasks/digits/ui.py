@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit, render_digit
+from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, find_digit, frame_digit, render_digit
 from cnnrnn.core.st import loader, manifest, show_error
 from cnnrnn.core.upload import HASH_FUNCS, Upload
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
@@ -118,13 +118,22 @@ def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
 def prepare(raw, method: str, aspect: str):
     """images.prepare_digit, cached per input (its digest) and choice (raises ImageError).
 
-    raw: an `Upload` (what the page wraps once per run), or bytes or a canvas array (hashed here)."""
-    return _prepare(Upload.of(raw), method, aspect)
+    raw: an `Upload` (what the page wraps once per run), or bytes or a canvas array (hashed here).
+    The costly part (finding the digit) runs once per input; each method and aspect only reframes it,
+    so the page's sweep over every resize method and aspect finds the digit once, not eight times.
+    """
+    upload = Upload.of(raw)
+    return _frame(upload, method, aspect, _found(upload))
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
+def _found(upload: Upload):
+    return find_digit(upload.data)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
-def _prepare(upload: Upload, method: str, aspect: str):
-    return prepare_digit(upload.data, method=method, aspect=aspect)
+def _frame(upload: Upload, method: str, aspect: str, _found):  # keyed by the upload: _found is not hashed
+    return frame_digit(_found, method=method, aspect=aspect)
 
 
 def predict_models(predictors: dict, image):
@@ -215,12 +224,34 @@ def feature_maps(name: str, image) -> dict:
     return conv_feature_maps(image_predictors()[name].model, image)
 
 
-def feature_tiles(name: str, image) -> list[tuple[str, list[np.ndarray]]]:
-    """Per conv layer: its caption and its first MAX_MAPS maps scaled to [0, 1] for display."""
+MAP_TILE = 40  # px: one feature map's tile in a layer's mosaic (8 tiles and their gaps fit a phone's 358 px)
+MAP_COLUMNS = 8  # tiles per row of a mosaic: 16 maps make two rows, on a phone as on a projector
+
+
+def feature_tiles(name: str, image) -> list[tuple[str, np.ndarray]]:
+    """Per conv layer: its caption and one picture of its first MAX_MAPS maps, each scaled to [0, 1] and
+    tiled MAP_COLUMNS to a row with a gap between (one image per layer: the page sends three or four
+    pictures, not sixty, and a phone does not stack sixteen columns into a long strip)."""
     out = []
     for layer, maps in feature_maps(name, image).items():
-        caption = f"{layer}: {maps.shape[0]}x{maps.shape[1]}, {maps.shape[2]} channels (first {MAX_MAPS} shown)"
-        out.append((caption, [normalise(maps[:, :, i]) for i in range(min(MAX_MAPS, maps.shape[2]))]))
+        shown = min(MAX_MAPS, maps.shape[2])
+        caption = f"{layer}: {maps.shape[0]}x{maps.shape[1]}, {maps.shape[2]} channels (first {shown} shown)"
+        out.append((caption, mosaic([normalise(maps[:, :, i]) for i in range(shown)])))
+    return out
+
+
+def mosaic(tiles: list[np.ndarray], tile: int = MAP_TILE, columns: int = MAP_COLUMNS, gap: int = 4) -> np.ndarray:
+    """Equal-sized tiles in [0, 1] as one float32 picture: `columns` to a row, each blown up to `tile` x
+    `tile` px by repeating its pixels, `gap` px of mid-grey between."""
+    rows = -(-len(tiles) // columns)
+    width = min(columns, len(tiles))
+    out = np.full((rows * tile + (rows - 1) * gap, width * tile + (width - 1) * gap), 0.5, np.float32)
+    for i, picture in enumerate(tiles):
+        picture = np.asarray(picture, np.float32)
+        rows_at = np.arange(tile) * picture.shape[0] // tile  # nearest neighbour: each map pixel stays a block
+        cols_at = np.arange(tile) * picture.shape[1] // tile
+        top, left = (i // columns) * (tile + gap), (i % columns) * (tile + gap)
+        out[top:top + tile, left:left + tile] = picture[np.ix_(rows_at, cols_at)]
     return out
 
 
