@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, explain, share_panel
+from cnnrnn.core.ui_share import bound, explain, lazy_tabs, share_panel
 from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
 
@@ -55,9 +55,42 @@ def digit_input():
     return (None if raw is None else Upload.of(raw)), known_label  # one sha256 per run: the caches' key
 
 
+def fixed_size_view(prepared, predictors) -> None:
+    """Every model handed the same array, not resized to 28x28: the fixed CNN refuses it in Keras's words."""
+    st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
+    side = bound(st.slider, "Array side (pixels)", 8, 112, ui.FIRST_SIDE, step=4, key="cnn_side")
+    native = ui.render(prepared, side, method)
+    left, right = st.columns([1, 2])
+    left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
+    with right:
+        error = ui.fixed_size_error(side)
+        if error is None:
+            st.success(f"At {N}x{N} the fixed CNN runs: that is the one size its Flatten layer was built for.")
+        else:
+            st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
+            st.code(error, language=None, wrap_lines=True)
+            explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
+                    "image size, and the Dense layer after it has weights for exactly one length.")
+        for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
+            st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
+
+
+def inside_view(prepared) -> None:
+    """Feature maps of either CNN, the row RNN's hidden state and its guess after each row."""
+    which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
+                  format_func=charts.MODEL_LABELS.get)
+    for caption, picture in ui.feature_tiles(which, prepared.model_input):
+        st.image(picture, caption=caption, width="content", clamp=True)
+    left, right = st.columns(2)
+    left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
+    right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
+    explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
+            "Stopping it early shows its guess after each row.")
+
+
 @st.fragment
 def digit_and_results():
-    """Input, verdicts and every per-image view: a new input, stroke or control here reruns only this part."""
+    """Input, verdicts and the open per-image view: a new input, stroke or control here reruns only this part."""
     upload, known_label = digit_input()
     if upload is None:
         share_panel()
@@ -78,74 +111,47 @@ def digit_and_results():
     probs = ui.predict_models(predictors, prepared.model_input)
     target = ui.target_digit(probs, known_label)
 
-    def preprocessing_strip():
-        """Every step as a small tile, in rows that wrap (a phone shows three or four a row, not nine a screen)."""
-        titles, pictures = zip(*prepared.steps)
-        st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
-
     st.subheader(f"Three models, one {N}x{N} input")
     for column, (name, label, confidence) in zip(st.columns(len(probs)), ui.verdicts(probs)):
         column.metric(charts.MODEL_LABELS[name], f"{label}", f"{confidence:.1%} sure", delta_color="off")
     st.altair_chart(charts.probabilities_chart(probs), width="stretch")
     if known_label is not None:
         st.caption(f"This sample is a {known_label}.")
-    # The verdicts come first (within two screens of a phone, on the first of a projector), then how the
-    # picture became the models' input; in presenter mode that strip folds away.
-    if presenting:
-        with st.expander("Preprocessing, step by step"):
-            for note in prepared.notes:
-                st.caption(f":material/info: {note}")
-            preprocessing_strip()
-    else:
-        st.subheader("Preprocessing, step by step")
-        preprocessing_strip()
 
-    # --- Fixed size made visible ----------------------------------------------
-    st.subheader(f"Hand every model the same array, not resized to {N}x{N}")
-    side = bound(st.slider, "Array side (pixels)", 8, 112, ui.FIRST_SIDE, step=4, key="cnn_side")
-    native = ui.render(prepared, side, method)
-    left, right = st.columns([1, 2])
-    left.image(native, caption=f"{side}x{side} input", width=160, clamp=True)
-    with right:
-        error = ui.fixed_size_error(side)
-        if error is None:
-            st.success(f"At {N}x{N} the fixed CNN runs: that is the one size its Flatten layer was built for.")
-        else:
-            st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
-            st.code(error, language=None, wrap_lines=True)
-            explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
-                    "image size, and the Dense layer after it has weights for exactly one length.")
-        for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
-            st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
-
-    # --- Resolution sweep, resize method and aspect for this image (cached per digest) ----------------
-    low, high = ui.SWEEP_RANGE
-    st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
-    sweep = ui.image_sweep(upload, method, aspect, target)
-    st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
-                    width="stretch")
-    explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it is; "
-            f"the row RNN reads one step per row, with each row resized to its {N} inputs.")
-
-    st.subheader("Resize method and aspect handling")
-    by_method, by_aspect = ui.choice_sweeps(upload, method, aspect, target)
-    left, right = st.columns(2)
-    left.altair_chart(charts.choice_chart(by_method, "method", f"Confidence in {target} per resize method ({aspect})"),
-                      width="stretch")
-    right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
-                       width="stretch")
-
-    # --- Inside the models ----------------------------------------------------
-    st.subheader("Inside: feature maps and the RNN's hidden state")
-    which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
-                  format_func=charts.MODEL_LABELS.get)
-    for caption, picture in ui.feature_tiles(which, prepared.model_input):
-        st.image(picture, caption=caption, width="content", clamp=True)
-    left, right = st.columns(2)
-    left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
-    right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-    explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
-            "Stopping it early shows its guess after each row.")
+    # The verdicts come first; then one view at a time. Only the open tab is computed and sent, so a new
+    # picture or stroke costs the verdicts and one view, not every sweep (a room of phones shares two cores).
+    any_size, steps, sizes, choices, inside = lazy_tabs(list(ui.VIEWS), key="cnn_view")
+    if any_size.open:
+        with any_size:
+            fixed_size_view(prepared, predictors)
+    if steps.open:
+        with steps:
+            if presenting:
+                for note in prepared.notes:
+                    st.caption(f":material/info: {note}")
+            titles, pictures = zip(*prepared.steps)  # small tiles in rows that wrap (three or four a row on a phone)
+            st.image(list(pictures), caption=list(titles), width=ui.STRIP_TILE, clamp=True)
+    if sizes.open:
+        with sizes:
+            low, high = ui.SWEEP_RANGE
+            st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
+            sweep = ui.image_sweep(upload, method, aspect, target)
+            st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
+                            width="stretch")
+            explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it "
+                    f"is; the row RNN reads one step per row, with each row resized to its {N} inputs.")
+    if choices.open:
+        with choices:
+            by_method, by_aspect = ui.choice_sweeps(upload, method, aspect, target)
+            left, right = st.columns(2)
+            left.altair_chart(charts.choice_chart(by_method, "method",
+                                                  f"Confidence in {target} per resize method ({aspect})"),
+                              width="stretch")
+            right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
+                               width="stretch")
+    if inside.open:
+        with inside:
+            inside_view(prepared)
     share_panel()  # here, so that the link follows every control of this part when only it reruns
 
 

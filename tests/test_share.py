@@ -57,21 +57,28 @@ def test_the_qr_code_decodes_back_to_the_link():
     assert svg.startswith("<svg") and "path" in svg
 
 
-def test_an_image_page_link_sets_its_controls_and_result_and_its_share_link_reopens_it():
-    params = {"cnn_sample": "photo 7", "cnn_method": "nearest", "cnn_aspect": "stretch", "cnn_side": "28",
-              "cnn_maps_model": "CNN, global pooling"}
+@pytest.mark.parametrize("view,params", [
+    ("Any array size", {"cnn_side": "28"}),
+    ("Inside the models", {"cnn_maps_model": "CNN, global pooling"}),
+])
+def test_an_image_page_link_sets_its_controls_view_and_result_and_its_share_link_reopens_it(view, params):
+    params = {"cnn_sample": "photo 7", "cnn_method": "nearest", "cnn_aspect": "stretch", "cnn_view": view, **params}
     at = _open("pages/digits.py", params)
     assert at.selectbox(key="cnn_sample").value == "photo_7.jpg"
     assert at.selectbox(key="cnn_method").value == "nearest"
     assert at.radio(key="cnn_aspect").value == "stretch"
-    assert at.slider(key="cnn_side").value == 28
-    assert at.radio(key="cnn_maps_model").value == "cnn_gap"
     verdicts = [m.value for m in at.metric]
-    assert verdicts[0] == "7" and any("At 28x28 the fixed CNN runs" in s.value for s in at.success)
+    assert verdicts[0] == "7"
+    if "cnn_side" in params:
+        assert at.slider(key="cnn_side").value == 28
+        assert any("At 28x28 the fixed CNN runs" in s.value for s in at.success)
+    else:  # the link opened its tab: the feature maps are drawn, the other tabs' controls are not
+        assert at.radio(key="cnn_maps_model").value == "cnn_gap"
+        assert not at.slider and not at.success
     link = _link(at)
     assert link.startswith("http://localhost:8501/Image_CNN?")
     shared = _params(link)
-    assert {k: shared[k] for k in params} == params, "the Share link carries every control as it is"
+    assert {k: shared[k] for k in params} == params, "the Share link carries every control and the open tab"
     again = _open("pages/digits.py", shared)
     assert [m.value for m in again.metric] == verdicts
     assert _link(again) == link

@@ -85,6 +85,15 @@ def bound(widget, label: str, *args, key: str, format_func=None, **kwargs):
     return value
 
 
+def lazy_tabs(names: list[str], key: str):
+    """`st.tabs` of which only the open tab's content runs: a tab's click reruns the page (or its fragment),
+    and a page draws into a tab only when its `.open` is true. The open tab is bound to the URL parameter
+    `key` and travels in the share link. Returns the tabs' containers."""
+    tabs = st.tabs(names, key=key, bind=BIND, on_change="rerun")
+    remember(key, next((name for name, tab in zip(names, tabs) if tab.open), names[0]))
+    return tabs
+
+
 def share_params() -> dict[str, str]:
     """This run's controls as URL parameters (key -> value), presenter mode included when on.
 

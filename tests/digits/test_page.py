@@ -26,6 +26,15 @@ def _image_page() -> AppTest:
     return open_page(PAGE)
 
 
+def _open_view(at: AppTest, view: str) -> AppTest:
+    """Click the image page's tab `view` (AppTest has no tab click; the tab's key takes the same value)."""
+    assert view in [tab.label for tab in at.tabs]
+    at.session_state["cnn_view"] = view
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _verdicts(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
 
@@ -98,9 +107,11 @@ def test_image_page_resize_controls_change_the_input(image_predictors):
     at.selectbox(key="cnn_method").set_value("nearest").run()
     at.radio(key="cnn_aspect").set_value("stretch").run()
     assert not at.exception and len(_verdicts(at)) == 3
-    titles = chart_titles(at)
+    assert not any("per resize method" in (t or "") for t in chart_titles(at)), "a closed tab is not computed"
+    titles = chart_titles(_open_view(at, "Resize and aspect"))
     assert "Confidence in 3 per resize method (stretch)" in titles and "Confidence in 3 per aspect (nearest)" in titles
-    at.slider(key="cnn_side").set_value(28).run()
+    assert not any(s.key == "cnn_side" for s in at.slider), "the array-size tab is closed: its slider is not drawn"
+    _open_view(at, "Any array size").slider(key="cnn_side").set_value(28).run()
     assert any("At 28x28 the fixed CNN runs" in s.value for s in at.success)
     assert not at.code and not any(m.value == REFUSAL for m in at.markdown), "no refusal at 28x28"
     at.slider(key="cnn_side").set_value(40).run()
@@ -113,6 +124,8 @@ def test_image_page_numbers_come_from_the_manifest_and_config():
     headers = [h.value for h in at.subheader]
     n = read_manifest()["mnist"]["resolution_sweep"][0]["n"]
     assert f"On {n:,} held-out test digits: accuracy against resolution" in headers
+    _open_view(at, "Across sizes")
+    headers = [h.value for h in at.subheader]
     assert any(h.startswith("This digit at 8 to 112 pixels (confidence that it is a ") for h in headers), headers
     assert at.button(key="cnn_recompute").label == "Recompute on 1,000 test digits"
 

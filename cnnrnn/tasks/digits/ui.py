@@ -41,6 +41,7 @@ ONE_SCALE_SIDES = (min(MNIST.rescale_sizes), max(MNIST.rescale_sizes))  # what i
 MANY_SCALE_FIELD = receptive_field(MNIST.gap_stages)  # cnn_gap's: 122 px
 SCALE_RANGE = MNIST.scale_range  # the sides cnn_gap was trained at
 MAX_MAPS = 16  # feature maps shown per layer
+VIEWS = ("Any array size", "Step by step", "Across sizes", "Resize and aspect", "Inside the models")  # the tabs
 STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
 
 
