@@ -7,14 +7,20 @@ conftest.py turns the warm start off for every other test (CNNRNN_WARM=0); these
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from cnnrnn.core import st as core_st
-from cnnrnn.core import warm
+from cnnrnn.core import timing, warm
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, page_tasks, warm_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_a_loader_loads_once_for_threads_asking_at_once_and_retries_after_a_failure():
@@ -83,3 +89,34 @@ def test_the_warm_start_thread_fills_every_model_set_and_pages_do_not_load_them_
             assert item.load_count == count + 1 and item.loaded_by == warm.THREAD_NAME, item
         value = item()  # what a page's call gets now: the same objects, not a second load
         assert item() is value and item.load_count == (count + 1 if state != warm.READY else count), item
+
+
+def test_the_warm_start_runs_below_the_pages_but_leaves_tensorflows_pools_at_their_priority():
+    """After its first load (which creates TensorFlow's thread pools) the warm-start thread lowers its own CPU
+    priority; the pools, which every page's predictions run on, keep the process's. A fresh process, so that
+    the warm start is the first to start TensorFlow."""
+    code = """
+import glob, os, threading
+from cnnrnn.core import warm
+seen = {}
+def first():
+    import tensorflow as tf
+    x = tf.random.normal((300, 300))
+    tf.function(lambda a: tf.reduce_sum(a @ a))(x).numpy()
+    return True
+def later():
+    seen["later"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    return True
+plan = [lambda: [warm.Loader(first, "first"), warm.Loader(later, "later")]]
+thread = threading.Thread(target=warm.warm, args=(plan,), name=warm.THREAD_NAME)
+thread.start(); thread.join()
+nices = [int(open(p).read().rsplit(")", 1)[1].split()[16]) for p in glob.glob("/proc/self/task/*/stat")]
+print(seen["later"], max(nices), len(nices))
+"""
+    if not hasattr(os, "getpriority") or not os.path.isdir("/proc/self/task"):
+        pytest.skip("per-thread niceness is Linux's")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    later, highest, threads = map(int, out.stdout.split()[-3:])
+    assert later >= timing.BACKGROUND_NICE, "the loads after the first run at the lower priority"
+    assert highest == 0 and threads > 2, "TensorFlow's pool threads (and every other) kept priority 0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
 from pathlib import Path
 
@@ -76,3 +77,25 @@ def paced(pieces, every: float = STREAM_CHUNK_SECONDS, clock=time.perf_counter):
             held, last = [], now
     if held:
         yield "".join(held)
+
+
+BACKGROUND_NICE = 10  # how much lower than the pages a background thread runs (Linux niceness, 0 to 19)
+
+
+def background_priority(nice: int = BACKGROUND_NICE) -> bool:
+    """Lower the calling thread's CPU priority (Linux threads each have a niceness); True when it took.
+
+    For the warm start and live training: on two cores shared with every session's page runs, the kernel
+    then gives a page's run the CPU first, and the background work what is left. Only the thread's own
+    work is lowered (its Python, NumPy and the TensorFlow kernels it runs inline), not TensorFlow's shared
+    thread pools, provided they exist already: threads inherit the niceness of the thread that starts
+    them. Elsewhere (macOS, Windows, a sandbox that refuses it) nothing changes.
+    """
+    try:
+        thread_id = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread_id)
+        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, max(current, nice)))
+        return os.getpriority(os.PRIO_PROCESS, thread_id) >= nice
+    except (AttributeError, OSError):
+        return False
+

@@ -51,6 +51,8 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Any, Callable
 
+from cnnrnn.core.timing import background_priority
+
 SLOTS_ENV = "CNNRNN_TRAINING_SLOTS"
 DEFAULT_SLOTS = 1  # runs training at once when SLOTS_ENV is not set (a 2-core server: one)
 HEARTBEAT_TIMEOUT = 10.0  # seconds without a touch() before a run's session counts as closed
@@ -325,6 +327,7 @@ class TrainingPool:
 
     # -- threads --
     def _work(self, run: Run) -> None:
+        background_priority()  # the pages' runs get the CPU first (see timing.background_priority)
         try:
             run._execute()
         finally:

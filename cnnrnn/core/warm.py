@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
+from cnnrnn.core.timing import background_priority
+
 PENDING, LOADING, READY, FAILED = "pending", "loading", "ready", "failed"
 ENV = "CNNRNN_WARM"  # "0" (or "false", "no", "off") turns the warm start off
 THREAD_NAME = "cnnrnn-warm-start"
@@ -138,7 +140,11 @@ def enabled() -> bool:
 
 def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     """Run the plan in this thread: each step, under the import lock, imports and returns its loaders;
-    each loader is then loaded (outside the import lock). A failing step or loader is recorded and skipped."""
+    each loader is then loaded (outside the import lock). A failing step or loader is recorded and skipped.
+    After its first load the thread runs at a lower CPU priority than the pages (timing.background_priority):
+    not before, because the first model load creates TensorFlow's shared thread pools, and a thread
+    inherits the niceness of the thread that creates it (the pages' predictions run on those pools)."""
+    lowered = False
     for step in plan:
         _after_pages()
         try:
@@ -155,6 +161,8 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
             except Exception:  # its page shows the clear message when it asks again
                 pass
             _LOG.append((item.label, item.state, time.perf_counter() - started))
+            if not lowered:
+                lowered = background_priority()
 
 
 def start(plan: Iterable[Callable[[], Iterable[Loader]]]) -> threading.Thread | None:

@@ -6,6 +6,7 @@ seed tests build and train a tiny Keras model twice.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -13,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from cnnrnn.core import training
+from cnnrnn.core import timing, training
 from cnnrnn.core.training import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingPool
 
 
@@ -38,6 +39,17 @@ def _until(test, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return test()
+
+
+def test_a_run_trains_below_the_pages_cpu_priority_and_the_submitter_keeps_its_own():
+    if not hasattr(os, "getpriority"):
+        pytest.skip("per-thread niceness is Linux's")
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    run = TrainingPool(slots=1).submit(lambda r: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                                       time_limit=30, session="a")
+    assert run.wait(10) and run.state == DONE
+    assert run.result >= timing.BACKGROUND_NICE, "the worker thread lowered its priority"
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
 
 
 def test_a_second_run_queues_and_is_admitted_when_the_first_ends():
