@@ -79,3 +79,12 @@ def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
     at.text_area[0].input("A warm and moving film.").run()
     assert not at.exception
     assert calls == [], f"clear_session ran {len(calls)} times after page runs"
+
+
+def test_the_entry_point_caps_the_servers_malloc_heaps(monkeypatch):
+    from cnnrnn.core import st as core_st
+
+    calls = []
+    monkeypatch.setattr(core_st, "limit_malloc_arenas", lambda: calls.append(1) or True)
+    open_app()
+    assert calls, "run_page caps glibc's heaps before the warm start's and the sessions' threads allocate"

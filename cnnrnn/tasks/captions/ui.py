@@ -69,7 +69,7 @@ def top_words() -> str:
     return number_word(CAPTION_TOP)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=32)  # about 200 KB each: a long talk's New scene clicks stay small
 def random_scene(seed: int, objects: int | None):
     """A generated scene: (64x64 uint8 image, a 256x256 copy for display, its true caption)."""
     scene = _random_scene(np.random.default_rng(seed), objects)
@@ -81,7 +81,7 @@ def model_input(image: np.ndarray) -> np.ndarray:
     return scene_inputs(image)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=16)  # each holds its steps' pictures
 def prepare_scene(raw):
     """images.prepare_scene, cached per input (raises ImageError)."""
     return _prepare_scene(raw)

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnrnn.core.predictor import load_model
+from cnnrnn.core.training import inference
 from cnnrnn.core.weights import require_files
 from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
 from cnnrnn.tasks.charlm.config import CHARLM_NAMES
@@ -144,7 +145,8 @@ class CharPredictor:
         """self._feed / self._sample, falling back once to a step without XLA should XLA fail."""
         jit = self.jit_step
         try:
-            return getattr(self, name)(*args)
+            with inference():  # live training waits between its batches while a piece is generated
+                return getattr(self, name)(*args)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError):
             if not jit:
                 raise
@@ -304,9 +306,11 @@ class CharPredictor:
         return rows
 
 
-def load_charlm(weights_dir=None, names=None) -> dict:
-    """The shipped character models, name -> CharPredictor ("lstm", "cnn"), sharing one vocabulary."""
+def load_charlm(weights_dir=None, names=None, jit_step: bool | None = None) -> dict:
+    """The shipped character models, name -> CharPredictor ("lstm", "cnn"), sharing one vocabulary.
+
+    jit_step: compile the LSTM's step with XLA (None: CharPredictor's default, yes for the LSTM)."""
     names = tuple(names or CHARLM_NAMES)
     root = check_charlm_weights(weights_dir, names)
     vocab = CharVocab.load(root / CHARLM_VOCAB)
-    return {name: CharPredictor(load_model(root / model_file(name)), vocab, name) for name in names}
+    return {name: CharPredictor(load_model(root / model_file(name)), vocab, name, jit_step=jit_step) for name in names}

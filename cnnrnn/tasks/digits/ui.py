@@ -76,6 +76,7 @@ def sample_images() -> dict[str, tuple[bytes, int | None]]:
     return samples
 
 
+FOUND_KEPT = 16  # pictures whose found digit is kept for the whole server (a room's recent uploads and drawings)
 FIRST_SIDE = 48  # the page's "Array side" before anyone moves it
 
 
@@ -117,24 +118,22 @@ def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
 
 
 def prepare(raw, method: str, aspect: str):
-    """images.prepare_digit, cached per input (its digest) and choice (raises ImageError).
+    """images.prepare_digit for the page (raises ImageError).
 
     raw: an `Upload` (what the page wraps once per run), or bytes or a canvas array (hashed here).
-    The costly part (finding the digit) runs once per input; each method and aspect only reframes it,
-    so the page's sweep over every resize method and aspect finds the digit once, not eight times.
+    The costly part, finding the digit, runs once per picture and is kept (`found_digit`); each method
+    and aspect only reframes it (a few ms), so the sweep over every resize method and aspect finds the
+    digit once, not eight times.
     """
-    upload = Upload.of(raw)
-    return _frame(upload, method, aspect, _found(upload))
+    return frame_digit(found_digit(Upload.of(raw)), method=method, aspect=aspect)
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
-def _found(upload: Upload):
+@st.cache_resource(show_spinner=False, max_entries=FOUND_KEPT, hash_funcs=HASH_FUNCS)
+def found_digit(upload: Upload):
+    """images.find_digit for one picture, kept for the process (the last FOUND_KEPT pictures) and shared,
+    not copied: a FoundDigit holds its steps' pictures (0.3 to 2.4 MB for the samples), which
+    st.cache_data would store pickled once per entry and unpickle again on every call. Read-only."""
     return find_digit(upload.data)
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
-def _frame(upload: Upload, method: str, aspect: str, _found):  # keyed by the upload: _found is not hashed
-    return frame_digit(_found, method=method, aspect=aspect)
 
 
 def predict_models(predictors: dict, image):

@@ -158,11 +158,13 @@ class PoemPredictor(CharPredictor):
         return rows[1:]
 
 
-def load_tang(weights_dir=None, names=None) -> dict:
-    """The shipped Tang models, name -> PoemPredictor ("lstm", "cnn"), sharing one vocabulary."""
+def load_tang(weights_dir=None, names=None, jit_step: bool | None = None) -> dict:
+    """The shipped Tang models, name -> PoemPredictor ("lstm", "cnn"), sharing one vocabulary (jit_step: as
+    charlm.predict.load_charlm's)."""
     names = tuple(names or TANG_NAMES)
     root = check_tang_weights(weights_dir, names)
     vocab = CharVocab.load(root / TANG_VOCAB)
-    return {name: PoemPredictor(float32_model(load_model(root / model_file(name))), vocab, name) for name in names}
+    return {name: PoemPredictor(float32_model(load_model(root / model_file(name))), vocab, name, jit_step=jit_step)
+            for name in names}
 
 

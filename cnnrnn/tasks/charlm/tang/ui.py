@@ -12,7 +12,7 @@ import streamlit as st
 from cnnrnn.core.st import loader, manifest
 from cnnrnn.core.timing import paced
 from cnnrnn.tasks.charlm.charts import CHARLM_LABELS
-from cnnrnn.tasks.charlm.ui import escape_markdown
+from cnnrnn.tasks.charlm.ui import SERVER_JIT, escape_markdown
 from cnnrnn.tasks.charlm.experiments import generation_steps_table, temperature_samples as run_temperatures
 from cnnrnn.tasks.charlm.tang import charts
 from cnnrnn.tasks.charlm.tang.config import TANG
@@ -35,7 +35,7 @@ END_SHOWN = "⏹"  # the end mark in tables and charts
 @loader("the Tang-poem models")
 def tang_predictors() -> dict:
     """"lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
-    predictors = load_tang()
+    predictors = load_tang(jit_step=SERVER_JIT)  # no XLA in the server: see charlm.ui.SERVER_JIT
     for predictor in predictors.values():
         predictor.generate("", 4)  # trace and compile now, so the first click is instant
     return predictors
