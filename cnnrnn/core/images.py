@@ -691,12 +691,13 @@ def _otsu(values: np.ndarray) -> float:
     return float(edges[int(np.argmax(between)) + 1])
 
 
-def _sheet_angle(mask: np.ndarray) -> tuple[float, float]:
-    """(tilt in degrees in (-45, 45], rectangularity) of the rectangle that best fits `mask`.
+def _sheet_angle(mask: np.ndarray) -> tuple[float, float, float]:
+    """(tilt in degrees in (-45, 45], rectangularity, elongation) of the rectangle that best fits `mask`.
 
     Each edge of the mask's convex hull proposes an angle; the rectangle around the mask at
     that angle, clipped to the frame (a sheet may run out of the photo), is scored by how
-    much of it the mask fills, and the best is kept.
+    much of it the mask fills, and the best is kept. Elongation: that rectangle's longer side
+    over its shorter (before clipping).
     """
     from scipy.spatial import ConvexHull
 
@@ -706,7 +707,7 @@ def _sheet_angle(mask: np.ndarray) -> tuple[float, float]:
     edges = np.diff(np.vstack([hull, hull[:1]]), axis=0)
     grid_y, grid_x = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]].astype(np.float64)
     area = float(mask.sum())
-    best_fill, best_angle = 0.0, 0.0
+    best_fill, best_angle, best_sides = 0.0, 0.0, (1.0, 1.0)
     for angle in np.unique(np.round(np.mod(np.arctan2(edges[:, 1], edges[:, 0]), np.pi / 2), 3)):
         c, s = np.cos(angle), np.sin(angle)
         u, v = hull @ np.array([c, s]), hull @ np.array([-s, c])
@@ -715,20 +716,11 @@ def _sheet_angle(mask: np.ndarray) -> tuple[float, float]:
         fill = area / max(float(rect.sum()), 1.0)
         if fill > best_fill:
             best_fill, best_angle = fill, float(angle)
+            best_sides = (float(u.max() - u.min()) + 1.0, float(v.max() - v.min()) + 1.0)
     degrees = float(np.degrees(best_angle))
     if degrees > 45:
         degrees -= 90
-    return degrees, min(best_fill, 1.0)
-
-
-def _elongation(mask: np.ndarray, degrees: float) -> float:
-    """The longer side over the shorter of the rectangle around `mask` tilted by `degrees`."""
-    ys, xs = np.nonzero(mask)
-    angle = np.radians(degrees)
-    u = xs * np.cos(angle) + ys * np.sin(angle)
-    v = -xs * np.sin(angle) + ys * np.cos(angle)
-    sides = sorted((float(u.max() - u.min()) + 1.0, float(v.max() - v.min()) + 1.0))
-    return sides[1] / sides[0]
+    return degrees, min(best_fill, 1.0), max(best_sides) / min(best_sides)
 
 
 def _touches_frame(mask: np.ndarray) -> bool:
@@ -741,8 +733,9 @@ def _find_sheet(image: Image.Image) -> tuple[np.ndarray, float] | None:
     On a small copy with thin strokes blurred away, paper is light and neutral: Otsu's
     threshold on lightness less saturation splits it from the table. It counts as a sheet
     when it is one region covering SHEET_AREA of the photo, nearly a rectangle (any
-    rotation) of a paper's proportions unless the frame cuts it, enclosing little, and clearly unlike what surrounds it: much darker (a dark
-    table), or of another colour (wood) — not the same paper in a shadow.
+    rotation) of a paper's proportions unless the frame cuts it, enclosing little, and
+    clearly unlike what surrounds it: much darker (a dark table), or of another colour
+    (wood) — not the same paper in a shadow.
     """
     rgb_image = image.convert("RGB")
     scale = SHEET_SIDE / max(rgb_image.size)
@@ -768,10 +761,10 @@ def _find_sheet(image: Image.Image) -> tuple[np.ndarray, float] | None:
         return None
     if (filled.sum() - region.sum()) > SHEET_MAX_HOLES * filled.sum():
         return None
-    angle, rectangularity = _sheet_angle(filled)
+    angle, rectangularity, elongation = _sheet_angle(filled)
     if rectangularity < SHEET_RECTANGULARITY:
         return None
-    if _elongation(filled, angle) > SHEET_MAX_ELONGATION and not _touches_frame(filled):
+    if elongation > SHEET_MAX_ELONGATION and not _touches_frame(filled):
         return None
     inside = ndi.binary_erosion(filled, iterations=2)
     outside = ~ndi.binary_dilation(filled, iterations=3)
