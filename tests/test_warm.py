@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,79 @@ print(seen["start"], seen["later"], max(nices), len(nices))
     start, later, highest, threads = map(int, out.stdout.split()[-4:])
     assert later >= max(start, timing.BACKGROUND_NICE), "the loads after the first run at the lower priority"
     assert highest == start and threads > 2, f"TensorFlow's pool threads kept the process's: {out.stderr[-300:]}"
+
+
+def _in_warm_thread(plan) -> threading.Thread:
+    thread = threading.Thread(target=warm.warm, args=(plan,), name=warm.THREAD_NAME, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_the_warm_start_waits_while_a_page_runs_and_logs_what_it_loaded(monkeypatch, capfd):
+    monkeypatch.setattr(warm, "PAUSE_CAP_S", 30.0)
+    loaded = threading.Event()
+    plan = [lambda: [warm.Loader(lambda: loaded.set() or True, "a test model")]]
+    with warm.page_running():
+        thread = _in_warm_thread(plan)
+        assert not loaded.wait(0.6), "the warm start loaded while a page's script ran"
+    assert loaded.wait(5), "the warm start went on once the page's run ended"
+    thread.join(5)
+    line = capfd.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("cnnrnn warm start: done in ") and "a test model ready at " in line
+
+
+def test_inside_a_load_the_warm_start_yields_to_a_running_page_but_not_to_one_waiting_for_it(monkeypatch):
+    monkeypatch.setattr(warm, "PAUSE_CAP_S", 30.0)
+    entered, go, passed = threading.Event(), threading.Event(), threading.Event()
+
+    def load():
+        entered.set()
+        go.wait(10)
+        warm.checkpoint()  # between two parts of a long load
+        passed.set()
+        return True
+
+    thread = _in_warm_thread([lambda: [warm.Loader(load, "a long load")]])
+    assert entered.wait(5)
+    with warm.page_running():
+        go.set()
+        assert not passed.wait(0.6), "the warm start went on while the page ran"
+        started = time.monotonic()
+        warm.checkpoint()  # on the page's own thread it never waits
+        assert time.monotonic() - started < 0.1
+        with warm.page_first():  # the page now waits for a load: it may be this one, so the warm start goes on
+            assert passed.wait(5)
+    thread.join(5)
+
+
+def test_a_capped_pause_lets_the_warm_start_go_on_under_a_page_that_runs_for_long(monkeypatch):
+    monkeypatch.setattr(warm, "PAUSE_CAP_S", 0.3)
+    loaded = threading.Event()
+    with warm.page_running():
+        thread = _in_warm_thread([lambda: [warm.Loader(lambda: loaded.set() or True, "a test model")]])
+        assert loaded.wait(5), "the warm start waited past its cap"
+    thread.join(5)
+
+
+def test_a_page_whose_code_is_loaded_does_not_wait_for_the_lock_the_warm_start_holds_through_a_load():
+    digits = next(task for task in page_tasks() if task.package.endswith(".digits"))
+    digits.module("ui")  # imported: the page only needs the lock for code not yet loaded
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def warm_load():
+        with warm.imports():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=warm_load, daemon=True)
+    holder.start()
+    assert held.wait(5)
+    page = threading.Thread(target=lambda: (core_st._import_page_modules(page_tasks(), digits.url_path), done.set()),
+                            daemon=True)
+    page.start()
+    try:
+        assert done.wait(5), "the page waited for the warm start's lock to import code it already had"
+    finally:
+        release.set()
+        holder.join(5)
+        page.join(5)

@@ -105,12 +105,23 @@ def start_warm(tasks: tuple[Task, ...]):
     return warm.start([_warm_step(task) for task in tasks if task.loaders])
 
 
+def _imported(name: str) -> bool:
+    """Whether the module `name` is in sys.modules and done running (not halfway through another
+    thread's import)."""
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
 def _import_page_modules(tasks: tuple[Task, ...], url_path: str) -> None:
     """Import the ui modules of the tasks drawn at `url_path` under the import lock (one importer at a time).
 
+    Modules already imported are not imported again, and need no lock: the warm start holds it through
+    each load, seconds at a time, and a page whose code is loaded need not wait for another page's models.
     When the warm-start thread holds the lock (it imports or loads another task), the page says so.
     """
-    wanted = [task for task in tasks if task.url_path == url_path and url_path]
+    wanted = [task for task in tasks if task.url_path == url_path and url_path
+              and not _imported(f"{task.package}.ui")]
     if not wanted:
         return
     lock = warm.imports()
@@ -176,8 +187,9 @@ def run_page(tasks: tuple[Task, ...], warmed: tuple[Task, ...] = ()) -> None:
     st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
     st.logo(str(ROOT / "cnnrnn" / "logo.svg"), size="large")
-    _import_page_modules(tasks + warmed, page.url_path)
-    page.run()
+    with warm.page_running():  # the warm start pauses at its next step or checkpoint (core.warm)
+        _import_page_modules(tasks + warmed, page.url_path)
+        page.run()
 
 
 def task_cards(tasks: tuple[Task, ...], columns: int) -> None:

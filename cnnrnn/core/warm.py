@@ -13,8 +13,13 @@ navigation's: the order a visitor most likely opens pages). `CNNRNN_WARM=0` turn
 Task modules are imported, and loaders run, by one thread at a time (`imports()`): first imports of
 TensorFlow and Keras modules from two threads at once break, and loading a Keras model imports modules
 lazily. The entry point imports a page's modules under the same lock before the page runs. The lock is
-always taken after a loader's own lock, never before it, so the two cannot deadlock. A page waiting for
-the lock or a load goes first: the warm start starts no new import or load while one waits.
+always taken after a loader's own lock, never before it, so the two cannot deadlock.
+
+Pages go first. Between its steps the warm start waits while any page's script runs (`page_running`,
+around every full run) or waits for the lock or a load (`page_first`). Inside a long load it waits at
+`checkpoint()` (a no-op on any other thread) while a page runs that is not itself waiting, since a
+waiting page may be waiting for this very load. Each wait is capped (`PAUSE_CAP_S`), so a busy room
+still gets its models warmed. When it ends the warm start prints one line of what it loaded, and when.
 
 This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory that
 core.st supplies) is what says so on the page while it waits.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -38,6 +44,8 @@ THREAD_NAME = "cnnrnn-warm-start"
 _IMPORTS = threading.RLock()  # one thread imports task modules at a time
 _PAGES = threading.Condition()  # pages waiting for the import lock or a load: the warm start lets them go first
 _waiting = 0
+_running = 0  # page script runs in progress (page_running)
+PAUSE_CAP_S = 2.0  # the longest the warm start waits for pages at one step or checkpoint
 _START = threading.Lock()
 _started: threading.Thread | None = None
 _LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader the warm start ran
@@ -46,6 +54,20 @@ _LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader th
 def imports() -> AbstractContextManager:
     """The process-wide lock under which task modules are imported (re-entrant)."""
     return _IMPORTS
+
+
+@contextmanager
+def page_running():
+    """Around a page's whole script run: the warm start pauses at its next step or checkpoint meanwhile."""
+    global _running
+    with _PAGES:
+        _running += 1
+    try:
+        yield
+    finally:
+        with _PAGES:
+            _running -= 1
+            _PAGES.notify_all()
 
 
 @contextmanager
@@ -58,6 +80,7 @@ def page_first():
         return
     with _PAGES:
         _waiting += 1
+        _PAGES.notify_all()  # a checkpoint waiting for running pages lets this one through
     try:
         yield
     finally:
@@ -66,11 +89,27 @@ def page_first():
             _PAGES.notify_all()
 
 
-def _after_pages() -> None:
-    """The warm start's turn: wait while a page waits (see `page_first`)."""
+def _pause(busy: Callable[[], bool]) -> None:
+    """Wait while busy() (checked under _PAGES), PAUSE_CAP_S at most."""
+    deadline = time.monotonic() + PAUSE_CAP_S
     with _PAGES:
-        while _waiting:
-            _PAGES.wait(0.5)
+        while busy():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            _PAGES.wait(left)
+
+
+def _after_pages() -> None:
+    """The warm start's turn between steps: wait while a page runs or waits (capped)."""
+    _pause(lambda: _running or _waiting)
+
+
+def checkpoint() -> None:
+    """Inside a long load, between its parts: on the warm-start thread, wait (capped) while a page runs
+    that is not waiting for a load (it may wait for this one); on any other thread, return at once."""
+    if threading.current_thread().name == THREAD_NAME:
+        _pause(lambda: _running > _waiting)
 
 
 class Loader:
@@ -144,7 +183,8 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     After its first load the thread runs at a lower CPU priority than the pages (timing.background_priority):
     not before, because the first model load creates TensorFlow's shared thread pools, and a thread
     inherits the niceness of the thread that creates it (the pages' predictions run on those pools)."""
-    lowered = False
+    lowered, began = False, time.perf_counter()
+    timeline: list[tuple[str, float]] = []  # (what, when it ended: seconds after the warm start began)
     for step in plan:
         _after_pages()
         try:
@@ -152,7 +192,9 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
                 loaders = list(step())
         except Exception:  # a task whose modules do not import: its page will say why
             _LOG.append((getattr(step, "__name__", "a task"), FAILED, 0.0))
+            timeline.append((f"{getattr(step, '__name__', 'a task')} failed to import", time.perf_counter() - began))
             continue
+        timeline.append((f"imported {getattr(step, '__name__', 'a task')}", time.perf_counter() - began))
         for item in loaders:
             _after_pages()
             started = time.perf_counter()
@@ -160,9 +202,18 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
                 item()
             except Exception:  # its page shows the clear message when it asks again
                 pass
-            _LOG.append((item.label, item.state, time.perf_counter() - started))
+            ended = time.perf_counter()
+            _LOG.append((item.label, item.state, ended - started))
+            timeline.append((f"{item.label} {item.state}", ended - began))
             if not lowered:
                 lowered = background_priority()
+    print(summary(time.perf_counter() - began, timeline), file=sys.stderr, flush=True)
+
+
+def summary(seconds: float, timeline: list[tuple[str, float]]) -> str:
+    """The warm start's line in the server log: each import and load, and when it ended."""
+    parts = [f"{what} at {end:.1f} s" for what, end in timeline]
+    return f"cnnrnn warm start: done in {seconds:.1f} s ({'; '.join(parts)})"
 
 
 def start(plan: Iterable[Callable[[], Iterable[Loader]]]) -> threading.Thread | None:

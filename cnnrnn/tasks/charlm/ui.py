@@ -18,6 +18,7 @@ import streamlit as st
 
 from cnnrnn.core.st import TRAINING_POLL_SECONDS, SessionRun, loader, manifest, queue_message, submit_training
 from cnnrnn.core.timing import paced
+from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
 from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
@@ -57,6 +58,7 @@ def charlm_predictors() -> dict:
     """
     predictors = load_charlm(jit_step=SERVER_JIT)
     for predictor in predictors.values():
+        checkpoint()  # the warm start lets a running page go first
         predictor.generate("\n", 4)  # trace and compile now, so the first Generate click is instant
     return predictors
 

@@ -17,6 +17,7 @@ import streamlit as st
 from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, find_digit, frame_digit, render_digit
 from cnnrnn.core.st import loader, manifest, show_error
 from cnnrnn.core.upload import HASH_FUNCS, Upload
+from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
 from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
@@ -51,6 +52,7 @@ def image_predictors() -> dict:
     (so the page's first verdicts do not wait for the trace)."""
     predictors = load_predictors()
     for predictor in predictors.values():
+        checkpoint()  # the warm start lets a running page go first
         predictor.predict_one(np.zeros((NATIVE, NATIVE), np.float32))
     return predictors
 
@@ -88,13 +90,14 @@ def first_view() -> bool:
     upload = Upload.of(raw)
     prepared = prepare(upload, "area", "pad")
     target = target_digit(predict_models(image_predictors(), prepared.model_input), label)
-    fixed_size_error(FIRST_SIDE)
-    image_sweep(upload, "area", "pad", target)
-    choice_sweeps(upload, "area", "pad", target)
-    for name in ("cnn_fixed", "cnn_gap"):
-        feature_tiles(name, prepared.model_input)
-    hidden_states(prepared.model_input)
-    rows_read(prepared.model_input)
+    views = [lambda: fixed_size_error(FIRST_SIDE), lambda: image_sweep(upload, "area", "pad", target),
+             lambda: choice_sweeps(upload, "area", "pad", target),
+             lambda: feature_tiles("cnn_fixed", prepared.model_input),
+             lambda: feature_tiles("cnn_gap", prepared.model_input),
+             lambda: hidden_states(prepared.model_input), lambda: rows_read(prepared.model_input)]
+    for view in views:
+        checkpoint()  # the warm start lets a running page go first
+        view()
     return True
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.st import loader, manifest, show_error
+from cnnrnn.core.warm import checkpoint
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.translation.config import MODEL_LABELS, MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION
 from cnnrnn.tasks.translation.data import ATTRIBUTION
@@ -51,6 +52,7 @@ def translate_all(text: str, beam: int) -> dict:
     """name -> {"text", "source", "output", "attention", "vector", "notices"} (or {"error"})."""
     out = {}
     for name, translator in translators().items():
+        checkpoint()  # in the warm start's first view: a running page goes first
         try:
             result = translator.translate(text, beam=beam)
         except ValueError as error:
@@ -67,6 +69,7 @@ def translate_all(text: str, beam: int) -> dict:
 def probes(beam: int = 4) -> list[dict]:
     rows = []
     for name, translator in translators().items():
+        checkpoint()  # in the warm start's first view: a running page goes first
         for row in probe_results(translator, beam=beam):
             rows.append({"model": name, **row})
     return rows

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnrnn.core.st import loader, manifest
 from cnnrnn.core.timing import paced
+from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm.charts import CHARLM_LABELS
 from cnnrnn.tasks.charlm.ui import SERVER_JIT, escape_markdown
 from cnnrnn.tasks.charlm.experiments import generation_steps_table, temperature_samples as run_temperatures
@@ -37,6 +38,7 @@ def tang_predictors() -> dict:
     """"lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
     predictors = load_tang(jit_step=SERVER_JIT)  # no XLA in the server: see charlm.ui.SERVER_JIT
     for predictor in predictors.values():
+        checkpoint()  # the warm start lets a running page go first
         predictor.generate("", 4)  # trace and compile now, so the first click is instant
     return predictors
 
