@@ -187,14 +187,15 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     timeline: list[tuple[str, float]] = []  # (what, when it ended: seconds after the warm start began)
     for step in plan:
         _after_pages()
+        name = getattr(step, "__name__", "a task")
         try:
             with _IMPORTS:
                 loaders = list(step())
         except Exception:  # a task whose modules do not import: its page will say why
-            _LOG.append((getattr(step, "__name__", "a task"), FAILED, 0.0))
-            timeline.append((f"{getattr(step, '__name__', 'a task')} failed to import", time.perf_counter() - began))
+            _LOG.append((name, FAILED, 0.0))
+            timeline.append((f"{name} failed to import", time.perf_counter() - began))
             continue
-        timeline.append((f"imported {getattr(step, '__name__', 'a task')}", time.perf_counter() - began))
+        timeline.append((f"imported {name}", time.perf_counter() - began))
         for item in loaders:
             _after_pages()
             started = time.perf_counter()

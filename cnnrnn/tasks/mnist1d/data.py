@@ -79,11 +79,12 @@ def _stretch(values: np.ndarray, points: int) -> np.ndarray:
 
 
 def _stretch_rows(values: np.ndarray, points: int) -> np.ndarray:
-    """`_stretch` of every row of `values` (n, m) at once (one grid, so one set of indices and weights)."""
-    old, new = np.linspace(0, 1, values.shape[1]), np.linspace(0, 1, points)
+    """`_stretch` of every row of `values` (n, m) at once, in their dtype (one grid, so one set of
+    indices and weights; `resample_signals` is this on float32 signals)."""
+    old, new = np.linspace(0.0, 1.0, values.shape[1]), np.linspace(0.0, 1.0, points)
     index = np.clip(np.searchsorted(old, new, side="right") - 1, 0, values.shape[1] - 2)
-    weight = (new - old[index]) / (old[index + 1] - old[index])
-    return values[:, index] + (values[:, index + 1] - values[:, index]) * weight
+    weight = ((new - old[index]) / (old[index + 1] - old[index])).astype(values.dtype)
+    return values[:, index] * (1 - weight) + values[:, index + 1] * weight
 
 
 def _distort_all(templates: np.ndarray, t: np.ndarray, labels: np.ndarray, args: dict,
@@ -203,10 +204,7 @@ def resample_signals(x: np.ndarray, length: int) -> np.ndarray:
         raise ValueError(f"a signal needs at least 2 points (got {length})")
     if x.shape[1] == length:
         return x.copy()
-    old, new = np.linspace(0.0, 1.0, x.shape[1]), np.linspace(0.0, 1.0, length)
-    index = np.clip(np.searchsorted(old, new, side="right") - 1, 0, x.shape[1] - 2)
-    weight = ((new - old[index]) / (old[index + 1] - old[index])).astype(np.float32)
-    return x[:, index] * (1 - weight) + x[:, index + 1] * weight
+    return _stretch_rows(x, length)
 
 
 def shift_signals(x: np.ndarray, shift: int, mode: str = "roll") -> np.ndarray:
