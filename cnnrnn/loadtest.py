@@ -78,31 +78,53 @@ class MemorySampler(threading.Thread):
         return {"peak": round(self.peak, 1), "final": round(self.last, 1)}
 
 
-async def _script_state(page) -> str:
-    return await page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") or ""
+# Waits run inside the page, not as a loop of round trips: a poll from here (a DevTools call per
+# attribute read, every 20 ms) cost a page's renderer about 15% of a core while it waited, so a room of
+# eight waiting sessions spent a core on its own measuring. The app root's script state is watched by a
+# MutationObserver the context installs before any page script runs (WATCH), which counts the runs that
+# ended; a wait is a cheap in-page predicate checked every POLL_MS.
+WATCH = """(() => {
+  window.__cnnrnnEnded = 0;
+  new MutationObserver((records) => {
+    for (const record of records) if (record.oldValue === "running") window.__cnnrnnEnded += 1;
+  }).observe(document, {attributes: true, subtree: true, attributeOldValue: true,
+                        attributeFilter: ["data-test-script-state"]});
+})();"""
+POLL_MS = 25
+_STATE = 'document.querySelector(\'[data-testid="stApp"]\')?.getAttribute("data-test-script-state")'
 
 
-async def _rerun_done(page, timeout: float = ACTION_TIMEOUT, started_within: float = 3.0) -> None:
-    """Wait for the run an input started (it may already be running or done) to reach its end."""
-    deadline = time.monotonic() + started_within
-    while time.monotonic() < deadline and await _script_state(page) != "running":
-        await asyncio.sleep(0.02)
-    deadline = time.monotonic() + timeout
-    while await _script_state(page) != "notRunning":
-        if time.monotonic() > deadline:
-            raise TimeoutError("the page did not finish its run")
-        await asyncio.sleep(0.02)
+async def _new_page(browser, viewport: dict):
+    """A fresh context (a visitor) with the run watcher installed; returns (context, page)."""
+    context = await browser.new_context(viewport=viewport)
+    await context.add_init_script(WATCH)
+    return context, await context.new_page()
+
+
+async def _runs_ended(page) -> int:
+    """How many script runs (fragment runs included) this page has finished so far."""
+    return await page.evaluate("window.__cnnrnnEnded || 0")
+
+
+async def _rerun_done(page, before: int, timeout: float = ACTION_TIMEOUT, started_within: float = 3.0) -> None:
+    """Wait for the run an input started to end: a run ended after `before` (`_runs_ended` read before the
+    input) and none is running now. No run started within `started_within` s: the input caused none."""
+    try:
+        await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n || {_STATE} === 'running'", arg=before,
+                                     polling=POLL_MS, timeout=started_within * 1000)
+    except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError: no run came
+        if "Timeout" not in type(error).__name__:
+            raise
+        return
+    await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n && {_STATE} === 'notRunning'", arg=before,
+                                 polling=POLL_MS, timeout=timeout * 1000)
 
 
 async def _open(page, url: str, timeout: float = ACTION_TIMEOUT) -> float:
     begin = time.perf_counter()
     await page.goto(url)
     await page.locator("h1").first.wait_for(timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    while await _script_state(page) != "notRunning":
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not render")
-        await asyncio.sleep(0.02)
+    await page.wait_for_function(f"() => {_STATE} === 'notRunning'", polling=POLL_MS, timeout=timeout * 1000)
     return time.perf_counter() - begin
 
 
@@ -117,8 +139,9 @@ async def _type(page, box: str, texts: tuple[str, ...], round_: int, result: str
     """
     area = page.get_by_role("textbox", name=box)
     await area.fill(texts[round_ % len(texts)] + " " * (round_ // len(texts)))
+    before = await _runs_ended(page)
     await area.press("Control+Enter")
-    await _rerun_done(page)
+    await _rerun_done(page, before)
     await page.locator(result).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
 
 
@@ -127,15 +150,18 @@ async def _action(page, page_name: str, round_: int) -> None:
     if page_name == "Image_CNN":
         photos = sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))
         if await page.get_by_role("radio", name="Upload", exact=True).is_checked() is False:
+            before = await _runs_ended(page)
             await page.get_by_role("radio", name="Upload", exact=True).click()
-            await _rerun_done(page)
+            await _rerun_done(page, before)
+        before = await _runs_ended(page)
         await page.locator('input[type="file"]').set_input_files(str(photos[round_ % len(photos)]))
-        await _rerun_done(page)
+        await _rerun_done(page, before)
         await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Image_CNN:draw":
         if not await page.locator("canvas.upper-canvas").count():
+            before = await _runs_ended(page)
             await page.get_by_role("radio", name="Draw", exact=True).click()
-            await _rerun_done(page)
+            await _rerun_done(page, before)
             await page.locator("canvas.upper-canvas").wait_for(timeout=ACTION_TIMEOUT * 1000)
             await asyncio.sleep(0.5)  # the canvas component mounts after the run
         canvas = page.locator("canvas.upper-canvas")
@@ -143,20 +169,23 @@ async def _action(page, page_name: str, round_: int) -> None:
         box = await canvas.bounding_box()
         x = box["x"] + 110 + 15 * (round_ % 4)
         await page.mouse.move(x, box["y"] + 45)
+        before = await _runs_ended(page)
         await page.mouse.down()
         await page.mouse.move(x - 5, box["y"] + 235, steps=12)
         await page.mouse.up()
-        await _rerun_done(page)
+        await _rerun_done(page, before)
         await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Sentiment":
         await _type(page, "Your sentence", SENTENCES, round_, '[data-testid="stMetricValue"]')
     elif page_name == "Generation":
+        before = await _runs_ended(page)
         await page.get_by_role("button", name="Generate", exact=True).click()
-        await _rerun_done(page)
+        await _rerun_done(page, before)
         await page.get_by_text("characters per second", exact=False).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Captioning":
+        before = await _runs_ended(page)
         await page.get_by_role("button", name="New scene").click()
-        await _rerun_done(page)
+        await _rerun_done(page, before)
         await page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:")).first.wait_for(
             timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Translation":
@@ -174,8 +203,7 @@ async def _inference_session(browser, url: str, page_name: str, rounds: int, thi
                              start: asyncio.Event, seed: int) -> Record:
     record = Record(page_name)
     rng = np.random.default_rng(seed)
-    context = await browser.new_context(viewport=viewport)
-    page = await context.new_page()
+    context, page = await _new_page(browser, viewport)
     try:
         await _open(page, f"{url}/{page_name.split(':')[0]}")
         await start.wait()
@@ -202,8 +230,7 @@ async def _inference_session(browser, url: str, page_name: str, rounds: int, thi
 async def _training_session(browser, url: str, seconds: float, started: asyncio.Event) -> Record:
     """Sequence Lab: train the CNN against the GRU, stop after `seconds`; sees whether it queued."""
     record = Record("Sequence_Lab (training)")
-    context = await browser.new_context(viewport=DESKTOP)
-    page = await context.new_page()
+    context, page = await _new_page(browser, DESKTOP)
     try:
         await _open(page, f"{url}/Sequence_Lab?seqlab_epochs_a=40&seqlab_epochs_b=40")
         begin = time.perf_counter()
@@ -239,8 +266,7 @@ async def _room(url: str, sessions: int, rounds: int, think: float, train_second
                                                    args=["--no-sandbox", "--disable-gpu",
                                                          "--disable-background-networking"])
         # The warm start: one visitor reads the home page, then opens each model page.
-        context = await browser.new_context(viewport=DESKTOP)
-        page = await context.new_page()
+        context, page = await _new_page(browser, DESKTOP)
         home = await _open(page, url)
         await asyncio.sleep(READING_SECONDS)
         after_reading = {}
