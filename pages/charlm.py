@@ -86,9 +86,7 @@ if models is not None:
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
     mine = bound(st.text_area, "A text for both models to read", key="gen_read_text", height=120,
-                        value="To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
-                              "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
-                              "troubles\nAnd by opposing end them.")
+                        value=ui.READ_DEFAULT)
     if not mine.strip():
         st.info("Type or paste a text to see how expected each character is.")
     else:

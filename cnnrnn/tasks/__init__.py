@@ -20,10 +20,10 @@ TASKS: tuple[Task, ...] = (
     Task(name="sentiment", package="cnnrnn.tasks.sentiment", title="Sentiment", url_path="Sentiment",
          icon=":material/reviews:", page="pages/sentiment.py", pattern="Many to one",
          shape="sentence -> sentiment", blurb="Type a sentence; an RNN and a 1D CNN judge it.",
-         loaders=("sentiment_predictors",)),
+         loaders=("sentiment_predictors", "first_view")),
     Task(name="charlm", package="cnnrnn.tasks.charlm", title="Generation", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> text",
-         blurb="A character-level RNN writes in the style of a corpus.", loaders=("charlm_predictors",)),
+         blurb="A character-level RNN writes in the style of a corpus.", loaders=("charlm_predictors", "first_view")),
     Task(name="tang", package="cnnrnn.tasks.charlm.tang", title="Tang poems", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> poem",
          blurb="A character LSTM and a causal CNN write Tang poems in form.", shown_on="charlm",
@@ -57,14 +57,13 @@ def page_tasks() -> tuple[Task, ...]:
 
 
 def warm_tasks() -> tuple[Task, ...]:
-    """The tasks with loaders for the warm start, in the order a visitor most likely opens them: the
-    navigation's (Patterns, then Labs), each task shown on another's page right after that page's task."""
-    ordered = []
-    for section in SECTIONS:
-        for task in page_tasks():
-            if task.section == section:
-                ordered += [task] + [guest for guest in all_tasks() if guest.shown_on == task.name]
-    return tuple(task for task in ordered if task.loaders)
+    """The tasks with loaders for the warm start, in the order a visitor most likely needs them: every
+    page's own task in the navigation's order (Patterns, then Labs), then the tasks shown on another's page
+    behind a choice (the Tang poems, on the Generation page once its corpus is picked), in the same order.
+    A page's first view needs only its own task, so a guest's models do not hold up the pages after it."""
+    ordered = [task for section in SECTIONS for task in page_tasks() if task.section == section]
+    guests = [guest for host in ordered for guest in all_tasks() if guest.shown_on == host.name]
+    return tuple(task for task in ordered + guests if task.loaders)
 
 
 def trained_tasks() -> tuple[Task, ...]:
