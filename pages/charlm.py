@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import page_header, show_error, show_run_end
+from cnnrnn.core.st import await_first_view, page_header, show_error, show_run_end
 from cnnrnn.core.ui_share import bound, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
@@ -27,6 +27,7 @@ models = None
 if shakespeare:
     try:
         models = ui.charlm_predictors()
+        await_first_view(ui.first_view)  # the default text's reading, maybe being computed by the warm start
     except FileNotFoundError as error:
         show_error(f"The shipped character models are missing ({error}). You can still train your own below.")
 elif not tang:

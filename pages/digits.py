@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
-from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.st import await_first_view, page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, lazy_tabs, share_panel
 from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
@@ -108,6 +108,7 @@ def digit_and_results():
         for note in prepared.notes:
             st.caption(f":material/info: {note}")
     predictors = ui.predictors_or_stop()
+    await_first_view(ui.first_view)  # the first sample's views, maybe being computed by the warm start
     probs = ui.predict_models(predictors, prepared.model_input)
     target = ui.target_digit(probs, known_label)
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.st import await_first_view, page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
@@ -37,6 +37,7 @@ def sentence_and_verdicts():
                             "The models learned English movie reviews.")
     share_panel()
     predictors = ui.predictors_or_stop()
+    await_first_view(ui.first_view)  # the first sentence's analysis, maybe being computed by the warm start
     sequence_length = predictors["cnn"].sequence_length
 
     # --- Result -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import page_header, show_error
+from cnnrnn.core.st import await_first_view, page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, share_panel
 from cnnrnn.tasks.translation import ui
 from cnnrnn.tasks.translation.charts import (attention_chart, attention_table, bleu_by_length_chart,
@@ -44,6 +44,7 @@ raw = bound(st.text_area, "English", key=ui.TEXT_KEY, height=90, on_change=ui.ty
                         "tokens translated; the models learned short everyday sentences.")
 share_panel()
 translators = ui.translators_or_stop()
+await_first_view(ui.first_view)  # the default sentence and the probes, maybe being computed by the warm start
 
 # --- Result -------------------------------------------------------------------
 if not raw.strip():

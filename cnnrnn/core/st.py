@@ -6,6 +6,7 @@ navigation and the home cards from the `Task` records it is given.
 
 from __future__ import annotations
 
+import logging
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -24,6 +25,7 @@ from cnnrnn.core.training import Run, training_pool
 from cnnrnn.core.weights import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
+_log = logging.getLogger(__name__)
 HOME = "pages/home.py"
 
 # Streamlit runs the first session of a fresh server as a pages-folder (v1) app until `st.navigation`
@@ -89,6 +91,21 @@ def loader(label: str):
     "Loading the image models..." under a spinner while it waits (see cnnrnn.core.warm).
     """
     return warm.loader(label, notice=_loading_notice)
+
+
+def await_first_view(view: warm.Loader) -> None:
+    """Before a page computes what it shows first: its task's first-view loader (`view`), once per process.
+
+    While the warm start is computing that view, the page waits for it under its loading notice instead of
+    computing the same views beside it (two threads at half the speed each, and the warm start pausing
+    for the page at every checkpoint: the translation page took 16 s cold where its first view takes 6 s).
+    Once it is ready this returns at once; when nobody has started it, the page computes it here. A failure
+    is left to the page, which computes and reports what it shows itself.
+    """
+    try:
+        view()
+    except Exception:  # noqa: BLE001 - the page's own calls report the error
+        _log.warning("the first view %r failed; the page computes its own", getattr(view, "label", view), exc_info=True)
 
 
 def _warm_step(task: Task):
