@@ -22,6 +22,7 @@ import re
 import shutil
 import threading
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,14 @@ async def _rerun_done(page, before: int, timeout: float = ACTION_TIMEOUT, starte
                                  polling=POLL_MS, timeout=timeout * 1000)
 
 
+@asynccontextmanager
+async def _one_run(page):
+    """Around an input (a click, keys, an upload, a stroke): on leaving, wait for the run it started to end."""
+    before = await _runs_ended(page)
+    yield
+    await _rerun_done(page, before)
+
+
 async def _open(page, url: str, timeout: float = ACTION_TIMEOUT) -> float:
     begin = time.perf_counter()
     await page.goto(url)
@@ -139,9 +148,8 @@ async def _type(page, box: str, texts: tuple[str, ...], round_: int, result: str
     """
     area = page.get_by_role("textbox", name=box)
     await area.fill(texts[round_ % len(texts)] + " " * (round_ // len(texts)))
-    before = await _runs_ended(page)
-    await area.press("Control+Enter")
-    await _rerun_done(page, before)
+    async with _one_run(page):
+        await area.press("Control+Enter")
     await page.locator(result).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
 
 
@@ -150,18 +158,15 @@ async def _action(page, page_name: str, round_: int) -> None:
     if page_name == "Image_CNN":
         photos = sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))
         if await page.get_by_role("radio", name="Upload", exact=True).is_checked() is False:
-            before = await _runs_ended(page)
-            await page.get_by_role("radio", name="Upload", exact=True).click()
-            await _rerun_done(page, before)
-        before = await _runs_ended(page)
-        await page.locator('input[type="file"]').set_input_files(str(photos[round_ % len(photos)]))
-        await _rerun_done(page, before)
+            async with _one_run(page):
+                await page.get_by_role("radio", name="Upload", exact=True).click()
+        async with _one_run(page):
+            await page.locator('input[type="file"]').set_input_files(str(photos[round_ % len(photos)]))
         await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Image_CNN:draw":
         if not await page.locator("canvas.upper-canvas").count():
-            before = await _runs_ended(page)
-            await page.get_by_role("radio", name="Draw", exact=True).click()
-            await _rerun_done(page, before)
+            async with _one_run(page):
+                await page.get_by_role("radio", name="Draw", exact=True).click()
             await page.locator("canvas.upper-canvas").wait_for(timeout=ACTION_TIMEOUT * 1000)
             await asyncio.sleep(0.5)  # the canvas component mounts after the run
         canvas = page.locator("canvas.upper-canvas")
@@ -169,23 +174,20 @@ async def _action(page, page_name: str, round_: int) -> None:
         box = await canvas.bounding_box()
         x = box["x"] + 110 + 15 * (round_ % 4)
         await page.mouse.move(x, box["y"] + 45)
-        before = await _runs_ended(page)
-        await page.mouse.down()
-        await page.mouse.move(x - 5, box["y"] + 235, steps=12)
-        await page.mouse.up()
-        await _rerun_done(page, before)
+        async with _one_run(page):
+            await page.mouse.down()
+            await page.mouse.move(x - 5, box["y"] + 235, steps=12)
+            await page.mouse.up()
         await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Sentiment":
         await _type(page, "Your sentence", SENTENCES, round_, '[data-testid="stMetricValue"]')
     elif page_name == "Generation":
-        before = await _runs_ended(page)
-        await page.get_by_role("button", name="Generate", exact=True).click()
-        await _rerun_done(page, before)
+        async with _one_run(page):
+            await page.get_by_role("button", name="Generate", exact=True).click()
         await page.get_by_text("characters per second", exact=False).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Captioning":
-        before = await _runs_ended(page)
-        await page.get_by_role("button", name="New scene").click()
-        await _rerun_done(page, before)
+        async with _one_run(page):
+            await page.get_by_role("button", name="New scene").click()
         await page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:")).first.wait_for(
             timeout=ACTION_TIMEOUT * 1000)
     elif page_name == "Translation":
