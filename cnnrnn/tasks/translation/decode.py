@@ -176,17 +176,20 @@ class Translator:
         done = np.zeros(n, bool)
         finished = np.zeros(n, int)  # hypotheses that reached the end mark, per sentence
         rows = np.arange(n)[:, None]
+        width, never = 2 * beam, None  # candidates kept per hypothesis; the mask of words never chosen
         for t in range(int(limits.max())):
             logp, state, _ = self._step(tf.constant(tokens), tf.constant(t, tf.int32), state, memory,
                                         tf.constant(parents))
-            logp = logp.numpy().reshape(n, beam, -1)
-            vocab = logp.shape[-1]
-            logp[:, :, PAD_ID] = logp[:, :, START_ID] = -np.inf
-            total = (scores[:, :, None] + logp).reshape(n, -1)
-            top = np.argpartition(-total, 2 * beam - 1, axis=1)[:, :2 * beam]  # the best 2 * beam, then sorted
-            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(total, top, 1), axis=1, kind="stable"), 1)
+            if never is None:  # never padding or a second start: -inf at those two words, 0 elsewhere
+                never = tf.tensor_scatter_nd_update(tf.zeros([logp.shape[-1]]), [[PAD_ID], [START_ID]],
+                                                    [-np.inf, -np.inf])
+            # The best 2 * beam continuations of a sentence are among the best 2 * beam words of each of its
+            # hypotheses: TensorFlow picks those (sorted, ties to the lower word id), NumPy sorts the few.
+            values, words = tf.math.top_k(logp + never, k=width)
+            total = (scores[:, :, None] + values.numpy().reshape(n, beam, width)).reshape(n, -1)
+            top = np.argsort(-total, axis=1, kind="stable")[:, :2 * beam]  # ties: the lower hypothesis, word
             top_scores = np.take_along_axis(total, top, 1)
-            top_beam, top_word = top // vocab, top % vocab
+            top_beam, top_word = top // width, np.take_along_axis(words.numpy().reshape(n, -1), top, 1)
             # finished candidates: the end mark among the top 2 * beam
             ended = (top_word == END_ID) & np.isfinite(top_scores) & ~done[:, None]
             norm = top_scores / (t + 1) ** LENGTH_PENALTY

@@ -27,7 +27,8 @@ _SPACES = re.compile(r"\s+")
 def normalise(text: str) -> str:
     """NFC, control and format characters dropped, every run of spaces one plain space, stripped."""
     text = unicodedata.normalize("NFC", str(text))
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r" else "" for ch in text)
+    if not text.isprintable():  # printable text has no control or format character (category C): most lines
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r" else "" for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 
