@@ -81,10 +81,10 @@ def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
     assert calls == [], f"clear_session ran {len(calls)} times after page runs"
 
 
-def test_the_entry_point_caps_the_servers_malloc_heaps(monkeypatch):
+def test_the_entry_point_tunes_the_servers_malloc(monkeypatch):
     from cnnrnn.core import st as core_st
 
     calls = []
-    monkeypatch.setattr(core_st, "limit_malloc_arenas", lambda: calls.append(1) or True)
+    monkeypatch.setattr(core_st, "tune_malloc", lambda: calls.append(1) or True)
     open_app()
-    assert calls, "run_page caps glibc's heaps before the warm start's and the sessions' threads allocate"
+    assert calls, "run_page caps glibc's heaps and fixes its thresholds before the threads allocate"

@@ -38,3 +38,34 @@ def test_the_entry_points_cap_holds_the_heaps_to_two_for_many_threads():
 
     assert arenas("free") > timing.MALLOC_ARENAS, "without the cap, busy threads get heaps of their own"
     assert arenas("capped") <= timing.MALLOC_ARENAS
+
+
+# A 4 MB block is freed (by default glibc then serves blocks up to that size from its heap), then 60 blocks of
+# 1 MB are written and freed, all but the last; prints how many MB the process kept of the 59 freed ones.
+THRESHOLDS = """
+import sys
+from cnnrnn.core import timing
+if sys.argv[1] == "fixed":
+    assert timing.fix_malloc_thresholds()
+def block(size):
+    data = bytearray(size)
+    data[::4096] = b"\\x01" * len(range(0, size, 4096))  # every page written: resident
+    return data
+first = block(4 << 20)
+del first
+blocks = [block(1 << 20) for _ in range(60)]
+before = timing.rss_mb()
+del blocks[:-1]
+print(round(before - timing.rss_mb()))
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's heaps")
+def test_fixed_thresholds_give_freed_large_blocks_back_to_the_system():
+    def released_mb(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", THRESHOLDS, mode], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-1000:]
+        return int(out.stdout.strip())
+
+    assert released_mb("default") < 10, "by default the freed blocks stay in the heap under the last one"
+    assert released_mb("fixed") >= 55, "with fixed thresholds each freed 1 MB block is unmapped"
