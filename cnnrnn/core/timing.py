@@ -124,9 +124,11 @@ def fix_malloc_thresholds(mmap_threshold: int = MMAP_THRESHOLD, trim_threshold: 
     By default each large block that is freed raises the size from which blocks get pages of their own
     (up to 32 MB), and the trim threshold with it: after TensorFlow frees its first large tensors, later
     ones come from the heap, and a heap gives memory back only from its top. In a room of 8 sessions, one
-    training, the server's resident memory peaked 60 to 90 MB higher that way (1,147-1,195 MB against
-    1,091-1,126 MB, `bench --room 8`); the cost is a page fault per new page of a large block (+28% minor
-    faults over 300 mixed calls of every model, a few hundred milliseconds of CPU). Not glibc: nothing.
+    training (`bench --room 8`, three runs each, 2026-12-04), the server's resident memory peaked at 1,147
+    to 1,195 MB that way and at 1,102 to 1,117 MB with these thresholds. The cost is a page fault per new
+    page of a large block: +28% minor faults over 300 mixed calls of every model (about 190 a call), and
+    no difference in wall time over 450 such calls in three threads (9.2-11.6 s either way). Not glibc:
+    nothing changes.
     """
     return _mallopt(_M_MMAP_THRESHOLD, mmap_threshold) & _mallopt(_M_TRIM_THRESHOLD, trim_threshold)
 
