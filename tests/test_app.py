@@ -81,6 +81,15 @@ def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
     assert calls == [], f"clear_session ran {len(calls)} times after page runs"
 
 
+def test_the_entry_point_turns_oneDNN_off_before_tensorflow_loads(monkeypatch):
+    from cnnrnn.core import st as core_st
+
+    calls = []
+    monkeypatch.setattr(core_st, "prefer_eigen_kernels", lambda: calls.append(1) or True)
+    open_app()
+    assert calls, "run_page chooses TensorFlow's kernels before the warm start imports TensorFlow"
+
+
 def test_the_entry_point_tunes_the_servers_malloc(monkeypatch):
     from cnnrnn.core import st as core_st
 
