@@ -12,8 +12,10 @@ import os
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+from cnnrnn.core.warm import ENV as WARM_ENV
 from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.predict import load_predictors
 from cnnrnn.tasks.room import store, verdicts
@@ -47,6 +49,21 @@ def simulated_room(engine, submissions: int = 30, sentences: int = 6) -> tuple[s
     return code, key
 
 
+@contextmanager
+def _environ(values: dict):
+    """These environment variables set inside the block, and as they were after it."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def bench(live: bool = False, submissions: int = 30, repeats: int = 5) -> dict:
     """Seconds to render the speaker's view of a room of `submissions` (the page under AppTest).
 
@@ -55,35 +72,29 @@ def bench(live: bool = False, submissions: int = 30, repeats: int = 5) -> dict:
     """
     from streamlit.testing.v1 import AppTest  # the benchmark's own tool, not the dashboard's
 
-    before = os.environ.get(ROOM_DIR_ENV)
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ[ROOM_DIR_ENV] = folder
-        try:
-            engine = store.sqlite_engine(Path(folder) / "rooms.sqlite")
-            store.create_tables(engine)
-            code, key = simulated_room(engine, submissions)
-            engine.dispose()
-            at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
-            at.query_params["room"] = code
-            at.query_params["key"] = key
-            at.run()
-            at.switch_page(PAGE)
+    # No warm start: the page under AppTest would start one, whose thread would load every model a second
+    # time (the dashboard's caches, not this benchmark's) while the benchmarks after this one run.
+    with tempfile.TemporaryDirectory() as folder, _environ({ROOM_DIR_ENV: folder, WARM_ENV: "0"}):
+        engine = store.sqlite_engine(Path(folder) / "rooms.sqlite")
+        store.create_tables(engine)
+        code, key = simulated_room(engine, submissions)
+        engine.dispose()
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
+        at.query_params["room"] = code
+        at.query_params["key"] = key
+        at.run()
+        at.switch_page(PAGE)
+        start = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - start
+        if at.exception:
+            raise RuntimeError(f"the speaker's view failed: {at.exception[0].value}")
+        shown = [m.value for m in at.metric if m.label in ("Digits", "Sentences")]
+        runs = []
+        for _ in range(repeats):
             start = time.perf_counter()
             at.run()
-            first = time.perf_counter() - start
-            if at.exception:
-                raise RuntimeError(f"the speaker's view failed: {at.exception[0].value}")
-            shown = [m.value for m in at.metric if m.label in ("Digits", "Sentences")]
-            runs = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                at.run()
-                runs.append(time.perf_counter() - start)
-        finally:
-            if before is None:
-                os.environ.pop(ROOM_DIR_ENV, None)
-            else:
-                os.environ[ROOM_DIR_ENV] = before
+            runs.append(time.perf_counter() - start)
     return {"room_speaker_view_s": {"submissions": submissions, "shown": shown, "first": round(first, 3),
                                     "p50": round(statistics.median(runs), 3) if runs else None,
                                     "max": round(max(runs), 3) if runs else None}}
