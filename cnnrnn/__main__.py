@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cnnrnn.bench import format_table, run
 from cnnrnn.core.cli import log, print_json
-from cnnrnn.core.timing import prefer_eigen_kernels, tune_malloc
+from cnnrnn.core.timing import server_settings
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.loadtest import bench_room, format_room
 from cnnrnn.tasks import all_tasks, get_task, trained_tasks
@@ -46,8 +46,7 @@ def cmd_task(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    prefer_eigen_kernels()  # the kernels and the malloc settings the server uses (core.st.run_page)
-    tune_malloc()
+    server_settings()  # the kernels and the malloc settings the server runs with (core.st.run_page)
     if args.room is not None:
         if args.room < 1 or args.rounds < 1:
             raise ValueError("--room and --rounds take a whole number of at least 1")

@@ -81,19 +81,12 @@ def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
     assert calls == [], f"clear_session ran {len(calls)} times after page runs"
 
 
-def test_the_entry_point_turns_oneDNN_off_before_tensorflow_loads(monkeypatch):
+def test_the_entry_point_applies_the_server_settings_before_the_warm_start(monkeypatch):
     from cnnrnn.core import st as core_st
 
     calls = []
-    monkeypatch.setattr(core_st, "prefer_eigen_kernels", lambda: calls.append(1) or True)
+    monkeypatch.setattr(core_st, "server_settings", lambda: calls.append("settings"))
+    monkeypatch.setattr(core_st, "start_warm", lambda tasks: calls.append("warm"))
     open_app()
-    assert calls, "run_page chooses TensorFlow's kernels before the warm start imports TensorFlow"
-
-
-def test_the_entry_point_tunes_the_servers_malloc(monkeypatch):
-    from cnnrnn.core import st as core_st
-
-    calls = []
-    monkeypatch.setattr(core_st, "tune_malloc", lambda: calls.append(1) or True)
-    open_app()
-    assert calls, "run_page caps glibc's heaps and fixes its thresholds before the threads allocate"
+    assert calls[:2] == ["settings", "warm"], (
+        "run_page chooses TensorFlow's kernels and malloc's settings before the warm start imports TensorFlow")

@@ -154,9 +154,12 @@ def fix_malloc_thresholds(mmap_threshold: int = MMAP_THRESHOLD, trim_threshold: 
     return _mallopt(_M_MMAP_THRESHOLD, mmap_threshold) & _mallopt(_M_TRIM_THRESHOLD, trim_threshold)
 
 
-def tune_malloc() -> bool:
-    """The server's malloc settings: two heaps (limit_malloc_arenas) and fixed thresholds (fix_malloc_thresholds)."""
-    return limit_malloc_arenas() & fix_malloc_thresholds()
+def server_settings() -> None:
+    """The server's process settings, before TensorFlow loads and the threads allocate (the entry point and
+    the benchmark both call this): TensorFlow's own kernels, two glibc heaps, fixed malloc thresholds."""
+    prefer_eigen_kernels()
+    limit_malloc_arenas()
+    fix_malloc_thresholds()
 
 
 def _mallopt(parameter: int, value: int) -> bool:

@@ -36,3 +36,11 @@ def test_too_late_once_tensorflow_is_imported(monkeypatch):
     monkeypatch.delenv(timing.ONEDNN_ENV, raising=False)
     monkeypatch.setitem(sys.modules, "tensorflow", sys.modules.get("tensorflow", object()))
     assert timing.prefer_eigen_kernels() is False and os.environ[timing.ONEDNN_ENV] == "0"
+
+
+def test_the_server_settings_are_the_kernels_and_both_malloc_settings(monkeypatch):
+    calls = []
+    for name in ("prefer_eigen_kernels", "limit_malloc_arenas", "fix_malloc_thresholds"):
+        monkeypatch.setattr(timing, name, lambda name=name: calls.append(name) or True)
+    timing.server_settings()
+    assert calls == ["prefer_eigen_kernels", "limit_malloc_arenas", "fix_malloc_thresholds"]
