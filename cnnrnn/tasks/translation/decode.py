@@ -57,6 +57,9 @@ class Translator:
         mem_spec = tf.nest.map_structure(_open_spec, memory)
         state_spec = tf.nest.map_structure(_open_spec, state)
         self._encode = tf.function(self._encode_fn, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        # Added to a step's log-probabilities: never padding or a second start (-inf there, 0 elsewhere).
+        self._never = tf.tensor_scatter_nd_update(tf.zeros([model.vocab_size]), [[PAD_ID], [START_ID]],
+                                                  [-np.inf, -np.inf])
         self._step = tf.function(self._step_fn, input_signature=[
             tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32), state_spec, mem_spec,
             tf.TensorSpec([None], tf.int32)])
@@ -176,16 +179,13 @@ class Translator:
         done = np.zeros(n, bool)
         finished = np.zeros(n, int)  # hypotheses that reached the end mark, per sentence
         rows = np.arange(n)[:, None]
-        width, never = 2 * beam, None  # candidates kept per hypothesis; the mask of words never chosen
+        width = 2 * beam  # candidates kept per hypothesis
         for t in range(int(limits.max())):
             logp, state, _ = self._step(tf.constant(tokens), tf.constant(t, tf.int32), state, memory,
                                         tf.constant(parents))
-            if never is None:  # never padding or a second start: -inf at those two words, 0 elsewhere
-                never = tf.tensor_scatter_nd_update(tf.zeros([logp.shape[-1]]), [[PAD_ID], [START_ID]],
-                                                    [-np.inf, -np.inf])
             # The best 2 * beam continuations of a sentence are among the best 2 * beam words of each of its
             # hypotheses: TensorFlow picks those (sorted, ties to the lower word id), NumPy sorts the few.
-            values, words = tf.math.top_k(logp + never, k=width)
+            values, words = tf.math.top_k(logp + self._never, k=width)
             total = (scores[:, :, None] + values.numpy().reshape(n, beam, width)).reshape(n, -1)
             top = np.argsort(-total, axis=1, kind="stable")[:, :2 * beam]  # ties: the lower hypothesis, word
             top_scores = np.take_along_axis(total, top, 1)
