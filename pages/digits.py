@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
+from cnnrnn.tasks.digits.prepare import ASPECTS
 from cnnrnn.core.st import await_first_view, page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, lazy_tabs, share_panel
 from cnnrnn.core.upload import Upload

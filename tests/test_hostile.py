@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError, Prepared, PreparedScene, prepare_digit, prepare_scene
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
+from cnnrnn.tasks.captions.prepare import PreparedScene, prepare_scene
+from cnnrnn.tasks.digits.prepare import Prepared, prepare_digit
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import hand_drawn
-from cnnrnn.core.images import ImageError, prepare_scene
+from cnnrnn.core.images import ImageError
+from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS, captions_preset
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hand_drawn
-from cnnrnn.core.images import prepare_scene
+from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS_TINY

@@ -10,7 +10,8 @@ import pytest
 from app_pages import chart_titles, open_page
 from streamlit.testing.v1 import AppTest
 
-from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, prepare_digit
+from cnnrnn.core.images import RESIZE_METHODS
+from cnnrnn.tasks.digits.prepare import ASPECTS, prepare_digit
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.digits import ui
 from cnnrnn.tasks.digits.config import MNIST

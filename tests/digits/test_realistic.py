@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnrnn.core.images import ImageError, prepare_digit
+from cnnrnn.core.images import ImageError
+from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks.digits.model import ImagePredictor

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnrnn.core.images import ImageError, prepare_digit
+from cnnrnn.core.images import ImageError
+from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.tasks.room import limits, store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,8 @@ import functools
 import numpy as np
 
 from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
-from cnnrnn.core.images import ImageError, prepare_scene
+from cnnrnn.core.images import ImageError
+from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files, require_files, weights_root
 from cnnrnn.tasks.captions.parser import MODELS  # noqa: F401  (the command line checks --models against it)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from cnnrnn.core.images import prepare_scene as _prepare_scene
+from cnnrnn.tasks.captions.prepare import prepare_scene as _prepare_scene
 from cnnrnn.core.st import loader, manifest, shipped_tables
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.captions.config import CAPTIONS

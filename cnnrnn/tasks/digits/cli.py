@@ -10,7 +10,8 @@ import functools
 
 import numpy as np
 
-from cnnrnn.core.images import ImageError, prepare_digit
+from cnnrnn.core.images import ImageError
+from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.tasks.digits.parser import MODELS  # noqa: F401  (the command line checks --models against it)

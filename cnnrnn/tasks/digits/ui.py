@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.images import ASPECTS, RESIZE_METHODS, find_digit, frame_digit, render_digit
+from cnnrnn.core.images import RESIZE_METHODS
+from cnnrnn.tasks.digits.prepare import ASPECTS, find_digit, frame_digit, render_digit
 from cnnrnn.core.st import loader, manifest, show_error
 from cnnrnn.core.upload import HASH_FUNCS, Upload
 from cnnrnn.core.warm import checkpoint
