@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cnnrnn.bench import format_table, run
 from cnnrnn.core.cli import log, print_json
-from cnnrnn.core.timing import server_settings
+from cnnrnn.core.process import server_settings
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.loadtest import bench_room, format_room
 from cnnrnn.tasks import all_tasks, get_task, trained_tasks

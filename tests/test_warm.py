@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cnnrnn.core import st as core_st
-from cnnrnn.core import timing, warm
+from cnnrnn.core import process, warm
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, page_tasks, warm_tasks
 
@@ -128,7 +128,7 @@ print(seen["start"], seen["later"], max(nices), len(nices))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     start, later, highest, threads = map(int, out.stdout.split()[-4:])
-    assert later >= max(start, timing.BACKGROUND_NICE), "the loads after the first run at the lower priority"
+    assert later >= max(start, process.BACKGROUND_NICE), "the loads after the first run at the lower priority"
     assert highest == start and threads > 2, f"TensorFlow's pool threads kept the process's: {out.stderr[-300:]}"
 
 

@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner import script_runner as _script_runner
 
 from cnnrnn.core import ui_share, warm
 from cnnrnn.core.task import SECTIONS, Task
-from cnnrnn.core.timing import server_settings
+from cnnrnn.core.process import server_settings
 from cnnrnn.core.training import Run, training_pool
 from cnnrnn.core.weights import read_manifest
 
@@ -194,7 +194,7 @@ def run_page(tasks: tuple[Task, ...], warmed: tuple[Task, ...] = ()) -> None:
     the process's first run). The page's own task modules are imported under the warm start's import lock.
     """
     keep_keras_session()
-    server_settings()  # before the warm start imports TensorFlow and the threads allocate (timing.server_settings)
+    server_settings()  # before the warm start imports TensorFlow and the threads allocate (process.server_settings)
     start_warm(warmed)
     first_run = bool(PagesManager.uses_pages_directory)  # True until the first st.navigation of the process
     page = navigation(tasks)

@@ -51,7 +51,7 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Any, Callable
 
-from cnnrnn.core.timing import background_priority
+from cnnrnn.core.process import background_priority
 
 SLOTS_ENV = "CNNRNN_TRAINING_SLOTS"
 DEFAULT_SLOTS = 1  # runs training at once when SLOTS_ENV is not set (a 2-core server: one)
@@ -327,7 +327,7 @@ class TrainingPool:
 
     # -- threads --
     def _work(self, run: Run) -> None:
-        background_priority()  # the pages' runs get the CPU first (see timing.background_priority)
+        background_priority()  # the pages' runs get the CPU first (see process.background_priority)
         try:
             run._execute()
         finally:

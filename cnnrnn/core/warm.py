@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-from cnnrnn.core.timing import background_priority
+from cnnrnn.core.process import background_priority
 
 PENDING, LOADING, READY, FAILED = "pending", "loading", "ready", "failed"
 ENV = "CNNRNN_WARM"  # "0" (or "false", "no", "off") turns the warm start off
@@ -180,7 +180,7 @@ def enabled() -> bool:
 def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     """Run the plan in this thread: each step, under the import lock, imports and returns its loaders;
     each loader is then loaded (outside the import lock). A failing step or loader is recorded and skipped.
-    After its first load the thread runs at a lower CPU priority than the pages (timing.background_priority):
+    After its first load the thread runs at a lower CPU priority than the pages (process.background_priority):
     not before, because the first model load creates TensorFlow's shared thread pools, and a thread
     inherits the niceness of the thread that creates it (the pages' predictions run on those pools)."""
     lowered, began = False, time.perf_counter()

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from cnnrnn.core import timing
+from cnnrnn.core import process
 
 # Eight threads allocate and free at the same time; glibc's malloc_stats() then prints one "Arena N:" per heap.
 CODE = """
 import sys, threading
-from cnnrnn.core import timing
+from cnnrnn.core import process
 if sys.argv[1] == "capped":
-    assert timing.limit_malloc_arenas()
+    assert process.limit_malloc_arenas()
 start = threading.Barrier(8)
 def churn():
     start.wait()
@@ -36,17 +36,17 @@ def test_the_entry_points_cap_holds_the_heaps_to_two_for_many_threads():
         assert out.returncode == 0, out.stderr[-1000:]
         return sum(line.startswith("Arena ") for line in out.stderr.splitlines())
 
-    assert arenas("free") > timing.MALLOC_ARENAS, "without the cap, busy threads get heaps of their own"
-    assert arenas("capped") <= timing.MALLOC_ARENAS
+    assert arenas("free") > process.MALLOC_ARENAS, "without the cap, busy threads get heaps of their own"
+    assert arenas("capped") <= process.MALLOC_ARENAS
 
 
 # A 4 MB block is freed (by default glibc then serves blocks up to that size from its heap), then 60 blocks of
 # 1 MB are written and freed, all but the last; prints how many MB the process kept of the 59 freed ones.
 THRESHOLDS = """
 import sys
-from cnnrnn.core import timing
+from cnnrnn.core import process, timing
 if sys.argv[1] == "fixed":
-    assert timing.fix_malloc_thresholds()
+    assert process.fix_malloc_thresholds()
 def block(size):
     data = bytearray(size)
     data[::4096] = b"\\x01" * len(range(0, size, 4096))  # every page written: resident

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from cnnrnn.core import timing, training
+from cnnrnn.core import process, training
 from cnnrnn.core.training import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingPool
 
 
@@ -48,7 +48,7 @@ def test_a_run_trains_below_the_pages_cpu_priority_and_the_submitter_keeps_its_o
     run = TrainingPool(slots=1).submit(lambda r: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
                                        time_limit=30, session="a")
     assert run.wait(10) and run.state == DONE
-    assert run.result >= timing.BACKGROUND_NICE, "the worker thread lowered its priority"
+    assert run.result >= process.BACKGROUND_NICE, "the worker thread lowered its priority"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
 
 

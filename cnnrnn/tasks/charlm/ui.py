@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from cnnrnn.core.st import TRAINING_POLL_SECONDS, SessionRun, loader, manifest, queue_message, submit_training
-from cnnrnn.core.timing import paced
+from cnnrnn.core.streaming import paced
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
@@ -79,7 +79,7 @@ def escape_markdown(text: str) -> str:
 
 def markdown_pieces(run, prefix: str = ""):
     """`prefix` (the prime), then a GenerationRun's text in chunks of about 50 ms of generation
-    (`core.timing.paced`), escaped for `st.write_stream`: the browser gets a few messages per second of
+    (`core.streaming.paced`), escaped for `st.write_stream`: the browser gets a few messages per second of
     text at the model's own speed, not one per character."""
     if prefix:
         yield escape_markdown(prefix)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.st import loader, manifest
-from cnnrnn.core.timing import paced
+from cnnrnn.core.streaming import paced
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm.charts import CHARLM_LABELS
 from cnnrnn.tasks.charlm.ui import SERVER_JIT, escape_markdown
@@ -79,7 +79,7 @@ def stream_lines(run):
     """A GenerationRun's prime, then its pieces, for st.write_stream: one line of the poem per row."""
     if run.prime:
         yield piece_lines(run.prime)
-    for chunk in paced(run):  # about 50 ms of the poem per message (core.timing.paced)
+    for chunk in paced(run):  # about 50 ms of the poem per message (core.streaming.paced)
         yield piece_lines(chunk)
 
 

@@ -1,8 +1,8 @@
-"""core.timing.paced: a stream's pieces joined into chunks of about 50 ms for the browser."""
+"""core.streaming.paced: a stream's pieces joined into chunks of about 50 ms for the browser."""
 
 from __future__ import annotations
 
-from cnnrnn.core.timing import paced
+from cnnrnn.core.streaming import paced
 
 
 def test_pieces_are_joined_into_chunks_of_the_given_time_and_nothing_is_lost():
