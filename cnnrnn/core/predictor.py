@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.training import inference
+from cnnrnn.core.inflight import inference
 
 
 def input_signature(model: keras.Model, dtype=tf.float32) -> tf.TensorSpec:

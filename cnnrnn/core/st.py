@@ -21,7 +21,7 @@ from streamlit.runtime.scriptrunner import script_runner as _script_runner
 from cnnrnn.core import ui_share, warm
 from cnnrnn.core.task import SECTIONS, Task
 from cnnrnn.core.process import server_settings
-from cnnrnn.core.training import Run, training_pool
+from cnnrnn.core.jobs import Run, training_pool
 from cnnrnn.core.weights import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,7 +227,7 @@ def shipped_tables(task: str, key: str = "experiments") -> dict:
     return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
 
 
-# --- Live training on the pool (cnnrnn.core.training) -------------------------------------
+# --- Live training on the pool (cnnrnn.core.jobs) -------------------------------------
 
 TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat);
 # each poll is a script run that competes with the training thread for the GIL, so not faster
@@ -253,7 +253,7 @@ def session_alive_test(session: str):
 
 
 def submit_training(train, *, time_limit: float | None, name: str, history=None) -> Run:
-    """Queue `train(run)` on the process's training pool for this session (see cnnrnn.core.training)."""
+    """Queue `train(run)` on the process's training pool for this session (see cnnrnn.core.jobs)."""
     session = session_id()
     return training_pool().submit(train, time_limit=time_limit, session=session or name,
                                   alive=session_alive_test(session), name=name, history=history)

@@ -45,6 +45,7 @@ def test_every_mode_becomes_one_of_four_8bit_modes(mode):
         (np.full((20, 20), np.nan, np.float32), "NaN"),
         (b"x" * (MAX_UPLOAD_BYTES + 1), "limit"),
     ],
+    ids=["empty", "html", "truncated", "tiny", "narrow", "nan", "huge"],
 )
 def test_bad_sources_get_one_line_messages(source, words):
     with pytest.raises(ImageError, match=words) as raised:

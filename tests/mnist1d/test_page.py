@@ -137,7 +137,7 @@ def test_a_visitor_waiting_for_the_slot_sees_their_place_then_trains_and_can_sto
     import threading
     import time
 
-    from cnnrnn.core.training import training_pool
+    from cnnrnn.core.jobs import training_pool
 
     pool = training_pool()
     assert pool.slots == 1

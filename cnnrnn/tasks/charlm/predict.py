@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnrnn.core.predictor import load_model
-from cnnrnn.core.training import inference
+from cnnrnn.core.inflight import inference
 from cnnrnn.core.weights import require_files
 from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
 from cnnrnn.tasks.charlm.config import CHARLM_NAMES

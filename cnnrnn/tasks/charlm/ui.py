@@ -3,7 +3,7 @@
 The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
-on the process's training pool (cnnrnn.core.training), off the script thread, and
+on the process's training pool (cnnrnn.core.jobs), off the script thread, and
 `live_training_panel` is the fragment that polls it.
 """
 
@@ -324,7 +324,7 @@ LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session close
 def train_live(live, corpus, seconds: float, prime: str):
     """Queue `seconds` of training of the session's live model on the training pool; returns the pool's Run.
 
-    The model trains off the script thread (cnnrnn.core.training): Stop, the time limit or a
+    The model trains off the script thread (cnnrnn.core.jobs): Stop, the time limit or a
     closed session end it between two batches, and it ends on its best held-out weights.
     Training on (Keep training) continues the same model and optimizer. After each held-out
     check the run publishes a 200-character sample from `prime`; `live_training_panel` draws it.

@@ -31,7 +31,7 @@ import tensorflow as tf
 from keras import layers
 
 from cnnrnn.core.predictor import Predictor, input_signature, keras_error
-from cnnrnn.core.training import inference
+from cnnrnn.core.inflight import inference
 from cnnrnn.tasks.digits.config import MNIST, MnistConfig
 
 ROW_LSTM = "lstm1"  # the row RNN's first LSTM: its state after each row is what the page shows

@@ -2,7 +2,7 @@
 
 Data and models load once per process (`core.st.loader`, warmed at server start) and are shared by every
 session; the predictors are tf.functions, which are thread-safe. Live training runs on the
-process's training pool (cnnrnn.core.training), off the script thread; `training_panel` is
+process's training pool (cnnrnn.core.jobs), off the script thread; `training_panel` is
 the fragment that polls it.
 """
 
@@ -127,7 +127,7 @@ def train_mnist1d_pair(specs: list[dict]):
 
     specs: dicts of kind, variant ("normal"/"shuffled"), epochs, learning_rate, width, name.
     The models are built here (ValueError with a plain message for bad choices); they train on
-    the pool's thread (cnnrnn.core.training), stopping between batches on Stop, at
+    the pool's thread (cnnrnn.core.jobs), stopping between batches on Stop, at
     MNIST1D_LIVE_TIME_LIMIT or when this session closes. Each run's record (name, kind, variant,
     test_accuracy, train_seconds, history, finished, ...) is kept in st.session_state["seqlab_runs"]
     and grows after every epoch, so a stopped run keeps what it reached. Returns the pool's Run;

@@ -1,4 +1,4 @@
-"""The training pool (cnnrnn/core/training.py): queue, Stop, closed sessions, time limits, seeds.
+"""The training pool (cnnrnn/core/jobs.py): queue, Stop, closed sessions, time limits, seeds.
 
 Most tests train nothing: a fake step function sleeps a few milliseconds per "batch". The
 seed tests build and train a tiny Keras model twice.
@@ -14,8 +14,8 @@ import time
 import numpy as np
 import pytest
 
-from cnnrnn.core import process, training
-from cnnrnn.core.training import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingPool
+from cnnrnn.core import inflight, jobs, process
+from cnnrnn.core.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingPool
 
 
 def steps(batches: int = 10_000, every: float = 0.005):
@@ -71,7 +71,7 @@ def test_a_second_run_queues_and_is_admitted_when_the_first_ends():
 
 
 def test_two_slots_run_two_at_once(monkeypatch):
-    monkeypatch.setenv(training.SLOTS_ENV, "2")
+    monkeypatch.setenv(jobs.SLOTS_ENV, "2")
     pool = TrainingPool()
     assert pool.slots == 2
     runs = [pool.submit(steps(), time_limit=30, session=s) for s in "abc"]
@@ -83,8 +83,8 @@ def test_two_slots_run_two_at_once(monkeypatch):
 
 @pytest.mark.parametrize("value", ["0", "-3", "two", "1.5"])
 def test_a_bad_slot_count_falls_back_to_one(monkeypatch, value):
-    monkeypatch.setenv(training.SLOTS_ENV, value)
-    assert training.slots_from_env() == 1
+    monkeypatch.setenv(jobs.SLOTS_ENV, value)
+    assert jobs.slots_from_env() == 1
 
 
 def test_stop_ends_a_run_within_a_second_and_frees_the_slot():
@@ -117,7 +117,7 @@ def test_stop_of_a_queued_run_takes_it_out_of_the_queue():
 
 def test_a_closed_session_frees_its_slot_and_its_queued_entry(monkeypatch):
     """A session whose heartbeat stops (its tab closed) loses its running run and its queued one."""
-    monkeypatch.setattr(training, "WATCH_EVERY", 0.05)
+    monkeypatch.setattr(jobs, "WATCH_EVERY", 0.05)
     pool = TrainingPool(slots=1, heartbeat_timeout=0.3)
     closed = pool.submit(steps(), time_limit=60, session="gone")
     also_closed = pool.submit(steps(), time_limit=60, session="gone")
@@ -185,21 +185,21 @@ def test_a_failing_run_reports_its_error_and_frees_the_slot():
 
 def test_training_waits_while_a_prediction_is_in_flight():
     pool = TrainingPool(slots=1)
-    with training.inference():
+    with inflight.inference():
         run = pool.submit(steps(), time_limit=10, session="a")
         time.sleep(0.3)
         held = run.info.get("batches", 0)
         assert held <= 1, "no batch runs while a prediction is in flight"
-        assert training.inference_in_flight() == 1
+        assert inflight.inference_in_flight() == 1
     assert _until(lambda: run.info.get("batches", 0) > 5), "training resumes when the prediction ends"
     run.stop()
     assert run.wait(1) and run.waited_for_inference > 0.2
 
 
 def test_the_wait_for_predictions_is_bounded():
-    with training.inference():
+    with inflight.inference():
         start = time.perf_counter()
-        waited = training.wait_for_inference(0.2)
+        waited = inflight.wait_for_inference(0.2)
     assert 0.15 < waited < 0.5 and time.perf_counter() - start < 0.5
 
 

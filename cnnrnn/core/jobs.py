@@ -24,7 +24,7 @@ a running one stops at its next batch.
 Inference stays responsive while a run trains. TensorFlow's intra- and inter-op thread pools
 are process-wide: a training step and a visitor's prediction share the same threads, and a
 prediction queued behind a big training step waits for it. So predictions mark themselves in
-flight (`inference()`, a counter around `Predictor.__call__`), and `should_stop()` waits,
+flight (`cnnrnn.core.inflight.inference()`, a counter around `Predictor.__call__`), and `should_stop()` waits,
 between batches, until no prediction is in flight (at most `INFERENCE_WAIT` seconds, so a
 stream of predictions slows training without starving it). The live models train on small
 batches (32 to 100 items), so one step is tens of milliseconds at most and a prediction that
@@ -48,60 +48,20 @@ import os
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
 from typing import Any, Callable
 
+from cnnrnn.core.inflight import INFERENCE_WAIT, wait_for_inference
 from cnnrnn.core.process import background_priority
 
 SLOTS_ENV = "CNNRNN_TRAINING_SLOTS"
 DEFAULT_SLOTS = 1  # runs training at once when SLOTS_ENV is not set (a 2-core server: one)
 HEARTBEAT_TIMEOUT = 10.0  # seconds without a touch() before a run's session counts as closed
 WATCH_EVERY = 0.5  # seconds between the watcher's passes over the queue
-INFERENCE_WAIT = 1.0  # the longest a training step waits for predictions in flight
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 ENDED = (DONE, STOPPED, FAILED)
 
 _log = logging.getLogger(__name__)
-
-# --- Predictions in flight ---------------------------------------------------------------
-
-_in_flight = 0
-_in_flight_changed = threading.Condition()
-
-
-@contextmanager
-def inference():
-    """Mark one prediction in flight for its duration (training steps wait while any is)."""
-    global _in_flight
-    with _in_flight_changed:
-        _in_flight += 1
-    try:
-        yield
-    finally:
-        with _in_flight_changed:
-            _in_flight -= 1
-            if not _in_flight:
-                _in_flight_changed.notify_all()
-
-
-def inference_in_flight() -> int:
-    """How many predictions are running now."""
-    return _in_flight
-
-
-def wait_for_inference(timeout: float = INFERENCE_WAIT, stop: threading.Event | None = None) -> float:
-    """Wait until no prediction is in flight (at most `timeout` s, less when `stop` is set); returns seconds waited."""
-    start = time.perf_counter()
-    deadline = start + timeout
-    with _in_flight_changed:
-        while _in_flight and not (stop is not None and stop.is_set()):
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            _in_flight_changed.wait(min(left, 0.05))
-    return time.perf_counter() - start
-
 
 # --- Runs ----------------------------------------------------------------------------------
 
