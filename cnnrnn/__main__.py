@@ -46,7 +46,7 @@ def cmd_task(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    server_settings()  # the kernels and the malloc settings the server runs with (core.st.run_page)
+    server_settings()  # the kernels and the malloc settings the server runs with (core.ui.app.run_page)
     if args.room is not None:
         if args.room < 1 or args.rounds < 1:
             raise ValueError("--room and --rounds take a whole number of at least 1")

@@ -5,8 +5,8 @@ import random
 import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
-from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import bound, share_panel
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.share import bound, share_panel
 from cnnrnn.tasks.captions import charts, ui
 from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import COLOURS

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import await_first_view, page_header, show_error, show_run_end
-from cnnrnn.core.ui_share import bound, share_panel
+from cnnrnn.core.ui.loading import await_first_view
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.runs import show_run_end
+from cnnrnn.core.ui.share import bound, share_panel
 from cnnrnn.tasks.charlm import charts, ui
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CorpusError
 from cnnrnn.tasks.charlm.tang import ui as tang_ui

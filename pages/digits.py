@@ -4,8 +4,10 @@ import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
 from cnnrnn.tasks.digits.prepare import ASPECTS
-from cnnrnn.core.st import await_first_view, page_header, show_error
-from cnnrnn.core.ui_share import bound, explain, lazy_tabs, share_panel
+from cnnrnn.core.ui.canvas import drawing_canvas
+from cnnrnn.core.ui.loading import await_first_view
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.share import bound, explain, lazy_tabs, share_panel
 from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
 
@@ -49,7 +51,7 @@ def digit_input():
         raw = upload.getvalue() if upload is not None else None
     elif source == "Draw":
         stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
-        raw = ui.drawing_canvas(key="cnn_canvas", stroke_width=stroke)
+        raw = drawing_canvas(key="cnn_canvas", stroke_width=stroke)
     elif source == "Camera":
         shot = st.camera_input("Hold a digit written on paper up to the camera", key="cnn_camera")
         raw = shot.getvalue() if shot is not None else None

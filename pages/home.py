@@ -6,7 +6,7 @@ Renders without importing TensorFlow: it reads only the registry and the weights
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core import st as core_st
+from cnnrnn.core.ui.page import manifest, task_cards
 from cnnrnn.tasks import all_tasks, page_tasks
 
 st.title("CNN vs RNN, side by side")
@@ -27,16 +27,16 @@ Two classic deep-learning architectures, each run live on your own input.
 tasks = page_tasks()
 patterns = tuple(t for t in tasks if t.section == "Patterns")
 labs = tuple(t for t in tasks if t.section == "Labs")
-core_st.task_cards(patterns, columns=max(len(patterns), 1))
+task_cards(patterns, columns=max(len(patterns), 1))
 if labs:
     st.subheader("Labs")
-    core_st.task_cards(labs, columns=max(len(labs), 2))
+    task_cards(labs, columns=max(len(labs), 2))
 
 st.header("Headline numbers")
-manifest = core_st.manifest()
+shipped = manifest()
 rows = []
 for task in all_tasks():
-    entry = manifest.get(task.name, {})
+    entry = shipped.get(task.name, {})
     test_size = entry.get("data", {}).get("test_size")
     for model, info in entry.get("models", {}).items():
         scores = info.get("test") if isinstance(info.get("test"), dict) else {}

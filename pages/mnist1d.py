@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from cnnrnn.core import st as core_st
-from cnnrnn.core.ui_share import bound, explain, share_panel
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.runs import show_run_end
+from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.mnist1d import charts, ui
 from cnnrnn.tasks.mnist1d.config import MNIST1D
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS
 from cnnrnn.tasks.mnist1d.experiments import MNIST1D_HUMAN
 
-presenting = core_st.page_header(
+presenting = page_header(
     "Sequence lab: CNN against GRU on MNIST-1D",
     f"Many to one: a {MNIST1D.sequence_length}-point signal -> digit",
     "MNIST-1D (Greydanus and Kobak, ICML 2024) turns each digit into a short 1D signal, padded, "
@@ -82,7 +83,7 @@ ended = ui.PAIR_RUN.take_ended()  # the pair that ended since the page last ran:
 if ended is not None and ended.reason == "stopped":
     st.info("Stopped. What the runs reached so far is in the table above and below.")
 elif ended is not None:
-    core_st.show_run_end(ended, "training")
+    show_run_end(ended, "training")
 if train:
     number = ui.next_run_number()
     for side, spec in enumerate(specs):
@@ -90,7 +91,7 @@ if train:
     try:
         job = ui.train_mnist1d_pair(specs)
     except ValueError as error:
-        core_st.show_error(str(error))
+        show_error(str(error))
     else:
         st.rerun()  # the table above with the new runs in it, and Train both greyed out
 if job is not None:
@@ -118,7 +119,7 @@ if st.button("Recompute on the test signals now", key="seqlab_recompute"):
     try:
         tables = {**tables, **ui.recompute_mnist1d_tables()}
     except FileNotFoundError as error:
-        core_st.show_error(str(error))
+        show_error(str(error))
 if "lengths" in tables:
     st.altair_chart(charts.mnist1d_length_chart(tables["lengths"], native=MNIST1D.sequence_length), width="stretch")
     band = ui.mixed_length_band(tables)
@@ -153,7 +154,7 @@ if st.button("Measure on this machine", key="seqlab_latency"):
         st.altair_chart(charts.mnist1d_latency_chart(latency, title=f"Measured on this machine on {measured_at}"),
                         width="stretch")
     except FileNotFoundError as error:
-        core_st.show_error(str(error))
+        show_error(str(error))
 explain("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
         "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
 share_panel()

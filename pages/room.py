@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES
-from cnnrnn.core.st import page_header, show_error
-from cnnrnn.core.ui_share import explain, page_url, qr_png
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.share import explain, page_url, qr_png
 from cnnrnn.tasks.room import charts, store, ui, verdicts
 from cnnrnn.tasks.room.limits import MAX_SENTENCE, PER_MINUTE, PER_ROOM, ROOM_HOURS, clean_code
 

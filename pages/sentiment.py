@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import await_first_view, page_header, show_error
-from cnnrnn.core.ui_share import bound, explain, share_panel
+from cnnrnn.core.ui.loading import await_first_view
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
                                            latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)

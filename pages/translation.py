@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import await_first_view, page_header, show_error
-from cnnrnn.core.ui_share import bound, explain, share_panel
+from cnnrnn.core.ui.loading import await_first_view
+from cnnrnn.core.ui.page import page_header, show_error
+from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.translation import ui
 from cnnrnn.tasks.translation.charts import (attention_chart, attention_table, bleu_by_length_chart,
                                              by_length_table, joined_chart, latency_chart, latency_table,

@@ -82,11 +82,11 @@ def test_a_page_run_leaves_the_shared_keras_session_alone(monkeypatch):
 
 
 def test_the_entry_point_applies_the_server_settings_before_the_warm_start(monkeypatch):
-    from cnnrnn.core import st as core_st
+    from cnnrnn.core.ui import app
 
     calls = []
-    monkeypatch.setattr(core_st, "server_settings", lambda: calls.append("settings"))
-    monkeypatch.setattr(core_st, "start_warm", lambda tasks: calls.append("warm"))
+    monkeypatch.setattr(app, "server_settings", lambda: calls.append("settings"))
+    monkeypatch.setattr(app, "start_warm", lambda tasks: calls.append("warm"))
     open_app()
     assert calls[:2] == ["settings", "warm"], (
         "run_page chooses TensorFlow's kernels and malloc's settings before the warm start imports TensorFlow")

@@ -1,4 +1,4 @@
-"""Sessions share one set of models (core.st.loader): sessions predicting at once get right answers.
+"""Sessions share one set of models (core.ui.loading.loader): sessions predicting at once get right answers.
 
 Each "session" is a thread calling the dashboard's own loaders (each task's `ui`), as Streamlit's script
 threads do; every answer is compared with the same input run alone. The first test makes the FIRST calls

@@ -16,7 +16,7 @@ from app_pages import APP, TIMEOUT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnrnn.core import ui_share
+from cnnrnn.core.ui import share
 
 
 def _open(page: str, params: dict[str, str]) -> AppTest:
@@ -30,7 +30,7 @@ def _open(page: str, params: dict[str, str]) -> AppTest:
 
 
 def _link(at: AppTest) -> str:
-    links = [m.value for m in at.markdown if m.value.startswith(f"<{ui_share.LOCAL_BASE}")]
+    links = [m.value for m in at.markdown if m.value.startswith(f"<{share.LOCAL_BASE}")]
     assert len(links) == 1, "one Share link on the page"
     return links[0].strip("<>")
 
@@ -40,20 +40,20 @@ def _params(link: str) -> dict[str, str]:
 
 
 def test_url_form_is_what_the_binding_reads():
-    assert ui_share.url_form(0.8) == "0.8" and ui_share.url_form(0.85) == "0.85" and ui_share.url_form(1.0) == "1"
-    assert ui_share.url_form(7) == "7" and ui_share.url_form(True) == "true" and ui_share.url_form(None) == ""
-    assert ui_share.url_form("photo_7.jpg", lambda n: n.split(".")[0].replace("_", " ")) == "photo 7"
-    link = ui_share.share_link({"gen_prime": "ROMEO:\n", "cnn_sample": "photo 7"}, path="Generation")
+    assert share.url_form(0.8) == "0.8" and share.url_form(0.85) == "0.85" and share.url_form(1.0) == "1"
+    assert share.url_form(7) == "7" and share.url_form(True) == "true" and share.url_form(None) == ""
+    assert share.url_form("photo_7.jpg", lambda n: n.split(".")[0].replace("_", " ")) == "photo 7"
+    link = share.share_link({"gen_prime": "ROMEO:\n", "cnn_sample": "photo 7"}, path="Generation")
     assert link == "http://localhost:8501/Generation?gen_prime=ROMEO%3A%0A&cnn_sample=photo%207"
 
 
 def test_the_qr_code_decodes_back_to_the_link():
     link = ("http://localhost:8501/Image_CNN?cnn_source=Samples&cnn_method=nearest&cnn_aspect=stretch"
             "&cnn_sample=photo%207&cnn_side=28&cnn_maps_model=CNN%2C%20fixed%2028x28%20%28Flatten%29&present=1")
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(ui_share.qr_png(link))))
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(share.qr_png(link))))
     assert [d.text for d in decoded] == [link]
     assert decoded[0].format == zxingcpp.BarcodeFormat.QRCode
-    svg = ui_share.qr_svg(link)
+    svg = share.qr_svg(link)
     assert svg.startswith("<svg") and "path" in svg
 
 
@@ -157,4 +157,4 @@ def test_a_text_too_long_for_a_link_stays_out_and_the_qr_code_still_fits():
     link = _link(at)
     assert "sentiment_text" not in _params(link) and len(link) < 500
     assert any("stay out of the link" in c.value for c in at.caption)
-    assert [d.text for d in zxingcpp.read_barcodes(Image.open(io.BytesIO(ui_share.qr_png(link))))] == [link]
+    assert [d.text for d in zxingcpp.read_barcodes(Image.open(io.BytesIO(share.qr_png(link))))] == [link]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnrnn.core import st as core_st
+from cnnrnn.core.ui import app
 from cnnrnn.core import process, warm
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, page_tasks, warm_tasks
@@ -82,9 +82,9 @@ def test_the_warm_start_thread_fills_every_model_set_and_pages_do_not_load_them_
     monkeypatch.setattr(warm, "_started", None)
     loaders = [getattr(task.module("ui"), name) for task in warm_tasks() for name in task.loaders]
     before = {id(item): (item.state, item.load_count) for item in loaders}
-    thread = core_st.start_warm(warm_tasks())
+    thread = app.start_warm(warm_tasks())
     assert thread is not None and thread.name == warm.THREAD_NAME and thread.daemon
-    assert core_st.start_warm(warm_tasks()) is thread  # once per process
+    assert app.start_warm(warm_tasks()) is thread  # once per process
     thread.join(timeout=600)
     assert not thread.is_alive()
     for item in loaders:
@@ -197,7 +197,7 @@ def test_a_page_whose_code_is_loaded_does_not_wait_for_the_lock_the_warm_start_h
     holder = threading.Thread(target=warm_load, daemon=True)
     holder.start()
     assert held.wait(5)
-    page = threading.Thread(target=lambda: (core_st._import_page_modules(page_tasks(), digits.url_path), done.set()),
+    page = threading.Thread(target=lambda: (app._import_page_modules(page_tasks(), digits.url_path), done.set()),
                             daemon=True)
     page.start()
     try:

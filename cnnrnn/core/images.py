@@ -77,7 +77,7 @@ def check_size(width: int, height: int) -> None:
         )
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise ImageError(
-            f"The image is {width}x{height} pixels, far too long and narrow for a single digit."
+            f"The image is {width}x{height} pixels, far too long and narrow to use."
         )
 
 

@@ -7,11 +7,13 @@ entry and no home card of its own, but its own `train`, `evaluate` and manifest 
 and the command line need to show the task without importing it; the rest is loaded on
 demand, from two modules of the task.
 
-A task may import core, itself and the packages of the tasks it names in `uses` (the audience room
-reads digits and sentences with the image and sentiment tasks' models); tests/core/test_layout.py
-allows exactly those edges.
+A task may import core, itself and the `api` module of each task it names in `uses` (the audience room
+reads digits and sentences with the image and sentiment tasks' models). A task that others use offers
+that one small interface module, `api.py`, without Streamlit: its models' loader, predicting one input,
+its labels. A task registered inside another's folder (the Tang poems) is a task of its own all the same.
+tests/core/test_layout.py allows exactly those edges and no cycle between tasks.
 
-`loaders` names the task's `ui` functions decorated with `cnnrnn.core.st.loader` (its models, loaded
+`loaders` names the task's `ui` functions decorated with `cnnrnn.core.ui.loading.loader` (its models, loaded
 once per process): the entry point's warm-start thread imports the ui module and calls them, in the
 registry's navigation order, so that a page opened later finds them loaded.
 
@@ -50,21 +52,25 @@ SECTIONS = ("Patterns", "Labs")
 
 @dataclass(frozen=True)
 class Task:
-    """One task of the dashboard, as the registry knows it (nothing here imports the task)."""
+    """One task of the dashboard, as the registry knows it (nothing here imports the task).
 
-    name: str  # the command line's and the manifest's name: "mnist"
-    package: str  # the importable package: "cnnrnn.tasks.digits"
-    title: str  # the page's title and navigation label: "Image CNN"
-    url_path: str  # the page's address under the app: "Image_CNN"
-    icon: str  # a Material icon: ":material/image:"
-    page: str  # the page file, relative to the project root: "pages/digits.py"
+    For example the image task: name "mnist", package "cnnrnn.tasks.digits", title "Image CNN", url_path
+    "Image_CNN", icon ":material/image:", page "pages/digits.py", pattern "One to one", shape "image -> label".
+    """
+
+    name: str  # the command line's and the manifest's name
+    package: str  # the importable package: "cnnrnn.tasks.<folder>"
+    title: str  # the page's title and navigation label
+    url_path: str  # the page's address under the app
+    icon: str  # a Material icon: ":material/<name>:"
+    page: str  # the page file, relative to the project root: "pages/<folder>.py"
     section: str = "Patterns"  # "Patterns" (the article's four) or "Labs"
-    pattern: str = ""  # the home card's heading: "One to one"
-    shape: str = ""  # what goes in and out: "image -> label"
+    pattern: str = ""  # the home card's heading
+    shape: str = ""  # what goes in and out
     blurb: str = ""  # one sentence for the home card
     shown_on: str = ""  # the name of the task whose page shows this one ("": it has its own page)
-    uses: tuple[str, ...] = ()  # tasks whose packages this one may import (the room uses mnist's and sentiment's models)
-    loaders: tuple[str, ...] = ()  # names of `ui` functions made with core.st.loader that the warm start fills
+    uses: tuple[str, ...] = ()  # tasks whose `api` module this one may import
+    loaders: tuple[str, ...] = ()  # names of `ui` functions made with core.ui.loading.loader that the warm start fills
 
     def __post_init__(self):
         if self.section not in SECTIONS:

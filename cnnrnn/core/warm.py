@@ -21,8 +21,10 @@ around every full run) or waits for the lock or a load (`page_first`). Inside a 
 waiting page may be waiting for this very load. Each wait is capped (`PAUSE_CAP_S`), so a busy room
 still gets its models warmed. When it ends the warm start prints one line of what it loaded, and when.
 
-This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory that
-core.st supplies) is what says so on the page while it waits.
+This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory) is what
+says so on the page while it waits; without one of its own a loader uses the process's default notice,
+which `cnnrnn.core.ui.loading` sets when the app imports it (a task's Streamlit-free `api.py` declares its
+loaders here and still gets the page's notice).
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ class Loader:
     def __call__(self):
         if self.state == READY:
             return self._value
-        waiting = self.notice(self.label) if self.notice is not None else nullcontext()
+        notice = self.notice or _default_notice
+        waiting = notice(self.label) if notice is not None else nullcontext()
         with waiting:
             return self.load()
 
@@ -163,6 +166,15 @@ class Loader:
 
     def __repr__(self) -> str:
         return f"<Loader {self.label!r}: {self.state}, loaded {self.load_count}x>"
+
+
+_default_notice: Callable[[str], AbstractContextManager] | None = None
+
+
+def set_default_notice(notice: Callable[[str], AbstractContextManager] | None) -> None:
+    """The notice of every loader made without one (None: no notice), from now on."""
+    global _default_notice
+    _default_notice = notice
 
 
 def loader(label: str, notice: Callable[[str], AbstractContextManager] | None = None):

@@ -27,7 +27,7 @@ TASKS: tuple[Task, ...] = (
     Task(name="tang", package="cnnrnn.tasks.charlm.tang", title="Tang poems", url_path="Generation",
          icon=":material/edit_note:", page="pages/charlm.py", pattern="Many to many", shape="text -> poem",
          blurb="A character LSTM and a causal CNN write Tang poems in form.", shown_on="charlm",
-         loaders=("tang_predictors",)),
+         uses=("charlm",), loaders=("tang_predictors",)),
     Task(name="translation", package="cnnrnn.tasks.translation", title="Translation", url_path="Translation",
          icon=":material/translate:", page="pages/translation.py", pattern="Many to many, unaligned",
          shape="English -> French",

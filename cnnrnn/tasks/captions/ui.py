@@ -1,6 +1,6 @@
 """The captioning page's bridge to Streamlit: the cached captioner, scenes, the canvas, tables and texts.
 
-The model loads once per process (`core.st.loader`, warmed at server start) and is shared by every session;
+The model loads once per process (`core.ui.loading.loader`, warmed at server start) and is shared by every session;
 its `CaptionPredictor` only reads the weights, so it is thread-safe. What the page types
 as a number (the test set's size, the scenes a recompute uses, the encoder's side) comes
 from here, read from the manifest or the config.
@@ -16,7 +16,8 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from cnnrnn.tasks.captions.prepare import prepare_scene as _prepare_scene
-from cnnrnn.core.st import loader, manifest, shipped_tables
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest, shipped_tables
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import COLOURS, SCENE_SIZE, make_scenes, random_scene as _random_scene, render_scene

@@ -20,7 +20,6 @@ from cnnrnn.tasks.charlm.data import (
 from cnnrnn.tasks.charlm.experiments import evaluate_charlm, generation_speed
 
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, check_charlm_weights, load_charlm
-from cnnrnn.tasks.charlm.tang import cli as tang_cli
 from cnnrnn.tasks.charlm.train import start_live_model, train_charlm, train_live
 
 
@@ -45,10 +44,8 @@ def manifest_figures(entry: dict) -> dict:
 def cmd_generate(args) -> int:
     """Continue a prime with one character model; the prime and the text on stdout, notes on stderr.
 
-    `--corpus tang` writes a Tang poem instead (`tang.cli.cmd_generate`).
+    (`--corpus tang` runs the Tang task's `cli.cmd_generate` instead: see parser.CORPORA.)
     """
-    if args.corpus == "tang":
-        return tang_cli.cmd_generate(args)
     if args.form is not None or args.title is not None:
         raise ValueError("--form and --title are for --corpus tang")
     prime = "ROMEO:\n" if args.prime is None else args.prime

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,3 +243,9 @@ def check_generation_settings(length, temperature, top_k, seed) -> tuple[int, fl
     if top_k < 0:
         raise ValueError(f"top-k must be 0 (no limit) or more (got {top_k})")
     return length, temperature, top_k, seed % 2**63
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown verbatim by st.markdown / st.write_stream: punctuation escaped, line breaks kept."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=:$&^%@\"'])", r"\\\1", text)
+    return escaped.replace("\n", "  \n")

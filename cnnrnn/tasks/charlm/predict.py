@@ -32,6 +32,13 @@ MAX_READ_CHARS = 5000  # "read my text" scores at most this many characters
 CHARLM_VOCAB = "charlm_vocab.json"
 
 
+# The server's LSTMs step without XLA: XLA's compiler costs the process about 50 MB of resident memory per
+# model set (measured: +89 -> +35 MB for the two character models) for a step about 20% faster (4,300 ->
+# 3,600 characters per second), and the page streams at a fraction of either. The command line and the
+# benchmark keep XLA (CharPredictor's default).
+SERVER_JIT = False
+
+
 def model_file(name: str) -> str:
     """The shipped file of character model `name`: "charlm_lstm.keras"."""
     return f"charlm_{name}.keras"

@@ -1,6 +1,6 @@
 """The generation page's bridge to Streamlit: cached loaders, page constants, text shown as text, live training.
 
-The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every
+The shipped models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
 on the process's training pool (cnnrnn.core.jobs), off the script thread, and
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from datetime import datetime, timezone
 
 import streamlit as st
 
-from cnnrnn.core.st import TRAINING_POLL_SECONDS, SessionRun, loader, manifest, queue_message, submit_training
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest
+from cnnrnn.core.ui.runs import TRAINING_POLL_SECONDS, SessionRun, queue_message, submit_training
 from cnnrnn.core.streaming import paced
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
@@ -26,7 +27,8 @@ from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from
 from cnnrnn.tasks.charlm.experiments import (bin_by_context, context_table, generation_steps_table, loss_by_position,
                                              read_table, shipped_loss_by_position as shipped_table)
 from cnnrnn.tasks.charlm.experiments import temperature_samples as run_temperatures
-from cnnrnn.tasks.charlm.predict import MAX_PRIME_CHARS, SHOW_TOP, load_charlm
+from cnnrnn.tasks.charlm.data import escape_markdown
+from cnnrnn.tasks.charlm.predict import MAX_PRIME_CHARS, SERVER_JIT, SHOW_TOP, load_charlm
 from cnnrnn.tasks.charlm.train import LiveModel
 from cnnrnn.tasks.charlm.train import start_live_model as start_live
 from cnnrnn.tasks.charlm.train import train_live as run_live
@@ -43,11 +45,6 @@ TEMPERATURE_LENGTH = 240  # characters per temperature
 RECOMPUTE_WINDOWS = 64  # held-out windows scored by "Recompute"
 SAMPLE_CHARS = 100_000  # the Shakespeare sample for live training
 LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
-# The server's LSTMs step without XLA: XLA's compiler costs the process about 50 MB of resident memory per
-# model set (measured: +89 -> +35 MB for the two character models) for a step about 20% faster (4,300 ->
-# 3,600 characters per second), and the page streams at a fraction of either. The command line and the
-# benchmark keep XLA (CharPredictor's default).
-SERVER_JIT = False
 READ_DEFAULT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
                 "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
                 "troubles\nAnd by opposing end them.")  # "Read my text" before anyone types
@@ -69,12 +66,6 @@ def charlm_predictors() -> dict:
 def charlm_manifest() -> dict:
     """The manifest's "charlm" section ({} when absent)."""
     return manifest().get("charlm", {})
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown verbatim by st.markdown / st.write_stream: punctuation escaped, line breaks kept."""
-    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=:$&^%@\"'])", r"\\\1", text)
-    return escaped.replace("\n", "  \n")
 
 
 def markdown_pieces(run, prefix: str = ""):

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback, warmup_cosine
+from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.digits.data import load_mnist, scaled
 from cnnrnn.tasks.digits.experiments import accuracy_of, resolution_sweep

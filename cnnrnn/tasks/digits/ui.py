@@ -1,6 +1,6 @@
 """The image page's bridge to Streamlit: cached loaders and sweeps, the drawing canvas, page values.
 
-Models load once per process (`core.st.loader`, warmed at server start) and are shared by every
+Models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every
 session; what they expose (predictors built on tf.function) is thread-safe.
 Nothing here draws the page: `pages/digits.py` does, from what these return.
 """
@@ -16,9 +16,11 @@ import streamlit as st
 
 from cnnrnn.core.images import RESIZE_METHODS
 from cnnrnn.tasks.digits.prepare import ASPECTS, find_digit, frame_digit, render_digit
-from cnnrnn.core.st import loader, manifest, show_error
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest, show_error
 from cnnrnn.core.upload import HASH_FUNCS, Upload
 from cnnrnn.core.warm import checkpoint
+from cnnrnn.tasks.digits.api import image_predictors
 from cnnrnn.tasks.digits.config import MNIST, receptive_field
 from cnnrnn.tasks.digits.data import load_test_sample, scaled
 from cnnrnn.tasks.digits.experiments import (
@@ -31,7 +33,7 @@ from cnnrnn.tasks.digits.experiments import predict_models as _predict_models
 from cnnrnn.tasks.digits.experiments import rows_read as _rows_read
 from cnnrnn.tasks.digits.model import conv_feature_maps, model_view, rnn_hidden_states
 from cnnrnn.tasks.digits.model import fixed_size_error as _fixed_size_error
-from cnnrnn.tasks.digits.predict import TASK, load_predictors
+from cnnrnn.tasks.digits.predict import TASK
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 NATIVE = MNIST.image_size  # 28: the side the page's text and the fixed CNN speak of
@@ -45,17 +47,6 @@ SCALE_RANGE = MNIST.scale_range  # the sides cnn_gap was trained at
 MAX_MAPS = 16  # feature maps shown per layer
 VIEWS = ("Any array size", "Step by step", "Across sizes", "Resize and aspect", "Inside the models")  # the tabs
 STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
-
-
-@loader("the image models")
-def image_predictors() -> dict:
-    """name -> ImagePredictor for the three shipped MNIST models, each traced once on a blank digit
-    (so the page's first verdicts do not wait for the trace)."""
-    predictors = load_predictors()
-    for predictor in predictors.values():
-        checkpoint()  # the warm start lets a running page go first
-        predictor.predict_one(np.zeros((NATIVE, NATIVE), np.float32))
-    return predictors
 
 
 def predictors_or_stop() -> dict:
@@ -105,20 +96,6 @@ def first_view() -> bool:
 def sample_title(name: str) -> str:
     """A sample's file name as the selectbox shows it: "photo_7.jpg" -> "photo 7"."""
     return name.rsplit(".", 1)[0].replace("_", " ")
-
-
-def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280):
-    """A black square to draw on in white; returns its RGBA array, or None while it is empty."""
-    # Imported here, not at the top: the component registers itself on import, which fails
-    # outside a Streamlit run (the page's other modes, the tests and the command line never need it).
-    from streamlit_drawable_canvas import st_canvas
-
-    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="#000000",
-                       height=size, width=size, drawing_mode="freedraw", key=key, return_image_data=True)
-    image = result.image_data
-    if image is None or image[..., :3].max() < 32:
-        return None
-    return image
 
 
 def prepare(raw, method: str, aspect: str):

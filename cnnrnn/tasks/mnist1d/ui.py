@@ -1,6 +1,6 @@
 """The sequence lab's bridge to Streamlit: cached loaders, live training on the pool, the page's tables.
 
-Data and models load once per process (`core.st.loader`, warmed at server start) and are shared by every
+Data and models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every
 session; the predictors are tf.functions, which are thread-safe. Live training runs on the
 process's training pool (cnnrnn.core.jobs), off the script thread; `training_panel` is
 the fragment that polls it.
@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core import st as core_st
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest, shipped_tables
+from cnnrnn.core.ui.runs import SessionRun, TRAINING_POLL_SECONDS, queue_message, submit_training
 from cnnrnn.tasks.mnist1d import charts, experiments
 from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES,
                                          MNIST1D_LIVE_TIME_LIMIT, MNIST1D_LIVE_WIDTHS, TASK)
@@ -22,16 +24,16 @@ from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
 
 RUNS_KEY = "seqlab_runs"  # this session's live runs in st.session_state
-PAIR_RUN = core_st.SessionRun("seqlab_job", "seqlab_ended")  # this session's pair on the training pool, then how it ended
+PAIR_RUN = SessionRun("seqlab_job", "seqlab_ended")  # this session's pair on the training pool, then how it ended
 
 
-@core_st.loader("the MNIST-1D data")
+@loader("the MNIST-1D data")
 def mnist1d_data() -> Mnist1dSplits:
     """data.Mnist1dSplits in order, loaded once per process (read-only arrays, shared by every session)."""
     return load_mnist1d(False)
 
 
-@core_st.loader("the MNIST-1D data, shuffled")
+@loader("the MNIST-1D data, shuffled")
 def mnist1d_shuffled_data() -> Mnist1dSplits:
     """data.Mnist1dSplits with each signal's points shuffled (the paper's control), once per process."""
     return load_mnist1d(True)
@@ -51,7 +53,7 @@ def _clear_splits() -> None:
 mnist1d_splits.clear = _clear_splits
 
 
-@core_st.loader("the MNIST-1D models")
+@loader("the MNIST-1D models")
 def mnist1d_predictors() -> dict:
     """name -> SignalPredictor for the shipped MNIST-1D models (thread-safe).
 
@@ -62,12 +64,12 @@ def mnist1d_predictors() -> dict:
 
 def mnist1d_manifest() -> dict:
     """The manifest's "mnist1d" section ({} when absent)."""
-    return core_st.manifest().get(TASK, {})
+    return manifest().get(TASK, {})
 
 
 def shipped_mnist1d_tables() -> dict:
     """The manifest's MNIST-1D experiment tables, name -> DataFrame ({} when absent)."""
-    return core_st.shipped_tables(TASK)
+    return shipped_tables(TASK)
 
 
 def mnist1d_sizes() -> dict:
@@ -155,7 +157,7 @@ def train_mnist1d_pair(specs: list[dict]):
         return records
 
     st.session_state.setdefault(RUNS_KEY, []).extend(records)
-    job = core_st.submit_training(train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs),
+    job = submit_training(train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs),
                                   history=records)
     return PAIR_RUN.keep(job)
 
@@ -167,7 +169,7 @@ def _history_copy(history: dict) -> dict:
     return {key: values[:rows] for key, values in columns.items()}
 
 
-@st.fragment(run_every=core_st.TRAINING_POLL_SECONDS)
+@st.fragment(run_every=TRAINING_POLL_SECONDS)
 def training_panel() -> None:
     """The running pair, polled about twice a second: the queue place, a progress bar and curves per run, Stop.
 
@@ -180,7 +182,7 @@ def training_panel() -> None:
     if not job.active:
         PAIR_RUN.finish(job)
     if job.state == "queued":
-        st.info(core_st.queue_message(job), icon=":material/hourglass_top:")
+        st.info(queue_message(job), icon=":material/hourglass_top:")
     for column, record in zip(st.columns(2), job.history):
         with column:
             history = _history_copy(record["history"])

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from cnnrnn.core.charts import color_scale
-from cnnrnn.tasks.digits.charts import MODEL_COLORS
+from cnnrnn.tasks.digits.api import MODEL_COLORS
 
 CELL = "cell"  # the confusion matrix's selection: a click gives {"true": t, "predicted": p}
 

@@ -16,12 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnrnn.core.warm import ENV as WARM_ENV
-from cnnrnn.tasks.digits.data import load_test_sample, scaled
-from cnnrnn.tasks.digits.predict import load_predictors
-from cnnrnn.tasks.room import store, verdicts
+from cnnrnn.tasks.digits import api as digits
+from cnnrnn.tasks.room import store
 from cnnrnn.tasks.room.ui import ROOM_DIR_ENV
-from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors
-from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
+from cnnrnn.tasks.sentiment import api as sentiment
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = "pages/room.py"
@@ -33,18 +31,16 @@ def simulated_room(engine, submissions: int = 30, sentences: int = 6) -> tuple[s
     Each comes from its own session (the per-minute limit is per session). Returns (code, key).
     """
     code, key = store.open_room(engine)
-    digits = max(submissions - sentences, 0)
-    images, labels = load_test_sample(digits) if digits else ([], [])
-    readers = load_predictors()
-    for i, (image, label) in enumerate(zip(scaled(images) if digits else [], labels)):
-        found = verdicts.digit_verdicts(readers, image)
+    count = max(submissions - sentences, 0)
+    images, labels = digits.test_digits(count) if count else ([], [])
+    for i, (image, label) in enumerate(zip(images, labels)):
+        found = digits.digit_verdicts(image)
         sent = store.add_submission(engine, code, f"bench-{i}", "digit", int(label), found,
                                     digit=store.digit_bytes(image))
         assert sent.id is not None, sent.message
-    judges = load_sentiment_predictors()
-    for i in range(submissions - digits):
-        sentence = EXAMPLE_SENTENCES[i % len(EXAMPLE_SENTENCES)][:200]
-        found = verdicts.sentence_verdicts(judges, sentence)
+    for i in range(submissions - count):
+        sentence = sentiment.EXAMPLE_SENTENCES[i % len(sentiment.EXAMPLE_SENTENCES)][:200]
+        found = sentiment.sentence_verdicts(sentence)
         store.add_submission(engine, code, f"bench-s{i}", "sentence", found["rnn"]["label"], found, sentence=sentence)
     return code, key
 

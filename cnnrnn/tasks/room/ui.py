@@ -4,7 +4,7 @@ Storage is `st.connection("rooms", type="sql")`: a `[connections.rooms]` entry i
 `.streamlit/secrets.toml` (any SQLAlchemy URL, e.g. PostgreSQL for several replicas) wins; otherwise
 a SQLite file `rooms.sqlite` in CNNRNN_ROOM_DIR (default `~/.cnnrnn/rooms`). The models are the image
 and sentiment pages' own cached predictors, and a drawing, photo or upload is prepared by the image
-page's pipeline (`digits.ui.prepare`, its defaults: area resize, pad aspect), with its messages.
+page's pipeline (`digits.api`, the image page's defaults: area resize, pad aspect), with its messages.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ import numpy as np
 import streamlit as st
 
 from cnnrnn.core.images import ImageError
-from cnnrnn.tasks.digits import ui as digits_ui
-from cnnrnn.tasks.room import store, verdicts
+from cnnrnn.core.ui.canvas import drawing_canvas as _canvas
+from cnnrnn.tasks.digits import api as digits
+from cnnrnn.tasks.room import store
 from cnnrnn.tasks.room.limits import clean_code, sentence_message
-from cnnrnn.tasks.sentiment import ui as sentiment_ui
+from cnnrnn.tasks.sentiment import api as sentiment
 
 ROOM_DIR_ENV = "CNNRNN_ROOM_DIR"
 DEFAULT_ROOM_DIR = Path.home() / ".cnnrnn" / "rooms"
 CONNECTION = "rooms"  # the name of the connection (and of its secrets.toml section)
 REFRESH_S = 2  # the speaker's view refreshes this often
 GALLERY = 60  # the newest drawings the gallery shows
-METHOD, ASPECT = "area", "pad"  # the image page's defaults: a room's digits are prepared as that page prepares them
 ZOOM = 3  # a stored 28x28 digit is shown at 84x84, each pixel a 3x3 block
 SESSION_KEY = "room_session"
 
@@ -123,10 +123,10 @@ def send_digit(code: str, raw, label: int | None) -> Outcome:
     if label is None:
         return Outcome(message="Say which digit it is, then send.")
     try:
-        prepared = digits_ui.prepare(raw, METHOD, ASPECT)
+        prepared = digits.frame_found(digits.find_digit(raw))
     except ImageError as error:
         return Outcome(error=str(error))
-    found = verdicts.digit_verdicts(digits_ui.image_predictors(), prepared.model_input)
+    found = digits.digit_verdicts(prepared.model_input)
     sent = store.add_submission(engine(), code, session_id(), "digit", int(label), found,
                                 digit=store.digit_bytes(prepared.model_input))
     if sent.message:
@@ -145,7 +145,7 @@ def send_sentence(code: str, sentence: str | None, said: str | None) -> Outcome:
         return Outcome(message="Say whether your sentence is positive or negative, then send.", kind="sentence")
     label = int(said == "positive")
     try:
-        found = verdicts.sentence_verdicts(sentiment_ui.sentiment_predictors(), sentence)
+        found = sentiment.sentence_verdicts(sentence)
     except Exception:  # a model that cannot read it: a message, never a traceback
         return Outcome(message="This sentence could not be read. Try a shorter or simpler one.", kind="sentence")
     sent = store.add_submission(engine(), code, session_id(), "sentence", label, found, sentence=sentence)
@@ -161,4 +161,4 @@ def zoomed(digit: np.ndarray) -> np.ndarray:
 
 def drawing_canvas(key: str):
     """The image page's canvas (white on black, 280 px: fits a phone); its RGBA array or None while empty."""
-    return digits_ui.drawing_canvas(key=key, stroke_width=18)
+    return _canvas(key=key, stroke_width=18)

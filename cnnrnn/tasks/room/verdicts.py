@@ -1,42 +1,24 @@
-"""The models' verdicts on one submission, and the room's summaries (pure: no Streamlit, no SQL).
+"""The room's summaries of the models' verdicts (pure: no Streamlit, no SQL).
 
 Digits go to the image task's three models (the fixed CNN, the pooled CNN, the row RNN), sentences
-to the sentiment task's two (the GRU and the 1D CNN), through the predictors their pages share.
-A summary reads the store's rows (`store.submissions`) and returns tidy DataFrames for the charts.
+to the sentiment task's two (the GRU and the 1D CNN), through their `api` modules (the predictors
+their pages share). A summary reads the store's rows (`store.submissions`) and returns tidy DataFrames
+for the charts.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cnnrnn.tasks.digits.charts import MODEL_LABELS as DIGIT_LABELS
-from cnnrnn.tasks.digits.config import MODEL_NAMES as DIGIT_MODELS
-from cnnrnn.tasks.sentiment.charts import SENTIMENT_LABELS
-from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES as SENTENCE_MODELS
+from cnnrnn.tasks.digits.api import MODEL_LABELS as DIGIT_LABELS
+from cnnrnn.tasks.digits.api import MODEL_NAMES as DIGIT_MODELS
+from cnnrnn.tasks.sentiment.api import SENTIMENT_LABELS
+from cnnrnn.tasks.sentiment.api import SENTIMENT_NAMES as SENTENCE_MODELS
 
 SHORT = {"cnn_fixed": "fixed CNN", "cnn_gap": "pooled CNN", "rnn_rows": "row RNN",
          "rnn": "RNN", "cnn": "CNN"}  # the gallery's captions and the sentence table's columns
 POLARITY = {1: "positive", 0: "negative"}
 DIGITS = tuple(range(10))
-
-
-def digit_verdicts(predictors: dict, model_input) -> dict:
-    """name -> {"label": digit, "confidence": its probability} for one prepared (28, 28) float32 digit."""
-    out = {}
-    for name in DIGIT_MODELS:
-        probs = predictors[name].predict_one(model_input)
-        label = int(probs.argmax())
-        out[name] = {"label": label, "confidence": round(float(probs[label]), 4)}
-    return out
-
-
-def sentence_verdicts(predictors: dict, sentence: str) -> dict:
-    """name -> {"label": 1 (positive) or 0, "positive": P(positive)} for one sentence."""
-    out = {}
-    for name in SENTENCE_MODELS:
-        positive = float(predictors[name].predict_one(sentence))
-        out[name] = {"label": int(positive >= 0.5), "positive": round(positive, 4)}
-    return out
 
 
 def digit_frame(rows: list[dict]) -> pd.DataFrame:
@@ -108,5 +90,5 @@ def gallery_caption(row: dict) -> str:
 
 
 __all__ = ["DIGIT_LABELS", "DIGIT_MODELS", "SENTENCE_MODELS", "SENTIMENT_LABELS", "SHORT", "POLARITY",
-           "digit_verdicts", "sentence_verdicts", "digit_frame", "accuracy", "confusion", "cell_ids",
+           "digit_frame", "accuracy", "confusion", "cell_ids",
            "sentence_table", "sentence_accuracy", "gallery_caption"]

@@ -1,6 +1,6 @@
 """The sentiment page's bridge to Streamlit: cached models and analyses, page state, the page's facts.
 
-Models load once per process (`core.st.loader`, warmed at server start) and are shared by every session; their
+Models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every session; their
 `TextPredictor`s (tf.function) are thread-safe. Analyses are cached per text. What the page
 says about the data and the models comes from the manifest (`facts`), with the code's config
 as the fallback.
@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import loader, manifest, shipped_tables, show_error
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest, shipped_tables, show_error
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.sentiment import experiments
+from cnnrnn.tasks.sentiment.api import sentiment_predictors
 from cnnrnn.tasks.sentiment.data import polarity_on_disk
 from cnnrnn.tasks.sentiment.config import LONGEST_MR_TOKENS, REFERENCE_ACCURACIES, SENTIMENT, SENTIMENT_NAMES
-from cnnrnn.tasks.sentiment.predict import TASK, load_sentiment_predictors
+from cnnrnn.tasks.sentiment.predict import TASK
 from cnnrnn.tasks.sentiment.text import (EXAMPLE_SENTENCES, MAX_CHARS, MAX_VIEW_TOKENS, check_text, cnn_view,
                                          known_fraction, limit_text, tokenize)
 
@@ -27,12 +29,6 @@ EXAMPLE_KEY = "sentiment_example"
 
 
 # --- models and analyses ----------------------------------------------------------
-
-
-@loader("the sentiment models")
-def sentiment_predictors() -> dict:
-    """"rnn" and "cnn" -> TextPredictor over the shipped sentiment models (thread-safe)."""
-    return load_sentiment_predictors()
 
 
 def predictors_or_stop() -> dict:

@@ -10,7 +10,6 @@ the best greedy BLEU on validation sentences, ships them as int8 and measures th
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import keras
 import numpy as np

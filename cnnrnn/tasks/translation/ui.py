@@ -1,6 +1,6 @@
 """The translation page's bridge to Streamlit: cached translators and translations, the page's facts.
 
-The translators load once per process (`core.st.loader`, warmed at server start) and are shared by every session;
+The translators load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every session;
 their traced functions are thread-safe. Translations are cached per (text, beam). What the page
 says about the data and the models comes from the manifest.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import loader, manifest, show_error
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest, show_error
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.translation.config import MODEL_LABELS, MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION

@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cnnrnn.tasks.charlm.charts import CHARLM_COLORS
+from cnnrnn.tasks.charlm.api import CHARLM_COLORS
 from cnnrnn.core.charts import color_scale
 
 

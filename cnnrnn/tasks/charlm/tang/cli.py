@@ -11,9 +11,10 @@ import sys
 import time
 
 from cnnrnn.core.weights import have_files
-from cnnrnn.tasks.charlm.data import check_generation_settings
+from cnnrnn.tasks.charlm.api import check_generation_settings
 from cnnrnn.tasks.charlm.tang.config import tang_preset
 from cnnrnn.tasks.charlm.tang.experiments import evaluate_tang
+from cnnrnn.tasks.charlm.tang.form import FORM_CHOICES
 from cnnrnn.tasks.charlm.tang.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.charlm.tang.predict import TANG_VOCAB, check_tang_weights, load_tang, model_file
 from cnnrnn.tasks.charlm.tang.train import train_tang
@@ -46,7 +47,12 @@ def manifest_figures(entry: dict) -> dict:
 
 
 def cmd_generate(args) -> int:
-    """Write a poem: the prime and its continuation, up to the poem's end, on stdout; notes on stderr."""
+    """Write a poem: the prime and its continuation, up to the poem's end, on stdout; notes on stderr.
+
+    `generate --corpus tang` (the Generation task's command, parser.CORPORA) runs this.
+    """
+    if args.form is not None and args.form not in FORM_CHOICES:
+        raise ValueError(f"--form must be one of {', '.join(FORM_CHOICES)}, not {args.form!r}")
     length = DEFAULT_LENGTH if args.length is None else args.length
     check_generation_settings(length, args.temperature, args.top_k, args.seed)  # before the model loads
     check_tang_weights(args.weights, (args.model,))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnrnn.core.data import data_dir, sha256_file
-from cnnrnn.tasks.charlm.data import CharVocab
+from cnnrnn.tasks.charlm.api import CharVocab
 from cnnrnn.tasks.charlm.tang.config import TANG
 from cnnrnn.tasks.charlm.tang.form import FORM_NAMES, form_of
 

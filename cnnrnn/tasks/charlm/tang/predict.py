@@ -15,8 +15,8 @@ import numpy as np
 
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import require_files
-from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
-from cnnrnn.tasks.charlm.predict import CharPredictor, GenerationRun
+from cnnrnn.tasks.charlm.api import CharVocab, check_generation_settings, show_chars
+from cnnrnn.tasks.charlm.api import CharPredictor, GenerationRun
 from cnnrnn.tasks.charlm.tang.config import TANG_NAMES
 from cnnrnn.tasks.charlm.tang.data import END, MARKS, TITLE_END, UNKNOWN, start_mark
 from cnnrnn.tasks.charlm.tang.form import ANY, AUTO, FORM_CHOICES, FORMS, LINE_MARKS, split_lines

@@ -17,9 +17,9 @@ import tensorflow as tf
 from cnnrnn.core.fitting import KeepBest, Limits, warmup_cosine
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
-from cnnrnn.tasks.charlm.data import CharVocab
-from cnnrnn.tasks.charlm.model import build_charlm
-from cnnrnn.tasks.charlm.predict import CharPredictor
+from cnnrnn.tasks.charlm.api import CharVocab
+from cnnrnn.tasks.charlm.api import build_charlm
+from cnnrnn.tasks.charlm.api import CharPredictor
 from cnnrnn.tasks.charlm.tang.config import TANG, TANG_NAMES
 from cnnrnn.tasks.charlm.tang.data import (
     UNKNOWN,

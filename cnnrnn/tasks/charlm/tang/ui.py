@@ -1,6 +1,6 @@
 """The Tang poems on the generation page: cached loaders, the poem writer's helpers, texts from the manifest.
 
-The shipped models load once per process (`core.st.loader`, warmed at server start) and are shared by every session
+The shipped models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every session
 (PoemPredictor is thread-safe). The page (`pages/charlm.py`) calls these and the charts.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnrnn.core.st import loader, manifest
+from cnnrnn.core.ui.loading import loader
+from cnnrnn.core.ui.page import manifest
 from cnnrnn.core.streaming import paced
 from cnnrnn.core.warm import checkpoint
-from cnnrnn.tasks.charlm.charts import CHARLM_LABELS
-from cnnrnn.tasks.charlm.ui import SERVER_JIT, escape_markdown
-from cnnrnn.tasks.charlm.experiments import generation_steps_table, temperature_samples as run_temperatures
+from cnnrnn.tasks.charlm.api import CHARLM_LABELS
+from cnnrnn.tasks.charlm.api import SERVER_JIT, escape_markdown
+from cnnrnn.tasks.charlm.api import generation_steps_table, temperature_samples as run_temperatures
 from cnnrnn.tasks.charlm.tang import charts
 from cnnrnn.tasks.charlm.tang.config import TANG
 from cnnrnn.tasks.charlm.tang.data import END, MARK_LABELS
@@ -36,7 +37,7 @@ END_SHOWN = "⏹"  # the end mark in tables and charts
 @loader("the Tang-poem models")
 def tang_predictors() -> dict:
     """"lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
-    predictors = load_tang(jit_step=SERVER_JIT)  # no XLA in the server: see charlm.ui.SERVER_JIT
+    predictors = load_tang(jit_step=SERVER_JIT)  # no XLA in the server: see charlm.predict.SERVER_JIT
     for predictor in predictors.values():
         checkpoint()  # the warm start lets a running page go first
         predictor.generate("", 4)  # trace and compile now, so the first click is instant

@@ -8,7 +8,7 @@ code of it for the audience to scan. Presenter mode (`?present=1`, or the toggle
 header) makes the type larger, starts with the sidebar collapsed and folds explanations
 (`explain(...)`), so that each page's key result fits the first screen of a projector.
 
-Like `cnnrnn.core.st`, this module knows no task; it is core's second bridge to Streamlit.
+Like the rest of `cnnrnn.core.ui`, this module knows no task.
 Everything it keeps is per session (`st.session_state`): many sessions share one server.
 """
 
