@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnnrnn.bench import format_table, run
+from cnnrnn.bench import LATEST, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.timing import server_settings
 from cnnrnn.core.weights import WEIGHTS_DIR
@@ -55,6 +55,9 @@ def cmd_bench(args) -> int:
         return 0
     result = run(startup=args.startup, live=args.live)
     print_json(result) if args.json else print(format_table(result))
+    if args.save:
+        flags = "".join(f" --{name}" for name in ("startup", "live") if getattr(args, name))
+        log(f"saved {save(result, Path(args.save), f'python -m cnnrnn bench{flags}')}")
     return 0
 
 
@@ -87,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also time `streamlit run` and every page in a real browser (needs Chromium)")
     bench.add_argument("--live", action="store_true",
                        help="also time the generation page's live training on 100 KB of text (two minutes)")
+    bench.add_argument("--save", nargs="?", const=str(LATEST), metavar="PATH",
+                       help="also write the result as JSON, with the date, CPU and commit (default PATH: "
+                            "docs/bench-latest.json, which `python -m cnnrnn docs` renders into docs/benchmarks.md)")
     bench.add_argument("--room", type=int, metavar="N",
                        help="instead: a cold `streamlit run` and N browser sessions over every page, one training "
                             "(needs Chromium); per page p50/p95 action-to-result, errors, server memory")
