@@ -1,6 +1,7 @@
 """The command line over the registry: `python -m cnnrnn COMMAND ...` (see `--help`).
 
-`train`, `evaluate` and `bench` work for every registered task; each task adds its own
+`train`, `evaluate` and `bench` work for every registered task, `docs` renders the generated documentation
+from the manifest and the latest saved benchmark; each task adds its own
 commands (predict-image, predict-sentiment, generate, caption) from its `parser` module. The
 parsers import no TensorFlow: a usage error answers at once, and only the command that runs loads
 its task's `cli` module (and TensorFlow) through the registry.
@@ -14,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cnnrnn import docs
 from cnnrnn.bench import LATEST, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.timing import server_settings
@@ -61,6 +63,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    """Rewrite the generated docs (or, with --check, only say which differ: exit 1 and one line)."""
+    if args.check:
+        stale = docs.stale()
+        if stale:
+            print(f"error: {', '.join(stale)} out of date; run: {docs.COMMAND}", file=sys.stderr)
+            return 1
+        return 0
+    for name in docs.write():
+        log(f"wrote {name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnnrnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--train-seconds", type=float, default=40.0,
                        help="with --room: how long the training session trains before Stop (default 40)")
     bench.set_defaults(func=cmd_bench)
+
+    generated = sub.add_parser("docs", help="rewrite docs/models.md, docs/benchmarks.md and the README's results "
+                                             "table from the manifest and the latest saved benchmark")
+    generated.add_argument("--check", action="store_true",
+                           help="change nothing; exit 1 with one line if any generated text differs")
+    generated.set_defaults(func=cmd_docs)
     return parser
 
 
