@@ -226,17 +226,32 @@ def git_commit(root: Path = ROOT) -> str | None:
     return commit + ("+changes" if dirty else "") if commit else None
 
 
-def save(result: dict, path: Path, command: str) -> Path:
+def load_average() -> float | None:
+    """The machine's 1-minute load average (None where the system has none): how busy it was around a run."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def context() -> dict:
+    """What to record before a run that will be saved: the commit measured and how busy the machine is."""
+    return {"commit": git_commit(), "load_average": {"before": load_average()}}
+
+
+def save(result: dict, path: Path, command: str, before: dict) -> Path:
     """Write a benchmark result as JSON, with what `python -m cnnrnn docs` needs to say where it came from.
 
-    Adds "command" (how it was run), "date" (UTC, to the second), "cpu" (the processor's name) and
-    "commit" (the checkout measured; None outside git) to a copy of `result`.
+    Adds to a copy of `result` "command" (how it was run), "commit" (the checkout measured, from `before`,
+    `context()` taken at the start; None outside git), "date" (UTC, to the second), "cpu" (the processor's
+    name) and "load_average" (1-minute, before and after the run).
     """
-    record = {**result, "command": command, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "cpu": cpu_name(), "commit": git_commit()}
+    record = {**result, "command": command, "commit": before.get("commit"),
+              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_name(),
+              "load_average": {**before.get("load_average", {}), "after": load_average()}}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # rows in run order
     return path
 
 
