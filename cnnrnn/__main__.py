@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from cnnrnn import docs
-from cnnrnn.bench import LATEST, format_table, run, save
+from cnnrnn.bench import LATEST, context, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.timing import server_settings
 from cnnrnn.core.weights import WEIGHTS_DIR
@@ -55,11 +55,12 @@ def cmd_bench(args) -> int:
         result = bench_room(sessions=args.room, rounds=args.rounds, train_seconds=args.train_seconds)
         print_json(result) if args.json else print(format_room(result))
         return 0
+    before = context() if args.save else {}
     result = run(startup=args.startup, live=args.live)
     print_json(result) if args.json else print(format_table(result))
     if args.save:
         flags = "".join(f" --{name}" for name in ("startup", "live") if getattr(args, name))
-        log(f"saved {save(result, Path(args.save), f'python -m cnnrnn bench{flags}')}")
+        log(f"saved {save(result, Path(args.save), f'python -m cnnrnn bench{flags}', before)}")
     return 0
 
 
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quick", action="store_true", help="a short run on part of the data (minutes)")
     train.add_argument("--preset", default="full", choices=("full", "quick", "tiny"))
     train.add_argument("--out", help="weights directory (default: the shipped cnnrnn/weights)")
-    train.add_argument("--models", help="comma-separated subset to retrain (see each task's models in the README)")
+    train.add_argument("--models", help="comma-separated subset to retrain (see each task's models in docs/models.md)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="evaluate shipped models on the test split; prints JSON")

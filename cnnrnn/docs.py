@@ -110,7 +110,7 @@ def _duration(seconds: float) -> str:
 
 
 def _training(info: dict) -> str:
-    """"51 min, 2,500 steps" / "17.6 s (CPU 10.6 s), 40 epochs": a model's fitting time and length."""
+    """"51 min, 2,500 steps, stopped by steps" / "17.6 s (CPU 10.6 s), 40 epochs": fitting time, length, end."""
     parts = []
     if "train_seconds" in info:
         parts.append(_duration(info["train_seconds"])
@@ -119,6 +119,9 @@ def _training(info: dict) -> str:
         if key in info:
             parts.append(f"{_number(info[key])} {key}")
             break
+    stopped = _first(info.get("stopped"), info.get("stopped_by"))
+    if stopped:
+        parts.append(f"stopped by {stopped}")
     return ", ".join(parts)
 
 
@@ -187,10 +190,9 @@ def task_section(task: Task, entry: dict) -> list[str]:
     notes = []
     for name, info in models.items():
         if info.get("command") and info["command"] != command:
-            notes.append(f"- `{name}` was retrained alone: `{info['command']}`.")
-        for key in ("note", "stopped", "stopped_by"):
-            if info.get(key):
-                notes.append(f"- `{name}`, {_label(key)}: {info[key]}.")
+            notes.append(f"- `{name}` was trained with `{info['command']}`.")
+        if info.get("note"):
+            notes.append(f"- `{name}`: {info['note']}.")
     if notes:
         lines += notes + [""]
     data = entry.get("data", {})
@@ -264,7 +266,7 @@ def replace_results(readme: str, table: str) -> str:
 def _ms(value) -> str:
     if value is None or value != value:  # NaN: not timed
         return ""
-    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def benchmarks_md(result: dict | None) -> str:
@@ -274,10 +276,13 @@ def benchmarks_md(result: dict | None) -> str:
         return "\n".join(lines + ["No benchmark run is saved yet. Run `python -m cnnrnn bench --save`, then "
                                   f"`{COMMAND}`.", ""])
     commit = result.get("commit") or "not recorded"
+    load = result.get("load_average") or {}
+    busy = (f" The machine's load average (1 minute) was {load['before']} before the run and {load['after']} after it."
+            if load.get("before") is not None and load.get("after") is not None else "")
     lines += [
         f"Measured by `{result.get('command', 'python -m cnnrnn bench')}` on {result.get('date', 'an unknown date')}: "
         f"{result.get('cpu') or 'CPU not recorded'} ({result['machine']}), TensorFlow {result['tensorflow']}, "
-        f"commit `{commit}`. The raw figures are in [bench-latest.json](bench-latest.json).", "",
+        f"commit `{commit}`.{busy} The raw figures are in [bench-latest.json](bench-latest.json).", "",
         "Latency of one input through the dashboard's own compiled predictors, with Keras's `model.predict` "
         "timed in the same run for the ratio; traces are the compiled functions' traces after inputs of "
         "every size and length (1 means one graph serves every length). The same machine is not equally "
