@@ -136,6 +136,11 @@ def test_the_benchmark_page_renders_a_saved_run_and_says_when_there_is_none():
     assert "| cnn_fixed | 0.71 | 0.92 | 46.3 | 65x | 1 |" in text
     assert "2026-12-07T18:00:00+00:00" in text and "Some CPU" in text and "`abc123`" in text
     assert "3,514 characters per second" in text and "+2.8 MB" in text
+    assert "load average" not in text
+    result["load_average"] = {"before": 0.4, "after": 1.5}
+    assert "was 0.4 before the run and 1.5 after it." in docs.benchmarks_md(result)
+    result["load_average"] = {"before": 0.4, "after": 2.5}
+    assert "after it: above its number of cores, so other work shared them." in docs.benchmarks_md(result)
     result["latency_ms"]["cnn_fixed"]["p50"] = 0.5
     assert "| cnn_fixed | 0.50 | 0.92 |" in docs.benchmarks_md(result)
 
