@@ -1,6 +1,7 @@
 """The command line over the registry: `python -m cnnrnn COMMAND ...` (see `--help`).
 
-`train`, `evaluate` and `bench` work for every registered task; each task adds its own
+`train`, `evaluate` and `bench` work for every registered task, `docs` renders the generated documentation
+from the manifest and the latest saved benchmark; each task adds its own
 commands (predict-image, predict-sentiment, generate, caption) from its `parser` module. The
 parsers import no TensorFlow: a usage error answers at once, and only the command that runs loads
 its task's `cli` module (and TensorFlow) through the registry.
@@ -14,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnnrnn.bench import format_table, run
+from cnnrnn import docs
+from cnnrnn.bench import LATEST, context, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.process import server_settings
 from cnnrnn.core.weights import WEIGHTS_DIR
@@ -53,8 +55,25 @@ def cmd_bench(args) -> int:
         result = bench_room(sessions=args.room, rounds=args.rounds, train_seconds=args.train_seconds)
         print_json(result) if args.json else print(format_room(result))
         return 0
+    before = context() if args.save else {}
     result = run(startup=args.startup, live=args.live)
     print_json(result) if args.json else print(format_table(result))
+    if args.save:
+        flags = "".join(f" --{name}" for name in ("startup", "live") if getattr(args, name))
+        log(f"saved {save(result, Path(args.save), f'python -m cnnrnn bench{flags}', before)}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    """Rewrite the generated docs (or, with --check, only say which differ: exit 1 and one line)."""
+    if args.check:
+        stale = docs.stale()
+        if stale:
+            print(f"error: {', '.join(stale)} out of date; run: {docs.COMMAND}", file=sys.stderr)
+            return 1
+        return 0
+    for name in docs.write():
+        log(f"wrote {name}")
     return 0
 
 
@@ -68,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quick", action="store_true", help="a short run on part of the data (minutes)")
     train.add_argument("--preset", default="full", choices=("full", "quick", "tiny"))
     train.add_argument("--out", help="weights directory (default: the shipped cnnrnn/weights)")
-    train.add_argument("--models", help="comma-separated subset to retrain (see each task's models in the README)")
+    train.add_argument("--models", help="comma-separated subset to retrain (see each task's models in docs/models.md)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="evaluate shipped models on the test split; prints JSON")
@@ -87,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also time `streamlit run` and every page in a real browser (needs Chromium)")
     bench.add_argument("--live", action="store_true",
                        help="also time the generation page's live training on 100 KB of text (two minutes)")
+    bench.add_argument("--save", nargs="?", const=str(LATEST), metavar="PATH",
+                       help="also write the result as JSON, with the date, CPU and commit (default PATH: "
+                            "docs/bench-latest.json, which `python -m cnnrnn docs` renders into docs/benchmarks.md)")
     bench.add_argument("--room", type=int, metavar="N",
                        help="instead: a cold `streamlit run` and N browser sessions over every page, one training "
                             "(needs Chromium); per page p50/p95 action-to-result, errors, server memory")
@@ -94,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--train-seconds", type=float, default=40.0,
                        help="with --room: how long the training session trains before Stop (default 40)")
     bench.set_defaults(func=cmd_bench)
+
+    generated = sub.add_parser("docs", help="rewrite docs/models.md, docs/benchmarks.md and the README's results "
+                                             "table from the manifest and the latest saved benchmark")
+    generated.add_argument("--check", action="store_true",
+                           help="change nothing; exit 1 with one line if any generated text differs")
+    generated.set_defaults(func=cmd_docs)
     return parser
 
 

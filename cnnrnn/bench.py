@@ -13,15 +13,22 @@ training on the first 100 KB of tiny Shakespeare).
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 
 from cnnrnn.core.server import start_streamlit, wait_rendered
 from cnnrnn.core.timing import rss_mb
 from cnnrnn.tasks import all_tasks, page_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
+LATEST = ROOT / "docs" / "bench-latest.json"  # `bench --save` with no path; `python -m cnnrnn docs` renders it
 
 
 def _clis() -> list:
@@ -195,6 +202,57 @@ def run(startup: bool = False, live: bool = False) -> dict:
     if startup:
         result.update(bench_startup())
     return result
+
+
+def cpu_name() -> str:
+    """The processor's model name from /proc/cpuinfo (Linux), else what `platform` knows ("" if nothing)."""
+    info = Path("/proc/cpuinfo")
+    if info.is_file():
+        for line in info.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor()
+
+
+def git_commit(root: Path = ROOT) -> str | None:
+    """The checkout's commit (with "+changes" when the work tree differs from it), or None outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+changes" if dirty else "") if commit else None
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average (None where the system has none): how busy it was around a run."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def context() -> dict:
+    """What to record before a run that will be saved: the commit measured and how busy the machine is."""
+    return {"commit": git_commit(), "load_average": {"before": load_average()}}
+
+
+def save(result: dict, path: Path, command: str, before: dict) -> Path:
+    """Write a benchmark result as JSON, with what `python -m cnnrnn docs` needs to say where it came from.
+
+    Adds to a copy of `result` "command" (how it was run), "commit" (the checkout measured, from `before`,
+    `context()` taken at the start; None outside git), "date" (UTC, to the second), "cpu" (the processor's
+    name) and "load_average" (1-minute, before and after the run).
+    """
+    record = {**result, "command": command, "commit": before.get("commit"),
+              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_name(),
+              "load_average": {**before.get("load_average", {}), "after": load_average()}}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # rows in run order
+    return path
 
 
 def format_table(result: dict) -> str:

@@ -1,4 +1,4 @@
-"""`python -m cnnrnn bench`: every figure the README's table shows is there, and the table prints.
+"""`python -m cnnrnn bench`: every figure docs/benchmarks.md shows is there, the table prints, and --save records the run.
 
 Timings are reported by the benchmark, never asserted here; trace counts are behaviour and are checked.
 """
@@ -48,7 +48,7 @@ def bench() -> dict:
 def test_bench_command_has_json_and_startup_options():
     out = subprocess.run([sys.executable, "-m", "cnnrnn", "bench", "--help"], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
-    assert out.returncode == 0 and "--json" in out.stdout and "--startup" in out.stdout and "--live" in out.stdout
+    assert out.returncode == 0 and all(option in out.stdout for option in ("--json", "--startup", "--live", "--save"))
 
 
 def test_bench_reports_every_model_and_figure(bench):
@@ -148,3 +148,20 @@ def test_startup_table_shows_the_browser_stream_rates_and_the_page_opened_first(
     assert "generation stream in the browser, cnn: - characters/s (0 shown)" in table
     assert ("cold server, Image_CNN opened first: loading message 3.25 s (Loading the image models...), "
             "ready 11.81 s") in table
+
+
+def test_save_records_where_a_run_came_from_and_docs_renders_it(tmp_path):
+    """`bench --save`: the result as JSON, rows in run order, with the command, commit, date, CPU and load."""
+    from cnnrnn import bench as B
+    from cnnrnn import docs
+
+    result = {"machine": "x86_64, 2 cores, Linux", "tensorflow": "2", "traces": {"b": 1, "a": 1}, "rss_mb": 900.0,
+              "latency_ms": {"b": {"p50": 2.0, "p95": 3.0}, "a": {"p50": 1.0, "p95": 1.5}}}
+    before = {"commit": "abc", "load_average": {"before": 0.5}}
+    path = B.save(result, tmp_path / "run.json", "python -m cnnrnn bench", before)
+    saved = docs.read_bench(path)
+    assert list(saved["latency_ms"]) == ["b", "a"]
+    assert saved["command"] == "python -m cnnrnn bench" and saved["commit"] == "abc"
+    assert saved["date"].endswith("+00:00") and "before" in saved["load_average"] and "after" in saved["load_average"]
+    text = docs.benchmarks_md(saved)
+    assert text.index("| b | 2.00 |") < text.index("| a | 1.00 |") and "commit `abc`" in text

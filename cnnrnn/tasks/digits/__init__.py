@@ -1,4 +1,4 @@
-"""The image task (`mnist` on the command line): three MNIST digit models and what a fixed 28x28 input costs.
+"""The image task (`mnist` on the command line): the MNIST digit models and what a fixed 28x28 input costs.
 
 Modules, each importing only core and the ones before it: `config` (hyperparameters and
 presets) -> `data` (MNIST and its seeded split) -> `model` (the three builders, their

@@ -1,4 +1,4 @@
-"""A room's codes, presenter keys and limits (no Streamlit, no SQL): what the README's "Audience rooms" states.
+"""A room's codes, presenter keys and limits (no Streamlit, no SQL): what docs/deploy.md's "The audience room" states.
 
 A room code is CODE_LENGTH characters drawn with `secrets` from an alphabet without look-alikes
 (no 0/O, 1/I/L): 31**8, about 8.5e11 codes, so that guessing one of a few open rooms takes
