@@ -209,7 +209,7 @@ def test_the_data_sets_are_credited_as_their_terms_ask():
 # Hand-written figures held to the code.
 
 def test_the_limits_table_is_the_code():
-    from cnnrnn.core import images, training
+    from cnnrnn.core import images, jobs
     from cnnrnn.tasks.charlm import data as charlm_data
     from cnnrnn.tasks.charlm import predict as charlm_predict
     from cnnrnn.tasks.charlm import ui as charlm_ui
@@ -240,7 +240,7 @@ def test_the_limits_table_is_the_code():
     assert f"at most {charlm_predict.MAX_READ_CHARS:,}" in read
     assert f"at most {mnist1d_train.MNIST1D_LIVE_MAX_EPOCHS} epochs" in rows["live training"]
     assert f"{mnist1d_config.MNIST1D_LIVE_TIME_LIMIT:.0f} seconds a pair" in rows["live training"]
-    assert f"{training.DEFAULT_SLOTS} run at a time per server" in rows["live training"]
+    assert f"{jobs.DEFAULT_SLOTS} run at a time per server" in rows["live training"]
     english = rows["English text (translation page and translate)"]
     assert f"first {translation_config.MAX_INPUT_CHARS:,} characters" in english
     assert f"first {translation_config.MAX_SOURCE_TOKENS} subword tokens" in english

@@ -317,7 +317,7 @@ CLEAN = {
 }
 BREACHES = {  # file -> (what it holds, the rule it breaks)
     "cnnrnn/tasks/b/ui.py": ("from cnnrnn.tasks.a import ui\n", "a task imports only core, itself and the `api`"),
-    "cnnrnn/tasks/a/model.py": ("from cnnrnn.tasks.b.c import ui\n", "task cycle: task:a -> task:b -> task:a"),
+    "cnnrnn/tasks/a/model.py": ("from cnnrnn.tasks.b import api\n", "task cycle: task:a -> task:b -> task:a"),
     "cnnrnn/core/images.py": ("def f():\n    from cnnrnn.tasks.a import api\n", "inside a function"),
     "cnnrnn/tasks/a/api.py": ("from cnnrnn.tasks.a import ui\n", "which imports Streamlit"),
     "cnnrnn/core/__init__.py": ("DIGITS = 10  # a digit\n", "speaks of digit"),
