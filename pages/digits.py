@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
+from cnnrnn.core.images import ASPECTS, MAX_UPLOAD_BYTES, RESIZE_METHODS, UPLOAD_TYPES, ImageError
 from cnnrnn.core.st import await_first_view, page_header, show_error
 from cnnrnn.core.ui_share import bound, explain, lazy_tabs, share_panel
 from cnnrnn.core.upload import Upload
@@ -42,8 +42,7 @@ def digit_input():
             raw, known_label = samples[name]
     elif source == "Upload":
         upload = st.file_uploader(
-            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload",
-            type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload", type=UPLOAD_TYPES,
             help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
         raw = upload.getvalue() if upload is not None else None
     elif source == "Draw":

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.images import MAX_UPLOAD_BYTES
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from cnnrnn.core.st import page_header, show_error
 from cnnrnn.core.ui_share import explain, page_url, qr_png
 from cnnrnn.tasks.room import charts, store, ui, verdicts
@@ -150,8 +150,7 @@ if what == "A digit":
         shot = st.camera_input("Hold a digit written on paper up to the camera", key=f"room_camera_{n}")
         raw = shot.getvalue() if shot is not None else None
     else:
-        upload = st.file_uploader("A picture of one digit", key=f"room_upload_{n}",
-                                  type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+        upload = st.file_uploader("A picture of one digit", key=f"room_upload_{n}", type=UPLOAD_TYPES,
                                   help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB.")
         raw = upload.getvalue() if upload is not None else None
     label = st.radio("Which digit is it?", list(range(10)), index=None, horizontal=True, key=f"room_label_{n}")
