@@ -4,7 +4,7 @@ The shipped models load once per process (`core.st.loader`, warmed at server sta
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
 on the process's training pool (cnnrnn.core.training), off the script thread, and
-`live_training_panel` is the fragment that polls it.
+`live_training_panel` draws it in core's polled panel (cnnrnn.core.ui.live).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import html
 import math
 import re
 from datetime import datetime, timezone
+from functools import partial
 
 import streamlit as st
 
-from cnnrnn.core.st import TRAINING_POLL_SECONDS, SessionRun, loader, manifest, queue_message, submit_training
+from cnnrnn.core.st import SessionRun, loader, manifest, submit_training
 from cnnrnn.core.timing import paced
+from cnnrnn.core.ui.live import live_panel
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
@@ -352,20 +354,8 @@ def _history_now(history: dict) -> dict:
     return {key: list(history.get(key, [])) for key in ("steps", "loss", "val_steps", "val_loss")}
 
 
-@st.fragment(run_every=TRAINING_POLL_SECONDS)
-def live_training_panel(live) -> None:
-    """The running live training, polled about twice a second: queue place or progress, loss chart, sample, Stop.
-
-    Each poll is this session's heartbeat on the pool. When the run ends, the whole page reruns.
-    """
-    job = LIVE_RUN.polled()
-    if job is None:
-        return
-    job.touch()
-    if not job.active:
-        LIVE_RUN.finish(job)
-    if job.state == "queued":
-        st.info(queue_message(job), icon=":material/hourglass_top:")
+def _live_progress(live, job) -> None:
+    """The live run's progress: the step and loss, the last held-out loss, the loss so far, the latest sample."""
     info = job.info
     limit = job.time_limit or 0
     if "step" in info:
@@ -381,8 +371,9 @@ def live_training_panel(live) -> None:
         st.altair_chart(charts.training_loss_chart(history, title="Loss while training (live)"), width="stretch")
     if info.get("sample"):
         st.code(info["sample"], language=None, wrap_lines=True)
-    if st.button("Stop", key="gen_live_stop", icon=":material/stop:"):
-        job.stop()
-        if job.wait(1.0):  # Stop lands at the next batch; the best weights are put back after it
-            LIVE_RUN.finish(job)
-        st.caption("Stopping: putting back the best weights...")
+
+
+def live_training_panel(live) -> None:
+    """The running live training, polled (core.ui.live): queue place or progress, loss chart, sample, Stop."""
+    live_panel(LIVE_RUN, partial(_live_progress, live), stop_key="gen_live_stop",
+               stopping="Stopping: putting back the best weights...")

@@ -1,0 +1,1 @@
+"""The Streamlit bridge of core, split by concern."""
