@@ -50,6 +50,7 @@ LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
 # 3,600 characters per second), and the page streams at a fraction of either. The command line and the
 # benchmark keep XLA (CharPredictor's default).
 SERVER_JIT = False
+DEFAULT_PRIME = "ROMEO:\n"  # the prime box before anyone types
 READ_DEFAULT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
                 "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
                 "troubles\nAnd by opposing end them.")  # "Read my text" before anyone types
@@ -136,11 +137,11 @@ def heldout_losses_text(entry: dict) -> str:
     return ", ".join(f"{charts.CHARLM_LABELS.get(n, n)} {v:.3f}" for n, v in losses.items() if v)
 
 
-def temperatures_label(temperatures=TEMPERATURES) -> str:
-    """"Continue the prime at 0, 0.5, 1 and 1.5"."""
+def temperatures_label(temperatures=TEMPERATURES, start: str = "prime") -> str:
+    """"Continue the prime at 0, 0.5, 1 and 1.5" (`start`: what is continued, "first line" for a poem)."""
     shown = [f"{t:g}" for t in temperatures]
     listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
-    return f"Continue the prime at {listed}"
+    return f"Continue the {start} at {listed}"
 
 
 def live_blurb(max_mb: int) -> str:
@@ -162,6 +163,11 @@ def corpus_caption(corpus: CharCorpus) -> str:
 def first_line(corpus: CharCorpus, chars: int = 40) -> str:
     """The corpus's first line (at most `chars` characters): the live model's default prime."""
     return corpus.text.lstrip()[:chars].split("\n")[0]
+
+
+def live_done_text(history: dict) -> str:
+    """The full progress bar's text when a live run has ended: steps, seconds and how it ended."""
+    return f"Done: {history['step']:,} steps in {history['seconds']:.0f} s ({history['stopped']})."
 
 
 def live_summary(history: dict) -> str:
@@ -258,6 +264,18 @@ def first_view() -> bool:
     return True
 
 
+def readings_columns(readings: dict, unseen: str) -> None:
+    """One column per model's reading: its mean loss, the text coloured by how expected each character was,
+    and the characters it never saw (`unseen` names them: "characters never seen in training")."""
+    for column, (name, rows) in zip(st.columns(len(readings)), readings.items()):
+        with column:
+            st.metric(charts.CHARLM_LABELS[name], mean_loss_text(rows))
+            st.markdown(probability_html(rows), unsafe_allow_html=True)
+            unknown = unknown_chars(rows)
+            if unknown:
+                st.caption(f"Struck through: {unseen} ({unknown}).")
+
+
 def read_chart(readings: dict):
     """The surprise at each character of the text, one line per model."""
     return charts.read_loss_chart(read_table(readings))
@@ -320,6 +338,43 @@ def start_live_model(corpus) -> LiveModel:
 
 
 LIVE_RUN = SessionRun("gen_live_job", "gen_live_ended")  # this session's live training on the pool, then how it ended
+LIVE_KEY, LIVE_SHA_KEY, LIVE_START_KEY = "gen_live", "gen_live_sha", "gen_live_start"  # the model, its text, its prime
+
+
+def live_model() -> LiveModel | None:
+    """This session's live model (None before the first Train, and after Start over)."""
+    return st.session_state.get(LIVE_KEY)
+
+
+def trained_on_other(corpus: CharCorpus) -> bool:
+    """Whether the session's live model was trained on another text than `corpus` (Train starts afresh)."""
+    return live_model() is not None and not trained_on(corpus)
+
+
+def trained_on(corpus: CharCorpus) -> bool:
+    """Whether the session's live model was trained on `corpus` (Keep training goes on with it)."""
+    return live_model() is not None and st.session_state.get(LIVE_SHA_KEY) == corpus.sha256
+
+
+def forget_live_model() -> None:
+    """Start over: the session's live model is dropped (the next Train builds a fresh one)."""
+    st.session_state.pop(LIVE_KEY, None)
+
+
+def live_prime() -> str:
+    """The live model's default prime: its text's first line ("" before any training)."""
+    return st.session_state.get(LIVE_START_KEY, "")
+
+
+def train_on(corpus: CharCorpus, seconds: float) -> None:
+    """Queue `seconds` of training on `corpus` (Keep training when the session's model knows it, else a fresh
+    model kept in the session), then rerun the page: Train is greyed out while the run goes."""
+    live = live_model()
+    if not trained_on(corpus):
+        live = start_live_model(corpus)
+        st.session_state.update({LIVE_KEY: live, LIVE_SHA_KEY: corpus.sha256, LIVE_START_KEY: first_line(corpus)})
+    train_live(live, corpus, seconds, live_prime())
+    st.rerun()
 LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session closed": "session closed"}
 
 
