@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, UPLOAD_TYPES, ImageError
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, share_panel
 from cnnrnn.tasks.captions import charts, ui
@@ -75,7 +75,7 @@ def scene_and_caption():
     elif source == "Upload":
         upload = st.file_uploader(
             "A picture of one to three coloured shapes on white (PNG, JPEG, WebP, BMP, TIFF, GIF)",
-            key="captions_upload", type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+            key="captions_upload", type=UPLOAD_TYPES,
             help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Sizes count against the whole picture: small is "
                  "about 1/6 of its side, large about 1/3.")
         raw = upload.getvalue() if upload is not None else None

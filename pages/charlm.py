@@ -57,7 +57,7 @@ def write_and_odds(models: dict):
     The Share popover is drawn by the page's full runs, so an edited prime reaches the link at the next one."""
     predictor = models[model_name]
     st.subheader("Write")
-    prime = bound(st.text_area, "Prime: the text the model continues", "ROMEO:\n", key="gen_prime", height=80,
+    prime = bound(st.text_area, "Prime: the text the model continues", ui.DEFAULT_PRIME, key="gen_prime", height=80,
                          max_chars=ui.PRIME_CHARS)
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit:"):
         run = predictor.stream(prime, length, temperature, top_k, seed)
@@ -84,7 +84,7 @@ def write_and_odds(models: dict):
 
 if models is not None:
     write_and_odds(models)
-    prime = st.session_state.get("gen_prime", "ROMEO:\n")  # the Write part's prime, for the sections below
+    prime = st.session_state.get("gen_prime", ui.DEFAULT_PRIME)  # the Write part's prime, for the sections below
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
@@ -96,14 +96,7 @@ if models is not None:
         if len(mine) > ui.GEN_READ_CHARS:
             st.caption(f"Only the first {ui.GEN_READ_CHARS:,} characters are coloured.")
         readings = ui.read_text(mine)
-        columns = st.columns(len(readings))
-        for column, (name, rows) in zip(columns, readings.items()):
-            with column:
-                st.metric(charts.CHARLM_LABELS[name], ui.mean_loss_text(rows))
-                st.markdown(ui.probability_html(rows), unsafe_allow_html=True)
-                unknown = ui.unknown_chars(rows)
-                if unknown:
-                    st.caption(f"Struck through: characters never seen in training ({unknown}).")
+        ui.readings_columns(readings, unseen="characters never seen in training")
         st.caption(f"Green: the model expected this character; red: it did not ({ui.SURPRISE_MAX:g} nats or more). "
                    "Hover for p.")
         st.altair_chart(ui.read_chart(readings), width="stretch")
@@ -155,11 +148,7 @@ if tang:
         poets = None
         show_error(f"The shipped Tang-poem models are missing ({error}).")
 if tang and poets is not None:
-    st.markdown("57,603 poems of the 全唐詩 (the complete Tang poems, from the chinese-poetry database, MIT "
-                "licence; the poems are public domain), one poem a sequence: a start mark naming its form, "
-                "sometimes its title, the poem, an end mark. A regular poem has 4 (絕句) or 8 (律詩) lines of "
-                "5 (五言) or 7 (七言) characters, a comma after the first line of each couplet and a full stop "
-                "after the second.")
+    st.markdown(tang_ui.corpus_blurb(tang_entry))
     st.subheader("Write a poem")
     left, right = st.columns(2)
     form = bound(left.selectbox, "Form", [*tang_ui.FORM_NAMES, None], key="tang_form", format_func=tang_ui.form_label)
@@ -219,19 +208,13 @@ if tang and poets is not None:
         st.info("Type or paste a poem to see how expected each character is.")
     else:
         readings = tang_ui.read_poem(mine)
-        for column, (name, rows) in zip(st.columns(len(readings)), readings.items()):
-            with column:
-                st.metric(charts.CHARLM_LABELS[name], ui.mean_loss_text(rows))
-                st.markdown(ui.probability_html(rows), unsafe_allow_html=True)
-                unknown = ui.unknown_chars(rows)
-                if unknown:
-                    st.caption(f"Struck through: characters these models never saw ({unknown}).")
+        ui.readings_columns(readings, unseen="characters these models never saw")
         st.altair_chart(ui.read_chart(readings), width="stretch")
 
     st.subheader("One first line, several temperatures")
     line = bound(st.text_input, "First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime",
                          max_chars=tang_ui.PRIME_CHARS)
-    if st.button(ui.temperatures_label(tang_ui.TEMPERATURES).replace("prime", "first line"), key="tang_temps_go"):
+    if st.button(ui.temperatures_label(tang_ui.TEMPERATURES, "first line"), key="tang_temps_go"):
         st.session_state["tang_temps"] = tang_ui.temperature_samples(model_name, line, tang_ui.TEMPERATURES,
                                                                      int(top_k), int(seed))
     if "tang_temps" in st.session_state:
@@ -270,45 +253,37 @@ except CorpusError as error:
 except FileNotFoundError as error:
     show_error(f"The sample text is not available offline: {error}")
 
-live = st.session_state.get("gen_live")
+live = ui.live_model()
 job = ui.LIVE_RUN.current()  # queued or training on the pool, off this script's thread
-if live is not None and corpus is not None and st.session_state.get("gen_live_sha") != corpus.sha256:
-    st.caption("The model below was trained on another text; training starts afresh on this one.")
-
 if corpus is not None:
+    if ui.trained_on_other(corpus):
+        st.caption("The model below was trained on another text; training starts afresh on this one.")
     st.caption(ui.corpus_caption(corpus))
     seconds = bound(st.slider, "Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
-    same = live is not None and st.session_state.get("gen_live_sha") == corpus.sha256
+    same = ui.trained_on(corpus)
     left, right, _ = st.columns([1, 1, 4])
     train = left.button("Keep training" if same else "Train", key="gen_live_train", type="primary",
                         icon=":material/model_training:", disabled=job is not None)
     if same and right.button("Start over", key="gen_live_reset", disabled=job is not None):
-        st.session_state.pop("gen_live", None)
-        live, same = None, False
+        ui.forget_live_model()
+        live = None
     if train:
-        if not same:
-            live = ui.start_live_model(corpus)
-            st.session_state["gen_live"] = live
-            st.session_state["gen_live_sha"] = corpus.sha256
-            st.session_state["gen_live_start"] = ui.first_line(corpus)
-        job = ui.train_live(live, corpus, seconds, st.session_state["gen_live_start"])
-        st.rerun()  # Keep training greyed out while the run goes
+        ui.train_on(corpus, seconds)  # queues the run and reruns the page: Train greyed out while it goes
 ended = ui.LIVE_RUN.take_ended()
 if ended is not None and ended.state == "failed":
     show_run_end(ended, "training")
 elif ended is not None and live is not None:
-    st.progress(1.0, text=f"Done: {live.history['step']:,} steps in {live.history['seconds']:.0f} s "
-                              f"({live.history['stopped']}).")
+    st.progress(1.0, text=ui.live_done_text(live.history))
 if job is not None and live is not None:
     ui.live_training_panel(live)
 
-live = st.session_state.get("gen_live")
+live = ui.live_model()
 if live is not None and live.history.get("step") and job is None:
     st.success(ui.live_summary(live.history))
     st.altair_chart(charts.training_loss_chart(live.history, title="Your model's loss"), width="stretch")
     with st.form("gen_live_form", border=True):
         st.markdown("**Generate from your model**")
-        live_prime = st.text_input("Prime", key="gen_live_prime", value=st.session_state.get("gen_live_start", ""))
+        live_prime = st.text_input("Prime", key="gen_live_prime", value=ui.live_prime())
         c1, c2, c3 = st.columns(3)
         live_length = c1.slider("Length", 50, 1000, 300, step=50, key="gen_live_length")
         live_temperature = c2.slider("Temperature", 0.0, 2.0, 0.7, step=0.05, key="gen_live_temperature")

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnrnn.core.images import MAX_UPLOAD_BYTES, RESIZE_METHODS, ImageError
-from cnnrnn.tasks.digits.prepare import ASPECTS
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, RESIZE_METHODS, UPLOAD_TYPES, ImageError
 from cnnrnn.core.ui.canvas import drawing_canvas
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, lazy_tabs, share_panel
+from cnnrnn.tasks.digits.prepare import ASPECTS
 from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
 
@@ -45,8 +45,7 @@ def digit_input():
             raw, known_label = samples[name]
     elif source == "Upload":
         upload = st.file_uploader(
-            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload",
-            type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload", type=UPLOAD_TYPES,
             help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
         raw = upload.getvalue() if upload is not None else None
     elif source == "Draw":

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from cnnrnn.core.images import MAX_UPLOAD_BYTES
+from cnnrnn.core.images import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import explain, page_url, qr_png
-from cnnrnn.tasks.room import charts, store, ui, verdicts
+from cnnrnn.tasks.room import charts, ui, verdicts
 from cnnrnn.tasks.room.limits import MAX_SENTENCE, PER_MINUTE, PER_ROOM, ROOM_HOURS, clean_code
 
 presenting = page_header(
@@ -19,15 +19,14 @@ presenting = page_header(
           "handwriting, three architectures.",
 )
 code, key = ui.link_code(), ui.link_key()
-engine = ui.engine()
-room = store.get_room(engine, code) if code else None
+room = ui.room(code)
 
 # --- No room yet: open one, or join one by its code ----------------------------------------------------
 if room is None:
     if code or st.query_params.get("room"):
         st.warning(f"There is no open room with this code: it may be mistyped, or older than {ROOM_HOURS} hours.")
     if st.button("Open a room", key="room_open", type="primary", icon=":material/groups:"):
-        new_code, new_key = store.open_room(engine)
+        new_code, new_key = ui.open_room()
         st.query_params.update({"room": new_code, "key": new_key})
         st.rerun()
     st.caption(f"A room lasts {ROOM_HOURS} hours. Its presenter key stays in your address bar: keep that link "
@@ -44,7 +43,7 @@ if room is None:
             st.warning("A room code is 8 letters and digits, as shown under the speaker's QR code.")
     st.stop()
 
-speaker = store.is_presenter(engine, code, key)
+speaker = ui.is_presenter(code, key)
 if key and not speaker:
     st.warning("This presenter key does not belong to the room: you see the audience's view only.")
 
@@ -64,15 +63,15 @@ if speaker:
         if not room.closed:
             if buttons.button("Resume" if room.paused else "Pause", key="room_pause",
                               icon=":material/play_arrow:" if room.paused else ":material/pause:"):
-                store.set_paused(engine, code, key, not room.paused)
+                ui.set_paused(code, key, not room.paused)
                 st.rerun()
             if buttons.button("Close the room", key="room_close", icon=":material/lock:"):
-                store.close_room(engine, code, key)
+                ui.close_room(code, key)
                 st.rerun()
         if buttons.button("Clear the submissions", key="room_clear", icon=":material/delete:"):
-            store.clear_room(engine, code, key)
+            ui.clear_room(code, key)
             st.rerun()
-        buttons.download_button("Download CSV", data=lambda: store.export_csv(engine, code, key) or "",
+        buttons.download_button("Download CSV", data=lambda: ui.room_csv(code, key),
                                 file_name=f"room_{code}.csv", mime="text/csv", key="room_csv",
                                 icon=":material/download:", on_click="ignore")
 
@@ -80,7 +79,7 @@ if speaker:
     @st.fragment(run_every=ui.REFRESH_S)
     def live_view():
         """The room as it is now (redrawn every REFRESH_S seconds): counts, accuracy, matrix, gallery, sentences."""
-        rows = store.submissions(engine, code)
+        rows = ui.submissions(code)
         frame = verdicts.digit_frame(rows)
         drawn = [r for r in rows if r["kind"] == "digit"]
         typed = [r for r in rows if r["kind"] == "sentence"]
@@ -150,8 +149,7 @@ if what == "A digit":
         shot = st.camera_input("Hold a digit written on paper up to the camera", key=f"room_camera_{n}")
         raw = shot.getvalue() if shot is not None else None
     else:
-        upload = st.file_uploader("A picture of one digit", key=f"room_upload_{n}",
-                                  type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"],
+        upload = st.file_uploader("A picture of one digit", key=f"room_upload_{n}", type=UPLOAD_TYPES,
                                   help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB.")
         raw = upload.getvalue() if upload is not None else None
     label = st.radio("Which digit is it?", list(range(10)), index=None, horizontal=True, key=f"room_label_{n}")

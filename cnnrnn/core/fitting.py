@@ -1,4 +1,5 @@
-"""What the hand-written training loops share: progress callbacks, keep-best, warm-up and cosine, limits.
+"""What the hand-written training loops share: progress callbacks, keep-best, held-out checks, warm-up and cosine,
+limits.
 
 Each task's `train.py` builds its own loop from these; nothing here knows a task.
 """
@@ -62,6 +63,38 @@ class KeepBest:
         """Set the model to the best weights seen (nothing when none were kept)."""
         if self.weights is not None:
             model.set_weights(self.weights)
+
+
+class HeldOutLoss:
+    """A hand-written loop's held-out checks: each loss recorded in `history` ("val_steps", "val_loss"), the weights
+    of the lowest kept (`best`, a KeepBest), and after the loop the last weights judged and the best put back.
+
+    score() -> the held-out loss of the model's weights now, or None when there is nothing to judge (no check is
+    recorded). on_check(loss), when given, is called after each recorded check, the last one included.
+    """
+
+    def __init__(self, model: keras.Model, score: Callable[[], float | None], history: dict,
+                 on_check: Callable[[float], None] | None = None):
+        self.model, self.score, self.history, self.on_check = model, score, history, on_check
+        self.best = KeepBest(higher=False)
+
+    def check(self, step: int) -> float | None:
+        """Judge the weights at `step`: the loss (None when nothing was judged)."""
+        value = self.score()
+        if value is None:
+            return None
+        self.history["val_steps"].append(step)
+        self.history["val_loss"].append(round(value, 5))
+        self.best.update(value, self.model, step)
+        if self.on_check:
+            self.on_check(value)
+        return value
+
+    def finish(self, step: int) -> None:
+        """After the loop: judge the last weights when the loop stopped between two checks, then restore the best."""
+        if step > 0 and self.history["val_steps"][-1:] != [step]:
+            self.check(step)
+        self.best.restore(self.model)
 
 
 class Limits:

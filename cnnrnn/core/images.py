@@ -35,6 +35,10 @@ MIN_WORK_SIDE = 128  # smaller images are enlarged to this for the morphology st
 
 RESIZE_METHODS = ("nearest", "bilinear", "bicubic", "area", "lanczos")
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "DIB", "TIFF", "GIF")  # JPEG covers MPO (phone photos)
+# The file endings an upload box offers for each of FORMATS (a DIB file ends in .bmp).
+_EXTENSIONS = {"PNG": ("png",), "JPEG": ("jpg", "jpeg"), "WEBP": ("webp",), "BMP": ("bmp",), "DIB": (),
+               "TIFF": ("tif", "tiff"), "GIF": ("gif",)}
+UPLOAD_TYPES = tuple(ext for fmt in FORMATS for ext in _EXTENSIONS[fmt])  # st.file_uploader's `type`
 
 _FILTERS = {
     "nearest": Image.Resampling.NEAREST,

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import KeepBest, Limits, warmup_cosine
+from cnnrnn.core.fitting import HeldOutLoss, Limits, warmup_cosine
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE, CHARLM_NAMES
 from cnnrnn.tasks.charlm.data import CharVocab, load_shakespeare
@@ -63,17 +63,13 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     scorer = CharPredictor(model, vocab, live=True)
     history = {"steps": [], "loss": [], "val_steps": [], "val_loss": [], "lr": []}
     state = {"step": 0, "stopped": "steps", "ema": None}
-    best = KeepBest(higher=False)  # the lowest held-out loss and its weights
     limits = Limits(limit, should_stop)
 
-    def check():
-        if len(windows) == 0:
-            return None
-        value = float(np.mean(heldout_losses(scorer, windows)))
-        history["val_steps"].append(state["step"])
-        history["val_loss"].append(round(value, 5))
-        best.update(value, model, state["step"])
-        return value
+    def score():
+        return float(np.mean(heldout_losses(scorer, windows))) if len(windows) else None
+
+    heldout = HeldOutLoss(model, score, history)  # the lowest held-out loss and its weights
+    best = heldout.best
 
     class Callback(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
@@ -104,7 +100,7 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
                     self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            value = check()
+            value = heldout.check(state["step"])
             if on_progress:
                 on_progress({"step": state["step"], "steps": config.steps, "seconds": limits.elapsed(),
                              "loss": state["ema"], "val_loss": value,
@@ -114,9 +110,7 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     batches = charlm_batches(train_ids, config.sequence_length, config.batch_size, config.seed)
     model.fit(batches, steps_per_epoch=chunk, epochs=int(np.ceil(config.steps / chunk)), callbacks=[Callback()],
               verbose=0, shuffle=False)  # the batches are shuffled by their seed (Keras warns on shuffle=True)
-    if history["val_steps"][-1:] != [state["step"]] and state["step"] > 0:
-        check()  # stopped inside a chunk: judge the last weights too
-    best.restore(model)
+    heldout.finish(state["step"])  # stopped inside a chunk: the last weights are judged too
     history.update(seconds=round(limits.elapsed(), 1), best_step=best.at,
                    best_val_loss=round(best.score, 5) if best.found else None,
                    stopped=state["stopped"], step=state["step"])

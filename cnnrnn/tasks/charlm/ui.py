@@ -4,7 +4,7 @@ The shipped models load once per process (`core.ui.loading.loader`, warmed at se
 session; what they expose (CharPredictor, built on tf.function) is thread-safe. The model
 trained on the page (`start_live_model`) belongs to one session and is never shared; it trains
 on the process's training pool (cnnrnn.core.jobs), off the script thread, and
-`live_training_panel` is the fragment that polls it.
+`live_training_panel` draws it in core's polled panel (cnnrnn.core.ui.live).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 import html
 import math
 from datetime import datetime, timezone
+from functools import partial
 
 import streamlit as st
 
+from cnnrnn.core.streaming import paced
+from cnnrnn.core.ui.live import live_panel
 from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest
-from cnnrnn.core.ui.runs import TRAINING_POLL_SECONDS, SessionRun, queue_message, submit_training
-from cnnrnn.core.streaming import paced
+from cnnrnn.core.ui.runs import SessionRun, submit_training
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
@@ -45,6 +47,7 @@ TEMPERATURE_LENGTH = 240  # characters per temperature
 RECOMPUTE_WINDOWS = 64  # held-out windows scored by "Recompute"
 SAMPLE_CHARS = 100_000  # the Shakespeare sample for live training
 LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
+DEFAULT_PRIME = "ROMEO:\n"  # the prime box before anyone types
 READ_DEFAULT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
                 "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
                 "troubles\nAnd by opposing end them.")  # "Read my text" before anyone types
@@ -125,11 +128,11 @@ def heldout_losses_text(entry: dict) -> str:
     return ", ".join(f"{charts.CHARLM_LABELS.get(n, n)} {v:.3f}" for n, v in losses.items() if v)
 
 
-def temperatures_label(temperatures=TEMPERATURES) -> str:
-    """"Continue the prime at 0, 0.5, 1 and 1.5"."""
+def temperatures_label(temperatures=TEMPERATURES, start: str = "prime") -> str:
+    """"Continue the prime at 0, 0.5, 1 and 1.5" (`start`: what is continued, "first line" for a poem)."""
     shown = [f"{t:g}" for t in temperatures]
     listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
-    return f"Continue the prime at {listed}"
+    return f"Continue the {start} at {listed}"
 
 
 def live_blurb(max_mb: int) -> str:
@@ -151,6 +154,11 @@ def corpus_caption(corpus: CharCorpus) -> str:
 def first_line(corpus: CharCorpus, chars: int = 40) -> str:
     """The corpus's first line (at most `chars` characters): the live model's default prime."""
     return corpus.text.lstrip()[:chars].split("\n")[0]
+
+
+def live_done_text(history: dict) -> str:
+    """The full progress bar's text when a live run has ended: steps, seconds and how it ended."""
+    return f"Done: {history['step']:,} steps in {history['seconds']:.0f} s ({history['stopped']})."
 
 
 def live_summary(history: dict) -> str:
@@ -247,6 +255,18 @@ def first_view() -> bool:
     return True
 
 
+def readings_columns(readings: dict, unseen: str) -> None:
+    """One column per model's reading: its mean loss, the text coloured by how expected each character was,
+    and the characters it never saw (`unseen` names them: "characters never seen in training")."""
+    for column, (name, rows) in zip(st.columns(len(readings)), readings.items()):
+        with column:
+            st.metric(charts.CHARLM_LABELS[name], mean_loss_text(rows))
+            st.markdown(probability_html(rows), unsafe_allow_html=True)
+            unknown = unknown_chars(rows)
+            if unknown:
+                st.caption(f"Struck through: {unseen} ({unknown}).")
+
+
 def read_chart(readings: dict):
     """The surprise at each character of the text, one line per model."""
     return charts.read_loss_chart(read_table(readings))
@@ -309,6 +329,43 @@ def start_live_model(corpus) -> LiveModel:
 
 
 LIVE_RUN = SessionRun("gen_live_job", "gen_live_ended")  # this session's live training on the pool, then how it ended
+LIVE_KEY, LIVE_SHA_KEY, LIVE_START_KEY = "gen_live", "gen_live_sha", "gen_live_start"  # the model, its text, its prime
+
+
+def live_model() -> LiveModel | None:
+    """This session's live model (None before the first Train, and after Start over)."""
+    return st.session_state.get(LIVE_KEY)
+
+
+def trained_on_other(corpus: CharCorpus) -> bool:
+    """Whether the session's live model was trained on another text than `corpus` (Train starts afresh)."""
+    return live_model() is not None and not trained_on(corpus)
+
+
+def trained_on(corpus: CharCorpus) -> bool:
+    """Whether the session's live model was trained on `corpus` (Keep training goes on with it)."""
+    return live_model() is not None and st.session_state.get(LIVE_SHA_KEY) == corpus.sha256
+
+
+def forget_live_model() -> None:
+    """Start over: the session's live model is dropped (the next Train builds a fresh one)."""
+    st.session_state.pop(LIVE_KEY, None)
+
+
+def live_prime() -> str:
+    """The live model's default prime: its text's first line ("" before any training)."""
+    return st.session_state.get(LIVE_START_KEY, "")
+
+
+def train_on(corpus: CharCorpus, seconds: float) -> None:
+    """Queue `seconds` of training on `corpus` (Keep training when the session's model knows it, else a fresh
+    model kept in the session), then rerun the page: Train is greyed out while the run goes."""
+    live = live_model()
+    if not trained_on(corpus):
+        live = start_live_model(corpus)
+        st.session_state.update({LIVE_KEY: live, LIVE_SHA_KEY: corpus.sha256, LIVE_START_KEY: first_line(corpus)})
+    train_live(live, corpus, seconds, live_prime())
+    st.rerun()
 LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session closed": "session closed"}
 
 
@@ -343,20 +400,8 @@ def _history_now(history: dict) -> dict:
     return {key: list(history.get(key, [])) for key in ("steps", "loss", "val_steps", "val_loss")}
 
 
-@st.fragment(run_every=TRAINING_POLL_SECONDS)
-def live_training_panel(live) -> None:
-    """The running live training, polled about twice a second: queue place or progress, loss chart, sample, Stop.
-
-    Each poll is this session's heartbeat on the pool. When the run ends, the whole page reruns.
-    """
-    job = LIVE_RUN.polled()
-    if job is None:
-        return
-    job.touch()
-    if not job.active:
-        LIVE_RUN.finish(job)
-    if job.state == "queued":
-        st.info(queue_message(job), icon=":material/hourglass_top:")
+def _live_progress(live, job) -> None:
+    """The live run's progress: the step and loss, the last held-out loss, the loss so far, the latest sample."""
     info = job.info
     limit = job.time_limit or 0
     if "step" in info:
@@ -372,8 +417,9 @@ def live_training_panel(live) -> None:
         st.altair_chart(charts.training_loss_chart(history, title="Loss while training (live)"), width="stretch")
     if info.get("sample"):
         st.code(info["sample"], language=None, wrap_lines=True)
-    if st.button("Stop", key="gen_live_stop", icon=":material/stop:"):
-        job.stop()
-        if job.wait(1.0):  # Stop lands at the next batch; the best weights are put back after it
-            LIVE_RUN.finish(job)
-        st.caption("Stopping: putting back the best weights...")
+
+
+def live_training_panel(live) -> None:
+    """The running live training, polled (core.ui.live): queue place or progress, loss chart, sample, Stop."""
+    live_panel(LIVE_RUN, partial(_live_progress, live), stop_key="gen_live_stop",
+               stopping="Stopping: putting back the best weights...")

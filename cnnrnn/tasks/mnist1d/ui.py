@@ -2,8 +2,8 @@
 
 Data and models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every
 session; the predictors are tf.functions, which are thread-safe. Live training runs on the
-process's training pool (cnnrnn.core.jobs), off the script thread; `training_panel` is
-the fragment that polls it.
+process's training pool (cnnrnn.core.jobs), off the script thread; `training_panel` draws it
+in core's polled panel (cnnrnn.core.ui.live).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from datetime import datetime, timezone
 import pandas as pd
 import streamlit as st
 
+from cnnrnn.core.ui.live import live_panel
 from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest, shipped_tables
-from cnnrnn.core.ui.runs import SessionRun, TRAINING_POLL_SECONDS, queue_message, submit_training
+from cnnrnn.core.ui.runs import SessionRun, submit_training
 from cnnrnn.tasks.mnist1d import charts, experiments
 from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES,
                                          MNIST1D_LIVE_TIME_LIMIT, MNIST1D_LIVE_WIDTHS, TASK)
@@ -169,20 +170,8 @@ def _history_copy(history: dict) -> dict:
     return {key: values[:rows] for key, values in columns.items()}
 
 
-@st.fragment(run_every=TRAINING_POLL_SECONDS)
-def training_panel() -> None:
-    """The running pair, polled about twice a second: the queue place, a progress bar and curves per run, Stop.
-
-    Each poll is this session's heartbeat on the pool. When the pair ends, the whole page reruns.
-    """
-    job = PAIR_RUN.polled()
-    if job is None:
-        return
-    job.touch()
-    if not job.active:
-        PAIR_RUN.finish(job)
-    if job.state == "queued":
-        st.info(queue_message(job), icon=":material/hourglass_top:")
+def _pair_progress(job) -> None:
+    """The pair's progress: a progress bar and learning curves per run, side by side."""
     for column, record in zip(st.columns(2), job.history):
         with column:
             history = _history_copy(record["history"])
@@ -197,11 +186,11 @@ def training_panel() -> None:
                 st.altair_chart(charts.mnist1d_curves_chart({record["name"]: history},
                                                             title=f"{record['name']}: learning curves"),
                                 width="stretch")
-    if st.button("Stop", key="seqlab_stop", icon=":material/stop:"):
-        job.stop()
-        if job.wait(1.0):  # Stop lands at the next batch
-            PAIR_RUN.finish(job)
-        st.caption("Stopping after this batch...")  # the next poll draws the page once it has
+
+
+def training_panel() -> None:
+    """The running pair, polled (core.ui.live): the queue place, a progress bar and curves per run, Stop."""
+    live_panel(PAIR_RUN, _pair_progress, stop_key="seqlab_stop", stopping="Stopping after this batch...")
 
 
 def mnist1d_table(records: dict) -> pd.DataFrame:

@@ -74,6 +74,49 @@ def engine():
     return conn.engine
 
 
+# --- the room in the store, on this server's engine ---------------------------------------------------
+
+
+def room(code: str | None) -> store.Room | None:
+    """The open room `code`; None without a code, or when it is unknown or expired."""
+    return store.get_room(engine(), code) if code else None
+
+
+def open_room() -> tuple[str, str]:
+    """A new room: (code, presenter key)."""
+    return store.open_room(engine())
+
+
+def is_presenter(code: str, key: str | None) -> bool:
+    """Whether `key` is the presenter key of the open room `code`."""
+    return store.is_presenter(engine(), code, key)
+
+
+def set_paused(code: str, key: str | None, paused: bool) -> bool:
+    """Pause or resume the room (False, and nothing changed, on a wrong key)."""
+    return store.set_paused(engine(), code, key, paused)
+
+
+def close_room(code: str, key: str | None) -> bool:
+    """Close the room to new submissions for good (False on a wrong key)."""
+    return store.close_room(engine(), code, key)
+
+
+def clear_room(code: str, key: str | None) -> bool:
+    """Delete every submission of the room (False on a wrong key)."""
+    return store.clear_room(engine(), code, key)
+
+
+def room_csv(code: str, key: str | None) -> str:
+    """The room as CSV for the download button ("" on a wrong key)."""
+    return store.export_csv(engine(), code, key) or ""
+
+
+def submissions(code: str) -> list[dict]:
+    """The room's submissions, newest first (`store.submissions`)."""
+    return store.submissions(engine(), code)
+
+
 def session_id() -> str:
     """This browser session's anonymous id (random; what the per-minute limit counts)."""
     if SESSION_KEY not in st.session_state:

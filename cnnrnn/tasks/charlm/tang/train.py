@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import KeepBest, Limits, warmup_cosine
+from cnnrnn.core.fitting import HeldOutLoss, Limits, warmup_cosine
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.charlm.api import CharVocab
@@ -85,18 +85,15 @@ def fit_tang(model, train_seqs, held_seqs, config, vocab, *, on_progress=None, s
         check_seqs = [held_seqs[i] for i in sorted(rng.choice(len(held_seqs), config.eval_poems, replace=False))]
     scorer = CharPredictor(model, vocab, live=True)
     limits = Limits(config.time_limit, should_stop)
-    best = KeepBest(higher=False)
     history = {"steps": [], "loss": [], "val_steps": [], "val_loss": []}
     stopped, ema, step = "steps", None, 0
 
-    def check():
-        value = mean_loss(poem_losses(scorer, check_seqs))
-        history["val_steps"].append(step)
-        history["val_loss"].append(round(value, 5))
-        best.update(value, model, step)
+    def report(value):
         if on_progress:
             on_progress({"step": step, "steps": config.steps, "seconds": limits.elapsed(), "loss": ema,
-                         "val_loss": value, "best_val_loss": best.score, "evaluated": True})
+                         "val_loss": value, "best_val_loss": heldout.best.score, "evaluated": True})
+
+    heldout = HeldOutLoss(model, lambda: mean_loss(poem_losses(scorer, check_seqs)), history, on_check=report)
 
     for x, y in poem_batches(train_seqs, config, config.seed):
         optimizer.learning_rate.assign(warmup_cosine(config.learning_rate, step, config.warmup_steps,
@@ -111,18 +108,16 @@ def fit_tang(model, train_seqs, held_seqs, config, vocab, *, on_progress=None, s
             if on_progress:
                 on_progress({"step": step, "steps": config.steps, "seconds": limits.elapsed(), "loss": ema})
         if step % config.eval_every == 0:
-            check()
+            heldout.check(step)
         if step >= config.steps:
             break
         reason = limits.reason()
         if reason:
             stopped = reason
             break
-    if history["val_steps"][-1:] != [step]:
-        check()
-    best.restore(model)
-    history.update(seconds=round(limits.elapsed(), 1), best_step=best.at, best_val_loss=round(best.score, 5),
-                   stopped=stopped, step=step)
+    heldout.finish(step)
+    history.update(seconds=round(limits.elapsed(), 1), best_step=heldout.best.at,
+                   best_val_loss=round(heldout.best.score, 5), stopped=stopped, step=step)
     return history
 
 

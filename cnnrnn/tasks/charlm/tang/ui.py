@@ -49,6 +49,15 @@ def tang_manifest() -> dict:
     return manifest().get("tang", {})
 
 
+def corpus_blurb(entry: dict) -> str:
+    """What the models read, the poem count from the manifest's "tang" section."""
+    return (f"{entry.get('data', {}).get('poems', 0):,} poems of the 全唐詩 (the complete Tang poems, from the "
+            "chinese-poetry database, MIT licence; the poems are public domain), one poem a sequence: a start mark "
+            "naming its form, sometimes its title, the poem, an end mark. A regular poem has 4 (絕句) or 8 (律詩) "
+            "lines of 5 (五言) or 7 (七言) characters, a comma after the first line of each couplet and a full stop "
+            "after the second.")
+
+
 def form_label(form: str | None) -> str:
     """"五言絕句 (five-character quatrain)", or "any form"."""
     return f"{form} ({FORM_ENGLISH[form]})" if form else "any form (the model chooses)"
