@@ -1,6 +1,6 @@
-"""The live-training panel: the polled fragment that shows a session's run on the training pool (core.training).
+"""The live-training panel: the polled fragment that shows a session's run on the training pool (core.jobs).
 
-A task's ui module passes what is its own: the session's run (`core.st.SessionRun`), how to draw the run's
+A task's ui module passes what is its own: the session's run (`core.ui.runs.SessionRun`), how to draw the run's
 progress and live charts, the Stop button's key and what the page says while the run stops.
 """
 
