@@ -105,7 +105,7 @@ def scene_canvas(key: str, colour: str, tool: str):
     # Imported here: the component registers its assets on import, which needs a running Streamlit.
     from streamlit_drawable_canvas import st_canvas
 
-    hex_colour = "#%02x%02x%02x" % COLOURS[colour]
+    hex_colour = "#{:02x}{:02x}{:02x}".format(*COLOURS[colour])
     result = st_canvas(fill_color=hex_colour, stroke_color=hex_colour, stroke_width=6 if tool != "brush" else 22,
                        background_color="#FFFFFF", background_image=canvas_guide(),
                        height=SCENE_CANVAS, width=SCENE_CANVAS, drawing_mode=CANVAS_TOOLS[tool], key=key,

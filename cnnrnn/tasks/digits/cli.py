@@ -76,8 +76,8 @@ def bench(live: bool = False, repeats: int = 200) -> dict:
     for name, model in _models().items():
         predictor = ImagePredictor(model)
         image = rng.random((NATIVE, NATIVE), dtype=np.float32)
-        fast = time_ms(lambda: predictor.predict_one(image), repeats)
-        slow = time_ms(lambda: model.predict(image[None, :, :, None], verbose=0), max(repeats // 4, 20))
+        fast = time_ms(lambda p=predictor, x=image: p.predict_one(x), repeats)
+        slow = time_ms(lambda m=model, x=image: m.predict(x[None, :, :, None], verbose=0), max(repeats // 4, 20))
         latency[name] = latency_summary(fast, slow)
         # 200 inputs of random sizes (rows for the row RNN, sides for the pooled CNN).
         for _ in range(200):

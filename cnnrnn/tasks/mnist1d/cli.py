@@ -72,10 +72,10 @@ def bench(live: bool = False, repeats: int = 100) -> dict:
     for name, predictor in load_mnist1d_predictors(names=list(BENCH_MODELS)).items():
         for length in (40, 160):
             signal = rng.standard_normal(length).astype(np.float32)
-            fast = time_ms(lambda: predictor.predict_one(signal), repeats)
+            fast = time_ms(lambda p=predictor, x=signal: p.predict_one(x), repeats)
             slow = None
             if length == 40:
-                slow = time_ms(lambda: predictor.model.predict(signal[None], verbose=0), max(repeats // 4, 20))
+                slow = time_ms(lambda p=predictor, x=signal: p.model.predict(x[None], verbose=0), max(repeats // 4, 20))
             latency[f"mnist1d_{name} {length} points"] = latency_summary(fast, slow)
         for _ in range(200):
             predictor.predict_one(rng.standard_normal(int(rng.integers(20, 161))).astype(np.float32))

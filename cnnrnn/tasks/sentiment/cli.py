@@ -122,11 +122,11 @@ def bench(live: bool = False, repeats: int = 100) -> dict:
         words = sorted(predictor.vocabulary)
         for length in SENTIMENT_LENGTHS:
             text = _sentence(rng, words, length)
-            fast = time_ms(lambda: predictor.predict_one(text), repeats)
+            fast = time_ms(lambda p=predictor, x=text: p.predict_one(x), repeats)
             slow = None
             if length == 50:
                 batch = tf.constant([text])
-                slow = time_ms(lambda: predictor.model.predict(batch, verbose=0), max(repeats // 4, 20))
+                slow = time_ms(lambda p=predictor, x=batch: p.model.predict(x, verbose=0), max(repeats // 4, 20))
             latency[f"sentiment_{name} {length} tokens"] = latency_summary(fast, slow)
         for _ in range(200):
             predictor.predict_one(_sentence(rng, words, int(rng.integers(1, 400))))

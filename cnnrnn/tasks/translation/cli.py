@@ -106,7 +106,7 @@ def bench(live: bool = False, repeats: int = 20, mixed: int = 30) -> dict:
     for name, translator in _translators().items():
         for beam in (4, 1):
             latency[f"translation_{name} beam{beam} 15 words"] = latency_summary(
-                time_ms(lambda b=beam: translator.translate(BENCH_SENTENCE, beam=b), repeats, warmup=2))
+                time_ms(lambda t=translator, b=beam: t.translate(BENCH_SENTENCE, beam=b), repeats, warmup=2))
         for _ in range(mixed):  # mixed lengths and beams: the traces must not grow
             words = rng.choice(vocabulary, int(rng.integers(1, 40)))
             translator.translate(" ".join(words).capitalize() + ".", beam=int(rng.integers(1, 6)))

@@ -118,7 +118,7 @@ def completion(predictor, first_lines, seeds: int = TANG.completion_seeds, tempe
     ok = 0
     for seed in range(seeds):
         texts = write_many(predictor, [ids for ids, *_ in prepared], length, temperature, seed)
-        for line, (_, poem, _, form, _), text in zip(first_lines, prepared, texts):
+        for line, (_, poem, _, _form, _), text in zip(first_lines, prepared, texts):
             ok += bool(quatrain_for(line)) and check_form(poem + text, quatrain_for(line)).ok
     total = len(first_lines) * seeds
     return {"share": round(ok / max(total, 1), 4), "poems": total, "temperature": temperature}
