@@ -12,6 +12,7 @@ import pytest
 from browser_support import ARTIFACTS, CHROMIUM, SCREENSHOTS, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the whole-suite tier: a real server and Chromium
 require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402

@@ -45,6 +45,7 @@ def test_only_the_tasks_without_models_are_left_out():
     assert out.returncode == 2 and "invalid choice: 'room'" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # the whole-suite tier: every task's test split, re-measured
 @pytest.mark.parametrize("task", trained_tasks(), ids=lambda t: t.name)
 def test_evaluate_equals_the_manifest(task):
     entry = read_manifest().get(task.name)
