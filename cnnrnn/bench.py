@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from cnnrnn.core.server import start_streamlit, wait_rendered
+from cnnrnn.browser import start_streamlit, wait_rendered
 from cnnrnn.core.timing import rss_mb
 from cnnrnn.tasks import all_tasks, page_tasks
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.server import start_streamlit
+from cnnrnn.browser import start_streamlit
 from cnnrnn.core.timing import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.browser import start_streamlit, wait_rendered  # noqa: E402
 from cnnrnn.tasks import page_tasks  # noqa: E402
 
 

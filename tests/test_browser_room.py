@@ -21,7 +21,7 @@ require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.browser import start_streamlit, wait_rendered  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 PHONES = 5

@@ -29,7 +29,7 @@ def settle(page) -> None:
     """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
     from playwright.sync_api import expect
 
-    from cnnrnn.core.server import wait_rendered
+    from cnnrnn.browser import wait_rendered
 
     try:  # the rerun a click asked for may not have started yet
         expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
