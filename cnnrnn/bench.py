@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.server import start_streamlit, wait_rendered
+from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered
 from cnnrnn.core.timing import rss_mb
 from cnnrnn.tasks import all_tasks, page_tasks
 
@@ -54,7 +54,6 @@ def bench_memory(interactions: int = 1000) -> dict:
 
 STREAM_PAGE, STREAM_MODELS, STREAM_LENGTH = "Generation", ("lstm", "cnn"), 2000
 OPEN_FIRST = "Image_CNN"  # the model page a visitor opens first on a cold server
-SCRIPT_STATE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
 # Records (ms, characters shown) each time the streamed text's length changes, frame by frame.
 _STREAM_PROBE = """(prime) => {
   const samples = [];
@@ -73,20 +72,8 @@ _STREAM_PROBE = """(prime) => {
 
 
 def _browser(playwright):
-    import shutil
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    return playwright.chromium.launch(executable_path=chromium, headless=True,
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-
-
-def _wait_run(page, timeout: float) -> None:
-    """Wait for the run a click started to begin (if it is not over already) and to end."""
-    try:
-        page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'running'", timeout=3000, polling=10)
-    except Exception:  # noqa: BLE001 - it may have begun and ended between two polls
-        pass
-    page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'notRunning'", timeout=timeout * 1000, polling=20)
 
 
 def stream_rates(page, url: str, timeout: float = 120.0) -> dict:
@@ -103,7 +90,7 @@ def stream_rates(page, url: str, timeout: float = 120.0) -> dict:
         wait_rendered(page, timeout)
         page.evaluate(_STREAM_PROBE, "ROMEO:")
         page.get_by_role("button", name="Generate").click()
-        _wait_run(page, timeout)
+        wait_rendered(page, timeout, started_within=3.0)  # the run the click started, to its end
         samples = [(t, n) for t, n in page.evaluate("window.__cnnrnnStream()") if n > 0]
         if len(samples) < 2:
             rates[model] = {"chars_per_s": None, "chars": samples[-1][1] if samples else 0, "seconds": None}

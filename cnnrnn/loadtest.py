@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.core.server import start_streamlit
+from cnnrnn.browser import CHROMIUM, POLL_MS, SCRIPT_STATE, start_streamlit, wait_rendered_async
 from cnnrnn.core.timing import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +82,7 @@ class MemorySampler(threading.Thread):
 # attribute read, every 20 ms) cost a page's renderer about 15% of a core while it waited, so a room of
 # eight waiting sessions spent a core on its own measuring. The app root's script state is watched by a
 # MutationObserver the context installs before any page script runs (WATCH), which counts the runs that
-# ended; a wait is a cheap in-page predicate checked every POLL_MS.
+# ended; a wait is a cheap in-page predicate checked every POLL_MS (cnnrnn.browser's, as its waits).
 WATCH = """(() => {
   window.__cnnrnnEnded = 0;
   new MutationObserver((records) => {
@@ -91,8 +90,6 @@ WATCH = """(() => {
   }).observe(document, {attributes: true, subtree: true, attributeOldValue: true,
                         attributeFilter: ["data-test-script-state"]});
 })();"""
-POLL_MS = 25
-_STATE = 'document.querySelector(\'[data-testid="stApp"]\')?.getAttribute("data-test-script-state")'
 
 
 async def _new_page(browser, viewport: dict):
@@ -111,13 +108,13 @@ async def _rerun_done(page, before: int, timeout: float = ACTION_TIMEOUT, starte
     """Wait for the run an input started to end: a run ended after `before` (`_runs_ended` read before the
     input) and none is running now. No run started within `started_within` s: the input caused none."""
     try:
-        await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n || {_STATE} === 'running'", arg=before,
+        await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n || {SCRIPT_STATE} === 'running'", arg=before,
                                      polling=POLL_MS, timeout=started_within * 1000)
     except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError: no run came
         if "Timeout" not in type(error).__name__:
             raise
         return
-    await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n && {_STATE} === 'notRunning'", arg=before,
+    await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n && {SCRIPT_STATE} === 'notRunning'", arg=before,
                                  polling=POLL_MS, timeout=timeout * 1000)
 
 
@@ -132,8 +129,7 @@ async def _one_run(page):
 async def _open(page, url: str, timeout: float = ACTION_TIMEOUT) -> float:
     begin = time.perf_counter()
     await page.goto(url)
-    await page.locator("h1").first.wait_for(timeout=timeout * 1000)
-    await page.wait_for_function(f"() => {_STATE} === 'notRunning'", polling=POLL_MS, timeout=timeout * 1000)
+    await wait_rendered_async(page, timeout)
     return time.perf_counter() - begin
 
 
@@ -262,9 +258,8 @@ async def _training_session(browser, url: str, seconds: float, started: asyncio.
 async def _room(url: str, sessions: int, rounds: int, think: float, train_seconds: float) -> dict:
     from playwright.async_api import async_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, headless=True,
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                    args=["--no-sandbox", "--disable-gpu",
                                                          "--disable-background-networking"])
         # The warm start: one visitor reads the home page, then opens each model page.

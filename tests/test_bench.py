@@ -6,11 +6,10 @@ Timings are reported by the benchmark, never asserted here; trace counts are beh
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
@@ -46,8 +45,7 @@ def bench() -> dict:
 
 
 def test_bench_command_has_json_and_startup_options():
-    out = subprocess.run([sys.executable, "-m", "cnnrnn", "bench", "--help"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120)
+    out = run_cli("bench", "--help", timeout=120)
     assert out.returncode == 0 and all(option in out.stdout for option in ("--json", "--startup", "--live", "--save"))
 
 
@@ -101,8 +99,7 @@ def test_bench_table_prints_every_row(bench):
 
 
 def test_room_bench_refuses_a_room_of_nobody_in_one_line():
-    out = subprocess.run([sys.executable, "-m", "cnnrnn", "bench", "--room", "0"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    out = run_cli("bench", "--room", "0", timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip() == "error: --room and --rounds take a whole number of at least 1"
     assert "Traceback" not in out.stderr

@@ -12,11 +12,12 @@ import pytest
 from browser_support import ARTIFACTS, CHROMIUM, SCREENSHOTS, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the whole-suite tier: a real server and Chromium
 require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.browser import start_streamlit, wait_rendered  # noqa: E402
 from cnnrnn.tasks import page_tasks  # noqa: E402
 
 

@@ -16,11 +16,12 @@ import pytest
 from browser_support import ARTIFACTS, CHROMIUM, SCREENSHOTS, close_notice, require_chromium, settle
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the whole-suite tier: a real server and Chromium
 require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from cnnrnn.core.server import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.browser import start_streamlit, wait_rendered  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 PHONES = 5

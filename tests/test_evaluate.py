@@ -10,16 +10,12 @@ their own names): it has no `evaluate`, and the command line does not offer it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli import run_cli
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks import all_tasks, trained_tasks
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _close(got, want, where: str) -> None:
@@ -40,11 +36,11 @@ def test_only_the_tasks_without_models_are_left_out():
         task = next(t for t in all_tasks() if t.name == name)
         assert task.module("parser").MODELS == () and task.uses, f"{name} is left out but trains or uses nothing"
         assert not hasattr(task.module("cli"), "evaluate") and name not in read_manifest()
-    out = subprocess.run([sys.executable, "-m", "cnnrnn", "evaluate", "room"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=300)
+    out = run_cli("evaluate", "room")
     assert out.returncode == 2 and "invalid choice: 'room'" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # the whole-suite tier: every task's test split, re-measured
 @pytest.mark.parametrize("task", trained_tasks(), ids=lambda t: t.name)
 def test_evaluate_equals_the_manifest(task):
     entry = read_manifest().get(task.name)
@@ -52,7 +48,6 @@ def test_evaluate_equals_the_manifest(task):
     cli = task.module("cli")
     want = cli.manifest_figures(entry)
     assert want, "a task states at least one figure"
-    out = subprocess.run([sys.executable, "-m", "cnnrnn", "evaluate", task.name], capture_output=True, text=True,
-                         cwd=ROOT, timeout=900)
+    out = run_cli("evaluate", task.name, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     _close(json.loads(out.stdout), want, task.name)

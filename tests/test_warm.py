@@ -206,3 +206,59 @@ def test_a_page_whose_code_is_loaded_does_not_wait_for_the_lock_the_warm_start_h
         release.set()
         holder.join(5)
         page.join(5)
+
+
+def test_at_exit_the_warm_start_ends_at_its_next_checkpoint_and_the_exit_waits_for_it(monkeypatch, capfd):
+    monkeypatch.setattr(warm, "_STOP", threading.Event())  # this process goes on: a stop of its own
+    inside, parts = threading.Event(), []
+
+    def load():  # a long load in parts, as the model loaders are
+        while len(parts) < 100_000:
+            inside.set()
+            warm.checkpoint()
+            parts.append(1)
+            time.sleep(0.001)
+        return True
+
+    after = warm.Loader(lambda: True, "a model after it")
+    thread = _in_warm_thread([lambda: [warm.Loader(load, "a long load"), after]])
+    assert inside.wait(5)
+    warm.stop(thread, timeout=10)
+    assert not thread.is_alive(), "stop() returned before the warm start ended"
+    assert len(parts) < 100_000 and after.state == warm.PENDING, "it stopped inside the load, before the next"
+    line = capfd.readouterr().err.strip().splitlines()[-1]
+    assert "a long load" not in line and "stopped: the process exits" in line, line
+
+
+EXIT_MID_LOAD = """
+import sys, threading, time
+from streamlit.testing.v1 import AppTest
+from cnnrnn.core import warm
+at = AppTest.from_file({app!r}, default_timeout=120).run()
+assert not at.exception, at.exception
+thread = next(t for t in threading.enumerate() if t.name == warm.THREAD_NAME)
+deadline = time.monotonic() + 300
+while thread.is_alive() and time.monotonic() < deadline:
+    # Exit while the warm start is inside a model load (h5py reads a weights file), after its first model.
+    frame, files = sys._current_frames().get(thread.ident), []
+    while frame is not None:
+        files.append(frame.f_code.co_filename)
+        frame = frame.f_back
+    if warm.warm_log() and any("h5py" in name for name in files):
+        print("exiting inside a load", flush=True)
+        break
+    time.sleep(0.001)
+"""
+
+
+@pytest.mark.slow  # a fresh process imports TensorFlow and loads models: about 20 s
+@pytest.mark.skipif(not (WEIGHTS_DIR / "manifest.json").is_file(), reason="shipped weights are missing")
+def test_an_apptest_of_the_app_with_the_warm_start_on_exits_cleanly_in_the_middle_of_a_load():
+    """Before the warm start stopped at exit, this exit hung (the main thread waiting on h5py's lock, which the
+    abandoned daemon thread held), aborted or crashed with a segmentation fault: each of 4 runs failed."""
+    code = EXIT_MID_LOAD.format(app=str(ROOT / "streamlit_app.py"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=240,
+                         env={**os.environ, warm.ENV: "1"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "exiting inside a load", (out.stdout, out.stderr[-2000:])
+    assert "stopped: the process exits" in out.stderr

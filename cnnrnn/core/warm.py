@@ -21,6 +21,11 @@ around every full run) or waits for the lock or a load (`page_first`). Inside a 
 waiting page may be waiting for this very load. Each wait is capped (`PAUSE_CAP_S`), so a busy room
 still gets its models warmed. When it ends the warm start prints one line of what it loaded, and when.
 
+At interpreter exit the warm start stops (`stop()`, registered when the thread starts): it ends at its next
+step or `checkpoint()` and the exit waits for it (`STOP_WAIT_S` at most). A daemon thread abandoned in the
+middle of a load, inside h5py or TensorFlow, crashed or hung the interpreter's finalisation (an in-process
+AppTest of the app exited with a segmentation fault or an abort, or waited forever on h5py's lock).
+
 This module knows no task and imports no Streamlit: a loader's `notice` (a context manager factory) is what
 says so on the page while it waits; without one of its own a loader uses the process's default notice,
 which `cnnrnn.core.ui.loading` sets when the app imports it (a task's Streamlit-free `api.py` declares its
@@ -51,6 +56,13 @@ PAUSE_CAP_S = 2.0  # the longest the warm start waits for pages at one step or c
 _START = threading.Lock()
 _started: threading.Thread | None = None
 _LOG: list[tuple[str, str, float]] = []  # (label, state, seconds) per loader the warm start ran
+_STOP = threading.Event()  # set at interpreter exit: the warm start ends at its next step or checkpoint
+STOP_WAIT_S = 30.0  # the longest the interpreter's exit waits for the warm start to end
+
+
+class Stopped(BaseException):
+    """Raised on the warm-start thread, at a step or checkpoint, once the process exits. Not an Exception:
+    the loaders' and the plan's handlers let it through, and the load it interrupts is not kept."""
 
 
 def imports() -> AbstractContextManager:
@@ -95,7 +107,7 @@ def _pause(busy: Callable[[], bool]) -> None:
     """Wait while busy() (checked under _PAGES), PAUSE_CAP_S at most."""
     deadline = time.monotonic() + PAUSE_CAP_S
     with _PAGES:
-        while busy():
+        while busy() and not _STOP.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -103,15 +115,20 @@ def _pause(busy: Callable[[], bool]) -> None:
 
 
 def _after_pages() -> None:
-    """The warm start's turn between steps: wait while a page runs or waits (capped)."""
+    """The warm start's turn between steps: wait while a page runs or waits (capped); Stopped at exit."""
     _pause(lambda: _running or _waiting)
+    if _STOP.is_set():
+        raise Stopped
 
 
 def checkpoint() -> None:
     """Inside a long load, between its parts: on the warm-start thread, wait (capped) while a page runs
-    that is not waiting for a load (it may wait for this one); on any other thread, return at once."""
+    that is not waiting for a load (it may wait for this one), and raise Stopped once the process exits;
+    on any other thread, return at once."""
     if threading.current_thread().name == THREAD_NAME:
         _pause(lambda: _running > _waiting)
+        if _STOP.is_set():
+            raise Stopped
 
 
 class Loader:
@@ -195,8 +212,18 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
     After its first load the thread runs at a lower CPU priority than the pages (process.background_priority):
     not before, because the first model load creates TensorFlow's shared thread pools, and a thread
     inherits the niceness of the thread that creates it (the pages' predictions run on those pools)."""
-    lowered, began = False, time.perf_counter()
+    began = time.perf_counter()
     timeline: list[tuple[str, float]] = []  # (what, when it ended: seconds after the warm start began)
+    try:
+        _run(plan, began, timeline)
+    except Stopped:
+        timeline.append(("stopped: the process exits", time.perf_counter() - began))
+    print(summary(time.perf_counter() - began, timeline), file=sys.stderr, flush=True)
+
+
+def _run(plan: Iterable[Callable[[], Iterable[Loader]]], began: float, timeline: list[tuple[str, float]]) -> None:
+    """warm()'s steps; raises Stopped at a step or checkpoint once the process exits."""
+    lowered = False
     for step in plan:
         _after_pages()
         name = getattr(step, "__name__", "a task")
@@ -220,7 +247,6 @@ def warm(plan: Iterable[Callable[[], Iterable[Loader]]]) -> None:
             timeline.append((f"{item.label} {item.state}", ended - began))
             if not lowered:
                 lowered = background_priority()
-    print(summary(time.perf_counter() - began, timeline), file=sys.stderr, flush=True)
 
 
 def summary(seconds: float, timeline: list[tuple[str, float]]) -> str:
@@ -236,8 +262,20 @@ def start(plan: Iterable[Callable[[], Iterable[Loader]]]) -> threading.Thread | 
         if _started is None and enabled():
             steps = list(plan)
             _started = threading.Thread(target=warm, args=(steps,), name=THREAD_NAME, daemon=True)
+            # Called at exit before daemon threads are abandoned and before atexit's handlers (TensorFlow's,
+            # registered after this, would run before an atexit handler of ours).
+            threading._register_atexit(stop, _started)
             _started.start()
         return _started
+
+
+def stop(thread: threading.Thread | None = None, timeout: float = STOP_WAIT_S) -> None:
+    """Ask the warm start to end at its next step or checkpoint, and wait for `thread` (at most `timeout` s)."""
+    _STOP.set()
+    with _PAGES:
+        _PAGES.notify_all()  # a pause ends now
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout)
 
 
 def warm_log() -> list[tuple[str, str, float]]:

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import hand_drawn
+from cli import json_lines, run_cli
+
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args):
-    """`python -m cnnrnn ARGS` in the project root (TensorFlow's start-up lines may precede our stderr)."""
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
 
 
 def test_the_shipped_captioner_reaches_the_target():
@@ -39,35 +30,35 @@ def test_cli_caption_prints_one_line_per_image_and_fails_on_bad_files(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
     missing = tmp_path / "missing.png"
-    out = cli("caption", str(good), str(bad), str(missing), str(scene))
+    out = run_cli("caption", str(good), str(bad), str(missing), str(scene))
     assert out.returncode == 1 and "Traceback" not in out.stderr
-    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    lines = json_lines(out.stdout)
     assert [line["path"] for line in lines] == [str(good), str(bad), str(missing), str(scene)]
     assert lines[0] == {"path": str(good), "caption": hand_drawn.DRAWINGS[0][0]}
     assert set(lines[1]) == {"path", "error"} and lines[1]["error"]
     assert set(lines[2]) == {"path", "error"} and lines[2]["error"]
     assert data.caption_is_valid(lines[3]["caption"])
-    ok = cli("caption", "--beam", "3", str(good))
+    ok = run_cli("caption", "--beam", "3", str(good))
     assert ok.returncode == 0 and json.loads(ok.stdout)["caption"] == hand_drawn.DRAWINGS[0][0]
 
 
 def test_cli_caption_and_evaluate_name_the_missing_weights_and_the_command(tmp_path):
     for args in (("caption", "--weights", str(tmp_path), "any.png"), ("evaluate", "captions", "--weights", str(tmp_path))):
-        out = cli(*args)
+        out = run_cli(*args)
         assert out.returncode == 2 and "Traceback" not in out.stderr and out.stdout == ""
         assert out.stderr.strip().splitlines()[-1] == (f"error: no captions_model.keras in {tmp_path}; "
                                       "run: python -m cnnrnn train captions"), out.stderr
 
 
 def test_cli_train_refuses_an_unknown_model_by_name(tmp_path):
-    out = cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path), "--models", "decoder")
+    out = run_cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path), "--models", "decoder")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1] == "error: unknown captions model(s) decoder; choose from captioner"
     assert not any(tmp_path.iterdir()), "nothing is written before the check"
 
 
 def test_cli_train_tiny_writes_weights_and_prints_its_scores(tmp_path):
-    out = cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path))
+    out = run_cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert set(result) == {"task", "weights", "exact_match", "token_accuracy", "beam_exact_match"}
@@ -75,7 +66,7 @@ def test_cli_train_tiny_writes_weights_and_prints_its_scores(tmp_path):
     assert 0.0 <= result["exact_match"] <= result["token_accuracy"] + 1e-9 <= 1.0 + 1e-9
     assert "captioner epoch 1/1:" in out.stderr and "validation after epoch 1" in out.stderr
     assert (tmp_path / "captions_model.keras").is_file() and (tmp_path / "manifest.json").is_file()
-    evaluated = cli("evaluate", "captions", "--weights", str(tmp_path))  # the tiny model on the full test split
+    evaluated = run_cli("evaluate", "captions", "--weights", str(tmp_path))  # the tiny model on the full test split
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     scores = json.loads(evaluated.stdout)
     assert scores["test_size"] == CAPTIONS.test_size and 0.0 <= scores["exact_match"] <= scores["token_accuracy"] <= 1.0

@@ -6,12 +6,10 @@ Training writes only into pytest's tmp_path; the shipped weights are read, never
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_cli
 
 from cnnrnn.tasks.charlm.config import CHARLM_TINY
 
@@ -20,16 +18,11 @@ WEIGHTS = ROOT / "cnnrnn" / "weights"
 SHIPPED = pytest.mark.skipif(not (WEIGHTS / "charlm_lstm.keras").is_file(), reason="the shipped character models are missing")
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-
-
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory):
     """`python -m cnnrnn train charlm --preset tiny` into a temp dir: (folder, the JSON it printed)."""
     out = tmp_path_factory.mktemp("charlm_cli")
-    result = cli("train", "charlm", "--preset", "tiny", "--out", str(out))
+    result = run_cli("train", "charlm", "--preset", "tiny", "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     return out, json.loads(result.stdout)
 
@@ -46,7 +39,7 @@ def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weight
 
 
 def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
-    bad = cli("train", "charlm", "--preset", "tiny", "--out", str(tmp_path), "--models", "gru")
+    bad = run_cli("train", "charlm", "--preset", "tiny", "--out", str(tmp_path), "--models", "gru")
     assert bad.returncode == 2 and "unknown charlm model(s) gru; choose from lstm, cnn" in bad.stderr
     assert "Traceback" not in bad.stderr and not any(tmp_path.iterdir())
 
@@ -55,13 +48,13 @@ def test_cli_evaluate_and_generate(tiny_weights):
     from cnnrnn.tasks.charlm.predict import load_charlm
 
     out, _ = tiny_weights
-    result = cli("evaluate", "charlm", "--weights", str(out))
+    result = run_cli("evaluate", "charlm", "--weights", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     loss = json.loads(result.stdout)
     assert loss["task"] == "charlm" and set(loss["loss"]) == {"lstm", "cnn"}
     assert all(0 < v < 10 for v in loss["loss"].values())
     assert loss["eval_length"] == 256  # evaluate scores all of tiny Shakespeare's held-out text, whatever the preset
-    generated = cli("generate", "--weights", str(out), "--prime", "First", "--length", "80", "--temperature", "0.9",
+    generated = run_cli("generate", "--weights", str(out), "--prime", "First", "--length", "80", "--temperature", "0.9",
                     "--top-k", "10", "--seed", "3", "--model", "cnn")
     assert generated.returncode == 0, generated.stderr[-2000:]
     # The same seed gives the same text, in another process too.
@@ -71,7 +64,7 @@ def test_cli_evaluate_and_generate(tiny_weights):
 
 def test_cli_generate_notes_go_to_stderr(tiny_weights):
     out, _ = tiny_weights
-    result = cli("generate", "--weights", str(out), "--prime", "First ✓", "--length", "10", "--model", "lstm")
+    result = run_cli("generate", "--weights", str(out), "--prime", "First ✓", "--length", "10", "--model", "lstm")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("First ") and len(result.stdout) == len("First ") + 10 + 1
     assert "note: Left out 1 character this model has never seen: '✓'." in result.stderr
@@ -79,13 +72,13 @@ def test_cli_generate_notes_go_to_stderr(tiny_weights):
 
 def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
     out, _ = tiny_weights
-    bad = cli("generate", "--weights", str(out), "--temperature", "-2")
+    bad = run_cli("generate", "--weights", str(out), "--temperature", "-2")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in bad.stderr
-    too_long = cli("generate", "--weights", str(out), "--length", "100001")
+    too_long = run_cli("generate", "--weights", str(out), "--length", "100001")
     assert too_long.returncode == 2
     assert "error: length must be between 1 and 100,000 characters (got 100,001)" in too_long.stderr
-    missing = cli("generate", "--weights", str(out / "nowhere"))
+    missing = run_cli("generate", "--weights", str(out / "nowhere"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert (f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
             in missing.stderr)
@@ -93,7 +86,7 @@ def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
 
 def test_cli_generate_checks_settings_before_the_weights(tmp_path):
     """Bad settings are reported even where there are no weights: they are checked before the model loads."""
-    bad = cli("generate", "--weights", str(tmp_path), "--top-k", "-1")
+    bad = run_cli("generate", "--weights", str(tmp_path), "--top-k", "-1")
     assert bad.returncode == 2 and "error: top-k must be 0 (no limit) or more (got -1)" in bad.stderr
 
 

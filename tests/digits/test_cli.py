@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from cli import json_lines, run_cli
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.digits import cli as cli_module
@@ -13,11 +13,6 @@ from cnnrnn.tasks.digits.config import MNIST_TINY
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
-
-
-def cli(*args, input=None):
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True,
-                          cwd=ROOT, input=input, timeout=300)
 
 
 def test_the_shipped_models_reach_their_targets():
@@ -54,7 +49,7 @@ def test_the_pooled_cnn_reads_every_size_from_16_to_112_px():
 
 
 def test_evaluate_without_weights_names_the_files_and_the_command(tmp_path):
-    out = cli("evaluate", "mnist", "--weights", str(tmp_path))
+    out = run_cli("evaluate", "mnist", "--weights", str(tmp_path))
     assert out.returncode == 2 and "Traceback" not in out.stderr and out.stdout == ""
     assert out.stderr.strip().splitlines()[-1] == (
         f"error: no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras, mnist_cnn_gap_1scale.keras "
@@ -66,10 +61,10 @@ def test_predict_image_reports_each_model_and_survives_bad_files(tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     missing = tmp_path / "missing.jpg"
-    out = cli("predict-image", str(good[0]), str(bad), str(missing), str(good[1]))
+    out = run_cli("predict-image", str(good[0]), str(bad), str(missing), str(good[1]))
     assert out.returncode == 1, "a failed file makes the exit code 1"
     assert "Traceback" not in out.stderr
-    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    lines = json_lines(out.stdout)
     errors = {line["path"]: line["error"] for line in lines if "error" in line}
     assert set(errors) == {str(bad), str(missing)} and all(errors.values())
     assert errors[str(missing)] == "No such file or directory"
@@ -86,19 +81,19 @@ def test_predict_image_reports_each_model_and_survives_bad_files(tmp_path):
 
 def test_predict_image_all_good_exits_zero_and_model_filter_works():
     sample = next(SAMPLES.glob("*_[0-9].*"))
-    out = cli("predict-image", "--model", "cnn_gap", "--resize", "bicubic", "--aspect", "stretch", str(sample))
+    out = run_cli("predict-image", "--model", "cnn_gap", "--resize", "bicubic", "--aspect", "stretch", str(sample))
     assert out.returncode == 0, out.stderr[-2000:]
-    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    lines = json_lines(out.stdout)
     assert [line["model"] for line in lines] == ["cnn_gap"]
 
 
 def test_predict_image_bad_option_is_a_usage_error():
-    out = cli("predict-image", "--aspect", "squash", str(next(SAMPLES.glob("*.png"))))
+    out = run_cli("predict-image", "--aspect", "squash", str(next(SAMPLES.glob("*.png"))))
     assert out.returncode == 2 and "invalid choice: 'squash'" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
-    out = cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows")
+    out = run_cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows")
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["task"] == "mnist" and result["weights"] == str(tmp_path)
@@ -115,7 +110,7 @@ def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
 
 
 def test_train_unknown_model_is_refused_before_training(tmp_path):
-    out = cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,vit")
+    out = run_cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,vit")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1] == (
         "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows, cnn_gap_1scale")

@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
-
-def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env=env)
-
-
-def _quiet_env() -> dict:
-    """The environment without TensorFlow's oneDNN start-up notice on stderr.
-
-    Every task's cli (which loads TensorFlow) is imported to build the parser, and TensorFlow
-    2.21 prints that notice whatever TF_CPP_MIN_LOG_LEVEL says; the error line is what we check.
-    """
-    return {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
+# Without TensorFlow's oneDNN start-up notice on stderr: every task's cli (which loads TensorFlow) is imported to
+# build the parser, and TensorFlow 2.21 prints that notice whatever TF_CPP_MIN_LOG_LEVEL says; the error line is
+# what we check.
+QUIET = {"TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 @pytest.mark.skipif(not (WEIGHTS / "mnist1d_cnn.keras").is_file(), reason="no shipped MNIST-1D weights")
 def test_evaluate_mnist1d_reproduces_the_paper():
-    out = _cli("evaluate", "mnist1d")
+    out = run_cli("evaluate", "mnist1d")
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["task"] == "mnist1d" and result["test_size"] == 1000
@@ -49,22 +38,22 @@ def test_evaluate_mnist1d_reproduces_the_paper():
 
 
 def test_evaluate_mnist1d_without_weights_is_a_one_line_error(tmp_path):
-    out = _cli("evaluate", "mnist1d", "--weights", str(tmp_path), env=_quiet_env())
+    out = run_cli("evaluate", "mnist1d", "--weights", str(tmp_path), env=QUIET)
     assert out.returncode == 2
     assert out.stderr.startswith(f"error: no mnist1d_logreg.keras, mnist1d_mlp.keras, mnist1d_cnn.keras, "
                                  f"mnist1d_gru.keras, mnist1d_cnn_shuffled.keras, mnist1d_gru_shuffled.keras "
                                  f"in {tmp_path}; run: python -m cnnrnn train mnist1d"), out.stderr
     assert "Traceback" not in out.stderr and "mixed" not in out.stderr, "only the models evaluate reads"
     assert len(out.stderr.strip().splitlines()) == 1
-    out = _cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn,resnet",
-               env=_quiet_env())
+    out = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn,resnet",
+               env=QUIET)
     assert out.returncode == 2 and "error: unknown mnist1d model(s) resnet; choose from logreg, mlp, cnn, gru, " \
         "cnn_shuffled, gru_shuffled, cnn_mixed, gru_mixed" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and not list(tmp_path.iterdir()), "nothing trained or written"
 
 
 def test_train_tiny_writes_the_chosen_models_and_prints_json(tmp_path):
-    out = _cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "logreg,cnn")
+    out = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "logreg,cnn")
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["task"] == "mnist1d" and result["weights"] == str(tmp_path)

@@ -87,7 +87,8 @@ def reconnect():
         eng.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL is the whole-suite tier (a real server); SQLite runs in the fast tier.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def engine(request, tmp_path):
     """A fresh, empty room store on SQLite and on PostgreSQL (the same store code on both)."""
     if request.param == "sqlite":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sentiment_support import HAS_WEIGHTS, run_cli
+from cli import run_cli
+from sentiment_support import HAS_WEIGHTS
 
 
 @pytest.fixture(scope="session")
@@ -29,5 +30,5 @@ def tiny_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sentiment_weights")
     done = run_cli("train", "sentiment", "--preset", "tiny", "--out", str(out), timeout=600)
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    return out, read_manifest(out)["sentiment"], json.loads(done.stdout), done.stderr.decode()
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, read_manifest(out)["sentiment"], json.loads(done.stdout), done.stderr

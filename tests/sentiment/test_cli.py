@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from sentiment_support import HAS_DATA, HAS_WEIGHTS, run_cli
+from cli import OFFLINE, json_lines, run_cli
+from sentiment_support import HAS_DATA, HAS_WEIGHTS
 
 needs_weights = pytest.mark.skipif(not HAS_WEIGHTS, reason="shipped sentiment weights are missing")
 
@@ -28,8 +27,8 @@ def test_the_shipped_figures_are_the_manifests():
 def test_predict_sentiment_on_the_shipped_models():
     done = run_cli("predict-sentiment", "A wonderful, moving and beautifully acted film.", "a dull , boring mess",
                    "--model", "all")
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    rows = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json_lines(done.stdout)
     assert [(r["model"], r["positive"] >= 0.5) for r in rows] == [("rnn", True), ("cnn", True),
                                                                  ("rnn", False), ("cnn", False)]
     assert all(set(r) == {"text", "model", "positive"} for r in rows)
@@ -37,13 +36,10 @@ def test_predict_sentiment_on_the_shipped_models():
 
 def test_evaluate_without_data_offline_is_one_line(tmp_path):
     """No data directory and no network: one error line naming the data and CNNRNN_DATA_DIR, nothing on stdout."""
-    env = {"CNNRNN_DATA_DIR": "", "KERAS_HOME": str(tmp_path), "http_proxy": "http://127.0.0.1:9",
-           "https_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""}
-    done = run_cli("evaluate", "sentiment", env=env)
-    stderr = done.stderr.decode()
+    done = run_cli("evaluate", "sentiment", env={"CNNRNN_DATA_DIR": "", "KERAS_HOME": str(tmp_path), **OFFLINE})
+    stderr = done.stderr
     error = [line for line in stderr.splitlines() if line.startswith("error:")]
-    assert done.returncode == 2 and done.stdout == b"" and "Traceback" not in stderr
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in stderr
     assert len(error) == 1 and error[0].startswith("error: The sentence polarity data is not in the Keras cache")
     assert "CNNRNN_DATA_DIR" in error[0]
 
@@ -51,7 +47,7 @@ def test_evaluate_without_data_offline_is_one_line(tmp_path):
 def test_help_lists_the_predict_sentiment_options():
     done = run_cli("predict-sentiment", "--help")
     assert done.returncode == 0
-    text = " ".join(done.stdout.decode().split())  # argparse wraps the help
+    text = " ".join(done.stdout.split())  # argparse wraps the help
     assert all(option in text for option in ("--model", "--max-chars", "--weights", "{all,rnn,cnn}"))
     assert "default 20,000" in text
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from sentiment_support import run_cli
+from cli import json_lines, run_cli
 
 from cnnrnn.tasks.sentiment import text as T
 
@@ -118,7 +118,7 @@ def test_experiment_tables_and_charts(tiny_run):
 def test_evaluate_command_on_trained_weights(tiny_run):
     out, section, _, _ = tiny_run
     done = run_cli("evaluate", "sentiment", "--weights", str(out))
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)
     assert result["task"] == "sentiment" and result["test_size"] == 1067
     assert set(result["accuracy"]) == {"rnn", "cnn"} and all(0 <= v <= 1 for v in result["accuracy"].values())
@@ -127,31 +127,31 @@ def test_evaluate_command_on_trained_weights(tiny_run):
 def test_cli_predict_sentiment_arguments_and_stdin(tiny_run):
     out, _, _, _ = tiny_run
     done = run_cli("predict-sentiment", "--weights", str(out), "good film", "   ", "😀 这部电影", "--max-chars", "5")
-    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    lines = json_lines(done.stdout)
     assert done.returncode == 1, done.stderr  # one text was blank
     assert [(r["text"], r.get("model")) for r in lines] == [
         ("good film", "rnn"), ("good film", "cnn"), ("   ", None), ("😀 这部电影", "rnn"), ("😀 这部电影", "cnn")]
     assert all(0 <= r["positive"] <= 1 for r in lines if "positive" in r)
     assert lines[2]["error"] == "The text is empty. Type a sentence, for example: the acting is wonderful."
-    assert "Traceback" not in done.stderr.decode() and "only the first" in done.stderr.decode()
+    assert "Traceback" not in done.stderr and "only the first" in done.stderr
 
     piped = run_cli("predict-sentiment", "--weights", str(out), "--model", "cnn",
-                    stdin="a fine film\n\n  \nawful\x00 \xff bytes\r\n".encode("utf-8") + b"\xff\n")
-    rows = [json.loads(line) for line in piped.stdout.decode().splitlines()]
+                    input="a fine film\n\n  \nawful\x00 \xff bytes\r\n".encode("utf-8") + b"\xff\n")
+    rows = json_lines(piped.stdout)
     assert piped.returncode == 0, piped.stderr
     assert [r["model"] for r in rows] == ["cnn"] * 3 and rows[0]["text"] == "a fine film"
 
 
 def test_cli_bad_input_is_one_line_error(tiny_run):
     out, _, _, _ = tiny_run
-    empty = run_cli("predict-sentiment", "--weights", str(out), stdin=b"\n \n")
-    stderr = empty.stderr.decode()
-    assert empty.returncode == 2 and empty.stdout == b"" and "Traceback" not in stderr
+    empty = run_cli("predict-sentiment", "--weights", str(out), input=b"\n \n")
+    stderr = empty.stderr
+    assert empty.returncode == 2 and empty.stdout == "" and "Traceback" not in stderr
     assert [line for line in stderr.splitlines() if line.startswith("error:")] == ["error: standard input holds no text"]
     bad = run_cli("predict-sentiment", "--model", "bogus", "good")
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr.decode() and "invalid choice: 'bogus'" in bad.stderr.decode()
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "invalid choice: 'bogus'" in bad.stderr
     missing = run_cli("predict-sentiment", "--weights", str(out / "missing"), "good")
-    err = [line for line in missing.stderr.decode().splitlines() if line.startswith("error:")]
-    assert missing.returncode == 2 and missing.stdout == b""
+    err = [line for line in missing.stderr.splitlines() if line.startswith("error:")]
+    assert missing.returncode == 2 and missing.stdout == ""
     assert err == [f"error: no sentiment_rnn.keras, sentiment_cnn.keras in {out / 'missing'}; "
                    "run: python -m cnnrnn train sentiment"]

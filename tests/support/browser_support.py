@@ -7,13 +7,13 @@ where no Chromium exists, unless CNNRNN_REQUIRE_BROWSER=1 (CI), where a missing 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from cnnrnn.browser import CHROMIUM, wait_rendered
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"  # the README's pictures, retaken by every run of the browser suite
 
@@ -27,16 +27,7 @@ def require_chromium() -> None:
 
 def settle(page) -> None:
     """Wait until the script has finished its rerun (a stroke drawn during one can be lost)."""
-    from playwright.sync_api import expect
-
-    from cnnrnn.core.server import wait_rendered
-
-    try:  # the rerun a click asked for may not have started yet
-        expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "running",
-                                                                        timeout=3_000)
-    except AssertionError:  # it already ran (or nothing reran): the next wait still holds
-        pass
-    wait_rendered(page)
+    wait_rendered(page, started_within=3.0)  # the rerun a click asked for may not have started yet
     page.wait_for_timeout(500)  # the canvas component re-mounts after the script ends
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,9 +31,3 @@ def probe_lines(name: str = "probes.tsv") -> list[tuple[str, str]]:
             rows.append((label, sentence))
     return rows
 
-
-def run_cli(*args, stdin: bytes | None = b"", env: dict | None = None, timeout: int = 300):
-    """`python -m cnnrnn ARGS` in a subprocess from the project root, as a user runs it (bytes in and out)."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cnnrnn", *args], input=stdin, capture_output=True,
-                          cwd=ROOT, env=env, timeout=timeout)

@@ -1,0 +1,90 @@
+"""A real `streamlit run` of the dashboard and a browser waiting for its script: for the benchmark, the load test
+and the browser tests.
+
+`start_streamlit` starts the server on a free local port and polls `/_stcore/health` instead of sleeping.
+`wait_rendered` (and its twin for Playwright's async API, `wait_rendered_async`) waits for a page's script
+run to end. The only module of the package that imports Playwright, inside its functions; the app never
+imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's; Playwright's own download is not used
+
+# The app root's data-test-script-state goes "initial", "running", then "notRunning" when a script run ends
+# (Streamlit's status widget shows only after a delay, so it cannot tell). The waits are predicates checked
+# inside the page every POLL_MS, not a loop of DevTools round trips from here.
+SCRIPT_STATE = 'document.querySelector(\'[data-testid="stApp"]\')?.getAttribute("data-test-script-state")'
+RUNNING = f"() => {SCRIPT_STATE} === 'running'"
+NOT_RUNNING = f"() => {SCRIPT_STATE} === 'notRunning'"
+POLL_MS = 25
+
+
+def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
+    """`streamlit run streamlit_app.py` on a free local port, returned once /_stcore/health says ok.
+
+    Returns (process, url). log: a file for the server's output (discarded when None); env: variables
+    set for the server on top of this process's (CNNRNN_WARM="1", say).
+    Raises RuntimeError, with the server stopped, when it does not answer within `timeout` s.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    output, errors = (log, subprocess.STDOUT) if log is not None else (subprocess.DEVNULL, subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=errors)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return server, url
+        except OSError:
+            time.sleep(0.05)
+    server.terminate()
+    server.wait(timeout=30)
+    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+
+
+def wait_rendered(page, timeout: float = 90.0, started_within: float = 0.0) -> None:
+    """Block until the page (Playwright's sync API) has a heading and its script has run to its end.
+
+    started_within: after an input (a click, keys), first wait up to this many seconds for the run it asked
+    for to start (it may already have run, or none may come: then the wait for the end still holds).
+    Raises Playwright's TimeoutError when the run has not ended within `timeout` s.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if started_within:
+        try:
+            page.wait_for_function(RUNNING, polling=POLL_MS, timeout=started_within * 1000)
+        except PlaywrightTimeout:
+            pass
+    page.locator("h1").first.wait_for(timeout=timeout * 1000)
+    page.wait_for_function(NOT_RUNNING, polling=POLL_MS, timeout=timeout * 1000)
+
+
+async def wait_rendered_async(page, timeout: float = 90.0, started_within: float = 0.0) -> None:
+    """`wait_rendered` for a page of Playwright's async API (the load test's many sessions)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    if started_within:
+        try:
+            await page.wait_for_function(RUNNING, polling=POLL_MS, timeout=started_within * 1000)
+        except PlaywrightTimeout:
+            pass
+    await page.locator("h1").first.wait_for(timeout=timeout * 1000)
+    await page.wait_for_function(NOT_RUNNING, polling=POLL_MS, timeout=timeout * 1000)
