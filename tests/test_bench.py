@@ -49,6 +49,7 @@ def test_bench_command_has_json_and_startup_options():
     assert out.returncode == 0 and "--json" in out.stdout and "--startup" in out.stdout and "--live" in out.stdout
 
 
+@pytest.mark.slow  # every task's benchmark and the memory loop
 def test_bench_reports_every_model_and_figure(bench):
     latency = bench["latency_ms"]
     for name in ("cnn_fixed", "cnn_gap", "rnn_rows"):
@@ -76,6 +77,7 @@ def test_bench_reports_every_model_and_figure(bench):
     assert growth["growth_mb"] < 64, growth
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     traces = bench["traces"]
     translation = {f"translation_{n}" for n in ("rnn_fixed", "rnn_attention", "cnn")}
@@ -86,6 +88,7 @@ def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     assert all(1 <= count <= 2 for count in traces.values()), traces
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_bench_table_prints_every_row(bench):
     from cnnrnn.bench import format_table
 
@@ -124,6 +127,7 @@ def test_room_bench_table_shows_every_page_and_the_room_figures():
 
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_the_room_benchmark_renders_the_speakers_view_of_its_submissions(bench):
     """The page itself drew the simulated room: its counts are the submissions made (6 sentences, the rest digits)."""
     room = bench["room_speaker_view_s"]

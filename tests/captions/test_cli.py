@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 
 import hand_drawn
@@ -57,6 +58,7 @@ def test_cli_train_refuses_an_unknown_model_by_name(tmp_path):
     assert not any(tmp_path.iterdir()), "nothing is written before the check"
 
 
+@pytest.mark.slow  # trains, then evaluates on the full test split
 def test_cli_train_tiny_writes_weights_and_prints_its_scores(tmp_path):
     out = run_cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import io
 import json
 import zipfile
@@ -13,6 +14,7 @@ from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_model
 from cnnrnn.tasks.captions.train import train_captions
 
 
+@pytest.mark.slow  # trains
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
     epochs = []
     entry = train_captions(CAPTIONS_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs.append(logs),

@@ -27,6 +27,7 @@ def tiny_weights(tmp_path_factory):
     return out, json.loads(result.stdout)
 
 
+@pytest.mark.slow  # trains (the module's tiny_weights)
 def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weights):
     out, printed = tiny_weights
     assert printed["task"] == "charlm" and printed["weights"] == str(out)
@@ -44,6 +45,7 @@ def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
     assert "Traceback" not in bad.stderr and not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # trains (the module's tiny_weights), evaluates all held-out text
 def test_cli_evaluate_and_generate(tiny_weights):
     from cnnrnn.tasks.charlm.predict import load_charlm
 
@@ -62,16 +64,17 @@ def test_cli_evaluate_and_generate(tiny_weights):
     assert generated.stdout == "First" + same + "\n"
 
 
-def test_cli_generate_notes_go_to_stderr(tiny_weights):
-    out, _ = tiny_weights
-    result = run_cli("generate", "--weights", str(out), "--prime", "First ✓", "--length", "10", "--model", "lstm")
+@SHIPPED
+def test_cli_generate_notes_go_to_stderr():
+    result = run_cli("generate", "--prime", "First ✓", "--length", "10", "--model", "lstm")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("First ") and len(result.stdout) == len("First ") + 10 + 1
     assert "note: Left out 1 character this model has never seen: '✓'." in result.stderr
 
 
-def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
-    out, _ = tiny_weights
+def test_cli_bad_generation_input_is_one_line_not_a_traceback(tmp_path):
+    """Checked before any weights are read: no model is needed (`out` holds none)."""
+    out = tmp_path
     bad = run_cli("generate", "--weights", str(out), "--temperature", "-2")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in bad.stderr
@@ -90,6 +93,7 @@ def test_cli_generate_checks_settings_before_the_weights(tmp_path):
     assert bad.returncode == 2 and "error: top-k must be 0 (no limit) or more (got -1)" in bad.stderr
 
 
+@pytest.mark.slow  # the benchmark's rows
 @SHIPPED
 def test_bench_rows_and_calls():
     import numpy as np

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def test_predict_image_bad_option_is_a_usage_error():
     assert out.returncode == 2 and "invalid choice: 'squash'" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # trains
 def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
     out = run_cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows")
     assert out.returncode == 0, out.stderr[-2000:]
