@@ -19,10 +19,6 @@ pytestmark = pytest.mark.skipif(
     reason="shipped weights are missing")
 
 
-# Small counts per task, so the test takes seconds; `python -m cnnrnn bench` uses the defaults.
-SMALL = {"mnist": {"repeats": 5}, "sentiment": {"repeats": 3}, "captions": {"repeats": 2}, "mnist1d": {"repeats": 3},
-         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}, "translation": {"repeats": 2, "mixed": 6},
-         "room": {"submissions": 8, "repeats": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +30,10 @@ def bench() -> dict:
 
     result = {"machine": "test", "tensorflow": "test", "latency_ms": {}, "traces": {}}
     for task in all_tasks():
-        for key, values in task.module("cli").bench(**SMALL.get(task.name, {})).items():
+        # Small counts (the task's checks.BENCH_SMALL), so the test takes seconds; `python -m cnnrnn bench` uses
+        # the defaults.
+        small = getattr(task.module("checks"), "BENCH_SMALL", {})
+        for key, values in task.module("cli").bench(**small).items():
             if key in ("latency_ms", "traces"):
                 result[key].update(values)
             else:
@@ -149,3 +148,26 @@ def test_startup_table_shows_the_browser_stream_rates_and_the_page_opened_first(
     assert "generation stream in the browser, cnn: - characters/s (0 shown)" in table
     assert ("cold server, Image_CNN opened first: loading message 3.25 s (Loading the image models...), "
             "ready 11.81 s") in table
+
+
+_KINDS = ("upload", "draw", "type", "click")
+
+
+def test_the_room_spreads_its_sessions_over_the_actions_every_page_declares():
+    """The load test's sessions go to each page's declared interactions (its task's checks.LOAD_ACTIONS): every
+    page's first in the navigation's order, then every second, ...; one page declares the training session."""
+    from cnnrnn.loadtest import inference_actions, training_page
+    from cnnrnn.tasks import page_tasks
+
+    declared = {task.url_path: getattr(task.module("checks"), "LOAD_ACTIONS", ()) for task in page_tasks()}
+    planned = inference_actions()
+    rounds = [[(path, action) for path, actions in declared.items() if i < len(actions) for action in [actions[i]]]
+              for i in range(max(map(len, declared.values())))]
+    assert [(path, action) for _, path, action in planned] == [pair for pairs in rounds for pair in pairs]
+    labels = [label for label, _, _ in planned]
+    assert len(set(labels)) == len(labels), "each session's record names its page and view once"
+    for label, path, action in planned:
+        assert label.split(":")[0] == path and "result" in action, label
+        assert sum(kind in action for kind in _KINDS) == 1, f"{label}: one of {_KINDS}"
+    path, spec = training_page()
+    assert path in declared and {"query", "train", "stop", "done"} <= set(spec)

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,7 @@ def test_the_package_has_the_layout():
         assert task.package in MODULES, f"{task.package} is registered but has no package"
         assert f"{task.package}.cli" in MODULES, f"{task.name} has no cli module"
         assert f"{task.package}.parser" in MODULES, f"{task.name} has no parser module"
+        assert f"{task.package}.checks" in MODULES, f"{task.name} has no checks module (see cnnrnn/core/task.py)"
         assert (ROOT / task.page).is_file(), f"{task.name}'s page {task.page} is missing"
 
 
@@ -162,3 +165,13 @@ def test_a_page_imports_only_core_and_its_own_task(task):  # not the tasks it `u
             assert top not in ("keras", "tensorflow"), f"{task.page} imports {name}: pages hold no Keras code"
             if top == "cnnrnn":
                 assert name.startswith(("cnnrnn.core", task.package)), f"{task.page} imports {name}"
+
+
+def test_every_tasks_checks_module_is_plain_data():
+    """The load test and the tests read every task's checks: importing them loads no TensorFlow, Keras,
+    Streamlit or Playwright."""
+    code = ("import sys\nfrom cnnrnn.tasks import all_tasks\nfor task in all_tasks():\n    task.module('checks')\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit', 'playwright') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout
