@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cli import run_cli
 
+from cnnrnn.__main__ import main
 from cnnrnn.tasks.charlm.config import CHARLM_TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,19 +73,17 @@ def test_cli_generate_notes_go_to_stderr():
     assert "note: Left out 1 character this model has never seen: '✓'." in result.stderr
 
 
-def test_cli_bad_generation_input_is_one_line_not_a_traceback(tmp_path):
-    """Checked before any weights are read: no model is needed (`out` holds none)."""
+def test_cli_bad_generation_input_is_one_line_not_a_traceback(tmp_path, capsys):
+    """Checked before any weights are read: no model is needed (`out` holds none). In-process through `main`
+    (a fresh process each would import TensorFlow three times); the next test runs one as a user does."""
     out = tmp_path
-    bad = run_cli("generate", "--weights", str(out), "--temperature", "-2")
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in bad.stderr
-    too_long = run_cli("generate", "--weights", str(out), "--length", "100001")
-    assert too_long.returncode == 2
-    assert "error: length must be between 1 and 100,000 characters (got 100,001)" in too_long.stderr
-    missing = run_cli("generate", "--weights", str(out / "nowhere"))
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert main(["generate", "--weights", str(out), "--temperature", "-2"]) == 2
+    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in capsys.readouterr().err
+    assert main(["generate", "--weights", str(out), "--length", "100001"]) == 2
+    assert "error: length must be between 1 and 100,000 characters (got 100,001)" in capsys.readouterr().err
+    assert main(["generate", "--weights", str(out / "nowhere")]) == 2
     assert (f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
-            in missing.stderr)
+            in capsys.readouterr().err)
 
 
 def test_cli_generate_checks_settings_before_the_weights(tmp_path):

@@ -112,6 +112,7 @@ def _small_splits():
                    x_test=splits.x_test[:100], y_test=splits.y_test[:100])
 
 
+@pytest.mark.slow  # trains live runs
 def test_live_runs_seed_their_own_generators_only():
     """Two live runs with the same choices train to the same weights, and no global generator moves."""
     import numpy as np
