@@ -17,7 +17,6 @@ import gzip
 import json
 import re
 import socket
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -167,6 +166,9 @@ def test_the_network_block_holds(offline):
     assert data_dir() is None
 
 
+# The whole-suite tier: the crawl trains live (the generation page, the sequence lab) and reruns every experiment
+# (the evaluate kind); each page's own AppTests, on the shipped weights, are the quick tier.
+@pytest.mark.slow
 @pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
 def test_every_button_works_offline(offline, task):
     last, allowed = _checks(task, "OFFLINE_LAST", ()), _checks(task, "OFFLINE_DISABLED", {})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import io
 import json
 import zipfile
+
+import pytest
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.captions import data
