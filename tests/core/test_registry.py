@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def tiny_task(monkeypatch):
     """The tests' tiny task (tests/support/tiny_task: parser, cli, ui, checks and a page), registered here."""
-    monkeypatch.setattr(cnnrnn.tasks, "TASKS", cnnrnn.tasks.TASKS + (tiny_task_package.TASK,))
+    if tiny_task_package.TASK not in cnnrnn.tasks.TASKS:  # not already registered by CNNRNN_EXTRA_TASKS
+        monkeypatch.setattr(cnnrnn.tasks, "TASKS", cnnrnn.tasks.TASKS + (tiny_task_package.TASK,))
     return tiny_task_package.TASK
 
 
