@@ -3,13 +3,14 @@ and the browser tests.
 
 `start_streamlit` starts the server on a free local port and polls `/_stcore/health` instead of sleeping.
 `wait_rendered` (and its twin for Playwright's async API, `wait_rendered_async`) waits for a page's script
-run to end. The only module of the package that imports Playwright, inside its functions; the app never
-imports this module.
+run to end. `locate` turns what a task's `checks` module declares of its page into a locator.
+The only module of the package that imports Playwright, inside its functions; the app never imports it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -88,3 +89,22 @@ async def wait_rendered_async(page, timeout: float = 90.0, started_within: float
             pass
     await page.locator("h1").first.wait_for(timeout=timeout * 1000)
     await page.wait_for_function(NOT_RUNNING, polling=POLL_MS, timeout=timeout * 1000)
+
+
+def locate(page, spec: dict):
+    """A Playwright locator (of a sync or an async page: building one awaits nothing) from a declared spec.
+
+    spec: {"css": selector}, {"role": role, "name": accessible name (exact)} or {"text": text on the page};
+    optionally "has_text" (a substring), "pattern" (a regular expression) and "nth" (default 0, the first).
+    """
+    if "role" in spec:
+        found = page.get_by_role(spec["role"], name=spec["name"], exact=True)
+    elif "css" in spec:
+        found = page.locator(spec["css"])
+    else:
+        found = page.get_by_text(spec["text"], exact=False)
+    if "has_text" in spec:
+        found = found.filter(has_text=spec["has_text"])
+    if "pattern" in spec:
+        found = found.filter(has_text=re.compile(spec["pattern"]))
+    return found.nth(spec.get("nth", 0))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -27,21 +26,38 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnrnn.browser import CHROMIUM, POLL_MS, SCRIPT_STATE, start_streamlit, wait_rendered_async
+from cnnrnn.browser import CHROMIUM, POLL_MS, SCRIPT_STATE, locate, start_streamlit, wait_rendered_async
 from cnnrnn.core.timing import rss_mb
+from cnnrnn.tasks import page_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 720}
 ACTION_TIMEOUT = 120.0  # seconds: an action slower than this counts as an error
 READING_SECONDS = 15.0  # the warm-start figure: the home page is read this long first
-SENTENCES = ("A warm, funny and moving film.", "Dull, slow and far too long.", "I did not like it at all.",
-             "The best thing I have seen this year.", "Not bad, but not good either.")
-ENGLISH = ("Where is the train station?", "I am very tired today.", "She reads a book every night.",
-           "We will leave tomorrow morning.", "Do you like coffee?")
-# Inference pages in the order sessions are spread over them (session 0 trains on the Sequence Lab).
-INFERENCE = ("Image_CNN", "Sentiment", "Generation", "Captioning", "Translation", "Image_CNN:draw")
+
+
+def inference_actions() -> list[tuple[str, str, dict]]:
+    """(label, url path, action) for the interactions each page declares (its task's checks.LOAD_ACTIONS), in
+    the order sessions are spread over them: every page's first in the navigation's order, then every second.
+    An action's label is its page's url path, with ":<view>" when the action names a view of the page."""
+    declared = [(task, getattr(task.module("checks"), "LOAD_ACTIONS", ())) for task in page_tasks()]
+    spread = []
+    for index in range(max((len(actions) for _, actions in declared), default=0)):
+        for task, actions in declared:
+            if index < len(actions):
+                view = actions[index].get("view")
+                spread.append((f"{task.url_path}:{view}" if view else task.url_path, task.url_path, actions[index]))
+    return spread
+
+
+def training_page() -> tuple[str, dict] | None:
+    """(url path, spec) of the first page whose task declares the load test's training session (LOAD_TRAINING)."""
+    for task in page_tasks():
+        spec = getattr(task.module("checks"), "LOAD_TRAINING", None)
+        if spec:
+            return task.url_path, spec
+    return None
 
 
 @dataclass
@@ -137,8 +153,8 @@ async def _count(page, selector: str) -> int:
     return await page.locator(selector).count()
 
 
-async def _type(page, box: str, texts: tuple[str, ...], round_: int, result: str) -> None:
-    """Type this round's text in the text area `box` and apply it (Ctrl+Enter); wait for `result` to be drawn.
+async def _type(page, box: str, texts: tuple[str, ...], round_: int) -> None:
+    """Type this round's text in the text area `box` and apply it (Ctrl+Enter).
 
     Every round's text differs (a trailing space per pass through `texts`), so each one reruns the page.
     """
@@ -146,26 +162,29 @@ async def _type(page, box: str, texts: tuple[str, ...], round_: int, result: str
     await area.fill(texts[round_ % len(texts)] + " " * (round_ // len(texts)))
     async with _one_run(page):
         await area.press("Control+Enter")
-    await page.locator(result).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
 
 
-async def _action(page, page_name: str, round_: int) -> None:
-    """One main interaction of `page_name`; returns when its result is drawn (raises when it is not)."""
-    if page_name == "Image_CNN":
-        photos = sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))
-        if await page.get_by_role("radio", name="Upload", exact=True).is_checked() is False:
+async def _action(page, action: dict, round_: int) -> None:
+    """One declared interaction of a page (see cnnrnn/core/task.py, LOAD_ACTIONS); returns when its result is
+    drawn (raises when it is not). Keys: "radio" (a view picked first), then one of "upload" (files, one per
+    round), "draw" (a stroke on the canvas), "type" (a text box's label, with "texts") or "click" (a button);
+    "result" (a `locate` spec)."""
+    switched = False
+    if "radio" in action:
+        radio = page.get_by_role("radio", name=action["radio"], exact=True)
+        if await radio.is_checked() is False:
             async with _one_run(page):
-                await page.get_by_role("radio", name="Upload", exact=True).click()
+                await radio.click()
+            switched = True
+    if "upload" in action:
+        files = action["upload"]
         async with _one_run(page):
-            await page.locator('input[type="file"]').set_input_files(str(photos[round_ % len(photos)]))
-        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
-    elif page_name == "Image_CNN:draw":
-        if not await page.locator("canvas.upper-canvas").count():
-            async with _one_run(page):
-                await page.get_by_role("radio", name="Draw", exact=True).click()
-            await page.locator("canvas.upper-canvas").wait_for(timeout=ACTION_TIMEOUT * 1000)
-            await asyncio.sleep(0.5)  # the canvas component mounts after the run
+            await page.locator('input[type="file"]').set_input_files(str(files[round_ % len(files)]))
+    elif action.get("draw"):
         canvas = page.locator("canvas.upper-canvas")
+        await canvas.wait_for(timeout=ACTION_TIMEOUT * 1000)
+        if switched:
+            await asyncio.sleep(0.5)  # the canvas component mounts after the run
         await canvas.scroll_into_view_if_needed()  # the mouse draws only where the screen shows the canvas
         box = await canvas.bounding_box()
         x = box["x"] + 110 + 15 * (round_ % 4)
@@ -174,22 +193,14 @@ async def _action(page, page_name: str, round_: int) -> None:
             await page.mouse.down()
             await page.mouse.move(x - 5, box["y"] + 235, steps=12)
             await page.mouse.up()
-        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
-    elif page_name == "Sentiment":
-        await _type(page, "Your sentence", SENTENCES, round_, '[data-testid="stMetricValue"]')
-    elif page_name == "Generation":
+    elif "type" in action:
+        await _type(page, action["type"], action["texts"], round_)
+    elif "click" in action:
         async with _one_run(page):
-            await page.get_by_role("button", name="Generate", exact=True).click()
-        await page.get_by_text("characters per second", exact=False).first.wait_for(timeout=ACTION_TIMEOUT * 1000)
-    elif page_name == "Captioning":
-        async with _one_run(page):
-            await page.get_by_role("button", name="New scene").click()
-        await page.locator("p").filter(has_text=re.compile(r"^Greedy decoding:")).first.wait_for(
-            timeout=ACTION_TIMEOUT * 1000)
-    elif page_name == "Translation":
-        await _type(page, "English", ENGLISH, round_, '[data-testid="stCode"]')
+            await page.get_by_role("button", name=action["click"], exact=True).click()
     else:
-        raise ValueError(f"no interaction for page {page_name!r}")
+        raise ValueError(f"no interaction in {action!r}")
+    await locate(page, action["result"]).wait_for(timeout=ACTION_TIMEOUT * 1000)
 
 
 async def _errors_on(page) -> tuple[int, int]:
@@ -197,19 +208,20 @@ async def _errors_on(page) -> tuple[int, int]:
             await _count(page, '[data-testid="stAlertContentError"]'))
 
 
-async def _inference_session(browser, url: str, page_name: str, rounds: int, think: float, viewport: dict,
-                             start: asyncio.Event, seed: int) -> Record:
-    record = Record(page_name)
+async def _inference_session(browser, url: str, planned: tuple[str, str, dict], rounds: int, think: float,
+                             viewport: dict, start: asyncio.Event, seed: int) -> Record:
+    label, path, action = planned
+    record = Record(label)
     rng = np.random.default_rng(seed)
     context, page = await _new_page(browser, viewport)
     try:
-        await _open(page, f"{url}/{page_name.split(':')[0]}")
+        await _open(page, f"{url}/{path}")
         await start.wait()
         for round_ in range(rounds):
             await asyncio.sleep(float(rng.uniform(0.5, 1.5)) * think)
             begin = time.perf_counter()
             try:
-                await _action(page, page_name, round_)
+                await _action(page, action, round_)
             except Exception as error:  # noqa: BLE001 - a failed action is a measured error, not a crash
                 record.errors.append(f"round {round_}: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
                 continue
@@ -225,14 +237,17 @@ async def _inference_session(browser, url: str, page_name: str, rounds: int, thi
     return record
 
 
-async def _training_session(browser, url: str, seconds: float, started: asyncio.Event) -> Record:
-    """Sequence Lab: train the CNN against the GRU, stop after `seconds`; sees whether it queued."""
-    record = Record("Sequence_Lab (training)")
+async def _training_session(browser, url: str, training: tuple[str, dict], seconds: float,
+                            started: asyncio.Event) -> Record:
+    """The page that declares LOAD_TRAINING (the Sequence Lab): train, stop after `seconds`; sees whether it
+    queued. spec: "query" (the link's, for a long run), the "train", "stop" and "done" buttons' names."""
+    path, spec = training
+    record = Record(f"{path} (training)")
     context, page = await _new_page(browser, DESKTOP)
     try:
-        await _open(page, f"{url}/Sequence_Lab?seqlab_epochs_a=40&seqlab_epochs_b=40")
+        await _open(page, f"{url}/{path}?{spec['query']}")
         begin = time.perf_counter()
-        await page.get_by_role("button", name="Train both").click()
+        await page.get_by_role("button", name=spec["train"]).click()
         await page.locator('[data-testid="stProgress"]').first.wait_for(timeout=ACTION_TIMEOUT * 1000)
         record.times.append(time.perf_counter() - begin)  # click to the first progress drawn
         started.set()
@@ -241,8 +256,8 @@ async def _training_session(browser, url: str, seconds: float, started: asyncio.
             if await page.get_by_text("Waiting for a training slot", exact=False).count():
                 record.waited_for_slot = True
             await asyncio.sleep(0.5)
-        await page.get_by_role("button", name="Stop").click()
-        await page.get_by_role("button", name="Clear my runs").wait_for(timeout=ACTION_TIMEOUT * 1000)
+        await page.get_by_role("button", name=spec["stop"]).click()
+        await page.get_by_role("button", name=spec["done"]).wait_for(timeout=ACTION_TIMEOUT * 1000)
         exceptions, alerts = await _errors_on(page)
         record.exceptions = exceptions
         if alerts:
@@ -267,18 +282,20 @@ async def _room(url: str, sessions: int, rounds: int, think: float, train_second
         home = await _open(page, url)
         await asyncio.sleep(READING_SECONDS)
         after_reading = {}
-        for name in ("Image_CNN", "Captioning", "Sentiment", "Generation", "Translation", "Sequence_Lab"):
-            after_reading[name] = round(await _open(page, f"{url}/{name}"), 2)
+        for task in page_tasks():
+            if task.loaders:  # a page with models of its own
+                after_reading[task.url_path] = round(await _open(page, f"{url}/{task.url_path}"), 2)
         await context.close()
 
         started = asyncio.Event()
-        jobs = [_training_session(browser, url, train_seconds, started)] if sessions > 1 else []
+        training, planned = training_page(), inference_actions()
+        jobs = [_training_session(browser, url, training, train_seconds, started)] if sessions > 1 and training else []
         if not jobs:
             started.set()
         for index in range(sessions - len(jobs)):
-            name = INFERENCE[index % len(INFERENCE)]
             viewport = PHONE if index % 2 == 0 else DESKTOP
-            jobs.append(_inference_session(browser, url, name, rounds, think, viewport, started, seed=index))
+            jobs.append(_inference_session(browser, url, planned[index % len(planned)], rounds, think, viewport,
+                                           started, seed=index))
         records = await asyncio.gather(*jobs)
         await browser.close()
     return {"home_s": round(home, 2), "after_reading_s": after_reading, "records": records}

@@ -19,10 +19,6 @@ pytestmark = pytest.mark.skipif(
     reason="shipped weights are missing")
 
 
-# Small counts per task, so the test takes seconds; `python -m cnnrnn bench` uses the defaults.
-SMALL = {"mnist": {"repeats": 5}, "sentiment": {"repeats": 3}, "captions": {"repeats": 2}, "mnist1d": {"repeats": 3},
-         "charlm": {"length": 64, "repeats": 1}, "tang": {"repeats": 1}, "translation": {"repeats": 2, "mixed": 6},
-         "room": {"submissions": 8, "repeats": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +30,10 @@ def bench() -> dict:
 
     result = {"machine": "test", "tensorflow": "test", "latency_ms": {}, "traces": {}}
     for task in all_tasks():
-        for key, values in task.module("cli").bench(**SMALL.get(task.name, {})).items():
+        # Small counts (the task's checks.BENCH_SMALL), so the test takes seconds; `python -m cnnrnn bench` uses
+        # the defaults.
+        small = getattr(task.module("checks"), "BENCH_SMALL", {})
+        for key, values in task.module("cli").bench(**small).items():
             if key in ("latency_ms", "traces"):
                 result[key].update(values)
             else:
@@ -49,6 +48,7 @@ def test_bench_command_has_json_and_startup_options():
     assert out.returncode == 0 and all(option in out.stdout for option in ("--json", "--startup", "--live", "--save"))
 
 
+@pytest.mark.slow  # every task's benchmark and the memory loop
 def test_bench_reports_every_model_and_figure(bench):
     latency = bench["latency_ms"]
     for name in ("cnn_fixed", "cnn_gap", "rnn_rows"):
@@ -76,6 +76,7 @@ def test_bench_reports_every_model_and_figure(bench):
     assert growth["growth_mb"] < 64, growth
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     traces = bench["traces"]
     translation = {f"translation_{n}" for n in ("rnn_fixed", "rnn_attention", "cnn")}
@@ -86,6 +87,7 @@ def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     assert all(1 <= count <= 2 for count in traces.values()), traces
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_bench_table_prints_every_row(bench):
     from cnnrnn.bench import format_table
 
@@ -124,6 +126,7 @@ def test_room_bench_table_shows_every_page_and_the_room_figures():
 
 
 
+@pytest.mark.slow  # every task's benchmark (the bench fixture)
 def test_the_room_benchmark_renders_the_speakers_view_of_its_submissions(bench):
     """The page itself drew the simulated room: its counts are the submissions made (6 sentences, the rest digits)."""
     room = bench["room_speaker_view_s"]
@@ -162,3 +165,26 @@ def test_save_records_where_a_run_came_from_and_docs_renders_it(tmp_path):
     assert saved["date"].endswith("+00:00") and "before" in saved["load_average"] and "after" in saved["load_average"]
     text = docs.benchmarks_md(saved)
     assert text.index("| b | 2.00 |") < text.index("| a | 1.00 |") and "commit `abc`" in text
+
+
+_KINDS = ("upload", "draw", "type", "click")
+
+
+def test_the_room_spreads_its_sessions_over_the_actions_every_page_declares():
+    """The load test's sessions go to each page's declared interactions (its task's checks.LOAD_ACTIONS): every
+    page's first in the navigation's order, then every second, ...; one page declares the training session."""
+    from cnnrnn.loadtest import inference_actions, training_page
+    from cnnrnn.tasks import page_tasks
+
+    declared = {task.url_path: getattr(task.module("checks"), "LOAD_ACTIONS", ()) for task in page_tasks()}
+    planned = inference_actions()
+    rounds = [[(path, action) for path, actions in declared.items() if i < len(actions) for action in [actions[i]]]
+              for i in range(max(map(len, declared.values())))]
+    assert [(path, action) for _, path, action in planned] == [pair for pairs in rounds for pair in pairs]
+    labels = [label for label, _, _ in planned]
+    assert len(set(labels)) == len(labels), "each session's record names its page and view once"
+    for label, path, action in planned:
+        assert label.split(":")[0] == path and "result" in action, label
+        assert sum(kind in action for kind in _KINDS) == 1, f"{label}: one of {_KINDS}"
+    path, spec = training_page()
+    assert path in declared and {"query", "train", "stop", "done"} <= set(spec)

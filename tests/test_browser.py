@@ -17,7 +17,7 @@ require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from cnnrnn.browser import start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.browser import locate, start_streamlit, wait_rendered  # noqa: E402
 from cnnrnn.tasks import page_tasks  # noqa: E402
 
 
@@ -474,17 +474,18 @@ _MEASURE = """() => {
           area: area.scrollWidth, areaClient: area.clientWidth, charts};
 }"""
 
-# Each page's key result: what must be inside the first screen at 1280x720 in presenter mode.
-_KEY_RESULTS = {
-    "Image_CNN": lambda page: page.locator('[data-testid="stMetric"]').first,  # the first verdict
-    "Captioning": lambda page: page.locator("p").filter(has_text="Greedy decoding:").first,
-    "Sentiment": lambda page: page.locator('[data-testid="stMetric"]').first,
-    "Generation": lambda page: page.get_by_role("button", name="Generate", exact=True),
-    "Sequence_Lab": lambda page: page.locator('[data-testid="stVegaLiteChart"]:visible').first,  # the paper's table
-    "Translation": lambda page: page.locator('[data-testid="stCode"]').nth(2),  # the third translation
-    "Room": lambda page: page.get_by_role("button", name="Open a room"),
-}
 
+def _checks(task, name: str, default=None):
+    """What the task's checks module declares for the walk (KEY_RESULT, WALK_CLICK, CANVAS_QUERY)."""
+    return getattr(task.module("checks"), name, default)
+
+
+def _key_result(page, task):
+    """The page's key result (its task's checks.KEY_RESULT): what must be inside the first screen at 1280x720 in
+    presenter mode, and within two screens on a phone."""
+    spec = _checks(task, "KEY_RESULT")
+    assert spec, f"{task.name} declares no key result (checks.KEY_RESULT)"
+    return locate(page, spec)
 
 
 def _fits(page, where: str) -> list[str]:
@@ -533,32 +534,39 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
     page = context.new_page()
     problems, reach = [], {}
     try:
-        for path in ["", *(task.url_path for task in page_tasks())]:
+        for task in [None, *page_tasks()]:
+            path = task.url_path if task else ""
+            shipped = task is None or task.package.startswith("cnnrnn.")  # the README's pictures: shipped pages only
             page.set_viewport_size({"width": 1400, "height": 1000})
             page.goto(f"{server}/{path}")
             wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
             close_notice(page)
             _check_navigation(page, path)
             name = path or "Home"
-            if path == "Generation":  # the candidates chart is drawn once text is written
-                page.get_by_role("button", name="Generate", exact=True).click()
-                expect(page.get_by_text("characters per second", exact=False)).to_be_visible(timeout=90_000)
+            click = task and _checks(task, "WALK_CLICK")
+            if click:  # e.g. the Generation page's candidates chart is drawn once text is written
+                page.get_by_role("button", name=click["button"], exact=True).click()
+                expect(locate(page, click["result"])).to_be_visible(timeout=90_000)
                 wait_rendered(page)
             for width, height in VIEWPORTS:
                 page.set_viewport_size({"width": width, "height": height})
                 problems += _fits(page, f"{name} at {width}x{height}")
-                if width == 1400:
+                if width == 1400 and shipped:
                     page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=70)
                 if width == 390 and path:
-                    page.screenshot(path=str(SCREENSHOTS / f"{name}_phone.jpg"), type="jpeg", quality=70)
-                    box = _KEY_RESULTS[path](page).bounding_box()  # the page is at its top
+                    if shipped:
+                        page.screenshot(path=str(SCREENSHOTS / f"{name}_phone.jpg"), type="jpeg", quality=70)
+                    box = _key_result(page, task).bounding_box()  # the page is at its top
                     reach[path] = box and round(box["y"] + box["height"])
                     if box is None or box["y"] + box["height"] > 2 * height:
                         problems.append(f"{path} at 390x844: the key result ends at {reach[path]} px, past the "
                                         "second screen")
         # The drawing canvases fit a phone: each opened by a link to its Draw view.
         page.set_viewport_size({"width": 390, "height": 844})
-        for link in ("Image_CNN?cnn_source=Draw", "Captioning?captions_source=Draw"):
+        links = [f"{task.url_path}?{_checks(task, 'CANVAS_QUERY')}" for task in page_tasks()
+                 if _checks(task, "CANVAS_QUERY")]
+        assert links, "no page declares a drawing canvas (checks.CANVAS_QUERY)"
+        for link in links:
             page.goto(f"{server}/{link}")
             wait_rendered(page)
             close_notice(page)
@@ -613,7 +621,7 @@ def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(serve
             expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
             sidebar = page.locator('[data-testid="stSidebar"]')
             assert sidebar.get_attribute("data-collapsed") == "true", f"{task.url_path}: the sidebar is open"
-            key = _KEY_RESULTS[task.url_path](page)
+            key = _key_result(page, task)
             expect(key).to_be_visible()
             box = key.bounding_box()
             (ARTIFACTS / "present_key_results.txt").open("a").write(

@@ -5,6 +5,10 @@ unset, the Keras cache is an empty folder and every socket connect fails, and a 
 button it finds on each page (and on the views behind the page's mode switches), again and again
 until none is left unclicked. Each click must end in a result or a clear disabled state, never an
 exception. The held-out samples shipped for this are also held equal to the data mirror's.
+
+What each page's crawl sets, expects and empties comes from its task's `checks` module (OFFLINE_VIEWS,
+OFFLINE_CLICKS, OFFLINE_DISABLED, OFFLINE_LAST, OFFLINE_JOBS, OFFLINE_CACHES; see cnnrnn/core/task.py), so a new task is
+crawled the day it is registered.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import gzip
 import json
 import re
 import socket
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -21,33 +24,16 @@ import pytest
 from app_pages import open_page, run_until_trained
 
 from cnnrnn.core.data import data_dir
-from cnnrnn.tasks import page_tasks
+from cnnrnn.tasks import all_tasks, page_tasks
 from cnnrnn.tasks.charlm import data as charlm_data
 from cnnrnn.tasks.digits import data as digits_data
 
 MIRROR = data_dir()  # read before the offline fixture unsets it
 
-# Per page: the views to crawl, each a list of (widget kind, key, value) set before its buttons are
-# clicked. Live training is set to its shortest, so that the crawl costs seconds.
-VIEWS = {
-    "pages/digits.py": [[]],
-    "pages/captions.py": [[]],
-    "pages/sentiment.py": [[]],
-    "pages/charlm.py": [
-        [],
-        [("segmented_control", "gen_corpus", "Tang poems")],
-        [("segmented_control", "gen_corpus", "Your own"), ("segmented_control", "gen_live_source", "Sample"),
-         ("slider", "gen_live_seconds", 5)],
-    ],
-    "pages/translation.py": [[]],
-    "pages/mnist1d.py": [[("slider", "seqlab_epochs_a", 1), ("slider", "seqlab_epochs_b", 1),
-                          ("select_slider", "seqlab_width_b", 8)]],
-    "pages/room.py": [[]],  # "Open a room", then the speaker's buttons and the audience's Send
-}
 
 
-# Buttons that throw away what the others need (a trained model, the runs): clicked last.
-LAST = ("gen_live_reset", "seqlab_clear", "room_close")
+def _checks(task, name: str, default):
+    return getattr(task.module("checks"), name, default)
 
 
 class NetworkBlocked(OSError):
@@ -75,19 +61,9 @@ def offline(monkeypatch, tmp_path):
 
 
 def _offline_caches() -> list:
-    """The cached functions behind the pages' buttons and data loaders (the others read only shipped files:
-    the models and the samples, whose cached results are the same with or without a data directory)."""
-    from cnnrnn.tasks.captions import ui as captions
-    from cnnrnn.tasks.charlm import ui as charlm
-    from cnnrnn.tasks.charlm.tang import ui as tang
-    from cnnrnn.tasks.digits import ui as digits
-    from cnnrnn.tasks.mnist1d import ui as mnist1d
-    from cnnrnn.tasks.sentiment import ui as sentiment
-
-    return [captions.recompute_caption_tables, charlm.recompute_loss_by_position, charlm.shakespeare_excerpt,
-            charlm.temperature_samples, tang.temperature_samples, digits.recompute_resolution_sweep,
-            mnist1d.mnist1d_splits, mnist1d.mnist1d_examples, mnist1d.recompute_mnist1d_tables,
-            mnist1d.measure_mnist1d_latency, sentiment.measure_sentiment_latency, sentiment.recompute_sentiment_tables]
+    """The cached functions behind the pages' buttons and data loaders, as each task names them (the others read
+    only shipped files: the models and the samples, whose cached results are the same with or without data)."""
+    return [getattr(task.module("ui"), name) for task in all_tasks() for name in _checks(task, "OFFLINE_CACHES", ())]
 
 
 def _set(at, kind, key, value):
@@ -168,13 +144,14 @@ AFTER_CLICK = {
 }
 
 
-def _crawl(at, clicked: dict) -> None:
-    """Click every enabled button not clicked yet, rerunning after each, until none is left."""
+def _crawl(at, clicked: dict, last: tuple[str, ...]) -> None:
+    """Click every enabled button not clicked yet (those in `last` after the others), rerunning after each,
+    until none is left."""
     for _ in range(20):  # a generous bound: each pass clicks at least one new button
         fresh = [b for b in at.button if b.key not in clicked and not b.disabled]
         if not fresh:
             return
-        button = min(fresh, key=lambda b: b.key in LAST)
+        button = min(fresh, key=lambda b: b.key in last)
         clicked[button.key] = button.label
         button.click().run()
         assert not at.exception, f"{button.label!r} ({button.key}): {[e.value for e in at.exception]}"
@@ -189,37 +166,30 @@ def test_the_network_block_holds(offline):
     assert data_dir() is None
 
 
-@pytest.mark.parametrize("page", list(VIEWS), ids=lambda p: Path(p).stem)
-def test_every_button_works_offline(offline, page):
-    assert {t.page for t in page_tasks()} == set(VIEWS), "a new page needs its views listed here"
+# The whole-suite tier: the crawl trains live (the generation page, the sequence lab) and reruns every experiment
+# (the evaluate kind); each page's own AppTests, on the shipped weights, are the quick tier.
+@pytest.mark.slow
+@pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
+def test_every_button_works_offline(offline, task):
+    last, allowed = _checks(task, "OFFLINE_LAST", ()), _checks(task, "OFFLINE_DISABLED", {})
     clicked, disabled = {}, {}
-    for view in VIEWS[page]:
-        at = open_page(page)
+    for view in _checks(task, "OFFLINE_VIEWS", [[]]):
+        at = open_page(task.page)
         for kind, key, value in view:
             _set(at, kind, key, value)
         assert not at.error, [e.value for e in at.error]  # e.g. "the sample text is not available offline"
         if ("segmented_control", "gen_live_source", "Sample") in view:
             assert any(c.value.startswith("tiny Shakespeare, first 100 KB: 100,000 characters") for c in at.caption)
-        _crawl(at, clicked)
-        for job in ("seqlab_job", "gen_live_job"):  # a run still training greys out its Train button
+        _crawl(at, clicked, last)
+        for job in _checks(task, "OFFLINE_JOBS", ()):  # a run still training greys out its Train button
             run_until_trained(at, job)
-        _crawl(at, clicked)  # and what an ended run shows (Generate, Start over, Clear my runs)
+        _crawl(at, clicked, last)  # and what an ended run shows (Generate, Start over, Clear my runs)
         disabled.update({b.key: b.label for b in at.button if b.disabled})
-    assert clicked, f"{page}: no button was clicked"
+    assert clicked, f"{task.page}: no button was clicked"
     for key in disabled:  # a button shown disabled offline says why, and how to get the data
-        assert key == "sentiment_rerun", f"{key} is disabled offline"
-        assert any("CNNRNN_DATA_DIR" in c.value and "no licence" in c.value for c in at.caption)
-    expected = {
-        "pages/digits.py": {"cnn_recompute"},
-        "pages/captions.py": {"captions_new", "captions_recompute"},
-        "pages/sentiment.py": {"sentiment_measure_latency"},
-        "pages/charlm.py": {"gen_go", "gen_temps_go", "gen_recompute", "tang_go", "tang_temps_go",
-                            "gen_live_train", "gen_live_stop", "gen_live_reset",
-                            "FormSubmitter:gen_live_form-Generate"},
-        "pages/translation.py": {"translation_latency"},
-        "pages/mnist1d.py": {"seqlab_train", "seqlab_stop", "seqlab_clear", "seqlab_recompute", "seqlab_latency"},
-        "pages/room.py": {"room_open", "room_pause", "room_clear", "room_close", "room_send_digit"},
-    }[page]
+        assert key in allowed, f"{key} is disabled offline"
+        assert any("CNNRNN_DATA_DIR" in c.value and allowed[key] in c.value for c in at.caption)
+    expected = _checks(task, "OFFLINE_CLICKS", set())
     assert expected <= set(clicked), f"not clicked: {expected - set(clicked)}"
 
 

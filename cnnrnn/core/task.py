@@ -39,6 +39,25 @@ registry's navigation order, so that a page opened later finds them loaded.
                                      (repeats=...) let the tests run it small; live=True adds what
                                      is measured only on request
     bench_calls(rng) -> list         zero-argument calls the memory-growth loop mixes (optional)
+
+`checks` (plain data, no Streamlit, no TensorFlow): what the suite and the load test check of the task, so that
+a new task brings its own and no test file keeps a list of tasks. Every name is optional; its default follows.
+
+    OFFLINE_VIEWS                    the offline crawl's views of the page (tests/test_offline.py): each a list
+                                     of (widget kind, key, value) set before its buttons are clicked; [[]]
+    OFFLINE_CLICKS                   keys of the buttons the crawl must have clicked; set()
+    OFFLINE_DISABLED                 key -> what the page says of a button shown disabled offline; {}
+    OFFLINE_LAST                     keys of buttons that throw away what the others need, clicked last; ()
+    OFFLINE_JOBS                     session-state keys of training runs the crawl waits for to end; ()
+    OFFLINE_CACHES                   names of the `ui` module's cached functions behind buttons and data
+                                     loaders, emptied for the offline crawl; ()
+    KEY_RESULT                       the page's key result, as a `cnnrnn.browser.locate` spec (the browser
+                                     walk: on a phone within two screens, in presenter mode on the first)
+    WALK_CLICK                       {"button", "result"}: pressed before the walk measures the page; none
+    CANVAS_QUERY                     a link's query that opens the page's drawing canvas (fits a phone); none
+    BENCH_SMALL                      keyword counts for `cli.bench` that make the tests' run take seconds; {}
+    LOAD_ACTIONS                     the load test's interactions of the page (cnnrnn/loadtest.py); ()
+    LOAD_TRAINING                    the load test's training session on this page; none
 """
 
 from __future__ import annotations

@@ -3,11 +3,20 @@
 The home page, the navigation (`streamlit_app.py`), the command line (`python -m cnnrnn`)
 and the benchmark read this list; a task's own modules load only when its page or command
 runs (`Task.module`). To add a task, see the README's "Adding a task".
+
+`CNNRNN_EXTRA_TASKS="module:ATTR"` (comma-separated; ATTR a Task or a tuple of them) adds tasks after these:
+the tests register a tiny task of their own (tests/support/tiny_task) in every process they start, the command
+line and a `streamlit run` included (the module must be importable there: PYTHONPATH).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+
 from cnnrnn.core.task import SECTIONS, Task
+
+EXTRA_ENV = "CNNRNN_EXTRA_TASKS"
 
 TASKS: tuple[Task, ...] = (
     Task(name="mnist", package="cnnrnn.tasks.digits", title="Image CNN", url_path="Image_CNN",
@@ -44,6 +53,22 @@ TASKS: tuple[Task, ...] = (
          blurb="Phones draw digits and type sentences; the screen shows each architecture's accuracy live.",
          uses=("mnist", "sentiment")),
 )
+
+
+def extra_tasks(spec: str | None = None) -> tuple[Task, ...]:
+    """The tasks CNNRNN_EXTRA_TASKS (or `spec`) names, "module:ATTR,..." (() when unset)."""
+    found: list[Task] = []
+    for entry in (part.strip() for part in (os.environ.get(EXTRA_ENV, "") if spec is None else spec).split(",")):
+        if entry:
+            module, _, attr = entry.partition(":")
+            value = getattr(importlib.import_module(module), attr)
+            found.extend(value if isinstance(value, tuple) else (value,))
+    if not all(isinstance(task, Task) for task in found):
+        raise TypeError(f"{EXTRA_ENV} names something that is not a Task: {found!r}")
+    return tuple(found)
+
+
+TASKS += extra_tasks()
 
 
 def all_tasks() -> tuple[Task, ...]:

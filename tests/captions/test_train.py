@@ -6,6 +6,8 @@ import io
 import json
 import zipfile
 
+import pytest
+
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS_TINY
@@ -13,6 +15,7 @@ from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_model
 from cnnrnn.tasks.captions.train import train_captions
 
 
+@pytest.mark.slow  # trains
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
     epochs = []
     entry = train_captions(CAPTIONS_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs.append(logs),

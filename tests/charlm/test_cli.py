@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cli import run_cli
 
+from cnnrnn.__main__ import main
 from cnnrnn.tasks.charlm.config import CHARLM_TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ def tiny_weights(tmp_path_factory):
     return out, json.loads(result.stdout)
 
 
+@pytest.mark.slow  # trains (the module's tiny_weights)
 def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weights):
     out, printed = tiny_weights
     assert printed["task"] == "charlm" and printed["weights"] == str(out)
@@ -44,6 +46,7 @@ def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
     assert "Traceback" not in bad.stderr and not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # trains (the module's tiny_weights), evaluates all held-out text
 def test_cli_evaluate_and_generate(tiny_weights):
     from cnnrnn.tasks.charlm.predict import load_charlm
 
@@ -62,26 +65,25 @@ def test_cli_evaluate_and_generate(tiny_weights):
     assert generated.stdout == "First" + same + "\n"
 
 
-def test_cli_generate_notes_go_to_stderr(tiny_weights):
-    out, _ = tiny_weights
-    result = run_cli("generate", "--weights", str(out), "--prime", "First ✓", "--length", "10", "--model", "lstm")
+@SHIPPED
+def test_cli_generate_notes_go_to_stderr():
+    result = run_cli("generate", "--prime", "First ✓", "--length", "10", "--model", "lstm")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("First ") and len(result.stdout) == len("First ") + 10 + 1
     assert "note: Left out 1 character this model has never seen: '✓'." in result.stderr
 
 
-def test_cli_bad_generation_input_is_one_line_not_a_traceback(tiny_weights):
-    out, _ = tiny_weights
-    bad = run_cli("generate", "--weights", str(out), "--temperature", "-2")
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in bad.stderr
-    too_long = run_cli("generate", "--weights", str(out), "--length", "100001")
-    assert too_long.returncode == 2
-    assert "error: length must be between 1 and 100,000 characters (got 100,001)" in too_long.stderr
-    missing = run_cli("generate", "--weights", str(out / "nowhere"))
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+def test_cli_bad_generation_input_is_one_line_not_a_traceback(tmp_path, capsys):
+    """Checked before any weights are read: no model is needed (`out` holds none). In-process through `main`
+    (a fresh process each would import TensorFlow three times); the next test runs one as a user does."""
+    out = tmp_path
+    assert main(["generate", "--weights", str(out), "--temperature", "-2"]) == 2
+    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in capsys.readouterr().err
+    assert main(["generate", "--weights", str(out), "--length", "100001"]) == 2
+    assert "error: length must be between 1 and 100,000 characters (got 100,001)" in capsys.readouterr().err
+    assert main(["generate", "--weights", str(out / "nowhere")]) == 2
     assert (f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
-            in missing.stderr)
+            in capsys.readouterr().err)
 
 
 def test_cli_generate_checks_settings_before_the_weights(tmp_path):
@@ -90,6 +92,7 @@ def test_cli_generate_checks_settings_before_the_weights(tmp_path):
     assert bad.returncode == 2 and "error: top-k must be 0 (no limit) or more (got -1)" in bad.stderr
 
 
+@pytest.mark.slow  # the benchmark's rows
 @SHIPPED
 def test_bench_rows_and_calls():
     import numpy as np

@@ -207,6 +207,7 @@ def test_generation_uses_one_trace(predictors):
 
 # --- Training, saving, loading ---------------------------------------------------------
 
+@pytest.mark.slow  # trains (the module's tiny_weights)
 def test_train_save_load_round_trip(tiny_weights):
     from cnnrnn.tasks.charlm.experiments import evaluate_charlm, heldout_losses, heldout_windows
     from cnnrnn.tasks.charlm.predict import load_charlm
@@ -254,6 +255,7 @@ def test_live_training_stops_when_asked_and_keeps_history():
     assert int(optimizer.iterations.numpy()) == iterations + 2, "and its state (Adam's step count, moments)"
 
 
+@pytest.mark.slow  # trains twice
 def test_two_live_models_with_the_same_seed_train_alike_and_leave_the_global_generators_alone():
     from global_seeds import global_draws, seed_global
 
@@ -287,6 +289,7 @@ def test_training_runs_exactly_the_steps_asked_for():
     assert live.history["val_steps"][-1] == 6  # the last weights were judged too
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.skipif(not LYRICS.is_file(), reason="the Chinese lyrics corpus is not in the data directory")
 def test_chinese_corpus_trains_and_writes_chinese():
     """The article's own example, as a tiny run in memory (the lyrics are never written anywhere)."""

@@ -98,6 +98,7 @@ def test_page_bad_uploads_show_messages():
     assert any("at least 200" in e.value for e in at.error)
 
 
+@pytest.mark.slow  # trains live
 @pytest.mark.skipif(not LYRICS.is_file(), reason="the Chinese lyrics corpus is not in the data directory")
 def test_page_live_training_on_chinese_lyrics_writes_chinese():
     """Upload the article's corpus (in memory only), train a few seconds, generate from it."""

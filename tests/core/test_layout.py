@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
+import sys
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +267,7 @@ def test_the_package_has_the_layout():
         assert task.package in PROJECT.modules, f"{task.package} is registered but has no package"
         assert f"{task.package}.cli" in PROJECT.modules, f"{task.name} has no cli module"
         assert f"{task.package}.parser" in PROJECT.modules, f"{task.name} has no parser module"
+        assert f"{task.package}.checks" in PROJECT.modules, f"{task.name} has no checks module (see cnnrnn/core/task.py)"
         assert (ROOT / task.page).is_file(), f"{task.name}'s page {task.page} is missing"
         assert set(task.uses) <= {t.name for t in all_tasks()} - {task.name}, f"{task.name} uses {task.uses}"
 
@@ -353,3 +356,13 @@ def test_a_module_cycle_is_found(tmp_path):
 @pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
 def test_a_page_imports_only_core_and_the_tasks_on_it(task):
     assert [line for line in PROJECT._page_rules() if line.startswith(task.page)] == []
+
+
+def test_every_tasks_checks_module_is_plain_data():
+    """The load test and the tests read every task's checks: importing them loads no TensorFlow, Keras,
+    Streamlit or Playwright."""
+    code = ("import sys\nfrom cnnrnn.tasks import all_tasks\nfor task in all_tasks():\n    task.module('checks')\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit', 'playwright') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout

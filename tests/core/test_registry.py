@@ -1,14 +1,14 @@
-"""A sixth task is a folder, a page and one registry line: a tiny task of the test's own appears in the
-navigation, the home cards and the command line (train, evaluate and its own command)."""
+"""A new task is a folder, a page and one registry line: the tests' tiny task (tests/support/tiny_task) appears in
+the navigation, the home cards and the command line (train, evaluate and its own command). tests/test_new_task.py
+runs the suite's registry-wide tests with it registered."""
 
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+import tiny_task as tiny_task_package
 from app_pages import open_app
 
 import cnnrnn.tasks
@@ -19,45 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def tiny_task(tmp_path, monkeypatch):
-    """A task package `tinytask` (cli with MODELS, train, evaluate and one command) and its page, registered."""
-    package = tmp_path / "tinytask"
-    package.mkdir()
-    (package / "__init__.py").write_text('"""A tiny task for the registry test."""\n')
-    (package / "parser.py").write_text(textwrap.dedent('''
-        """The tiny task's arguments."""
-        MODELS = ("small",)
-
-        def add_commands(sub):
-            hello = sub.add_parser("tiny-hello", help="say hello")
-            hello.add_argument("name")
-            hello.set_defaults(task="tiny", run="hello")
-    '''))
-    (package / "cli.py").write_text(textwrap.dedent('''
-        """The tiny task's command line."""
-        def train(args, log):
-            log("training small")
-            return {"task": "tiny", "preset": args.preset, "models": args.models, "out": str(args.out)}
-
-        def evaluate(weights_dir):
-            return {"task": "tiny", "accuracy": {"small": 1.0}}
-
-        def hello(args):
-            print("hello " + args.name)
-            return 0
-    '''))
-    page = ROOT / "pages" / "_tiny_registry_test.py"
-    page.write_text('import streamlit as st\n\nst.title("Tiny task page")\nst.write("tiny and working")\n')
-    monkeypatch.syspath_prepend(str(tmp_path))
-    task = Task(name="tiny", package="tinytask", title="Tiny task", url_path="tiny", icon=":material/star:",
-                page="pages/_tiny_registry_test.py", section="Labs", pattern="Tiny lab", shape="nothing -> nothing",
-                blurb="A task made by the registry test.")
-    monkeypatch.setattr(cnnrnn.tasks, "TASKS", cnnrnn.tasks.TASKS + (task,))
-    yield task
-    page.unlink(missing_ok=True)
-    sys.modules.pop("tinytask.cli", None)
-    sys.modules.pop("tinytask.parser", None)
-    sys.modules.pop("tinytask", None)
+def tiny_task(monkeypatch):
+    """The tests' tiny task (tests/support/tiny_task: parser, cli, ui, checks and a page), registered here."""
+    if tiny_task_package.TASK not in cnnrnn.tasks.TASKS:  # not already registered by CNNRNN_EXTRA_TASKS
+        monkeypatch.setattr(cnnrnn.tasks, "TASKS", cnnrnn.tasks.TASKS + (tiny_task_package.TASK,))
+    return tiny_task_package.TASK
 
 
 def test_a_registered_task_is_in_the_navigation_and_the_home_cards(tiny_task):
@@ -65,7 +31,7 @@ def test_a_registered_task_is_in_the_navigation_and_the_home_cards(tiny_task):
     assert "Tiny lab" in [h.value for h in at.subheader], "the home page has a card for the new task"
     at.switch_page(tiny_task.page).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [t.value for t in at.title] == ["Tiny task page"]
+    assert [t.value for t in at.title] == ["Tiny task: a number and its double"]
 
 
 def test_a_registered_task_is_on_the_command_line(tiny_task, capsys):
@@ -73,15 +39,25 @@ def test_a_registered_task_is_on_the_command_line(tiny_task, capsys):
     choices = parser._subparsers._group_actions[0].choices
     assert "tiny" in choices["train"]._actions[1].choices and "tiny" in choices["evaluate"]._actions[1].choices
     assert main(["evaluate", "tiny"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"task": "tiny", "accuracy": {"small": 1.0}}
-    assert main(["train", "tiny", "--preset", "tiny", "--models", "small", "--out", "somewhere"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"task": "tiny", "accuracy": {"double": 1.0}}
+    assert main(["train", "tiny", "--preset", "tiny", "--models", "double", "--out", "somewhere"]) == 0
     out = capsys.readouterr()
-    assert json.loads(out.out) == {"task": "tiny", "preset": "tiny", "models": ["small"], "out": "somewhere"}
-    assert "training small" in out.err
+    assert json.loads(out.out) == {"task": "tiny", "preset": "tiny", "models": ["double"], "out": "somewhere"}
+    assert "training double" in out.err
     assert main(["train", "tiny", "--models", "large"]) == 2
-    assert "unknown tiny model(s) large; choose from small" in capsys.readouterr().err
-    assert main(["tiny-hello", "room"]) == 0
-    assert capsys.readouterr().out == "hello room\n"
+    assert "unknown tiny model(s) large; choose from double" in capsys.readouterr().err
+    assert main(["tiny-double", "21"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"number": 21.0, "double": 42.0}
+
+
+def test_extra_tasks_come_from_the_environment_and_must_be_tasks(monkeypatch):
+    """CNNRNN_EXTRA_TASKS is how a test registers its task in the processes it starts (the CLI, a server)."""
+    assert cnnrnn.tasks.extra_tasks("") == ()
+    assert cnnrnn.tasks.extra_tasks(" tiny_task:TASK ") == (tiny_task_package.TASK,)
+    monkeypatch.setenv(cnnrnn.tasks.EXTRA_ENV, "tiny_task:TASK")
+    assert cnnrnn.tasks.extra_tasks() == (tiny_task_package.TASK,)
+    with pytest.raises(TypeError, match="not a Task"):
+        cnnrnn.tasks.extra_tasks("tiny_task.cli:FIGURES")
 
 
 def test_an_unknown_section_is_refused_when_registering():

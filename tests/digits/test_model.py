@@ -100,6 +100,7 @@ def test_missing_weights_name_the_files_and_the_command(tmp_path):
                                 "run: python -m cnnrnn train mnist")
 
 
+@pytest.mark.slow  # trains
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
     epochs_seen = []
     logged = []

@@ -439,7 +439,10 @@ def test_unexpected_decoder_exceptions_are_wrapped(monkeypatch):
 # ----------------------------------------------------------------------------- the generated sets
 
 
-@pytest.mark.parametrize("kind", digits.SETS)
+# Desk photos are the slowest to make: the whole-suite tier (a desk photo is prepared in the quick tier by
+# test_a_sheet_on_a_table_is_found_turned_upright_and_shown).
+@pytest.mark.parametrize("kind", [pytest.param(kind, marks=pytest.mark.slow) if kind == "desk" else kind
+                                  for kind in digits.SETS])
 def test_generated_samples_prepare(kind):
     for sample in digits.make_set(kind, 10, seed=123):
         p = prepare_digit(sample.source)

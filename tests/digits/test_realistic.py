@@ -27,9 +27,11 @@ N_DESK = 50  # desk photos are the slowest to make and read; 150 per seed were m
 SEED = 2024  # the preprocessing was tuned on other seeds
 TARGETS = {"drawn": 0.95, "photo": 0.95, "typed": 0.80, "desk": 0.95}  # desk: a sheet on a table
 
-pytestmark = pytest.mark.skipif(
-    not MODEL.is_file(), reason=f"shipped weights missing ({MODEL}); run: python -m cnnrnn train mnist"
-)
+pytestmark = [
+    pytest.mark.slow,  # the whole-suite tier: the shipped models read hundreds of generated photos of every kind
+    pytest.mark.skipif(not MODEL.is_file(),
+                       reason=f"shipped weights missing ({MODEL}); run: python -m cnnrnn train mnist"),
+]
 
 
 @pytest.fixture(scope="module")

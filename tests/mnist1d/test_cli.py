@@ -17,6 +17,7 @@ WEIGHTS = ROOT / "cnnrnn" / "weights"
 QUIET = {"TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
+@pytest.mark.slow  # evaluates every shipped model
 @pytest.mark.skipif(not (WEIGHTS / "mnist1d_cnn.keras").is_file(), reason="no shipped MNIST-1D weights")
 def test_evaluate_mnist1d_reproduces_the_paper():
     out = run_cli("evaluate", "mnist1d")
@@ -52,6 +53,7 @@ def test_evaluate_mnist1d_without_weights_is_a_one_line_error(tmp_path):
     assert "Traceback" not in out.stderr and not list(tmp_path.iterdir()), "nothing trained or written"
 
 
+@pytest.mark.slow  # trains
 def test_train_tiny_writes_the_chosen_models_and_prints_json(tmp_path):
     out = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "logreg,cnn")
     assert out.returncode == 0, out.stderr[-2000:]

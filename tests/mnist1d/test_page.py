@@ -132,6 +132,7 @@ def test_recompute_without_weights_shows_which_files_are_missing(monkeypatch, tm
         ui.recompute_mnist1d_tables.clear()
 
 
+@pytest.mark.slow  # trains two runs through the queue (test_page_trains_two_models_live... stays quick)
 def test_a_visitor_waiting_for_the_slot_sees_their_place_then_trains_and_can_stop():
     """Another session holds the one training slot: this page queues, says so, and trains when it frees."""
     import threading

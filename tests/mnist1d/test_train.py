@@ -19,6 +19,7 @@ def tiny_weights(tmp_path_factory):
     return out, entry, seen
 
 
+@pytest.mark.slow  # trains (tiny_weights)
 def test_train_writes_weights_and_the_manifest(tiny_weights):
     from cnnrnn.core.predictor import load_model
     from cnnrnn.core.weights import read_manifest
@@ -53,6 +54,7 @@ def test_train_refuses_unknown_models(tmp_path):
         train_mnist1d(MNIST1D_TINY, tmp_path, models=["cnn", "resnet"])
 
 
+@pytest.mark.slow  # trains (tiny_weights)
 def test_evaluate_reads_the_weights_it_is_given(tiny_weights):
     from cnnrnn.tasks.mnist1d.experiments import evaluate_mnist1d
 
@@ -110,6 +112,7 @@ def _small_splits():
                    x_test=splits.x_test[:100], y_test=splits.y_test[:100])
 
 
+@pytest.mark.slow  # trains live runs
 def test_live_runs_seed_their_own_generators_only():
     """Two live runs with the same choices train to the same weights, and no global generator moves."""
     import numpy as np

@@ -52,6 +52,7 @@ def test_help_lists_the_predict_sentiment_options():
     assert "default 20,000" in text
 
 
+@pytest.mark.slow  # the benchmark's rows
 @needs_weights
 def test_bench_rows_traces_and_memory_calls():
     import math

@@ -310,6 +310,7 @@ def test_shipped_models_any_length_one_trace(shipped):
         assert predictor.traces == 1
 
 
+@pytest.mark.slow  # evaluates the shipped models
 @needs_weights
 @needs_data
 def test_shipped_models_evaluate_as_recorded():

@@ -10,6 +10,8 @@ from cli import json_lines, run_cli
 
 from cnnrnn.tasks.sentiment import text as T
 
+pytestmark = pytest.mark.slow  # the whole-suite tier: trains through the command line, then runs commands on it
+
 
 def test_train_command_prints_json_and_logs_each_epoch(tiny_run):
     out, section, printed, stderr = tiny_run

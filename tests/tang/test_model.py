@@ -77,6 +77,7 @@ def test_batched_generation_follows_the_single_step_one(poets, name):
     assert texts[0] == texts[1] == single
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.skipif(not HAVE_DATA, reason="the Tang poems are not in the data directory")
 def test_a_tiny_training_run_writes_chinese_and_records_the_manifest(tmp_path):
     from cnnrnn.core.weights import read_manifest

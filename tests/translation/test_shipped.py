@@ -21,6 +21,7 @@ def _everyday():
     return [r["english"] for r in rows], [[r["french"]] for r in rows]
 
 
+@pytest.mark.slow  # evaluates the shipped model
 def test_attention_model_reaches_chrf_45_on_everyday_sentences_outside_the_corpus(shipped):
     # 40 everyday sentences written for this test (none in the Tatoeba file), one reference each.
     english, references = _everyday()

@@ -13,6 +13,7 @@ from cnnrnn.tasks.translation.data import PAIRS_SHA256
 from cnnrnn.tasks.translation.predict import VOCAB_FILE, model_file
 
 
+@pytest.mark.slow  # trains (tiny_weights)
 def test_training_writes_every_file_and_a_manifest_of_how(tiny_weights):
     out, summary = tiny_weights
     assert set(summary["bleu"]) == set(MODEL_NAMES) == set(summary["chrf"])
@@ -30,6 +31,7 @@ def test_training_writes_every_file_and_a_manifest_of_how(tiny_weights):
         assert len(info["test"]["probes"]) >= 2
 
 
+@pytest.mark.slow  # trains (tiny_weights)
 def test_evaluate_re_measures_what_training_recorded(tiny_weights):
     out, _ = tiny_weights
     figures = cli.manifest_figures(read_manifest(out)["translation"])
@@ -43,6 +45,7 @@ def test_evaluate_re_measures_what_training_recorded(tiny_weights):
         assert measured["greedy"][key] == pytest.approx(figures["greedy"][key], abs=1e-6)
 
 
+@pytest.mark.slow  # trains (tiny_weights)
 def test_translate_prints_one_json_line_per_text_and_model(tiny_weights, capsys, monkeypatch):
     from cnnrnn.__main__ import main
 
