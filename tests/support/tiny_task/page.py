@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnrnn.core.st import page_header
+from cnnrnn.core.ui.page import page_header
 from tiny_task import ui
 
 page_header("Tiny task: a number and its double", "A number in, its double out",
