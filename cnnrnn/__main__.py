@@ -102,25 +102,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="latency, traces and memory of the shipped models")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    bench.add_argument("--startup", action="store_true",
-                       help="also time `streamlit run` and every page in a real browser (needs Chromium)")
-    bench.add_argument("--live", action="store_true",
-                       help="also time the generation page's live training on 100 KB of text (two minutes)")
-    bench.add_argument("--save", nargs="?", const=str(LATEST), metavar="PATH",
-                       help="also write the result as JSON, with the date, CPU and commit (default PATH: "
-                            "docs/bench-latest.json, which `python -m cnnrnn docs` renders into docs/benchmarks.md)")
-    bench.add_argument("--room", type=int, metavar="N",
-                       help="instead: a cold `streamlit run` and N browser sessions over every page, one training "
-                            "(needs Chromium); per page p50/p95 action-to-result, errors, server memory")
+    bench.add_argument(
+        "--startup",
+        action="store_true",
+        help="also time `streamlit run` and every page in a real browser (needs Chromium)",
+    )
+    bench.add_argument(
+        "--live",
+        action="store_true",
+        help="also time the generation page's live training on 100 KB of text (two minutes)",
+    )
+    bench.add_argument(
+        "--save",
+        nargs="?",
+        const=str(LATEST),
+        metavar="PATH",
+        help="also write the result as JSON, with the date, CPU and commit (default PATH: "
+        "docs/bench-latest.json, which `python -m cnnrnn docs` renders into docs/benchmarks.md)",
+    )
+    bench.add_argument(
+        "--room",
+        type=int,
+        metavar="N",
+        help="instead: a cold `streamlit run` and N browser sessions over every page, one training "
+        "(needs Chromium); per page p50/p95 action-to-result, errors, server memory",
+    )
     bench.add_argument("--rounds", type=int, default=4, help="with --room: actions per session (default 4)")
-    bench.add_argument("--train-seconds", type=float, default=40.0,
-                       help="with --room: how long the training session trains before Stop (default 40)")
+    bench.add_argument(
+        "--train-seconds",
+        type=float,
+        default=40.0,
+        help="with --room: how long the training session trains before Stop (default 40)",
+    )
     bench.set_defaults(func=cmd_bench)
 
-    generated = sub.add_parser("docs", help="rewrite docs/models.md, docs/benchmarks.md and the README's results "
-                                             "table from the manifest and the latest saved benchmark")
-    generated.add_argument("--check", action="store_true",
-                           help="change nothing; exit 1 with one line if any generated text differs")
+    generated = sub.add_parser(
+        "docs",
+        help="rewrite docs/models.md, docs/benchmarks.md and the README's results "
+        "table from the manifest and the latest saved benchmark",
+    )
+    generated.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 with one line if any generated text differs"
+    )
     generated.set_defaults(func=cmd_docs)
     return parser
 

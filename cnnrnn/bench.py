@@ -18,7 +18,7 @@ import os
 import platform
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +48,14 @@ def bench_memory(interactions: int = 1000) -> dict:
     for i in range(interactions):
         calls[i % len(calls)]()
     after = rss_mb()
-    return {"memory_growth": {"interactions": interactions, "rss_before_mb": round(before, 1),
-                              "rss_after_mb": round(after, 1), "growth_mb": round(after - before, 1)}}
+    return {
+        "memory_growth": {
+            "interactions": interactions,
+            "rss_before_mb": round(before, 1),
+            "rss_after_mb": round(after, 1),
+            "growth_mb": round(after - before, 1),
+        }
+    }
 
 
 STREAM_PAGE, STREAM_MODELS, STREAM_LENGTH = "Generation", ("lstm", "cnn"), 2000
@@ -72,8 +78,11 @@ _STREAM_PROBE = """(prime) => {
 
 
 def _browser(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
 
 
 def stream_rates(page, url: str, timeout: float = 120.0) -> dict:
@@ -97,8 +106,11 @@ def stream_rates(page, url: str, timeout: float = 120.0) -> dict:
             continue
         (t0, n0), (t1, n1) = samples[0], max(samples, key=lambda s: (s[1], -s[0]))
         seconds = (t1 - t0) / 1000
-        rates[model] = {"chars_per_s": round((n1 - n0) / seconds) if seconds > 0 else None, "chars": n1,
-                        "seconds": round(seconds, 2)}
+        rates[model] = {
+            "chars_per_s": round((n1 - n0) / seconds) if seconds > 0 else None,
+            "chars": n1,
+            "seconds": round(seconds, 2),
+        }
     return rates
 
 
@@ -174,8 +186,12 @@ def run(startup: bool = False, live: bool = False) -> dict:
     """Every figure of the benchmark as one dict (see the module docstring)."""
     import tensorflow as tf
 
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
-              "tensorflow": tf.__version__, "latency_ms": {}, "traces": {}}
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "tensorflow": tf.__version__,
+        "latency_ms": {},
+        "traces": {},
+    }
     for cli in _clis():
         if not hasattr(cli, "bench"):
             continue
@@ -204,10 +220,17 @@ def cpu_name() -> str:
 def git_commit(root: Path = ROOT) -> str | None:
     """The checkout's commit (with "+changes" when the work tree differs from it), or None outside git."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+changes" if dirty else "") if commit else None
@@ -233,9 +256,14 @@ def save(result: dict, path: Path, command: str, before: dict) -> Path:
     `context()` taken at the start; None outside git), "date" (UTC, to the second), "cpu" (the processor's
     name) and "load_average" (1-minute, before and after the run).
     """
-    record = {**result, "command": command, "commit": before.get("commit"),
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_name(),
-              "load_average": {**before.get("load_average", {}), "after": load_average()}}
+    record = {
+        **result,
+        "command": command,
+        "commit": before.get("commit"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu": cpu_name(),
+        "load_average": {**before.get("load_average", {}), "after": load_average()},
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # rows in run order
@@ -244,25 +272,34 @@ def save(result: dict, path: Path, command: str, before: dict) -> Path:
 
 def format_table(result: dict) -> str:
     """The benchmark as plain-text tables (what `bench` prints without --json)."""
-    lines = [f"machine: {result['machine']}, tensorflow {result['tensorflow']}", "",
-             f"{'model':<30}{'p50 ms':>9}{'p95 ms':>9}{'predict ms':>12}{'ratio':>8}{'traces':>8}"]
+    lines = [
+        f"machine: {result['machine']}, tensorflow {result['tensorflow']}",
+        "",
+        f"{'model':<30}{'p50 ms':>9}{'p95 ms':>9}{'predict ms':>12}{'ratio':>8}{'traces':>8}",
+    ]
     for name, row in result["latency_ms"].items():  # NaN: not timed through model.predict
-        lines.append(f"{name:<30}{row['p50']:>9.2f}{row['p95']:>9.2f}"
-                     f"{row.get('predict_p50', float('nan')):>12.2f}{row.get('ratio', float('nan')):>8.1f}"
-                     f"{result['traces'].get(name.split()[0], '-'):>8}")
+        lines.append(
+            f"{name:<30}{row['p50']:>9.2f}{row['p95']:>9.2f}"
+            f"{row.get('predict_p50', float('nan')):>12.2f}{row.get('ratio', float('nan')):>8.1f}"
+            f"{result['traces'].get(name.split()[0], '-'):>8}"
+        )
     for name, value in result.get("chars_per_second", {}).items():
         lines.append(f"generation {name}: {value:,.0f} characters/s")
     for name, value in result.get("tang_poems_per_second", {}).items():
         lines.append(f"poems {name}: {value:,.1f} 五言絕句 per second")
     if "room_speaker_view_s" in result:
         room = result["room_speaker_view_s"]
-        lines.append(f"audience room, speaker's view of {room['submissions']} submissions: {room['p50']:.2f} s "
-                     f"(first {room['first']:.2f} s, slowest {room['max']:.2f} s)")
+        lines.append(
+            f"audience room, speaker's view of {room['submissions']} submissions: {room['p50']:.2f} s "
+            f"(first {room['first']:.2f} s, slowest {room['max']:.2f} s)"
+        )
     lines.append(f"resident memory after loading every model: {result['rss_mb']:.0f} MB")
     if "memory_growth" in result:
         growth = result["memory_growth"]
-        lines.append(f"resident memory growth over {growth['interactions']:,} mixed calls: "
-                     f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:.0f} -> {growth['rss_after_mb']:.0f} MB)")
+        lines.append(
+            f"resident memory growth over {growth['interactions']:,} mixed calls: "
+            f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:.0f} -> {growth['rss_after_mb']:.0f} MB)"
+        )
     for page, seconds in result.get("startup_s", {}).items():
         lines.append(f"start-up {page}: {seconds:.2f} s")
     for model, row in result.get("stream_chars_per_s", {}).items():
@@ -271,13 +308,17 @@ def format_table(result: dict) -> str:
     if "open_first" in result:
         first = result["open_first"]
         shown = "never" if first["message_s"] is None else f"{first['message_s']:.2f} s ({first['message']})"
-        lines.append(f"cold server, {first['page']} opened first: loading message {shown}, ready {first['ready_s']:.2f} s")
+        lines.append(
+            f"cold server, {first['page']} opened first: loading message {shown}, ready {first['ready_s']:.2f} s"
+        )
     if "server_rss_mb" in result:
         lines.append(f"server resident memory after every page: {result['server_rss_mb']:.0f} MB")
     if "live" in result:
         live = result["live"]
-        lines += [f"live training on {live['corpus_chars']:,} characters: {live['steps']:,} steps in "
-                  f"{live['seconds']:.0f} s, held-out {live['best_val_loss']:.3f} nats/char; "
-                  f"{live['real_word_share']:.0%} of the sample's {live['sample_words']} words are real words",
-                  live["sample"]]
+        lines += [
+            f"live training on {live['corpus_chars']:,} characters: {live['steps']:,} steps in "
+            f"{live['seconds']:.0f} s, held-out {live['best_val_loss']:.3f} nats/char; "
+            f"{live['real_word_share']:.0%} of the sample's {live['sample_words']} words are real words",
+            live["sample"],
+        ]
     return "\n".join(lines)

@@ -44,9 +44,24 @@ def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
     url = f"http://127.0.0.1:{port}"
     output, errors = (log, subprocess.STDOUT) if log is not None else (subprocess.DEVNULL, subprocess.DEVNULL)
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=errors)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=output,
+        stderr=errors,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

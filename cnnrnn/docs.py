@@ -98,8 +98,9 @@ def header(source: str) -> list[str]:
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    return (["| " + " | ".join(map(cell, head)) + " |", "|" + "---|" * len(head)]
-            + ["| " + " | ".join(map(cell, row)) + " |" for row in rows])
+    return ["| " + " | ".join(map(cell, head)) + " |", "|" + "---|" * len(head)] + [
+        "| " + " | ".join(map(cell, row)) + " |" for row in rows
+    ]
 
 
 def _size(count: int) -> str:
@@ -111,11 +112,13 @@ def _duration(seconds: float) -> str:
 
 
 def _training(info: dict) -> str:
-    """"51 min, 2,500 steps, stopped by steps" / "17.6 s (CPU 10.6 s), 40 epochs": fitting time, length, end."""
+    """ "51 min, 2,500 steps, stopped by steps" / "17.6 s (CPU 10.6 s), 40 epochs": fitting time, length, end."""
     parts = []
     if "train_seconds" in info:
-        parts.append(_duration(info["train_seconds"])
-                     + (f" (CPU {_duration(info['train_cpu_seconds'])})" if "train_cpu_seconds" in info else ""))
+        parts.append(
+            _duration(info["train_seconds"])
+            + (f" (CPU {_duration(info['train_cpu_seconds'])})" if "train_cpu_seconds" in info else "")
+        )
     for key in ("steps", "epochs"):
         if key in info:
             parts.append(f"{_number(info[key])} {key}")
@@ -132,8 +135,12 @@ def _first(*values):
 
 def _seed(info: dict, entry: dict):
     """A model's seed: its own, its config's, its task's or its task config's (the first recorded)."""
-    return _first(info.get("seed"), (info.get("config") or {}).get("seed"), entry.get("seed"),
-                  (entry.get("config") or {}).get("seed"))
+    return _first(
+        info.get("seed"),
+        (info.get("config") or {}).get("seed"),
+        entry.get("seed"),
+        (entry.get("config") or {}).get("seed"),
+    )
 
 
 def _scalar(value) -> bool:
@@ -152,7 +159,9 @@ def _inline(value, key: str = "") -> str | None:
 
 
 def _task_title(task: Task) -> str:
-    return f"{task.title} (`{task.name}`" + (f", on the {get_task(task.shown_on).title} page)" if task.shown_on else ")")
+    return f"{task.title} (`{task.name}`" + (
+        f", on the {get_task(task.shown_on).title} page)" if task.shown_on else ")"
+    )
 
 
 def _summary(task: Task) -> str:
@@ -184,10 +193,18 @@ def task_section(task: Task, entry: dict) -> list[str]:
     head = ["model", "file", "parameters", "size", *(m.label for m in metrics), "training", "seed", "trained"]
     rows = []
     for name, info in models.items():
-        rows.append([f"`{name}`", f"`{info.get('file', '')}`", _number(info.get("params", "")),
-                     _size(info["bytes"]) if "bytes" in info else "", *(m.text(info) for m in metrics),
-                     _training(info), _number(_first(_seed(info, entry), ""), "seed"),
-                     str(_first(info.get("trained_at"), entry.get("trained_at"), ""))[:10]])
+        rows.append(
+            [
+                f"`{name}`",
+                f"`{info.get('file', '')}`",
+                _number(info.get("params", "")),
+                _size(info["bytes"]) if "bytes" in info else "",
+                *(m.text(info) for m in metrics),
+                _training(info),
+                _number(_first(_seed(info, entry), ""), "seed"),
+                str(_first(info.get("trained_at"), entry.get("trained_at"), ""))[:10],
+            ]
+        )
     lines += _table(head, rows) + [""]
     notes = []
     for name, info in models.items():
@@ -219,8 +236,12 @@ def task_section(task: Task, entry: dict) -> list[str]:
             recorded.append(f"- {_label(key)}: {text}")
     if recorded:
         lines += ["Also recorded:", ""] + recorded + [""]
-    tables = sorted(f"`{key}`" for section in (entry, entry.get("experiments", {})) for key, value in section.items()
-                    if isinstance(value, list) and value and all(isinstance(row, dict) for row in value))
+    tables = sorted(
+        f"`{key}`"
+        for section in (entry, entry.get("experiments", {}))
+        for key, value in section.items()
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value)
+    )
     if tables:
         lines += [f"The manifest's tables for this task's page: {', '.join(tables)}.", ""]
     versions = _versions(entry)
@@ -232,13 +253,16 @@ def task_section(task: Task, entry: dict) -> list[str]:
 def models_md(manifest: dict, tasks: Sequence[Task]) -> str:
     """docs/models.md: every trained task's shipped models, from its manifest section."""
     lines = header("cnnrnn/weights/manifest.json") + [
-        "# The shipped models", "",
+        "# The shipped models",
+        "",
         "What each task ships in `cnnrnn/weights/`, as its training run recorded it in "
         "[the manifest](../cnnrnn/weights/manifest.json): parameters, file size, the test figures, the "
         "training time (on the machine that trained it), the seed and the sha256 of the data. "
         "`python -m cnnrnn evaluate TASK` measures the shipped models again and prints the same figures; "
         "`python -m cnnrnn train TASK` retrains them and rewrites the manifest. Hyperparameters are in each "
-        "task's `config.py` and in the manifest.", ""]
+        "task's `config.py` and in the manifest.",
+        "",
+    ]
     for task in tasks:
         lines += task_section(task, manifest.get(task.name, {}))
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -251,8 +275,16 @@ def results_table(manifest: dict, tasks: Sequence[Task]) -> str:
         for name, info in manifest.get(task.name, {}).get("models", {}).items():
             metric = next((m for m in METRICS if m.headline and m.value(info) is not None), None)
             page = f"{get_task(task.shown_on).title} ({task.title})" if task.shown_on else task.title
-            rows.append([page, f"`{task.name}`", f"`{name}`", _number(info.get("params", "")),
-                         metric.label if metric else "", metric.text(info) if metric else ""])
+            rows.append(
+                [
+                    page,
+                    f"`{task.name}`",
+                    f"`{name}`",
+                    _number(info.get("params", "")),
+                    metric.label if metric else "",
+                    metric.text(info) if metric else "",
+                ]
+            )
     lines = [f"<!-- Generated by `{COMMAND}` from cnnrnn/weights/manifest.json. -->"]
     lines += _table(["page", "`TASK`", "model", "parameters", "measure", "test result"], rows)
     return "\n".join(lines)
@@ -263,7 +295,7 @@ def replace_results(readme: str, table: str) -> str:
     begin, end = readme.find(BEGIN), readme.find(END)
     if begin < 0 or end < begin:
         raise ValueError(f"{README} has no {BEGIN} ... {END} block for the results table")
-    return readme[:begin + len(BEGIN)] + "\n" + table + "\n" + readme[end:]
+    return readme[: begin + len(BEGIN)] + "\n" + table + "\n" + readme[end:]
 
 
 def _ms(value) -> str:
@@ -276,29 +308,43 @@ def benchmarks_md(result: dict | None) -> str:
     """docs/benchmarks.md from a saved `bench` result (or a page saying that none is saved)."""
     lines = header("docs/bench-latest.json (`python -m cnnrnn bench --save`)") + ["# Speed and memory", ""]
     if result is None:
-        return "\n".join(lines + ["No benchmark run is saved yet. Run `python -m cnnrnn bench --save`, then "
-                                  f"`{COMMAND}`.", ""])
+        return "\n".join(
+            lines + [f"No benchmark run is saved yet. Run `python -m cnnrnn bench --save`, then `{COMMAND}`.", ""]
+        )
     commit = result.get("commit") or "not recorded"
     load = result.get("load_average") or {}
     busy = ""
     if load.get("before") is not None and load.get("after") is not None:
         cores = re.search(r"(\d+) cores", result["machine"])
         shared = cores and max(load["before"], load["after"]) > int(cores.group(1))
-        busy = (f" The machine's load average (1 minute) was {load['before']} before the run and {load['after']} "
-                f"after it{': above its number of cores, so other work shared them' if shared else ''}.")
+        busy = (
+            f" The machine's load average (1 minute) was {load['before']} before the run and {load['after']} "
+            f"after it{': above its number of cores, so other work shared them' if shared else ''}."
+        )
     lines += [
         f"Measured by `{result.get('command', 'python -m cnnrnn bench')}` on {result.get('date', 'an unknown date')}: "
         f"{result.get('cpu') or 'CPU not recorded'} ({result['machine']}), TensorFlow {result['tensorflow']}, "
-        f"commit `{commit}`.{busy} The raw figures are in [bench-latest.json](bench-latest.json).", "",
+        f"commit `{commit}`.{busy} The raw figures are in [bench-latest.json](bench-latest.json).",
+        "",
         "Latency of one input through the dashboard's own compiled predictors, with Keras's `model.predict` "
         "timed in the same run for the ratio; traces are the compiled functions' traces after inputs of "
         "every size and length (1 means one graph serves every length). The same machine is not equally "
-        "fast from one run to the next: compare figures of one run.", ""]
+        "fast from one run to the next: compare figures of one run.",
+        "",
+    ]
     rows = []
     for name, row in result.get("latency_ms", {}).items():
         ratio = row.get("ratio")
-        rows.append([name, _ms(row["p50"]), _ms(row["p95"]), _ms(row.get("predict_p50")),
-                     "" if ratio is None else f"{ratio:.0f}x", _number(result["traces"].get(name.split()[0], ""))])
+        rows.append(
+            [
+                name,
+                _ms(row["p50"]),
+                _ms(row["p95"]),
+                _ms(row.get("predict_p50")),
+                "" if ratio is None else f"{ratio:.0f}x",
+                _number(result["traces"].get(name.split()[0], "")),
+            ]
+        )
     lines += _table(["model and input", "p50 ms", "p95 ms", "`predict` p50 ms", "ratio", "traces"], rows) + [""]
     figures = []
     for name, value in result.get("chars_per_second", {}).items():
@@ -307,13 +353,17 @@ def benchmarks_md(result: dict | None) -> str:
         figures.append(f"Tang poems, {name}: {value:,.1f} five-character quatrains per second")
     if "room_speaker_view_s" in result:
         room = result["room_speaker_view_s"]
-        figures.append(f"audience room, the speaker's view of {room['submissions']} submissions: {room['p50']:.2f} s "
-                       f"a refresh (p50; the first {room['first']:.2f} s, the slowest {room['max']:.2f} s)")
+        figures.append(
+            f"audience room, the speaker's view of {room['submissions']} submissions: {room['p50']:.2f} s "
+            f"a refresh (p50; the first {room['first']:.2f} s, the slowest {room['max']:.2f} s)"
+        )
     figures.append(f"resident memory after loading every model: {result['rss_mb']:,.0f} MB")
     if "memory_growth" in result:
         growth = result["memory_growth"]
-        figures.append(f"resident memory growth over {growth['interactions']:,} mixed calls: "
-                       f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:,.0f} to {growth['rss_after_mb']:,.0f} MB)")
+        figures.append(
+            f"resident memory growth over {growth['interactions']:,} mixed calls: "
+            f"{growth['growth_mb']:+.1f} MB ({growth['rss_before_mb']:,.0f} to {growth['rss_after_mb']:,.0f} MB)"
+        )
     for page, seconds in result.get("startup_s", {}).items():
         figures.append(f"start-up, {page}: {seconds:.2f} s")
     for model, row in result.get("stream_chars_per_s", {}).items():
@@ -322,18 +372,24 @@ def benchmarks_md(result: dict | None) -> str:
     if "open_first" in result:
         first = result["open_first"]
         shown = "never" if first["message_s"] is None else f"at {first['message_s']:.2f} s"
-        figures.append(f"a cold server, {first['page']} opened first: loading message {shown}, "
-                       f"ready at {first['ready_s']:.2f} s")
+        figures.append(
+            f"a cold server, {first['page']} opened first: loading message {shown}, ready at {first['ready_s']:.2f} s"
+        )
     if "server_rss_mb" in result:
         figures.append(f"server resident memory after every page: {result['server_rss_mb']:,.0f} MB")
     if "live" in result:
         live = result["live"]
-        figures.append(f"live training on {live['corpus_chars']:,} characters: {live['steps']:,} steps in "
-                       f"{live['seconds']:.0f} s, held-out {live['best_val_loss']:.3f} nats per character")
+        figures.append(
+            f"live training on {live['corpus_chars']:,} characters: {live['steps']:,} steps in "
+            f"{live['seconds']:.0f} s, held-out {live['best_val_loss']:.3f} nats per character"
+        )
     lines += [f"- {figure}" for figure in figures] + [""]
-    lines += ["`python -m cnnrnn bench --startup` adds `streamlit run` and every page in a real browser, `--live` "
-              "the generation page's live training and `--room N` a room of N browser sessions (see "
-              "[deploy.md](deploy.md)); `--save` writes the run here for the next `python -m cnnrnn docs`.", ""]
+    lines += [
+        "`python -m cnnrnn bench --startup` adds `streamlit run` and every page in a real browser, `--live` "
+        "the generation page's live training and `--room N` a room of N browser sessions (see "
+        "[deploy.md](deploy.md)); `--save` writes the run here for the next `python -m cnnrnn docs`.",
+        "",
+    ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -348,16 +404,21 @@ def generate(root: Path = ROOT, weights_dir: Path = WEIGHTS_DIR, bench_json: Pat
     manifest = read_manifest(weights_dir)
     tasks = trained_tasks()
     readme = (Path(root) / README).read_text(encoding="utf-8")
-    return {MODELS_MD: models_md(manifest, tasks),
-            BENCHMARKS_MD: benchmarks_md(read_bench(bench_json or Path(root) / "docs" / BENCH_JSON.name)),
-            README: replace_results(readme, results_table(manifest, tasks))}
+    return {
+        MODELS_MD: models_md(manifest, tasks),
+        BENCHMARKS_MD: benchmarks_md(read_bench(bench_json or Path(root) / "docs" / BENCH_JSON.name)),
+        README: replace_results(readme, results_table(manifest, tasks)),
+    }
 
 
 def stale(root: Path = ROOT, **sources) -> list[str]:
     """The generated files (relative paths) whose text on disk differs from what `generate` makes."""
     root = Path(root)
-    return [name for name, text in generate(root, **sources).items()
-            if not (root / name).is_file() or (root / name).read_text(encoding="utf-8") != text]
+    return [
+        name
+        for name, text in generate(root, **sources).items()
+        if not (root / name).is_file() or (root / name).read_text(encoding="utf-8") != text
+    ]
 
 
 def write(root: Path = ROOT, **sources) -> list[str]:

@@ -124,14 +124,22 @@ async def _rerun_done(page, before: int, timeout: float = ACTION_TIMEOUT, starte
     """Wait for the run an input started to end: a run ended after `before` (`_runs_ended` read before the
     input) and none is running now. No run started within `started_within` s: the input caused none."""
     try:
-        await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n || {SCRIPT_STATE} === 'running'", arg=before,
-                                     polling=POLL_MS, timeout=started_within * 1000)
+        await page.wait_for_function(
+            f"(n) => window.__cnnrnnEnded > n || {SCRIPT_STATE} === 'running'",
+            arg=before,
+            polling=POLL_MS,
+            timeout=started_within * 1000,
+        )
     except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError: no run came
         if "Timeout" not in type(error).__name__:
             raise
         return
-    await page.wait_for_function(f"(n) => window.__cnnrnnEnded > n && {SCRIPT_STATE} === 'notRunning'", arg=before,
-                                 polling=POLL_MS, timeout=timeout * 1000)
+    await page.wait_for_function(
+        f"(n) => window.__cnnrnnEnded > n && {SCRIPT_STATE} === 'notRunning'",
+        arg=before,
+        polling=POLL_MS,
+        timeout=timeout * 1000,
+    )
 
 
 @asynccontextmanager
@@ -204,12 +212,22 @@ async def _action(page, action: dict, round_: int) -> None:
 
 
 async def _errors_on(page) -> tuple[int, int]:
-    return (await _count(page, '[data-testid="stException"]'),
-            await _count(page, '[data-testid="stAlertContentError"]'))
+    return (
+        await _count(page, '[data-testid="stException"]'),
+        await _count(page, '[data-testid="stAlertContentError"]'),
+    )
 
 
-async def _inference_session(browser, url: str, planned: tuple[str, str, dict], rounds: int, think: float,
-                             viewport: dict, start: asyncio.Event, seed: int) -> Record:
+async def _inference_session(
+    browser,
+    url: str,
+    planned: tuple[str, str, dict],
+    rounds: int,
+    think: float,
+    viewport: dict,
+    start: asyncio.Event,
+    seed: int,
+) -> Record:
     label, path, action = planned
     record = Record(label)
     rng = np.random.default_rng(seed)
@@ -237,8 +255,9 @@ async def _inference_session(browser, url: str, planned: tuple[str, str, dict], 
     return record
 
 
-async def _training_session(browser, url: str, training: tuple[str, dict], seconds: float,
-                            started: asyncio.Event) -> Record:
+async def _training_session(
+    browser, url: str, training: tuple[str, dict], seconds: float, started: asyncio.Event
+) -> Record:
     """The page that declares LOAD_TRAINING (the Sequence Lab): train, stop after `seconds`; sees whether it
     queued. spec: "query" (the link's, for a long run), the "train", "stop" and "done" buttons' names."""
     path, spec = training
@@ -274,9 +293,11 @@ async def _room(url: str, sessions: int, rounds: int, think: float, train_second
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                   args=["--no-sandbox", "--disable-gpu",
-                                                         "--disable-background-networking"])
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         # The warm start: one visitor reads the home page, then opens each model page.
         context, page = await _new_page(browser, DESKTOP)
         home = await _open(page, url)
@@ -294,8 +315,11 @@ async def _room(url: str, sessions: int, rounds: int, think: float, train_second
             started.set()
         for index in range(sessions - len(jobs)):
             viewport = PHONE if index % 2 == 0 else DESKTOP
-            jobs.append(_inference_session(browser, url, planned[index % len(planned)], rounds, think, viewport,
-                                           started, seed=index))
+            jobs.append(
+                _inference_session(
+                    browser, url, planned[index % len(planned)], rounds, think, viewport, started, seed=index
+                )
+            )
         records = await asyncio.gather(*jobs)
         await browser.close()
     return {"home_s": round(home, 2), "after_reading_s": after_reading, "records": records}
@@ -305,8 +329,9 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 2) if values else None
 
 
-def bench_room(sessions: int = 8, rounds: int = 4, think: float = 2.0, train_seconds: float = 40.0,
-               timeout: float = 120.0) -> dict:
+def bench_room(
+    sessions: int = 8, rounds: int = 4, think: float = 2.0, train_seconds: float = 40.0, timeout: float = 120.0
+) -> dict:
     """Start `streamlit run` cold, then the room (see the module docstring); one JSON-ready dict.
 
     Keys: sessions, rounds; cold (home_s, after_reading_s page -> seconds to ready after the home page
@@ -340,38 +365,68 @@ def bench_room(sessions: int = 8, rounds: int = 4, think: float = 2.0, train_sec
         messages += [f"{record.page}: {message}" for message in record.errors]
         if "training" not in record.page:
             inference += record.times
-    table = {name: {"sessions": row["sessions"], "actions": len(row["times"]), "p50_s": _percentile(row["times"], 50),
-                    "p95_s": _percentile(row["times"], 95), "errors": row["errors"], "exceptions": row["exceptions"]}
-             for name, row in pages.items()}
+    table = {
+        name: {
+            "sessions": row["sessions"],
+            "actions": len(row["times"]),
+            "p50_s": _percentile(row["times"], 50),
+            "p95_s": _percentile(row["times"], 95),
+            "errors": row["errors"],
+            "exceptions": row["exceptions"],
+        }
+        for name, row in pages.items()
+    }
     trainings = [record for record in room["records"] if "training" in record.page]
-    return {"room": {"sessions": sessions, "rounds": rounds, "think_s": think, "train_s": train_seconds,
-                     "machine_cores": os.cpu_count(), "health_s": round(healthy, 2),
-                     "cold": {"home_s": room["home_s"], "reading_s": READING_SECONDS,
-                              "after_reading_s": room["after_reading_s"]},
-                     "pages": table, "inference_p95_s": _percentile(inference, 95),
-                     "errors_total": sum(row["errors"] for row in table.values()),
-                     "exceptions_total": sum(row["exceptions"] for row in table.values()),
-                     "trainings": len(trainings), "trainings_waited": sum(r.waited_for_slot for r in trainings),
-                     "server_rss_mb": memory, "errors": messages[:20]}}
+    return {
+        "room": {
+            "sessions": sessions,
+            "rounds": rounds,
+            "think_s": think,
+            "train_s": train_seconds,
+            "machine_cores": os.cpu_count(),
+            "health_s": round(healthy, 2),
+            "cold": {
+                "home_s": room["home_s"],
+                "reading_s": READING_SECONDS,
+                "after_reading_s": room["after_reading_s"],
+            },
+            "pages": table,
+            "inference_p95_s": _percentile(inference, 95),
+            "errors_total": sum(row["errors"] for row in table.values()),
+            "exceptions_total": sum(row["exceptions"] for row in table.values()),
+            "trainings": len(trainings),
+            "trainings_waited": sum(r.waited_for_slot for r in trainings),
+            "server_rss_mb": memory,
+            "errors": messages[:20],
+        }
+    }
 
 
 def format_room(result: dict) -> str:
     """The room benchmark as plain text."""
     room = result["room"]
     cold = room["cold"]
-    lines = [f"room of {room['sessions']} sessions, {room['rounds']} actions each, on {room['machine_cores']} cores "
-             f"(server healthy after {room['health_s']:.1f} s)",
-             f"cold start: home page {cold['home_s']:.2f} s; after reading it {cold['reading_s']:.0f} s: "
-             + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cold["after_reading_s"].items()),
-             "", f"{'page':<26}{'sessions':>9}{'actions':>9}{'p50 s':>8}{'p95 s':>8}{'errors':>8}{'exceptions':>12}"]
+    lines = [
+        f"room of {room['sessions']} sessions, {room['rounds']} actions each, on {room['machine_cores']} cores "
+        f"(server healthy after {room['health_s']:.1f} s)",
+        f"cold start: home page {cold['home_s']:.2f} s; after reading it {cold['reading_s']:.0f} s: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cold["after_reading_s"].items()),
+        "",
+        f"{'page':<26}{'sessions':>9}{'actions':>9}{'p50 s':>8}{'p95 s':>8}{'errors':>8}{'exceptions':>12}",
+    ]
     for name, row in room["pages"].items():
         p50 = "-" if row["p50_s"] is None else f"{row['p50_s']:.2f}"
         p95 = "-" if row["p95_s"] is None else f"{row['p95_s']:.2f}"
-        lines.append(f"{name:<26}{row['sessions']:>9}{row['actions']:>9}{p50:>8}{p95:>8}{row['errors']:>8}"
-                     f"{row['exceptions']:>12}")
-    lines += ["", f"inference p95 while one session trains: {room['inference_p95_s']} s",
-              f"trainings: {room['trainings']}, waited for a slot: {room['trainings_waited']}",
-              f"server resident memory: peak {room['server_rss_mb']['peak']:.0f} MB, "
-              f"final {room['server_rss_mb']['final']:.0f} MB"]
+        lines.append(
+            f"{name:<26}{row['sessions']:>9}{row['actions']:>9}{p50:>8}{p95:>8}{row['errors']:>8}"
+            f"{row['exceptions']:>12}"
+        )
+    lines += [
+        "",
+        f"inference p95 while one session trains: {room['inference_p95_s']} s",
+        f"trainings: {room['trainings']}, waited for a slot: {room['trainings_waited']}",
+        f"server resident memory: peak {room['server_rss_mb']['peak']:.0f} MB, "
+        f"final {room['server_rss_mb']['final']:.0f} MB",
+    ]
     lines += [f"error: {message}" for message in room["errors"]]
     return "\n".join(lines)

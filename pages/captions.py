@@ -22,8 +22,8 @@ presenting = page_header(
     "or yellow, small or large, side by side; the caption names them from left to right, e.g. "
     "*a large red circle left of a small blue square*.",
     guide="press **New scene** a few times and read the greedy caption against the true one, then widen the "
-          "**beam**. Say: the CNN looks once; the LSTM writes one word per step, each time reading the word it "
-          "wrote last.",
+    "**beam**. Say: the CNN looks once; the LSTM writes one word per step, each time reading the word it "
+    "wrote last.",
 )
 
 try:
@@ -36,8 +36,15 @@ FIRST_SEED = 2037  # the scene shown before any click (three shapes)
 SOURCES = ["Random scene", "Draw", "Upload"]
 with st.sidebar:
     st.subheader("Decoding")
-    beam_width = bound(st.slider, "Beam width", 2, 8, CAPTIONS.beam_width, key="captions_beam",
-                           help="Beam search keeps this many partial captions at every step.")
+    beam_width = bound(
+        st.slider,
+        "Beam width",
+        2,
+        8,
+        CAPTIONS.beam_width,
+        key="captions_beam",
+        help="Beam search keeps this many partial captions at every step.",
+    )
 
 
 @st.fragment
@@ -55,11 +62,21 @@ def scene_and_caption():
         else:
             left, right = st.columns([2, 3])
         objects = bound(left.radio, "Objects", ["any", "1", "2", "3"], horizontal=True, key="captions_objects")
-        left.button("New scene", key="captions_new", icon=":material/casino:",
-                    on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)))
+        left.button(
+            "New scene",
+            key="captions_new",
+            icon=":material/casino:",
+            on_click=lambda: st.session_state.update(captions_seed=random.randrange(2**31)),
+        )
         st.session_state.setdefault("captions_seed", FIRST_SEED)
-        seed = bound(left.number_input, "Scene number", 0, 2**31 - 1, key="captions_seed",
-                     help="Each number draws one scene: the same number, the same scene (and the link keeps it).")
+        seed = bound(
+            left.number_input,
+            "Scene number",
+            0,
+            2**31 - 1,
+            key="captions_seed",
+            help="Each number draws one scene: the same number, the same scene (and the link keeps it).",
+        )
         image, display, truth = ui.random_scene(seed, None if objects == "any" else int(objects))
         model_input = ui.model_input(image)
         right.image(display, caption=f"Scene {seed} (generated, {SIDE}x{SIDE}, shown enlarged)", width=ui.DISPLAY_SIDE)
@@ -67,17 +84,21 @@ def scene_and_caption():
         left, right = st.columns([1, 2])
         colour = bound(left.radio, "Colour", list(COLOURS), key="captions_colour", horizontal=True)
         tool = bound(left.radio, "Shape tool", list(ui.CANVAS_TOOLS), key="captions_tool")
-        left.caption("Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
-                     "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
-                     "two. Triangles point up. The brush works too: fill the shape in.")
+        left.caption(
+            "Draw one to three **filled** shapes side by side, left to right, with a gap between them. "
+            "The grid helps with sizes: a **small** shape is about one cell wide, a **large** one about "
+            "two. Triangles point up. The brush works too: fill the shape in."
+        )
         with right:
             raw = ui.scene_canvas("captions_canvas", colour, tool)
     elif source == "Upload":
         upload = st.file_uploader(
             "A picture of one to three coloured shapes on white (PNG, JPEG, WebP, BMP, TIFF, GIF)",
-            key="captions_upload", type=UPLOAD_TYPES,
+            key="captions_upload",
+            type=UPLOAD_TYPES,
             help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Sizes count against the whole picture: small is "
-                 "about 1/6 of its side, large about 1/3.")
+            "about 1/6 of its side, large about 1/3.",
+        )
         raw = upload.getvalue() if upload is not None else None
 
     if model_input is None:
@@ -100,34 +121,48 @@ def scene_and_caption():
     with result_area if result_area is not None else st.container():
         st.subheader("The caption")
         st.markdown(f"**Greedy decoding:** {result['greedy']}")
-        st.markdown(f"**Beam search, width {beam_width}:** {result['beam']} "
-                    f"(probability {result['beam_probability']:.1%})")
+        st.markdown(
+            f"**Beam search, width {beam_width}:** {result['beam']} (probability {result['beam_probability']:.1%})"
+        )
         if truth is not None:
             st.markdown(f"**True caption:** {truth}")
             if result["greedy"] == truth:
                 st.success("Greedy decoding got it exactly right.", icon=":material/check_circle:")
             else:
-                st.warning(f"Greedy decoding differs from the truth from word "
-                           f"{ui.first_difference(result['greedy'], truth)} on.", icon=":material/error:")
+                st.warning(
+                    f"Greedy decoding differs from the truth from word "
+                    f"{ui.first_difference(result['greedy'], truth)} on.",
+                    icon=":material/error:",
+                )
 
     # --- Step by step -------------------------------------------------------------
     st.subheader("Decoding, step by step")
     st.altair_chart(charts.caption_steps_chart(caption_steps_table(result["greedy_steps"])), width="stretch")
-    st.caption(f"Each row is one output step: the decoder's {ui.top_words()} likeliest next words and their "
-               "probabilities. Greedy decoding takes the top word (outlined) and feeds it back in as the next step's "
-               "input, until it writes <end>. The image went in once, before the first word.")
+    st.caption(
+        f"Each row is one output step: the decoder's {ui.top_words()} likeliest next words and their "
+        "probabilities. Greedy decoding takes the top word (outlined) and feeds it back in as the next step's "
+        "input, until it writes <end>. The image went in once, before the first word."
+    )
     left, right = st.columns(2)
     with left:
         st.markdown(f"**Beam search keeps {beam_width} captions at every step.** Its finalists:")
-        st.dataframe(ui.finalists(result["beams"]), hide_index=True,
-                     column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
+        st.dataframe(
+            ui.finalists(result["beams"]),
+            hide_index=True,
+            column_config={"probability": st.column_config.NumberColumn(format="%.4f")},
+        )
     with right:
-        st.markdown("**Greedy against beam search.** Greedy commits to one word at a time; beam search can keep a "
-                    "less likely word if what follows makes the whole caption likelier. On these scenes the model "
-                    "is usually sure, so the two mostly agree (the held-out table below).")
+        st.markdown(
+            "**Greedy against beam search.** Greedy commits to one word at a time; beam search can keep a "
+            "less likely word if what follows makes the whole caption likelier. On these scenes the model "
+            "is usually sure, so the two mostly agree (the held-out table below)."
+        )
         with st.expander("Beam search, every step"):
-            st.dataframe(beam_steps_table(result["beam_steps"]), hide_index=True,
-                         column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
+            st.dataframe(
+                beam_steps_table(result["beam_steps"]),
+                hide_index=True,
+                column_config={"probability": st.column_config.NumberColumn(format="%.4f")},
+            )
 
 
 scene_and_caption()
@@ -141,9 +176,11 @@ if error is None:
 else:
     st.markdown("The encoder refuses it. Keras says:")
     st.code(error, language=None, wrap_lines=True)
-    st.caption("Its last feature map is flattened into a vector whose length depends on the picture's size, and "
-               f"the Dense layer after it has weights for exactly one length. So every picture is resized to "
-               f"{SIDE}x{SIDE} first; the chart below shows what that costs.")
+    st.caption(
+        "Its last feature map is flattened into a vector whose length depends on the picture's size, and "
+        f"the Dense layer after it has weights for exactly one length. So every picture is resized to "
+        f"{SIDE}x{SIDE} first; the chart below shows what that costs."
+    )
 
 # --- Held-out experiments ------------------------------------------------------
 st.subheader(f"On {ui.test_size():,} held-out scenes")
@@ -153,21 +190,27 @@ if "by_objects" in tables:
     left.altair_chart(charts.caption_objects_chart(tables["by_objects"]), width="stretch")
 if "by_size" in tables:
     right.altair_chart(charts.caption_size_chart(tables["by_size"]), width="stretch")
-st.caption("Left: exact match (the whole caption right) per number of objects; every extra object is four more "
-           f"words to get right. Right: the same scenes drawn at other sizes and resized to {SIDE}x{SIDE} before "
-           "the encoder: small pictures lose the detail that tells a small triangle from a small circle. "
-           "Numbers from the shipped manifest.")
+st.caption(
+    "Left: exact match (the whole caption right) per number of objects; every extra object is four more "
+    f"words to get right. Right: the same scenes drawn at other sizes and resized to {SIDE}x{SIDE} before "
+    "the encoder: small pictures lose the detail that tells a small triangle from a small circle. "
+    "Numbers from the shipped manifest."
+)
 if st.button(f"Recompute on {ui.RECOMPUTE_SCENES} test scenes", key="captions_recompute"):
     fresh = ui.recompute_caption_tables(ui.RECOMPUTE_SCENES)
     when = ui.measured_when(fresh["measured_at"])
     left, right = st.columns(2)
-    left.altair_chart(charts.caption_objects_chart(fresh["by_objects"],
-                                                   title=f"Recomputed {when}: exact match by objects"),
-                      width="stretch")
-    right.altair_chart(charts.caption_size_chart(fresh["by_size"], title=f"Recomputed {when}: by picture size"),
-                       width="stretch")
-    st.caption(f"Measured on this machine at {when} on the first {ui.RECOMPUTE_SCENES} test scenes, and kept "
-               "until the server restarts.")
+    left.altair_chart(
+        charts.caption_objects_chart(fresh["by_objects"], title=f"Recomputed {when}: exact match by objects"),
+        width="stretch",
+    )
+    right.altair_chart(
+        charts.caption_size_chart(fresh["by_size"], title=f"Recomputed {when}: by picture size"), width="stretch"
+    )
+    st.caption(
+        f"Measured on this machine at {when} on the first {ui.RECOMPUTE_SCENES} test scenes, and kept "
+        "until the server restarts."
+    )
 
 info = ui.captioner_info()
 if info:

@@ -18,10 +18,12 @@ page_header(
     "The **LSTM** carries a state from the first character on; the **causal CNN** sees a fixed window of "
     "the last characters and nothing before it.",
     guide="press **Generate** and watch the text appear character by character, then drag **Temperature** to 0 "
-          "and to 2 and press it again. Say: the LSTM carries a state from the first character; the causal CNN "
-          "only ever sees its fixed window.",
+    "and to 2 and press it again. Say: the LSTM carries a state from the first character; the causal CNN "
+    "only ever sees its fixed window.",
 )
-corpus_choice = bound(st.segmented_control, "Corpus", ui.CORPORA, default=ui.CORPORA[0], key="gen_corpus") or ui.CORPORA[0]
+corpus_choice = (
+    bound(st.segmented_control, "Corpus", ui.CORPORA, default=ui.CORPORA[0], key="gen_corpus") or ui.CORPORA[0]
+)
 shakespeare, tang = corpus_choice == ui.CORPORA[0], corpus_choice == ui.CORPORA[1]
 
 entry = ui.charlm_manifest()
@@ -38,17 +40,39 @@ elif not tang:
 # --- Controls -----------------------------------------------------------------
 with st.sidebar:
     st.subheader("Sampling")
-    model_name = bound(st.radio, "Model", ["lstm", "cnn"], key="gen_model", horizontal=True,
-                       format_func=charts.CHARLM_LABELS.get)
+    model_name = bound(
+        st.radio, "Model", ["lstm", "cnn"], key="gen_model", horizontal=True, format_func=charts.CHARLM_LABELS.get
+    )
     if not tang:  # a poem ends where the model writes its end mark
         length = bound(st.slider, "Length (characters)", 50, ui.GEN_MAX_LENGTH, 400, step=50, key="gen_length")
-    temperature = bound(st.slider, "Temperature", 0.0, 3.0, 0.8, step=0.05, key="gen_temperature",
-                            help="0: always the likeliest character (greedy). 1: the model's own odds. "
-                                 "Higher: flatter odds, wilder text.")
-    top_k = bound(st.number_input, "Top-k (0: every character)", 0, 10_000, 0, key="gen_top_k",
-                            help="Sample only among the k likeliest characters.")
-    seed = bound(st.number_input, "Random seed", 0, 2**31 - 1, 0, key="gen_seed",
-                           help="The same seed, prime and settings give the same text.")
+    temperature = bound(
+        st.slider,
+        "Temperature",
+        0.0,
+        3.0,
+        0.8,
+        step=0.05,
+        key="gen_temperature",
+        help="0: always the likeliest character (greedy). 1: the model's own odds. Higher: flatter odds, wilder text.",
+    )
+    top_k = bound(
+        st.number_input,
+        "Top-k (0: every character)",
+        0,
+        10_000,
+        0,
+        key="gen_top_k",
+        help="Sample only among the k likeliest characters.",
+    )
+    seed = bound(
+        st.number_input,
+        "Random seed",
+        0,
+        2**31 - 1,
+        0,
+        key="gen_seed",
+        help="The same seed, prime and settings give the same text.",
+    )
 
 
 @st.fragment
@@ -57,8 +81,14 @@ def write_and_odds(models: dict):
     The Share popover is drawn by the page's full runs, so an edited prime reaches the link at the next one."""
     predictor = models[model_name]
     st.subheader("Write")
-    prime = bound(st.text_area, "Prime: the text the model continues", ui.DEFAULT_PRIME, key="gen_prime", height=80,
-                         max_chars=ui.PRIME_CHARS)
+    prime = bound(
+        st.text_area,
+        "Prime: the text the model continues",
+        ui.DEFAULT_PRIME,
+        key="gen_prime",
+        height=80,
+        max_chars=ui.PRIME_CHARS,
+    )
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit:"):
         run = predictor.stream(prime, length, temperature, top_k, seed)
         for note in run.notes:
@@ -88,8 +118,7 @@ if models is not None:
 
     # --- Read my text -------------------------------------------------------------
     st.subheader("Read my text")
-    mine = bound(st.text_area, "A text for both models to read", key="gen_read_text", height=120,
-                        value=ui.READ_DEFAULT)
+    mine = bound(st.text_area, "A text for both models to read", key="gen_read_text", height=120, value=ui.READ_DEFAULT)
     if not mine.strip():
         st.info("Type or paste a text to see how expected each character is.")
     else:
@@ -97,23 +126,28 @@ if models is not None:
             st.caption(f"Only the first {ui.GEN_READ_CHARS:,} characters are coloured.")
         readings = ui.read_text(mine)
         ui.readings_columns(readings, unseen="characters never seen in training")
-        st.caption(f"Green: the model expected this character; red: it did not ({ui.SURPRISE_MAX:g} nats or more). "
-                   "Hover for p.")
+        st.caption(
+            f"Green: the model expected this character; red: it did not ({ui.SURPRISE_MAX:g} nats or more). "
+            "Hover for p."
+        )
         st.altair_chart(ui.read_chart(readings), width="stretch")
 
     # --- The same prime at several temperatures -----------------------------------
     st.subheader("One prime, several temperatures")
     if st.button(ui.temperatures_label(), key="gen_temps_go"):
-        st.session_state["gen_temps"] = ui.temperature_samples(model_name, prime, ui.TEMPERATURES,
-                                                               ui.TEMPERATURE_LENGTH, int(top_k), int(seed))
+        st.session_state["gen_temps"] = ui.temperature_samples(
+            model_name, prime, ui.TEMPERATURES, ui.TEMPERATURE_LENGTH, int(top_k), int(seed)
+        )
     if "gen_temps" in st.session_state:
         table = st.session_state["gen_temps"]
         for column, row in zip(st.columns(len(table)), table.itertuples()):
             column.markdown(f"**T = {row.temperature:g}**")
             column.code(row.text, language=None, wrap_lines=True)
             column.caption(f"mean p of the drawn characters {row.mean_probability:.2f}")
-        st.caption("Greedy (T = 0) loops on its favourite phrases; near 1 the text is varied but mostly words; "
-                   "higher, it falls apart into letters.")
+        st.caption(
+            "Greedy (T = 0) loops on its favourite phrases; near 1 the text is varied but mostly words; "
+            "higher, it falls apart into letters."
+        )
 
     # --- Held-out: loss against position in the context ---------------------------
     st.subheader("On held-out text: how much each model gains from seeing further back")
@@ -123,21 +157,26 @@ if models is not None:
         st.altair_chart(charts.loss_position_chart(shipped, receptive), width="stretch")
         left, right = st.columns([2, 3])
         left.dataframe(ui.shipped_context_table(), hide_index=True)
-        right.caption(f"The last {ui.heldout_share(entry)} of tiny Shakespeare, in "
-                      f"{ui.eval_length(entry)}-character windows: "
-                      "the loss of the character that follows the first n, averaged over windows (table: over "
-                      "ranges of n, in nats per character). Mean over every position: "
-                      + ui.heldout_losses_text(entry)
-                      + f". The CNN sees the last {receptive} characters ({ui.cnn_layout(entry)}): past the "
-                      "dashed line, more text before cannot change its prediction. Both models gain most from the "
-                      "first 10 to 20 characters (the current word and the one before); the LSTM's lead opens "
-                      "there, and on this corpus neither gains much from more than a line of context.")
+        right.caption(
+            f"The last {ui.heldout_share(entry)} of tiny Shakespeare, in "
+            f"{ui.eval_length(entry)}-character windows: "
+            "the loss of the character that follows the first n, averaged over windows (table: over "
+            "ranges of n, in nats per character). Mean over every position: "
+            + ui.heldout_losses_text(entry)
+            + f". The CNN sees the last {receptive} characters ({ui.cnn_layout(entry)}): past the "
+            "dashed line, more text before cannot change its prediction. Both models gain most from the "
+            "first 10 to 20 characters (the current word and the one before); the LSTM's lead opens "
+            "there, and on this corpus neither gains much from more than a line of context."
+        )
     windows = ui.RECOMPUTE_WINDOWS
     if st.button(f"Recompute on {windows} held-out windows", key="gen_recompute"):
         table, measured = ui.recompute_loss_by_position(windows)
-        st.altair_chart(charts.loss_position_chart(table, receptive,
-                                                   title=f"Recomputed at {measured} on {windows} held-out windows"),
-                        width="stretch")
+        st.altair_chart(
+            charts.loss_position_chart(
+                table, receptive, title=f"Recomputed at {measured} on {windows} held-out windows"
+            ),
+            width="stretch",
+        )
 
 # --- Tang poems ------------------------------------------------------------------
 if tang:
@@ -155,10 +194,17 @@ if tang and poets is not None:
     start = bound(right.radio, "Start from", tang_ui.STARTS, key="tang_start", horizontal=True)
     start_value = ""
     if start == "a title":
-        start_value = bound(st.text_input, "Title", tang_ui.DEFAULT_TITLE, key="tang_title", max_chars=tang_ui.TITLE_CHARS)
+        start_value = bound(
+            st.text_input, "Title", tang_ui.DEFAULT_TITLE, key="tang_title", max_chars=tang_ui.TITLE_CHARS
+        )
     elif start == "a first line":
-        start_value = bound(st.text_input, "First line (with its comma)", tang_ui.DEFAULT_FIRST_LINE, key="tang_prime",
-                                    max_chars=tang_ui.PRIME_CHARS)
+        start_value = bound(
+            st.text_input,
+            "First line (with its comma)",
+            tang_ui.DEFAULT_FIRST_LINE,
+            key="tang_prime",
+            max_chars=tang_ui.PRIME_CHARS,
+        )
     prime, title = tang_ui.start_text(start, start_value)
     if st.button("Write a poem", key="tang_go", type="primary", icon=":material/edit:"):
         written = {}
@@ -184,12 +230,19 @@ if tang and poets is not None:
                     st.dataframe(checks, hide_index=True, key=f"tang_checks_{name}")
         record = last_poems[model_name]
         st.caption(tang_ui.generation_caption(record))
-        st.altair_chart(charts.generation_steps_chart(
-            tang_ui.steps_table(record), title=f"{charts.CHARLM_LABELS[model_name]}: the top candidates of each "
-                                               "character written (orange: the one drawn)"), width="stretch")
+        st.altair_chart(
+            charts.generation_steps_chart(
+                tang_ui.steps_table(record),
+                title=f"{charts.CHARLM_LABELS[model_name]}: the top candidates of each "
+                "character written (orange: the one drawn)",
+            ),
+            width="stretch",
+        )
         st.altair_chart(charts.generation_surprise_chart(tang_ui.steps_table(record)), width="stretch")
-        st.caption("Entropy is how unsure the model is before drawing; surprise is -log p of the character drawn. "
-                   "Both fall to almost 0 at the marks: the form is the easy part.")
+        st.caption(
+            "Entropy is how unsure the model is before drawing; surprise is -log p of the character drawn. "
+            "Both fall to almost 0 at the marks: the form is the easy part."
+        )
     else:
         st.info("Press **Write a poem**: the LSTM and the CNN each write one, line by line.")
 
@@ -198,9 +251,11 @@ if tang and poets is not None:
     if form_chart is not None:
         st.altair_chart(form_chart, width="stretch")
         st.dataframe(tang_ui.accuracy_table(tang_entry), hide_index=True, key="tang_accuracy")
-        st.caption(tang_ui.figures_caption(tang_entry) + f" The CNN sees the last {tang_ui.receptive_field(tang_entry)} "
-                   "characters: past the dashed line it can no longer see the start mark that names the form, "
-                   "nor count the lines from the first.")
+        st.caption(
+            tang_ui.figures_caption(tang_entry) + f" The CNN sees the last {tang_ui.receptive_field(tang_entry)} "
+            "characters: past the dashed line it can no longer see the start mark that names the form, "
+            "nor count the lines from the first."
+        )
 
     st.subheader("Read my poem")
     mine = bound(st.text_area, "A poem for both models to read", tang_ui.DEFAULT_READ, key="tang_read_text", height=80)
@@ -212,11 +267,13 @@ if tang and poets is not None:
         st.altair_chart(ui.read_chart(readings), width="stretch")
 
     st.subheader("One first line, several temperatures")
-    line = bound(st.text_input, "First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime",
-                         max_chars=tang_ui.PRIME_CHARS)
+    line = bound(
+        st.text_input, "First line", tang_ui.DEFAULT_FIRST_LINE, key="tang_temps_prime", max_chars=tang_ui.PRIME_CHARS
+    )
     if st.button(ui.temperatures_label(tang_ui.TEMPERATURES, "first line"), key="tang_temps_go"):
-        st.session_state["tang_temps"] = tang_ui.temperature_samples(model_name, line, tang_ui.TEMPERATURES,
-                                                                     int(top_k), int(seed))
+        st.session_state["tang_temps"] = tang_ui.temperature_samples(
+            model_name, line, tang_ui.TEMPERATURES, int(top_k), int(seed)
+        )
     if "tang_temps" in st.session_state:
         table = st.session_state["tang_temps"]
         for column, row in zip(st.columns(len(table)), table.itertuples()):
@@ -228,8 +285,10 @@ if tang and poets is not None:
     poem_chart = tang_ui.loss_chart(tang_entry)
     if poem_chart is not None:
         st.altair_chart(poem_chart, width="stretch")
-        st.caption(tang_ui.data_caption(tang_entry) + " The loss falls to almost 0 at every mark and rises at the "
-                   "start of each line.")
+        st.caption(
+            tang_ui.data_caption(tang_entry) + " The loss falls to almost 0 at every mark and rises at the "
+            "start of each line."
+        )
 
 # --- Train your own -------------------------------------------------------------
 st.subheader("Train your own")
@@ -238,8 +297,9 @@ source = bound(st.segmented_control, "Text", ["Upload", "Paste", "Sample"], defa
 corpus = None
 try:
     if source == "Upload":
-        upload = st.file_uploader("A plain-text file", type=["txt"], key="gen_live_upload",
-                                  max_upload_size=MAX_CORPUS_BYTES // 2**20)
+        upload = st.file_uploader(
+            "A plain-text file", type=["txt"], key="gen_live_upload", max_upload_size=MAX_CORPUS_BYTES // 2**20
+        )
         if upload is not None:
             corpus = ui.corpus_from_upload(upload.getvalue(), upload.name)
     elif source == "Paste":
@@ -262,8 +322,13 @@ if corpus is not None:
     seconds = bound(st.slider, "Training time (seconds)", 5, 300, 90, step=5, key="gen_live_seconds")
     same = ui.trained_on(corpus)
     left, right, _ = st.columns([1, 1, 4])
-    train = left.button("Keep training" if same else "Train", key="gen_live_train", type="primary",
-                        icon=":material/model_training:", disabled=job is not None)
+    train = left.button(
+        "Keep training" if same else "Train",
+        key="gen_live_train",
+        type="primary",
+        icon=":material/model_training:",
+        disabled=job is not None,
+    )
     if same and right.button("Start over", key="gen_live_reset", disabled=job is not None):
         ui.forget_live_model()
         live = None

@@ -7,9 +7,9 @@ from cnnrnn.core.ui.canvas import drawing_canvas
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, lazy_tabs, share_panel
-from cnnrnn.tasks.digits.prepare import ASPECTS
 from cnnrnn.core.upload import Upload
 from cnnrnn.tasks.digits import charts, ui
+from cnnrnn.tasks.digits.prepare import ASPECTS
 
 N = ui.NATIVE  # 28: MNIST's side, the only one the fixed CNN takes
 presenting = page_header(
@@ -19,8 +19,8 @@ presenting = page_header(
     f"must be turned into {N}x{N} first. A CNN ending in **global average pooling** and an **RNN that "
     "reads the image row by row** accept other sizes. Give them a digit and compare.",
     guide="keep the first sample, read the three verdicts, then slide **Array side** off 28: the fixed CNN "
-          "refuses the array in Keras's own words while the pooled CNN and the row RNN still answer. Say: a "
-          "Flatten + Dense head fixes the input size; global pooling and recurrence do not.",
+    "refuses the array in Keras's own words while the pooled CNN and the row RNN still answer. Say: a "
+    "Flatten + Dense head fixes the input size; global pooling and recurrence do not.",
 )
 
 # --- Controls -----------------------------------------------------------------
@@ -28,9 +28,15 @@ SOURCES = ["Samples", "Upload", "Draw", "Camera"]
 with st.sidebar:
     st.subheader("Preprocessing")
     method = bound(st.selectbox, "Resize method", RESIZE_METHODS, index=RESIZE_METHODS.index("area"), key="cnn_method")
-    aspect = bound(st.radio, "Aspect", ASPECTS, key="cnn_aspect", horizontal=True,
-                      help="pad: keep the shape and pad to a square (what MNIST did); stretch: squash the "
-                           "digit's box to a square; crop: cut the box to a square around its centre.")
+    aspect = bound(
+        st.radio,
+        "Aspect",
+        ASPECTS,
+        key="cnn_aspect",
+        horizontal=True,
+        help="pad: keep the shape and pad to a square (what MNIST did); stretch: squash the "
+        "digit's box to a square; crop: cut the box to a square around its centre.",
+    )
 
 
 def digit_input():
@@ -45,8 +51,11 @@ def digit_input():
             raw, known_label = samples[name]
     elif source == "Upload":
         upload = st.file_uploader(
-            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)", key="cnn_upload", type=UPLOAD_TYPES,
-            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.")
+            "A picture of one digit (PNG, JPEG, WebP, BMP, TIFF, GIF)",
+            key="cnn_upload",
+            type=UPLOAD_TYPES,
+            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper or light on dark both work.",
+        )
         raw = upload.getvalue() if upload is not None else None
     elif source == "Draw":
         stroke = bound(st.slider, "Brush width", 8, 40, 18, key="cnn_brush")
@@ -71,23 +80,33 @@ def fixed_size_view(prepared, predictors) -> None:
         else:
             st.markdown(f"**CNN, fixed {N}x{N}** refuses it. Keras says:")
             st.code(error, language=None, wrap_lines=True)
-            explain("Its Flatten layer turns the last feature maps into a vector whose length depends on the "
-                    "image size, and the Dense layer after it has weights for exactly one length.")
+            explain(
+                "Its Flatten layer turns the last feature maps into a vector whose length depends on the "
+                "image size, and the Dense layer after it has weights for exactly one length."
+            )
         for name, (label, confidence, shape) in ui.native_predictions(predictors, native).items():
             st.markdown(f"**{charts.MODEL_LABELS[name]}** runs on {shape}: says **{label}** ({confidence:.1%}).")
 
 
 def inside_view(prepared) -> None:
     """Feature maps of either CNN, the row RNN's hidden state and its guess after each row."""
-    which = bound(st.radio, "Feature maps of", ["cnn_fixed", "cnn_gap"], key="cnn_maps_model", horizontal=True,
-                  format_func=charts.MODEL_LABELS.get)
+    which = bound(
+        st.radio,
+        "Feature maps of",
+        ["cnn_fixed", "cnn_gap"],
+        key="cnn_maps_model",
+        horizontal=True,
+        format_func=charts.MODEL_LABELS.get,
+    )
     for caption, picture in ui.feature_tiles(which, prepared.model_input):
         st.image(picture, caption=caption, width="content", clamp=True)
     left, right = st.columns(2)
     left.altair_chart(charts.hidden_state_chart(ui.hidden_states(prepared.model_input)), width="stretch")
     right.altair_chart(charts.steps_chart(ui.rows_read(prepared.model_input)), width="stretch")
-    explain(f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
-            "Stopping it early shows its guess after each row.")
+    explain(
+        f"The row RNN is many to one: it reads {N} rows, one per step, and only its last state is classified. "
+        "Stopping it early shows its guess after each row."
+    )
 
 
 @st.fragment
@@ -139,19 +158,25 @@ def digit_and_results():
             low, high = ui.SWEEP_RANGE
             st.subheader(f"This digit at {low} to {high} pixels (confidence that it is a {target})")
             sweep = ui.image_sweep(upload, method, aspect, target)
-            st.altair_chart(charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"),
-                            width="stretch")
-            explain(f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it "
-                    f"is; the row RNN reads one step per row, with each row resized to its {N} inputs.")
+            st.altair_chart(
+                charts.resolution_chart(sweep, title="Confidence against input side", y="confidence"), width="stretch"
+            )
+            explain(
+                f"The fixed CNN gets each size resized back to {N}x{N}; the pooled CNN takes the image as it "
+                f"is; the row RNN reads one step per row, with each row resized to its {N} inputs."
+            )
     if choices.open:
         with choices:
             by_method, by_aspect = ui.choice_sweeps(upload, method, aspect, target)
             left, right = st.columns(2)
-            left.altair_chart(charts.choice_chart(by_method, "method",
-                                                  f"Confidence in {target} per resize method ({aspect})"),
-                              width="stretch")
-            right.altair_chart(charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
-                               width="stretch")
+            left.altair_chart(
+                charts.choice_chart(by_method, "method", f"Confidence in {target} per resize method ({aspect})"),
+                width="stretch",
+            )
+            right.altair_chart(
+                charts.choice_chart(by_aspect, "aspect", f"Confidence in {target} per aspect ({method})"),
+                width="stretch",
+            )
     if inside.open:
         with inside:
             inside_view(prepared)
@@ -162,8 +187,11 @@ digit_and_results()
 
 # --- Held-out accuracy against resolution ------------------------------------
 held_out = ui.held_out_size()
-st.subheader(f"On {held_out:,} held-out test digits: accuracy against resolution" if held_out
-             else "On the held-out test digits: accuracy against resolution")
+st.subheader(
+    f"On {held_out:,} held-out test digits: accuracy against resolution"
+    if held_out
+    else "On the held-out test digits: accuracy against resolution"
+)
 shipped = ui.shipped_resolution_sweep()
 if shipped is not None:
     st.altair_chart(charts.resolution_chart(shipped), width="stretch")
@@ -171,8 +199,9 @@ if shipped is not None:
     lesson, figures = charts.pooling_lesson(shipped)
     if figures:
         st.subheader("Global pooling removes the size constraint; training at many scales makes it read any size")
-        st.altair_chart(charts.resolution_chart(lesson, title="The pooled CNN trained at one scale and at many"),
-                        width="stretch")
+        st.altair_chart(
+            charts.resolution_chart(lesson, title="The pooled CNN trained at one scale and at many"), width="stretch"
+        )
         explain(
             f"Both end in global average pooling, so both take any size. At {figures['largest']} px the one "
             f"trained near one scale (sides {ui.ONE_SCALE_SIDES[0]} to {ui.ONE_SCALE_SIDES[1]}, most at {N}; a "
@@ -180,10 +209,12 @@ if shipped is not None:
             f"strokes of one width. The one trained at sides {ui.SCALE_RANGE[0]} to {ui.SCALE_RANGE[1]}, with a "
             f"{ui.MANY_SCALE_FIELD}-pixel receptive field, reads {figures['many']:.1%}, and at least "
             f"{figures['lowest_many']:.1%} at every side from 16 to 112 px. "
-            "Numbers from the shipped manifest.")
+            "Numbers from the shipped manifest."
+        )
 if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"):
     with st.spinner("Running the three models at every size..."):
         recomputed, measured = ui.recompute_resolution_sweep(ui.RECOMPUTE_N)
-    st.altair_chart(charts.resolution_chart(recomputed, title=f"Recomputed on {ui.RECOMPUTE_N:,} test digits "
-                                                              f"at {measured}"), width="stretch")
-
+    st.altair_chart(
+        charts.resolution_chart(recomputed, title=f"Recomputed on {ui.RECOMPUTE_N:,} test digits at {measured}"),
+        width="stretch",
+    )

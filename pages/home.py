@@ -40,30 +40,48 @@ for task in all_tasks():
     test_size = entry.get("data", {}).get("test_size")
     for model, info in entry.get("models", {}).items():
         scores = info.get("test") if isinstance(info.get("test"), dict) else {}
-        measure = ("exact match" if "exact_match" in info else "accuracy" if "test_accuracy" in info
-                   else "loss per character" if "heldout_loss" in info else "BLEU" if "bleu" in scores else None)
-        rows.append({
-            "task": task.name, "model": model,
-            # A captioner is right only when its whole caption is: its test accuracy is the exact match.
-            "test accuracy": info.get("exact_match", info.get("test_accuracy")),
-            "measure": measure,
-            "held-out loss (nats/char)": info.get("heldout_loss"),
-            "BLEU": scores.get("bleu"),
-            "test items": test_size,
-            "parameters": info.get("params"),
-            "size (KB)": round(info["bytes"] / 1024) if info.get("bytes") else None,
-            "training (s)": info.get("train_seconds"),
-        })
+        measure = (
+            "exact match"
+            if "exact_match" in info
+            else "accuracy"
+            if "test_accuracy" in info
+            else "loss per character"
+            if "heldout_loss" in info
+            else "BLEU"
+            if "bleu" in scores
+            else None
+        )
+        rows.append(
+            {
+                "task": task.name,
+                "model": model,
+                # A captioner is right only when its whole caption is: its test accuracy is the exact match.
+                "test accuracy": info.get("exact_match", info.get("test_accuracy")),
+                "measure": measure,
+                "held-out loss (nats/char)": info.get("heldout_loss"),
+                "BLEU": scores.get("bleu"),
+                "test items": test_size,
+                "parameters": info.get("params"),
+                "size (KB)": round(info["bytes"] / 1024) if info.get("bytes") else None,
+                "training (s)": info.get("train_seconds"),
+            }
+        )
 if rows:
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True,
-        column_config={"test accuracy": st.column_config.NumberColumn(format="%.4f"),
-                       "held-out loss (nats/char)": st.column_config.NumberColumn(format="%.3f"),
-                       "BLEU": st.column_config.NumberColumn(format="%.1f")},
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            "test accuracy": st.column_config.NumberColumn(format="%.4f"),
+            "held-out loss (nats/char)": st.column_config.NumberColumn(format="%.3f"),
+            "BLEU": st.column_config.NumberColumn(format="%.1f"),
+        },
     )
-    st.caption("Measured on held-out test data when the shipped weights were trained "
-               "(cnnrnn/weights/manifest.json): accuracy for the classifiers, the share of captions right "
-               "word for word (exact match) for the captioner, mean loss per character for the text "
-               "generators (lower is better), sacreBLEU's corpus BLEU for the translators (higher is better). Retrain with `python -m cnnrnn train TASK`.")
+    st.caption(
+        "Measured on held-out test data when the shipped weights were trained "
+        "(cnnrnn/weights/manifest.json): accuracy for the classifiers, the share of captions right "
+        "word for word (exact match) for the captioner, mean loss per character for the text "
+        "generators (lower is better), sacreBLEU's corpus BLEU for the translators (higher is better). "
+        "Retrain with `python -m cnnrnn train TASK`."
+    )
 else:
     st.info("No shipped weights found. Train them with `python -m cnnrnn train mnist`.")

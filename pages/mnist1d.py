@@ -19,8 +19,8 @@ presenting = page_header(
     "reads it one point at a time, carrying its state. Compare them with the paper's numbers, "
     "train two yourself, and stretch and shift the signals.",
     guide="point at the paper's table (the CNN beats the GRU, and both beat the MLP), then press **Train both** "
-          "with a few epochs and watch the two curves. Say: the CNN's bias for local, ordered patterns is what "
-          "wins here; shuffle the points and it is gone.",
+    "with a few epochs and watch the two curves. Say: the CNN's bias for local, ordered patterns is what "
+    "wins here; shuffle the points and it is gone.",
 )
 
 # --- The data -------------------------------------------------------------------
@@ -34,28 +34,39 @@ else:
 with data_section:
     per_class = bound(st.slider, "Signals per digit", 1, 5, 3, key="seqlab_per_class")
     st.altair_chart(charts.signals_chart(ui.mnist1d_examples(per_class)), width="content")
-    st.caption(f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then "
-               "padded, stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of "
-               f"the {sizes['points']} points, the same for every signal, so that only models that ignore order "
-               "keep their accuracy.")
+    st.caption(
+        f"Every signal of a digit comes from one {MNIST1D_ARGS['template_len']}-point template, then "
+        "padded, stretched, scaled, rolled, noised and sheared. Shuffled variant: one fixed permutation of "
+        f"the {sizes['points']} points, the same for every signal, so that only models that ignore order "
+        "keep their accuracy."
+    )
 
 # --- The table ------------------------------------------------------------------
 st.subheader("The paper's table, reproduced")
 entry = ui.mnist1d_manifest()
 if not entry.get("models"):
-    st.info("No shipped MNIST-1D weights. Train them with `python -m cnnrnn train mnist1d`; "
-            "live training below works without them.")
+    st.info(
+        "No shipped MNIST-1D weights. Train them with `python -m cnnrnn train mnist1d`; "
+        "live training below works without them."
+    )
 table = ui.mnist1d_table(ui.mnist1d_records())
 st.altair_chart(charts.mnist1d_table_chart(table), width="stretch")
-st.dataframe(ui.mnist1d_table_view(table), hide_index=True,
-             column_config={"accuracy": st.column_config.NumberColumn(format="%.3f"),
-                            "training (s)": st.column_config.NumberColumn(format="%.1f")})
+st.dataframe(
+    ui.mnist1d_table_view(table),
+    hide_index=True,
+    column_config={
+        "accuracy": st.column_config.NumberColumn(format="%.3f"),
+        "training (s)": st.column_config.NumberColumn(format="%.1f"),
+    },
+)
 ratio, cpu_ratio = ui.mnist1d_time_ratio(entry), ui.mnist1d_time_ratio(entry, "train_cpu_seconds")
 if ratio:
     cpu_note = f" ({cpu_ratio:.1f}x in CPU time)" if cpu_ratio else ""
-    st.caption(f"Training wall time on this project's machine (2 shared CPU cores, same epochs and batches): "
-               f"the GRU took **{ratio:.1f}x** as long as the CNN{cpu_note}. The authors report at least 10x. "
-               f"Human accuracy: {MNIST1D_HUMAN:.0%}.")
+    st.caption(
+        f"Training wall time on this project's machine (2 shared CPU cores, same epochs and batches): "
+        f"the GRU took **{ratio:.1f}x** as long as the CNN{cpu_note}. The authors report at least 10x. "
+        f"Human accuracy: {MNIST1D_HUMAN:.0%}."
+    )
 
 # --- Live training --------------------------------------------------------------
 st.subheader("Train two models side by side")
@@ -67,18 +78,31 @@ columns = st.columns(2)
 for side, (column, default) in enumerate(zip(columns, ("cnn", "gru"))):
     key = "ab"[side]
     with column:
-        kind = bound(st.selectbox, f"Model {key.upper()}", KINDS, index=KINDS.index(default), key=f"seqlab_kind_{key}",
-                            format_func=lambda k: charts.SEQLAB_LABELS[k])
+        kind = bound(
+            st.selectbox,
+            f"Model {key.upper()}",
+            KINDS,
+            index=KINDS.index(default),
+            key=f"seqlab_kind_{key}",
+            format_func=lambda k: charts.SEQLAB_LABELS[k],
+        )
         variant = bound(st.radio, "Signals", ["normal", "shuffled"], horizontal=True, key=f"seqlab_variant_{key}")
         epochs = bound(st.slider, "Epochs", 1, ui.mnist1d_live_max_epochs(), DEFAULT_EPOCHS, key=f"seqlab_epochs_{key}")
         rate = bound(st.select_slider, "Learning rate", RATES, value=0.01, key=f"seqlab_rate_{key}")
-        width = bound(st.select_slider, "Width (filters, units)", WIDTHS, value=32, key=f"seqlab_width_{key}",
-                                 disabled=kind == "logreg")
+        width = bound(
+            st.select_slider,
+            "Width (filters, units)",
+            WIDTHS,
+            value=32,
+            key=f"seqlab_width_{key}",
+            disabled=kind == "logreg",
+        )
         specs.append({"kind": kind, "variant": variant, "epochs": epochs, "learning_rate": rate, "width": width})
 
 job = ui.PAIR_RUN.current()
-train = st.button("Train both", type="primary", key="seqlab_train", icon=":material/play_arrow:",
-                  disabled=job is not None)
+train = st.button(
+    "Train both", type="primary", key="seqlab_train", icon=":material/play_arrow:", disabled=job is not None
+)
 ended = ui.PAIR_RUN.take_ended()  # the pair that ended since the page last ran: say how, when not by finishing
 if ended is not None and ended.reason == "stopped":
     st.info("Stopped. What the runs reached so far is in the table above and below.")
@@ -98,23 +122,32 @@ if job is not None:
     ui.training_panel()  # progress, curves and Stop, polled off the script thread's training
 runs = ui.session_runs()
 if runs and job is None:
-    st.altair_chart(charts.mnist1d_curves_chart({run["name"]: run["history"] for run in runs[-2:]},
-                                                title="The last two runs: test (solid) and training (dashed)"),
-                    width="stretch")
+    st.altair_chart(
+        charts.mnist1d_curves_chart(
+            {run["name"]: run["history"] for run in runs[-2:]},
+            title="The last two runs: test (solid) and training (dashed)",
+        ),
+        width="stretch",
+    )
     st.dataframe(ui.mnist1d_runs_view(runs), hide_index=True)
     if st.button("Clear my runs", key="seqlab_clear"):
         ui.clear_runs()
         st.rerun()
 else:
     seconds = ui.cnn_seconds(entry, DEFAULT_EPOCHS)
-    timing = (f" A CNN of {DEFAULT_EPOCHS} epochs takes about {seconds:.0f} seconds on 2 free CPU cores; "
-              "a GRU takes several times longer." if seconds else "")
+    timing = (
+        f" A CNN of {DEFAULT_EPOCHS} epochs takes about {seconds:.0f} seconds on 2 free CPU cores; "
+        "a GRU takes several times longer."
+        if seconds
+        else ""
+    )
     st.caption(f"Runs are judged on the {sizes['test']:,} test signals after every epoch (for the curve only).{timing}")
 
 # --- Variable length ------------------------------------------------------------
 tables = ui.shipped_mnist1d_tables()
-st.subheader(f"Variable length: the signals resampled to {min(MNIST1D.sweep_lengths)} to "
-             f"{max(MNIST1D.sweep_lengths)} points")
+st.subheader(
+    f"Variable length: the signals resampled to {min(MNIST1D.sweep_lengths)} to {max(MNIST1D.sweep_lengths)} points"
+)
 if st.button("Recompute on the test signals now", key="seqlab_recompute"):
     try:
         tables = {**tables, **ui.recompute_mnist1d_tables()}
@@ -123,13 +156,19 @@ if st.button("Recompute on the test signals now", key="seqlab_recompute"):
 if "lengths" in tables:
     st.altair_chart(charts.mnist1d_length_chart(tables["lengths"], native=MNIST1D.sequence_length), width="stretch")
     band = ui.mixed_length_band(tables)
-    band_note = (f" stay between {band[0]:.2f} and {band[1]:.2f} from {MNIST1D.sequence_length} to "
-                 f"{max(MNIST1D.sweep_lengths)} points" if band else "")
-    explain(f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
-            "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
-            "than it learned; the same models trained on batches of mixed lengths "
-            f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
-            "(the shortest signals lose detail for every model).")
+    band_note = (
+        f" stay between {band[0]:.2f} and {band[1]:.2f} from {MNIST1D.sequence_length} to "
+        f"{max(MNIST1D.sweep_lengths)} points"
+        if band
+        else ""
+    )
+    explain(
+        f"Both the globally pooled CNN and the GRU accept any length. Trained at {MNIST1D.sequence_length} "
+        "points, the CNN's filters no longer fit a stretched digit and the GRU sees more (or fewer) steps "
+        "than it learned; the same models trained on batches of mixed lengths "
+        f"({min(MNIST1D.mixed_lengths)} to {max(MNIST1D.mixed_lengths)}){band_note} "
+        "(the shortest signals lose detail for every model)."
+    )
 else:
     st.info("No length table yet: run `python -m cnnrnn train mnist1d`.")
 
@@ -137,24 +176,30 @@ else:
 st.subheader("Shift: accuracy against how far the signal is moved")
 if "shifts" in tables:
     st.altair_chart(charts.mnist1d_shift_chart(tables["shifts"]), width="stretch")
-    explain("Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
-            "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
-            f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
-            "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
-            "different pattern. The MLP, whose weights are tied to positions, falls fastest.")
+    explain(
+        "Each test signal moved left or right. Solid: the emptied points set to zero (the data's mean), "
+        "so part of the signal is lost; dashed: the points wrap around, which splits the signal at the "
+        f"seam and breaks its slope. Neither model is shift-proof on {MNIST1D.sequence_length} points: the "
+        "CNN's filters and pooling do not care where a pattern sits, but a cut-off or split pattern is a "
+        "different pattern. The MLP, whose weights are tied to positions, falls fastest."
+    )
 
 # --- Latency --------------------------------------------------------------------
 st.subheader("Latency of one prediction against sequence length")
 if "latency" in tables:
-    st.altair_chart(charts.mnist1d_latency_chart(tables["latency"], title="Measured when the weights were trained"),
-                    width="stretch")
+    st.altair_chart(
+        charts.mnist1d_latency_chart(tables["latency"], title="Measured when the weights were trained"), width="stretch"
+    )
 if st.button("Measure on this machine", key="seqlab_latency"):
     try:
         latency, measured_at = ui.measure_mnist1d_latency()
-        st.altair_chart(charts.mnist1d_latency_chart(latency, title=f"Measured on this machine on {measured_at}"),
-                        width="stretch")
+        st.altair_chart(
+            charts.mnist1d_latency_chart(latency, title=f"Measured on this machine on {measured_at}"), width="stretch"
+        )
     except FileNotFoundError as error:
         show_error(str(error))
-explain("One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
-        "after another, so its time grows with the length; the CNN's convolutions run over all points at once.")
+explain(
+    "One signal at a time, through a tf.function traced once for every length. The GRU's steps run one "
+    "after another, so its time grows with the length; the CNN's convolutions run over all points at once."
+)
 share_panel()

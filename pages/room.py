@@ -15,8 +15,8 @@ presenting = page_header(
     "what it is and sends it: the sender sees the models' verdicts at once, and this screen gathers the "
     "room's submissions, the accuracy of each architecture so far and its confusion matrix.",
     guide="press **Open a room**, put the QR code on the projector and let the room draw. Then click a cell "
-          "of the confusion matrix: those are the drawings the model read as that digit. Say: the same "
-          "handwriting, three architectures.",
+    "of the confusion matrix: those are the drawings the model read as that digit. Say: the same "
+    "handwriting, three architectures.",
 )
 code, key = ui.link_code(), ui.link_key()
 room = ui.room(code)
@@ -29,11 +29,14 @@ if room is None:
         new_code, new_key = ui.open_room()
         st.query_params.update({"room": new_code, "key": new_key})
         st.rerun()
-    st.caption(f"A room lasts {ROOM_HOURS} hours. Its presenter key stays in your address bar: keep that link "
-               "to pause, clear, close or download the room.")
+    st.caption(
+        f"A room lasts {ROOM_HOURS} hours. Its presenter key stays in your address bar: keep that link "
+        "to pause, clear, close or download the room."
+    )
     with st.form("room_join", border=False):
-        typed = st.text_input("Or join a room with its code", max_chars=16, key="room_join_code",
-                              placeholder="e.g. K7QX-M2PA")
+        typed = st.text_input(
+            "Or join a room with its code", max_chars=16, key="room_join_code", placeholder="e.g. K7QX-M2PA"
+        )
         if st.form_submit_button("Join"):
             joined = clean_code(typed)
             if joined:
@@ -57,12 +60,17 @@ if speaker:
         st.markdown("Audience link:")
         st.code(link, language=None, wrap_lines=True)
         state = "closed" if room.closed else "paused" if room.paused else "open"
-        st.caption(f"The room is {state}; it expires in {ui.expires_in(room)}. Keep this page's address: "
-                   "its presenter key is what pauses, clears, closes and downloads the room.")
+        st.caption(
+            f"The room is {state}; it expires in {ui.expires_in(room)}. Keep this page's address: "
+            "its presenter key is what pauses, clears, closes and downloads the room."
+        )
         buttons = st.container(horizontal=True)
         if not room.closed:
-            if buttons.button("Resume" if room.paused else "Pause", key="room_pause",
-                              icon=":material/play_arrow:" if room.paused else ":material/pause:"):
+            if buttons.button(
+                "Resume" if room.paused else "Pause",
+                key="room_pause",
+                icon=":material/play_arrow:" if room.paused else ":material/pause:",
+            ):
                 ui.set_paused(code, key, not room.paused)
                 st.rerun()
             if buttons.button("Close the room", key="room_close", icon=":material/lock:"):
@@ -71,10 +79,15 @@ if speaker:
         if buttons.button("Clear the submissions", key="room_clear", icon=":material/delete:"):
             ui.clear_room(code, key)
             st.rerun()
-        buttons.download_button("Download CSV", data=lambda: ui.room_csv(code, key),
-                                file_name=f"room_{code}.csv", mime="text/csv", key="room_csv",
-                                icon=":material/download:", on_click="ignore")
-
+        buttons.download_button(
+            "Download CSV",
+            data=lambda: ui.room_csv(code, key),
+            file_name=f"room_{code}.csv",
+            mime="text/csv",
+            key="room_csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
     @st.fragment(run_every=ui.REFRESH_S)
     def live_view():
@@ -91,13 +104,25 @@ if speaker:
             st.altair_chart(charts.accuracy_chart(table), width="stretch")
             for _, row in table.iterrows():
                 st.caption(f"{row['label']}: {row['right']} of {row['n']} right ({row['accuracy']:.0%})")
-            model = st.segmented_control("Confusion matrix of", verdicts.DIGIT_MODELS, default=verdicts.DIGIT_MODELS[0],
-                                         format_func=verdicts.DIGIT_LABELS.get, key="room_matrix_model") \
+            model = (
+                st.segmented_control(
+                    "Confusion matrix of",
+                    verdicts.DIGIT_MODELS,
+                    default=verdicts.DIGIT_MODELS[0],
+                    format_func=verdicts.DIGIT_LABELS.get,
+                    key="room_matrix_model",
+                )
                 or verdicts.DIGIT_MODELS[0]
+            )
             event = st.altair_chart(
-                charts.confusion_chart(verdicts.confusion(frame, model), f"{verdicts.DIGIT_LABELS[model]}: "
-                                                                        "what they drew and what it read"),
-                width="stretch", on_select="rerun", selection_mode=charts.CELL, key="room_matrix")
+                charts.confusion_chart(
+                    verdicts.confusion(frame, model), f"{verdicts.DIGIT_LABELS[model]}: what they drew and what it read"
+                ),
+                width="stretch",
+                on_select="rerun",
+                selection_mode=charts.CELL,
+                key="room_matrix",
+            )
             picked = (event.selection.get(charts.CELL) or []) if event else []
             if picked:
                 true, predicted = int(picked[0]["true"]), int(picked[0]["predicted"])
@@ -109,14 +134,18 @@ if speaker:
             else:
                 explain("Click a cell to see its drawings (double-click to clear).")
             st.subheader("Newest drawings")
-            shown = drawn[:ui.GALLERY]
-            st.image([ui.zoomed(r["digit"]) for r in shown], caption=[verdicts.gallery_caption(r) for r in shown],
-                     width=112)
+            shown = drawn[: ui.GALLERY]
+            st.image(
+                [ui.zoomed(r["digit"]) for r in shown], caption=[verdicts.gallery_caption(r) for r in shown], width=112
+            )
         if typed:
             st.subheader("Sentences")
             right = verdicts.sentence_accuracy(rows)
-            st.caption(" · ".join(f"{verdicts.SENTIMENT_LABELS[n]}: {r} of {t} as the sender said"
-                                  for n, (r, t) in right.items()))
+            st.caption(
+                " · ".join(
+                    f"{verdicts.SENTIMENT_LABELS[n]}: {r} of {t} as the sender said" for n, (r, t) in right.items()
+                )
+            )
             sentences = verdicts.sentence_table(rows)
             st.dataframe(sentences, hide_index=True, width="stretch")  # audience text shown as text only
             split = sentences[~sentences["models agree"]]
@@ -149,8 +178,12 @@ if what == "A digit":
         shot = st.camera_input("Hold a digit written on paper up to the camera", key=f"room_camera_{n}")
         raw = shot.getvalue() if shot is not None else None
     else:
-        upload = st.file_uploader("A picture of one digit", key=f"room_upload_{n}", type=UPLOAD_TYPES,
-                                  help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB.")
+        upload = st.file_uploader(
+            "A picture of one digit",
+            key=f"room_upload_{n}",
+            type=UPLOAD_TYPES,
+            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB.",
+        )
         raw = upload.getvalue() if upload is not None else None
     label = st.radio("Which digit is it?", list(range(10)), index=None, horizontal=True, key=f"room_label_{n}")
     if st.button("Send the digit", key="room_send_digit", type="primary", icon=":material/send:"):
@@ -159,10 +192,12 @@ if what == "A digit":
             st.session_state["room_sent"] = n + 1
             st.rerun()
 else:
-    sentence = st.text_input("Your sentence", max_chars=MAX_SENTENCE, key=f"room_sentence_{n}",
-                             placeholder="the acting is wonderful")
-    said = st.radio("Is it positive or negative?", ["positive", "negative"], index=None, horizontal=True,
-                    key=f"room_said_{n}")
+    sentence = st.text_input(
+        "Your sentence", max_chars=MAX_SENTENCE, key=f"room_sentence_{n}", placeholder="the acting is wonderful"
+    )
+    said = st.radio(
+        "Is it positive or negative?", ["positive", "negative"], index=None, horizontal=True, key=f"room_said_{n}"
+    )
     if st.button("Send the sentence", key="room_send_sentence", type="primary", icon=":material/send:"):
         st.session_state["room_outcome"] = outcome = ui.send_sentence(code, sentence, said)
         if outcome.verdicts:
@@ -180,13 +215,20 @@ if outcome is not None:
         left, right = st.columns([1, 3], vertical_alignment="center")
         left.image(ui.zoomed(outcome.digit), caption="what the models saw", width=84)
         for column, (name, found) in zip(right.columns(len(outcome.verdicts)), outcome.verdicts.items()):
-            column.metric(verdicts.DIGIT_LABELS[name], found["label"], f"{found['confidence']:.0%} sure",
-                          delta_color="off")
+            column.metric(
+                verdicts.DIGIT_LABELS[name], found["label"], f"{found['confidence']:.0%} sure", delta_color="off"
+            )
     else:
         st.markdown(f"**Sent: a {verdicts.POLARITY[outcome.label]} sentence.** What each model read:")
         for column, (name, found) in zip(st.columns(len(outcome.verdicts)), outcome.verdicts.items()):
-            column.metric(verdicts.SENTIMENT_LABELS[name], verdicts.POLARITY[found["label"]],
-                          f"{found['positive']:.0%} positive", delta_color="off")
-st.caption(f"Each phone may send {PER_MINUTE} a minute; a room holds {PER_ROOM:,}; a sentence is at most "
-           f"{MAX_SENTENCE} characters. Stored: the 28x28 digit the models read (never the photo), the sentence, "
-           f"your label, the verdicts; the room is deleted {ROOM_HOURS} hours after it opened.")
+            column.metric(
+                verdicts.SENTIMENT_LABELS[name],
+                verdicts.POLARITY[found["label"]],
+                f"{found['positive']:.0%} positive",
+                delta_color="off",
+            )
+st.caption(
+    f"Each phone may send {PER_MINUTE} a minute; a room holds {PER_ROOM:,}; a sentence is at most "
+    f"{MAX_SENTENCE} characters. Stored: the 28x28 digit the models read (never the photo), the sentence, "
+    f"your label, the verdicts; the room is deleted {ROOM_HOURS} hours after it opened."
+)

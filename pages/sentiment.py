@@ -6,8 +6,16 @@ from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
-from cnnrnn.tasks.sentiment.charts import (SENTIMENT_LABELS, evidence_chart, evidence_table, filler_chart,
-                                           latency_chart, length_bucket_chart, occlusion_chart, prefix_chart)
+from cnnrnn.tasks.sentiment.charts import (
+    SENTIMENT_LABELS,
+    evidence_chart,
+    evidence_table,
+    filler_chart,
+    latency_chart,
+    length_bucket_chart,
+    occlusion_chart,
+    prefix_chart,
+)
 from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
 
 facts = ui.facts()
@@ -21,9 +29,10 @@ presenting = page_header(
     "every text is padded or cut to it. "
     "Type a sentence and compare.",
     guide="type *not bad at all* and then *a masterpiece, if you enjoy being bored*: read both verdicts and "
-          "the word-by-word chart. Say: the RNN reads any length and carries what it read; the CNN is handed a "
-          "fixed window, padded or cut.",
+    "the word-by-word chart. Say: the RNN reads any length and carries what it read; the CNN is handed a "
+    "fixed window, padded or cut.",
 )
+
 
 # --- Controls and result (one fragment) ---------------------------------------
 @st.fragment
@@ -31,11 +40,23 @@ def sentence_and_verdicts():
     """The text box, the verdicts and the word-by-word views: typing reruns only this part."""
     # --- Controls -------------------------------------------------------------
     ui.init_text()
-    st.selectbox("Example sentences", EXAMPLE_SENTENCES, index=None, key=ui.EXAMPLE_KEY,
-                 placeholder="Pick an example, or type your own below", on_change=ui.use_example)
-    raw = bound(st.text_area, "Your sentence", key=ui.TEXT_KEY, height=100, on_change=ui.typed_own,
-                       help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
-                            "The models learned English movie reviews.")
+    st.selectbox(
+        "Example sentences",
+        EXAMPLE_SENTENCES,
+        index=None,
+        key=ui.EXAMPLE_KEY,
+        placeholder="Pick an example, or type your own below",
+        on_change=ui.use_example,
+    )
+    raw = bound(
+        st.text_area,
+        "Your sentence",
+        key=ui.TEXT_KEY,
+        height=100,
+        on_change=ui.typed_own,
+        help=f"Any language and length; up to {facts['max_chars']:,} characters are read. "
+        "The models learned English movie reviews.",
+    )
     share_panel()
     predictors = ui.predictors_or_stop()
     await_first_view(ui.first_view)  # the first sentence's analysis, maybe being computed by the warm start
@@ -62,18 +83,27 @@ def sentence_and_verdicts():
                 st.metric(SENTIMENT_LABELS[name], "positive" if positive >= 0.5 else "negative")
                 st.progress(positive, text=f"P(positive) = {positive:.2f}")
         if reading.known == 0:
-            st.warning(f"None of these words is in the models' vocabulary ({reading.vocabulary_size:,} "
-                       "English words from movie reviews), so both verdicts are a guess.", icon=":material/translate:")
+            st.warning(
+                f"None of these words is in the models' vocabulary ({reading.vocabulary_size:,} "
+                "English words from movie reviews), so both verdicts are a guess.",
+                icon=":material/translate:",
+            )
         elif reading.known < 0.5:
-            st.info(f"Only {reading.known:.0%} of these words are in the models' vocabulary; the others count as unknown.")
+            st.info(
+                f"Only {reading.known:.0%} of these words are in the models' vocabulary; the others count as unknown."
+            )
 
         # --- Chart: reading word by word ------------------------------------------
         st.subheader("Reading word by word")
         if len(tokens) > facts["max_view_tokens"]:
-            st.caption(f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all).")
+            st.caption(
+                f"The first {facts['max_view_tokens']} of {len(tokens):,} words (the verdicts above read them all)."
+            )
         st.altair_chart(prefix_chart(analysis["prefixes"]), width="stretch")
-        explain("Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
-                "step by step; the CNN is handed the same prefix padded to its fixed length.")
+        explain(
+            "Each point is a model's verdict on the text up to that word. The RNN reads the prefix "
+            "step by step; the CNN is handed the same prefix padded to its fixed length."
+        )
 
         st.subheader("What the CNN sees")
         view = reading.view
@@ -81,35 +111,49 @@ def sentence_and_verdicts():
         kept.metric("Words kept", len(view["kept"]))
         cut.metric("Words cut off", len(view["truncated"]))
         pads.metric("Padding slots", view["padding"])
-        st.code(" ".join(view["kept"]) + (f"  [pad] x {view['padding']}" if view["padding"] else ""),
-                language=None, wrap_lines=True)
+        st.code(
+            " ".join(view["kept"]) + (f"  [pad] x {view['padding']}" if view["padding"] else ""),
+            language=None,
+            wrap_lines=True,
+        )
         if view["truncated"]:
             st.caption(f"Cut off, never seen by the CNN ({len(view['truncated']):,} words):")
-            st.code(" ".join(view["truncated"][:500]) + (" ..." if len(view["truncated"]) > 500 else ""),
-                    language=None, wrap_lines=True)
-        st.caption(f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
-                   f"cut. The RNN reads all {len(tokens):,}.")
+            st.code(
+                " ".join(view["truncated"][:500]) + (" ..." if len(view["truncated"]) > 500 else ""),
+                language=None,
+                wrap_lines=True,
+            )
+        st.caption(
+            f"The CNN always reads exactly {sequence_length} tokens: shorter texts are padded, longer ones "
+            f"cut. The RNN reads all {len(tokens):,}."
+        )
         if analysis["evidence"]:
             st.altair_chart(evidence_chart(evidence_table(analysis["evidence"])), width="stretch")
-            explain("Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
-                    "training sentences: how much more often the word, and the pair it starts, appear in positive "
-                    "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
-                    "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
-                    "these against the words around them; the RNN gets the word's number only.")
+            explain(
+                "Beside each word's learned embedding, the CNN reads two fixed numbers counted on the "
+                "training sentences: how much more often the word, and the pair it starts, appear in positive "
+                "reviews than in negative ones (a naive-Bayes log-count ratio; 0 for words and pairs it never "
+                "saw; pairs are hashed into a fixed table, so two pairs can share a number). Its filters weigh "
+                "these against the words around them; the RNN gets the word's number only."
+            )
             score = analysis["score"]
             if score is not None:
                 read = len(analysis["evidence"])
                 pair = f" and **{score['pair']:+.2f}** for the pairs" if score["pair"] is not None else ""
                 words = f"{read} word{'s' if read != 1 else ''}"
-                st.markdown(f"Summed over the {words} the CNN reads, this counted evidence comes to "
-                            f"**{score['word']:+.2f}** for the words{pair}: a naive-Bayes score (above 0 leans "
-                            "positive). The CNN's output unit reads these sums directly, beside its pooled filters, "
-                            "so the filters learn what counting words misses.")
+                st.markdown(
+                    f"Summed over the {words} the CNN reads, this counted evidence comes to "
+                    f"**{score['word']:+.2f}** for the words{pair}: a naive-Bayes score (above 0 leans "
+                    "positive). The CNN's output unit reads these sums directly, beside its pooled filters, "
+                    "so the filters learn what counting words misses."
+                )
 
         st.subheader("Which words matter")
         st.altair_chart(occlusion_chart(analysis["occlusion"]), width="stretch")
-        explain("Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
-                "pushed the verdict towards positive.")
+        explain(
+            "Occlusion: drop one word, measure how P(positive) moves. A bar above zero means the word "
+            "pushed the verdict towards positive."
+        )
 
 
 sentence_and_verdicts()
@@ -121,10 +165,14 @@ st.subheader(f"On {facts['test_size']:,} held-out sentences")
 tables = ui.shipped_sentiment_tables()
 models = ui.shipped_models()
 if models:
-    st.caption("Test accuracy: " + ", ".join(
-        f"{SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, "
-        f"{m['bytes'] / 1e6:.1f} MB)" for n, m in models.items())
-        + f". For scale on this data: {facts['references']}.")
+    st.caption(
+        "Test accuracy: "
+        + ", ".join(
+            f"{SENTIMENT_LABELS[n]} {m['test_accuracy']:.1%} ({m['params']:,} parameters, {m['bytes'] / 1e6:.1f} MB)"
+            for n, m in models.items()
+        )
+        + f". For scale on this data: {facts['references']}."
+    )
 can_rerun = ui.rerun_available()
 if st.button("Re-run the held-out experiments on this machine", key="sentiment_rerun", disabled=not can_rerun):
     try:
@@ -137,26 +185,33 @@ if not can_rerun:
     st.caption(f":material/cloud_off: {ui.RERUN_NEEDS_DATA}")
 
 length_tab, filler_tab, latency_tab, probe_tab = st.tabs(
-    ["By sentence length", "Filler words", "Latency", "Negation and contrast"])
+    ["By sentence length", "Filler words", "Latency", "Negation and contrast"]
+)
 with length_tab:
     if "length_buckets" in tables:
         st.altair_chart(length_bucket_chart(tables["length_buckets"]), width="stretch")
-    explain("Both models do about as well on short and long sentences: movie-review sentences fit in "
-            f"the CNN's {sequence_length} tokens, so nothing is cut.")
+    explain(
+        "Both models do about as well on short and long sentences: movie-review sentences fit in "
+        f"the CNN's {sequence_length} tokens, so nothing is cut."
+    )
 with filler_tab:
     if "filler" in tables:
         st.altair_chart(filler_chart(tables["filler"]), width="stretch")
         most = ui.filler_summary(tables["filler"])
-        st.caption(f"With {most['filler']} filler words before each sentence: RNN {most[('rnn', 'before')]:.0%}, "
-                   f"CNN {most[('cnn', 'before')]:.0%}; after it: RNN {most[('rnn', 'after')]:.0%}, "
-                   f"CNN {most[('cnn', 'after')]:.0%} (half the test sentences are positive).")
-    explain("Neutral words (as common in positive reviews as in negative ones) added to every test "
-            "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
-            f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
-            "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
-            "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
-            "after it (its fading memory), and a long run of filler before it takes its state far from "
-            f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens).")
+        st.caption(
+            f"With {most['filler']} filler words before each sentence: RNN {most[('rnn', 'before')]:.0%}, "
+            f"CNN {most[('cnn', 'before')]:.0%}; after it: RNN {most[('rnn', 'after')]:.0%}, "
+            f"CNN {most[('cnn', 'after')]:.0%} (half the test sentences are positive)."
+        )
+    explain(
+        "Neutral words (as common in positive reviews as in negative ones) added to every test "
+        "sentence. **Before** the sentence, they push it out of the CNN's fixed window of "
+        f"{sequence_length} tokens: once the filler fills the window the sentence is cut away and the "
+        "CNN can only guess. **After** the sentence they fall outside the window and cost the CNN "
+        "nothing. The RNN never cuts anything, but it has to carry the sentence through the filler "
+        "after it (its fading memory), and a long run of filler before it takes its state far from "
+        f"anything it met in training (the longest training sentence has {facts['longest_tokens']} tokens)."
+    )
 
 with latency_tab:
     latency = tables.get("latency")
@@ -166,23 +221,34 @@ with latency_tab:
         st.caption(f"Measured on this machine at {measured['measured_at']}.")
     if latency is not None:
         st.altair_chart(latency_chart(latency), width="stretch")
-    explain(f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
-            "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
-            "text into words takes longer).")
+    explain(
+        f"One text at a time, {facts['latency_range']}. The RNN's time grows with every word it reads; the "
+        "CNN's stays nearly flat, because it never reads more than its window (only splitting the "
+        "text into words takes longer)."
+    )
 with probe_tab:
     probes = ui.sentiment_probes()
     shown = probes[["text", "expected", "rnn", "cnn"]].rename(
-        columns={"rnn": "RNN P(positive)", "cnn": "CNN P(positive)"})
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="%.2f")
-                                for c in ("RNN P(positive)", "CNN P(positive)")})
-    st.caption(f"Right: RNN {int(probes['rnn_right'].sum())} of {len(probes)}, "
-               f"CNN {int(probes['cnn_right'].sum())} of {len(probes)}. Negation and contrast need word order: "
-               f"a {facts['kernel_range']} filter can see \"not bad\", the RNN can carry \"but\" to the end. The "
-               f"movie reviews teach neither (their {facts['train_size']:,} training sentences hold one \"not good\"), "
-               "so both models also trained on short template sentences built from the reviews' own most polar words "
-               "and a few basic ones such as good, bad and boring (\"the plot is not dull .\" is positive; \"the cast "
-               "is lively , but the script is tedious .\" negative). They learn those pairs more than a general rule.")
+        columns={"rnn": "RNN P(positive)", "cnn": "CNN P(positive)"}
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="%.2f")
+            for c in ("RNN P(positive)", "CNN P(positive)")
+        },
+    )
+    st.caption(
+        f"Right: RNN {int(probes['rnn_right'].sum())} of {len(probes)}, "
+        f"CNN {int(probes['cnn_right'].sum())} of {len(probes)}. Negation and contrast need word order: "
+        f'a {facts["kernel_range"]} filter can see "not bad", the RNN can carry "but" to the end. The '
+        f'movie reviews teach neither (their {facts["train_size"]:,} training sentences hold one "not good"), '
+        "so both models also trained on short template sentences built from the reviews' own most polar words "
+        'and a few basic ones such as good, bad and boring ("the plot is not dull ." is positive; "the cast '
+        'is lively , but the script is tedious ." negative). They learn those pairs more than a general rule.'
+    )
 
 st.divider()
 st.markdown(

@@ -15,8 +15,6 @@ from cnnrnn.tasks import page_tasks
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
-
 @pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
 def test_every_page_opens_from_the_app_without_exception(task):
     at = open_page(task.page)
@@ -89,4 +87,5 @@ def test_the_entry_point_applies_the_server_settings_before_the_warm_start(monke
     monkeypatch.setattr(app, "start_warm", lambda tasks: calls.append("warm"))
     open_app()
     assert calls[:2] == ["settings", "warm"], (
-        "run_page chooses TensorFlow's kernels and malloc's settings before the warm start imports TensorFlow")
+        "run_page chooses TensorFlow's kernels and malloc's settings before the warm start imports TensorFlow"
+    )

@@ -1,4 +1,5 @@
-"""`python -m cnnrnn bench`: every figure docs/benchmarks.md shows is there, the table prints, and --save records the run.
+"""`python -m cnnrnn bench`: every figure docs/benchmarks.md shows is there, the table prints, and --save
+records the run.
 
 Timings are reported by the benchmark, never asserted here; trace counts are behaviour and are checked.
 """
@@ -16,9 +17,8 @@ WEIGHTS = ROOT / "cnnrnn" / "weights"
 
 pytestmark = pytest.mark.skipif(
     not all((WEIGHTS / f).is_file() for f in ("mnist_cnn_fixed.keras", "sentiment_rnn.keras", "charlm_vocab.json")),
-    reason="shipped weights are missing")
-
-
+    reason="shipped weights are missing",
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +80,16 @@ def test_bench_reports_every_model_and_figure(bench):
 def test_predictors_trace_at_most_twice_over_mixed_lengths(bench):
     traces = bench["traces"]
     translation = {f"translation_{n}" for n in ("rnn_fixed", "rnn_attention", "cnn")}
-    assert set(traces) - translation == {"cnn_fixed", "cnn_gap", "rnn_rows", "sentiment_rnn", "sentiment_cnn",
-                                         "captions", "mnist1d_cnn", "mnist1d_gru"}
+    assert set(traces) - translation == {
+        "cnn_fixed",
+        "cnn_gap",
+        "rnn_rows",
+        "sentiment_rnn",
+        "sentiment_cnn",
+        "captions",
+        "mnist1d_cnn",
+        "mnist1d_gru",
+    }
     if (WEIGHTS / "translation_cnn.npz").is_file():  # the encoder and the one step, each traced once
         assert {traces[name] for name in translation} == {2}
     assert all(1 <= count <= 2 for count in traces.values()), traces
@@ -110,20 +118,36 @@ def test_room_bench_refuses_a_room_of_nobody_in_one_line():
 def test_room_bench_table_shows_every_page_and_the_room_figures():
     from cnnrnn.loadtest import format_room
 
-    result = {"room": {"sessions": 2, "rounds": 1, "machine_cores": 2, "health_s": 1.0,
-                       "cold": {"home_s": 2.0, "reading_s": 15.0, "after_reading_s": {"Image_CNN": 1.5}},
-                       "pages": {"Sequence_Lab (training)": {"sessions": 1, "actions": 1, "p50_s": 3.0, "p95_s": 3.0,
-                                                             "errors": 0, "exceptions": 0},
-                                 "Image_CNN": {"sessions": 1, "actions": 0, "p50_s": None, "p95_s": None,
-                                               "errors": 1, "exceptions": 0}},
-                       "inference_p95_s": None, "trainings": 1, "trainings_waited": 0,
-                       "server_rss_mb": {"peak": 900.0, "final": 880.0}, "errors": ["Image_CNN: round 0: TimeoutError"]}}
+    result = {
+        "room": {
+            "sessions": 2,
+            "rounds": 1,
+            "machine_cores": 2,
+            "health_s": 1.0,
+            "cold": {"home_s": 2.0, "reading_s": 15.0, "after_reading_s": {"Image_CNN": 1.5}},
+            "pages": {
+                "Sequence_Lab (training)": {
+                    "sessions": 1,
+                    "actions": 1,
+                    "p50_s": 3.0,
+                    "p95_s": 3.0,
+                    "errors": 0,
+                    "exceptions": 0,
+                },
+                "Image_CNN": {"sessions": 1, "actions": 0, "p50_s": None, "p95_s": None, "errors": 1, "exceptions": 0},
+            },
+            "inference_p95_s": None,
+            "trainings": 1,
+            "trainings_waited": 0,
+            "server_rss_mb": {"peak": 900.0, "final": 880.0},
+            "errors": ["Image_CNN: round 0: TimeoutError"],
+        }
+    }
     text = format_room(result)
     assert "Image_CNN 1.50 s" in text
     assert "peak 900 MB, final 880 MB" in text
     assert "error: Image_CNN: round 0: TimeoutError" in text
     assert any(line.startswith("Image_CNN") and line.split()[3:5] == ["-", "-"] for line in text.splitlines())
-
 
 
 @pytest.mark.slow  # every task's benchmark (the bench fixture)
@@ -137,17 +161,31 @@ def test_the_room_benchmark_renders_the_speakers_view_of_its_submissions(bench):
 def test_startup_table_shows_the_browser_stream_rates_and_the_page_opened_first():
     from cnnrnn.bench import format_table
 
-    result = {"machine": "x86_64, 2 cores, Linux", "tensorflow": "2", "latency_ms": {}, "traces": {}, "rss_mb": 900.0,
-              "startup_s": {"health": 0.7, "home": 3.7},
-              "stream_chars_per_s": {"lstm": {"chars_per_s": 3259, "chars": 2007, "seconds": 0.61},
-                                     "cnn": {"chars_per_s": None, "chars": 0, "seconds": None}},
-              "open_first": {"page": "Image_CNN", "health_s": 0.6, "message_s": 3.25,
-                             "message": "Loading the image models...", "ready_s": 11.81}}
+    result = {
+        "machine": "x86_64, 2 cores, Linux",
+        "tensorflow": "2",
+        "latency_ms": {},
+        "traces": {},
+        "rss_mb": 900.0,
+        "startup_s": {"health": 0.7, "home": 3.7},
+        "stream_chars_per_s": {
+            "lstm": {"chars_per_s": 3259, "chars": 2007, "seconds": 0.61},
+            "cnn": {"chars_per_s": None, "chars": 0, "seconds": None},
+        },
+        "open_first": {
+            "page": "Image_CNN",
+            "health_s": 0.6,
+            "message_s": 3.25,
+            "message": "Loading the image models...",
+            "ready_s": 11.81,
+        },
+    }
     table = format_table(result)
     assert "generation stream in the browser, lstm: 3,259 characters/s (2,007 shown)" in table
     assert "generation stream in the browser, cnn: - characters/s (0 shown)" in table
-    assert ("cold server, Image_CNN opened first: loading message 3.25 s (Loading the image models...), "
-            "ready 11.81 s") in table
+    assert (
+        "cold server, Image_CNN opened first: loading message 3.25 s (Loading the image models...), ready 11.81 s"
+    ) in table
 
 
 def test_save_records_where_a_run_came_from_and_docs_renders_it(tmp_path):
@@ -155,8 +193,13 @@ def test_save_records_where_a_run_came_from_and_docs_renders_it(tmp_path):
     from cnnrnn import bench as B
     from cnnrnn import docs
 
-    result = {"machine": "x86_64, 2 cores, Linux", "tensorflow": "2", "traces": {"b": 1, "a": 1}, "rss_mb": 900.0,
-              "latency_ms": {"b": {"p50": 2.0, "p95": 3.0}, "a": {"p50": 1.0, "p95": 1.5}}}
+    result = {
+        "machine": "x86_64, 2 cores, Linux",
+        "tensorflow": "2",
+        "traces": {"b": 1, "a": 1},
+        "rss_mb": 900.0,
+        "latency_ms": {"b": {"p50": 2.0, "p95": 3.0}, "a": {"p50": 1.0, "p95": 1.5}},
+    }
     before = {"commit": "abc", "load_average": {"before": 0.5}}
     path = B.save(result, tmp_path / "run.json", "python -m cnnrnn bench", before)
     saved = docs.read_bench(path)
@@ -178,8 +221,10 @@ def test_the_room_spreads_its_sessions_over_the_actions_every_page_declares():
 
     declared = {task.url_path: getattr(task.module("checks"), "LOAD_ACTIONS", ()) for task in page_tasks()}
     planned = inference_actions()
-    rounds = [[(path, action) for path, actions in declared.items() if i < len(actions) for action in [actions[i]]]
-              for i in range(max(map(len, declared.values())))]
+    rounds = [
+        [(path, action) for path, actions in declared.items() if i < len(actions) for action in [actions[i]]]
+        for i in range(max(map(len, declared.values())))
+    ]
     assert [(path, action) for _, path, action in planned] == [pair for pairs in rounds for pair in pairs]
     labels = [label for label, _, _ in planned]
     assert len(set(labels)) == len(labels), "each session's record names its page and view once"

@@ -38,9 +38,16 @@ def server():
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -98,11 +105,13 @@ def test_a_model_page_opened_at_once_on_a_cold_server_says_what_loads_then_shows
 
 
 def _expect_verdicts(page, verdict: str, timeout: int = 90_000):
-    """The sentiment page's two verdicts, the RNN's ("any length") and the CNN's ("fixed length"), both read `verdict`."""
+    """The sentiment page's two verdicts, the RNN's ("any length") and the CNN's ("fixed length"), both read
+    `verdict`."""
     metrics = page.locator('[data-testid="stMetric"]')
     for label in ("any length", "fixed length"):
         expect(metrics.filter(has_text=label).locator('[data-testid="stMetricValue"]')).to_have_text(
-            verdict, timeout=timeout)
+            verdict, timeout=timeout
+        )
 
 
 def _no_exception(page):
@@ -166,7 +175,9 @@ def test_generation_page_writes_tang_poems_in_chinese(server, page):
     write.click()
     verdicts = page.get_by_text(re.compile(r"(carries its state|fixed window)\): (In|Out of) form"))
     expect(verdicts).to_have_count(2, timeout=90_000)
-    poems = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^[\u4e00-\u9fff]+[，。？！；]"))
+    poems = page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile(r"^[\u4e00-\u9fff]+[，。？！；]")
+    )
     text = poems.first.inner_text()
     assert sum("\u4e00" <= c <= "\u9fff" for c in text) >= 10, text
     poems.first.scroll_into_view_if_needed()
@@ -227,7 +238,6 @@ def _scribble_disc(page, box, cx: int, cy: int, radius: int, step: int = 9):
     page.mouse.up()
 
 
-
 def test_captioning_page_reads_a_scene_drawn_on_the_canvas(server, page):
     import re
 
@@ -260,7 +270,7 @@ def _set_slider(page, label: str, value: int, nth: int = 0):
     """Move a Streamlit slider with the keyboard (Home, then the right arrow) to `value`."""
     wait_rendered(page)  # keys pressed while the script still runs can land on a slider being redrawn
     slider = page.get_by_role("slider", name=label).nth(nth)
-    for attempt in range(3):
+    for _attempt in range(3):
         slider.focus()
         slider.press("Home")
         low = int(slider.get_attribute("min") or slider.get_attribute("aria-valuemin") or 0)
@@ -274,8 +284,7 @@ def _set_slider(page, label: str, value: int, nth: int = 0):
 
 def test_sequence_lab_trains_two_models_live(server, page):
     page.goto(f"{server}/Sequence_Lab")
-    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(
-        timeout=90_000)
+    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(timeout=90_000)
     _no_exception(page)
     # Model A: the CNN for 2 epochs; model B: the GRU for 1 epoch (short runs).
     _set_slider(page, "Epochs", 2, nth=0)
@@ -292,8 +301,7 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     import re
 
     page.goto(f"{server}/Sequence_Lab")
-    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(
-        timeout=90_000)
+    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(timeout=90_000)
     # Model A: the CNN for 1 epoch; model B: the GRU for 40 (minutes of training unless stopped).
     _set_slider(page, "Epochs", 1, nth=0)
     _set_slider(page, "Epochs", 40, nth=1)
@@ -352,16 +360,17 @@ def test_two_sessions_on_one_page_see_their_own_results(server, browser):
     """Two browsers on the sentiment page at once: each sees the verdict for its own sentence."""
     from cnnrnn.tasks.sentiment.text import tokenize
 
-    sentences = {"negative": "A dull, boring and lifeless film. A total waste of time.",
-                 "positive": "A warm, funny and wonderful film. I loved every minute of it."}
+    sentences = {
+        "negative": "A dull, boring and lifeless film. A total waste of time.",
+        "positive": "A warm, funny and wonderful film. I loved every minute of it.",
+    }
     contexts = {label: browser.new_context(viewport={"width": 1400, "height": 1000}) for label in sentences}
     try:
         pages = {label: context.new_page() for label, context in contexts.items()}
         for tab in pages.values():
             tab.goto(f"{server}/Sentiment")
         for label, tab in pages.items():
-            expect(tab.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(
-                timeout=60_000)
+            expect(tab.get_by_role("heading", name="Many to one: sentence → sentiment")).to_be_visible(timeout=60_000)
             tab.get_by_role("textbox", name="Your sentence").fill(sentences[label])
         for tab in pages.values():  # both submitted before either is checked
             tab.get_by_role("textbox", name="Your sentence").press("Control+Enter")
@@ -398,13 +407,21 @@ def _hostile_uploads():
         ("Captioning", "Upload", "bomb.png", digits.png_header_only(50_000, 50_000), "megapixels"),
         ("Captioning", "Upload", "blank.png", white.getvalue(), "blank"),
         ("Generation", None, "binary.txt", bytes(range(256)) * 40, "binary"),
-        ("Generation", None, "latin1.txt", "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e. ".encode("latin-1") * 40,
-         "not UTF-8"),
+        (
+            "Generation",
+            None,
+            "latin1.txt",
+            "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e. ".encode("latin-1") * 40,
+            "not UTF-8",
+        ),
     ]
 
 
-@pytest.mark.parametrize("path, segment, name, data, message", _hostile_uploads(),
-                         ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
+@pytest.mark.parametrize(
+    "path, segment, name, data, message",
+    _hostile_uploads(),
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
+)
 def test_hostile_uploads_get_a_message_not_a_traceback(server, page, path, segment, name, data, message):
     import re
 
@@ -494,8 +511,10 @@ def _fits(page, where: str) -> list[str]:
     m = page.evaluate(_MEASURE)
     worst = max([c["right"] - c["column"] for c in m["charts"]], default=0)
     with (ARTIFACTS / "widths.txt").open("a") as out:  # the numbers behind the verdict, for the record
-        out.write(f"{where}: document {m['document']} of {m['viewport']} px, main area {m['area']} of "
-                  f"{m['areaClient']}, {len(m['charts'])} charts, the worst {worst:+.0f} px past its column\n")
+        out.write(
+            f"{where}: document {m['document']} of {m['viewport']} px, main area {m['area']} of "
+            f"{m['areaClient']}, {len(m['charts'])} charts, the worst {worst:+.0f} px past its column\n"
+        )
     problems = []
     if m["document"] > m["viewport"]:
         problems.append(f"{where}: the page scrolls sideways by {m['document'] - m['viewport']} px")
@@ -503,8 +522,9 @@ def _fits(page, where: str) -> list[str]:
         problems.append(f"{where}: the main area scrolls sideways by {m['area'] - m['areaClient']} px")
     for chart in m["charts"]:
         if chart["right"] > chart["column"] + 1.5:
-            problems.append(f"{where}: chart {chart['label']!r} passes its column by "
-                            f"{chart['right'] - chart['column']:.0f} px")
+            problems.append(
+                f"{where}: chart {chart['label']!r} passes its column by {chart['right'] - chart['column']:.0f} px"
+            )
     return problems
 
 
@@ -559,12 +579,14 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
                     box = _key_result(page, task).bounding_box()  # the page is at its top
                     reach[path] = box and round(box["y"] + box["height"])
                     if box is None or box["y"] + box["height"] > 2 * height:
-                        problems.append(f"{path} at 390x844: the key result ends at {reach[path]} px, past the "
-                                        "second screen")
+                        problems.append(
+                            f"{path} at 390x844: the key result ends at {reach[path]} px, past the second screen"
+                        )
         # The drawing canvases fit a phone: each opened by a link to its Draw view.
         page.set_viewport_size({"width": 390, "height": 844})
-        links = [f"{task.url_path}?{_checks(task, 'CANVAS_QUERY')}" for task in page_tasks()
-                 if _checks(task, "CANVAS_QUERY")]
+        links = [
+            f"{task.url_path}?{_checks(task, 'CANVAS_QUERY')}" for task in page_tasks() if _checks(task, "CANVAS_QUERY")
+        ]
         assert links, "no page declares a drawing canvas (checks.CANVAS_QUERY)"
         for link in links:
             page.goto(f"{server}/{link}")
@@ -575,7 +597,9 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
             problems += _fits(page, f"{link} at 390x844")
             box = canvas.bounding_box()
             if box["x"] < 0 or box["x"] + box["width"] > 390:
-                problems.append(f"{link} at 390x844: the canvas spans {box['x']:.0f} to {box['x'] + box['width']:.0f} px")
+                problems.append(
+                    f"{link} at 390x844: the canvas spans {box['x']:.0f} to {box['x'] + box['width']:.0f} px"
+                )
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
         raise
@@ -625,7 +649,8 @@ def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(serve
             expect(key).to_be_visible()
             box = key.bounding_box()
             (ARTIFACTS / "present_key_results.txt").open("a").write(
-                f"{task.url_path} {box and round(box['y'] + box['height'])}\n")
+                f"{task.url_path} {box and round(box['y'] + box['height'])}\n"
+            )
             if box is None or box["y"] + box["height"] > 720:
                 late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
             page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
@@ -668,8 +693,9 @@ def test_a_link_opens_the_same_view_and_the_share_panel_shows_it_with_a_qr_code(
     other.goto(href)
     wait_rendered(other)
     expect(other.locator('[data-testid="stMetricValue"]')).to_have_count(3, timeout=90_000)
-    assert [v.inner_text() for v in other.locator('[data-testid="stMetricValue"]').all()] == \
-        [v.inner_text() for v in values.all()]
+    assert [v.inner_text() for v in other.locator('[data-testid="stMetricValue"]').all()] == [
+        v.inner_text() for v in values.all()
+    ]
     other.close()
     _no_exception(page)
 

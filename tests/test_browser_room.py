@@ -27,8 +27,6 @@ PHONE = {"width": 390, "height": 844}
 PHONES = 5
 
 
-
-
 def _digits_shown(page):
     return page.locator('[data-testid="stMetric"]').filter(has_text="Digits").locator('[data-testid="stMetricValue"]')
 
@@ -90,13 +88,15 @@ def test_five_phones_send_digits_and_the_room_survives_a_restart(browser_room):
         expect(speaker.get_by_text(re.compile(rf"RNN over rows: \d of {PHONES} right"))).to_be_visible(timeout=1_000)
         fixed_right = sum(v[0] == "1" for v in seen)
         expect(speaker.get_by_text(re.compile(rf"\(Flatten\): {fixed_right} of {PHONES} right"))).to_be_visible(
-            timeout=1_000)
+            timeout=1_000
+        )
         # A click on a cell of the matrix (drew 1, the fixed CNN read 1) shows those drawings.
         charts.nth(1).scroll_into_view_if_needed()  # a click lands only inside the screen
         matrix = charts.nth(1).bounding_box()
         speaker.mouse.click(matrix["x"] + matrix["width"] * 0.2, matrix["y"] + matrix["height"] * 0.25)
         expect(speaker.get_by_text(f"Drew 1, read as 1: {fixed_right} drawing", exact=False)).to_be_visible(
-            timeout=10_000)
+            timeout=10_000
+        )
         speaker.screenshot(path=str(ARTIFACTS / "room_speaker.png"), full_page=True)
         speaker.screenshot(path=str(SCREENSHOTS / "Room_speaker.jpg"), type="jpeg", quality=70)
         speaker_query = speaker.url.split("?", 1)[1]
@@ -138,9 +138,17 @@ def browser_room():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             yield browser, start
         finally:

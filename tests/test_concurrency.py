@@ -28,13 +28,24 @@ from cnnrnn.tasks.translation.predict import load_translators
 SESSIONS, PREDICTIONS = 8, 50
 
 pytestmark = pytest.mark.skipif(
-    not all((WEIGHTS_DIR / f).is_file() for f in ("mnist_cnn_fixed.keras", "sentiment_rnn.keras",
-                                                    "sentiment_cnn.keras", "charlm_vocab.json",
-                                                    "captions_model.keras", "mnist1d_cnn.keras")),
-    reason="shipped weights are missing")
+    not all(
+        (WEIGHTS_DIR / f).is_file()
+        for f in (
+            "mnist_cnn_fixed.keras",
+            "sentiment_rnn.keras",
+            "sentiment_cnn.keras",
+            "charlm_vocab.json",
+            "captions_model.keras",
+            "mnist1d_cnn.keras",
+        )
+    ),
+    reason="shipped weights are missing",
+)
 
-WORDS = ("a warm funny moving film the plot is dull boring and not good but great cast terrible script "
-         "i loved it hated every minute").split()
+WORDS = (
+    "a warm funny moving film the plot is dull boring and not good but great cast terrible script "
+    "i loved it hated every minute"
+).split()
 
 
 def _inputs(session: int):
@@ -121,8 +132,11 @@ def test_first_calls_at_once_on_fresh_predictors_of_every_kind_match_the_same_ca
 
 
 def test_eight_sessions_predicting_at_once_share_models_and_get_correct_answers():
-    predictors = {"image": digits_ui.image_predictors(), "sentence": sentiment_ui.sentiment_predictors(),
-                  "generate": charlm_ui.charlm_predictors()}
+    predictors = {
+        "image": digits_ui.image_predictors(),
+        "sentence": sentiment_ui.sentiment_predictors(),
+        "generate": charlm_ui.charlm_predictors(),
+    }
     # Shared, not copied: a second session asking gets the very same objects.
     assert digits_ui.image_predictors() is predictors["image"]
     assert sentiment_ui.sentiment_predictors() is predictors["sentence"]

@@ -41,11 +41,13 @@ def table(text: str, heading: str) -> list[dict[str, str]]:
     """The first Markdown table of a section as rows of column -> cell text (backticks dropped)."""
     lines = [line for line in section(text, heading).splitlines() if line.startswith("|")]
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    return [dict(zip(header, (cell.strip().replace("`", "") for cell in line.strip("|").split("|"))))
-            for line in lines[2:]]
+    return [
+        dict(zip(header, (cell.strip().replace("`", "") for cell in line.strip("|").split("|")))) for line in lines[2:]
+    ]
 
 
 # The generated files.
+
 
 def test_the_generated_files_are_what_the_docs_command_makes():
     stale = docs.stale()
@@ -53,8 +55,9 @@ def test_the_generated_files_are_what_the_docs_command_makes():
 
 
 def test_the_check_command_passes_here_and_fails_in_one_line_when_a_file_is_stale(monkeypatch, capsys):
-    out = subprocess.run([sys.executable, "-m", "cnnrnn", "docs", "--check"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnrnn", "docs", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     monkeypatch.setattr(docs, "stale", lambda: ["docs/models.md"])
     assert main(["docs", "--check"]) == 1
@@ -111,8 +114,12 @@ def test_every_shipped_model_has_a_headline_result(task):
 
 def test_a_new_task_gets_its_section_and_rows_without_a_list_of_names():
     task = Task(name="toy", package="cnnrnn.tasks.digits", title="Toy", url_path="Toy", icon="", page="pages/toy.py")
-    manifest = {"toy": {"models": {"tiny": {"params": 12, "bytes": 3000, "test_accuracy": 0.5, "train_seconds": 1.0}},
-                        "data": {"file": "toy.npz", "sha256": "ab" * 32}}}
+    manifest = {
+        "toy": {
+            "models": {"tiny": {"params": 12, "bytes": 3000, "test_accuracy": 0.5, "train_seconds": 1.0}},
+            "data": {"file": "toy.npz", "sha256": "ab" * 32},
+        }
+    }
     text = docs.models_md(manifest, [task])
     assert "## Toy (`toy`)" in text and "| `tiny` |" in text and "| 0.5000 |" in text and "ab" * 32 in text
     assert "| Toy | `toy` | `tiny` | 12 | test accuracy | 0.5000 |" in docs.results_table(manifest, [task])
@@ -121,17 +128,25 @@ def test_a_new_task_gets_its_section_and_rows_without_a_list_of_names():
 def test_a_generated_file_names_the_command_that_made_it():
     for name in (docs.MODELS_MD, docs.BENCHMARKS_MD):
         assert "python -m cnnrnn docs" in (ROOT / name).read_text(encoding="utf-8").splitlines()[0]
-    block = README[README.index(docs.BEGIN):README.index(docs.END)]
+    block = README[README.index(docs.BEGIN) : README.index(docs.END)]
     assert "python -m cnnrnn docs" in block.splitlines()[1]
 
 
 def test_the_benchmark_page_renders_a_saved_run_and_says_when_there_is_none():
     assert "No benchmark run is saved yet" in docs.benchmarks_md(None)
-    result = {"machine": "x86_64, 2 cores, Linux", "tensorflow": "2.21.0", "date": "2026-12-07T18:00:00+00:00",
-              "cpu": "Some CPU", "commit": "abc123", "command": "python -m cnnrnn bench",
-              "latency_ms": {"cnn_fixed": {"p50": 0.71, "p95": 0.92, "predict_p50": 46.3, "ratio": 65.2}},
-              "traces": {"cnn_fixed": 1}, "chars_per_second": {"lstm": 3514.0}, "rss_mb": 988.0,
-              "memory_growth": {"interactions": 1000, "rss_before_mb": 991.0, "rss_after_mb": 994.0, "growth_mb": 2.8}}
+    result = {
+        "machine": "x86_64, 2 cores, Linux",
+        "tensorflow": "2.21.0",
+        "date": "2026-12-07T18:00:00+00:00",
+        "cpu": "Some CPU",
+        "commit": "abc123",
+        "command": "python -m cnnrnn bench",
+        "latency_ms": {"cnn_fixed": {"p50": 0.71, "p95": 0.92, "predict_p50": 46.3, "ratio": 65.2}},
+        "traces": {"cnn_fixed": 1},
+        "chars_per_second": {"lstm": 3514.0},
+        "rss_mb": 988.0,
+        "memory_growth": {"interactions": 1000, "rss_before_mb": 991.0, "rss_after_mb": 994.0, "growth_mb": 2.8},
+    }
     text = docs.benchmarks_md(result)
     assert "| cnn_fixed | 0.71 | 0.92 | 46.3 | 65x | 1 |" in text
     assert "2026-12-07T18:00:00+00:00" in text and "Some CPU" in text and "`abc123`" in text
@@ -151,14 +166,17 @@ def test_the_committed_benchmark_page_is_the_committed_run():
 
 
 def test_the_docs_module_imports_no_tensorflow_and_no_streamlit():
-    code = ("import sys; from cnnrnn import docs; docs.generate(); "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))")
+    code = (
+        "import sys; from cnnrnn import docs; docs.generate(); "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
 
 # The README as a README.
+
 
 def test_the_readme_reads_in_ten_minutes():
     lines = len(README.splitlines())
@@ -180,12 +198,16 @@ def test_the_readme_starts_with_its_two_commands_and_the_test_command_is_ci():
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 
 
-@pytest.mark.parametrize("path", ["README.md", *sorted(p.relative_to(ROOT).as_posix()
-                                                      for p in (ROOT / "docs").glob("*.md"))])
+@pytest.mark.parametrize(
+    "path", ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+)
 def test_every_relative_link_points_to_a_file(path):
     text = (ROOT / path).read_text(encoding="utf-8")
-    links = [target.split("#")[0] for target in LINK.findall(text)
-             if not re.match(r"[a-z]+:", target) and not target.startswith("#")]
+    links = [
+        target.split("#")[0]
+        for target in LINK.findall(text)
+        if not re.match(r"[a-z]+:", target) and not target.startswith("#")
+    ]
     missing = [target for target in links if not ((ROOT / path).parent / target).exists()]
     assert not missing, f"{path} links to missing files: {missing}"
 
@@ -207,6 +229,7 @@ def test_the_data_sets_are_credited_as_their_terms_ask():
 
 
 # Hand-written figures held to the code.
+
 
 def test_the_limits_table_is_the_code():
     from cnnrnn.core import images, jobs
@@ -231,8 +254,10 @@ def test_the_limits_table_is_the_code():
     assert f"at least {charlm_data.MIN_CORPUS_CHARS} characters" in corpus
     assert f"at most {charlm_data.MAX_VOCAB:,} distinct" in corpus
     assert f"last {charlm_predict.MAX_PRIME_CHARS:,} characters" in rows["prime"]
-    assert f"the last {tang_predict.MAX_PRIME_CHARS}, from a line's start, and {tang_predict.MAX_TITLE_CHARS} " \
-           "of a title" in rows["prime"]
+    assert (
+        f"the last {tang_predict.MAX_PRIME_CHARS}, from a line's start, and {tang_predict.MAX_TITLE_CHARS} "
+        "of a title" in rows["prime"]
+    )
     assert rows["generated length"].startswith(f"{charlm_ui.GEN_MAX_LENGTH:,} per click")
     assert f"{charlm_data.MAX_GENERATE:,} on the command line" in rows["generated length"]
     read = rows['"read my text" (generation page)']
@@ -256,11 +281,18 @@ def test_the_audience_room_limits_are_the_code():
     rows = {row["what"]: row["limit"] for row in table(README, "Limits")}
     room = rows["audience room"]
     assert room.startswith(f"a room lasts {limits.ROOM_HOURS} hours; {limits.PER_MINUTE} submissions a minute")
-    assert f"{limits.PER_ROOM:,} a room" in room and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in room
+    assert (
+        f"{limits.PER_ROOM:,} a room" in room and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in room
+    )
     deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     text = " ".join((section(deploy, "The audience room") + section(deploy, "Its store")).split())
-    assert f"expires {limits.ROOM_HOURS} hours after" in text and f"may send {limits.PER_MINUTE} submissions a minute" in text
-    assert f"at most {limits.PER_ROOM:,}" in text and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in text
+    assert (
+        f"expires {limits.ROOM_HOURS} hours after" in text
+        and f"may send {limits.PER_MINUTE} submissions a minute" in text
+    )
+    assert (
+        f"at most {limits.PER_ROOM:,}" in text and f"{limits.MIN_SENTENCE} to {limits.MAX_SENTENCE} characters" in text
+    )
     assert f"{limits.CODE_LENGTH} characters from `{limits.ALPHABET}`" in text
     assert f"{len(limits.ALPHABET) ** limits.CODE_LENGTH:.1e}".replace("+", "") in text
     assert f"every {ui.REFRESH_S} seconds" in text and f"`{ui.ROOM_DIR_ENV}`" in text

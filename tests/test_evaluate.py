@@ -1,4 +1,6 @@
-"""`python -m cnnrnn evaluate TASK` re-measures the shipped models on the test split: it equals the manifest, for every task.
+"""`python -m cnnrnn evaluate TASK` re-measures the shipped models on the test split.
+
+It equals the manifest, for every task.
 
 Parametrized over the registry's tasks with models of their own (`trained_tasks`: a non-empty
 parser.MODELS), so a new task is held to its manifest the day it is added. Each task's

@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 
+import digit_photos as digits
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,17 +23,15 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, ImageError
-from cnnrnn.tasks.captions.prepare import PreparedScene, prepare_scene
-from cnnrnn.tasks.digits.prepare import Prepared, prepare_digit
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks
+from cnnrnn.tasks.captions.prepare import PreparedScene, prepare_scene
 from cnnrnn.tasks.charlm.data import MAX_CORPUS_BYTES, CharCorpus, CorpusError, corpus_from_bytes, corpus_from_text
 from cnnrnn.tasks.charlm.predict import load_charlm
+from cnnrnn.tasks.digits.prepare import Prepared, prepare_digit
 from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors
 from cnnrnn.tasks.sentiment.text import MAX_CHARS, check_text, clean, limit_text, tokenize
-
-import digit_photos as digits
 
 # Pillow warns about the corrupt EXIF blocks these tests feed it; the warning is expected, not a failure.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")
@@ -56,9 +55,28 @@ def _one_of_every_category() -> str:
 
 
 EVERY_CATEGORY = _one_of_every_category()
-HOSTILE_CHARS = [EVERY_CATEGORY, "\x00", "\x07", "\x1b[31m", "\u200b", "\u200e", "\u202e", "\ufeff", "\ud800",
-                 "\udfff", "\U0001f600", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\u0301", "\r", "\t", "\x7f",
-                 "\U000e0001", "\U0010ffff", "\uffff", "\ufffd"]
+HOSTILE_CHARS = [
+    EVERY_CATEGORY,
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\u200b",
+    "\u200e",
+    "\u202e",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "\U0001f600",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\u0301",
+    "\r",
+    "\t",
+    "\x7f",
+    "\U000e0001",
+    "\U0010ffff",
+    "\uffff",
+    "\ufffd",
+]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -73,8 +91,8 @@ def _save(img: Image.Image, fmt: str, **kwargs) -> bytes:
 def _digit(mode: str = "L", side: int = 96) -> Image.Image:
     """A dark '1'-like bar with a foot on white, converted to `mode`."""
     a = np.full((side, side), 255, np.uint8)
-    a[side // 6: side - side // 6, side // 2 - side // 14: side // 2 + side // 14] = 0
-    a[side - side // 5: side - side // 6, side // 3: side - side // 3] = 0
+    a[side // 6 : side - side // 6, side // 2 - side // 14 : side // 2 + side // 14] = 0
+    a[side - side // 5 : side - side // 6, side // 3 : side - side // 3] = 0
     return Image.fromarray(a, "L").convert(mode)
 
 
@@ -133,8 +151,13 @@ def _exif_orientation_as_text() -> bytes:
     """An EXIF block whose orientation tag is the ASCII string 'six' instead of a number."""
     import struct
 
-    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHI", 0x0112, 2, 4) + b"six\x00"
-            + struct.pack("<I", 0))
+    return (
+        b"Exif\x00\x00II*\x00"
+        + struct.pack("<IH", 8, 1)
+        + struct.pack("<HHI", 0x0112, 2, 4)
+        + b"six\x00"
+        + struct.pack("<I", 0)
+    )
 
 
 def _bmp_header_only(width: int, height: int) -> bytes:
@@ -148,8 +171,14 @@ def _bmp_header_only(width: int, height: int) -> bytes:
 def _gif_header_only(width: int, height: int) -> bytes:
     import struct
 
-    return b"GIF89a" + struct.pack("<HH", width, height) + b"\x00\x00\x00" + b",\x00\x00\x00\x00" + \
-        struct.pack("<HH", width, height) + b"\x00\x02\x02\x44\x01\x00;"
+    return (
+        b"GIF89a"
+        + struct.pack("<HH", width, height)
+        + b"\x00\x00\x00"
+        + b",\x00\x00\x00\x00"
+        + struct.pack("<HH", width, height)
+        + b"\x00\x02\x02\x44\x01\x00;"
+    )
 
 
 def hostile_images() -> dict[str, bytes]:
@@ -178,18 +207,22 @@ def hostile_images() -> dict[str, bytes]:
         "too_small": _save(_digit(side=4), "PNG"),
         "too_long": _save(Image.new("L", (2000, 10), 255), "PNG"),
         # many frames
-        "gif_200_frames": _save(_digit("P"), "GIF", save_all=True,
-                                append_images=[Image.new("P", (96, 96), i % 256) for i in range(199)]),
-        "tiff_20_pages": _save(_digit("RGB"), "TIFF", save_all=True,
-                               append_images=[Image.new("RGB", (96, 96), "white")] * 19),
-        "apng_4_frames": _save(_digit("RGB"), "PNG", save_all=True,
-                                 append_images=[Image.new("RGB", (96, 96), "white")] * 3),
-        "webp_animated": _save(_digit("RGB"), "WEBP", save_all=True,
-                               append_images=[Image.new("RGB", (96, 96), "white")] * 3),
+        "gif_200_frames": _save(
+            _digit("P"), "GIF", save_all=True, append_images=[Image.new("P", (96, 96), i % 256) for i in range(199)]
+        ),
+        "tiff_20_pages": _save(
+            _digit("RGB"), "TIFF", save_all=True, append_images=[Image.new("RGB", (96, 96), "white")] * 19
+        ),
+        "apng_4_frames": _save(
+            _digit("RGB"), "PNG", save_all=True, append_images=[Image.new("RGB", (96, 96), "white")] * 3
+        ),
+        "webp_animated": _save(
+            _digit("RGB"), "WEBP", save_all=True, append_images=[Image.new("RGB", (96, 96), "white")] * 3
+        ),
         # colour modes
         "cmyk_jpeg": _save(_digit("CMYK"), "JPEG"),
         "cmyk_tiff": _save(_digit("CMYK"), "TIFF"),
-        "i16_png": _save(Image.fromarray((np.asarray(_digit()).astype(np.uint16) * 257)), "PNG"),
+        "i16_png": _save(Image.fromarray(np.asarray(_digit()).astype(np.uint16) * 257), "PNG"),
         "i32_tiff": _save(_digit().convert("I"), "TIFF"),
         "float_tiff": _save(_digit().convert("F"), "TIFF"),
         "p_transparent_png": _save(_digit("P"), "PNG", transparency=255),  # the paper is see-through
@@ -221,18 +254,45 @@ HOSTILE = hostile_images()
 
 # What each file must give; names absent here may give a result or a clear error.
 MUST_REFUSE = {
-    "zero_bytes": "empty", "one_byte": "not an image", "png_magic_only": "damaged|not an image",
-    "png_truncated_in_header": "damaged|not an image", "jpeg_magic_only": "damaged|not an image",
-    "text_named_png": "not an image", "svg": "not an image", "pdf": "not an image", "zip": "not an image",
-    "bomb_png_50000": "megapixels", "bomb_png_65535x1000": "megapixels", "bomb_bmp": "megapixels",
-    "bomb_gif": "megapixels", "too_small": "at least 8 pixels", "too_long": "too long",
-    "rgba_all_clear": "transparent", "png_ztxt_bomb": "damaged",
+    "zero_bytes": "empty",
+    "one_byte": "not an image",
+    "png_magic_only": "damaged|not an image",
+    "png_truncated_in_header": "damaged|not an image",
+    "jpeg_magic_only": "damaged|not an image",
+    "text_named_png": "not an image",
+    "svg": "not an image",
+    "pdf": "not an image",
+    "zip": "not an image",
+    "bomb_png_50000": "megapixels",
+    "bomb_png_65535x1000": "megapixels",
+    "bomb_bmp": "megapixels",
+    "bomb_gif": "megapixels",
+    "too_small": "at least 8 pixels",
+    "too_long": "too long",
+    "rgba_all_clear": "transparent",
+    "png_ztxt_bomb": "damaged",
 }
-MUST_READ = ["gif_200_frames", "tiff_20_pages", "apng_4_frames", "cmyk_jpeg", "cmyk_tiff", "i16_png",
-             "i32_tiff", "p_transparent_png", "la_png", "one_bit_png", "one_bit_tiff", "ycbcr_tiff",
-             *[f"jpeg_orientation_{v}" for v in (1, 2, 3, 4, 5, 6, 7, 8)], "png_orientation_8",
-             "jpeg_orientation_0", "jpeg_orientation_9", "jpeg_orientation_255", "jpeg_orientation_text",
-             "jpeg_exif_garbage"]
+MUST_READ = [
+    "gif_200_frames",
+    "tiff_20_pages",
+    "apng_4_frames",
+    "cmyk_jpeg",
+    "cmyk_tiff",
+    "i16_png",
+    "i32_tiff",
+    "p_transparent_png",
+    "la_png",
+    "one_bit_png",
+    "one_bit_tiff",
+    "ycbcr_tiff",
+    *[f"jpeg_orientation_{v}" for v in (1, 2, 3, 4, 5, 6, 7, 8)],
+    "png_orientation_8",
+    "jpeg_orientation_0",
+    "jpeg_orientation_9",
+    "jpeg_orientation_255",
+    "jpeg_orientation_text",
+    "jpeg_exif_garbage",
+]
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -290,8 +350,12 @@ def test_scene_in_odd_colour_modes_keeps_its_colour():
     rgba = red.convert("RGBA")
     a = np.asarray(rgba).copy()
     a[np.asarray(red).min(axis=2) > 250, 3] = 0  # white paper -> transparent
-    for data in (_save(red.convert("CMYK"), "JPEG", quality=95), _save(red.convert("P"), "PNG", transparency=0),
-                 _save(Image.fromarray(a, "RGBA"), "PNG"), _save(red, "TIFF")):
+    for data in (
+        _save(red.convert("CMYK"), "JPEG", quality=95),
+        _save(red.convert("P"), "PNG", transparency=0),
+        _save(Image.fromarray(a, "RGBA"), "PNG"),
+        _save(red, "TIFF"),
+    ):
         x = prepare_scene(data).model_input
         centre = x[28:36, 28:36].reshape(-1, 3).mean(axis=0)
         assert centre[0] > 0.6 and centre[1] < 0.4 and centre[2] < 0.4, centre
@@ -319,8 +383,17 @@ def test_oversized_uploads_are_refused_for_scenes_too():
 # ----------------------------------------------------------------------------- generated images
 
 
-_MAGIC = [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"RIFF",
-          b"RIFF\x00\x00\x00\x00WEBPVP8 "]
+_MAGIC = [
+    b"",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"RIFF",
+    b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+]
 
 
 @FUZZ
@@ -334,8 +407,9 @@ _shapes = st.one_of(
     st.tuples(st.integers(1, 24), st.integers(1, 24), st.sampled_from([1, 2, 3, 4, 5])),
     hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3),
 )
-_dtypes = st.sampled_from([np.uint8, np.uint16, np.int8, np.int64, np.float16, np.float32, np.float64, np.bool_,
-                           np.complex64, np.object_])
+_dtypes = st.sampled_from(
+    [np.uint8, np.uint16, np.int8, np.int64, np.float16, np.float32, np.float64, np.bool_, np.complex64, np.object_]
+)
 
 
 @FUZZ
@@ -345,12 +419,14 @@ def test_prepare_scene_arbitrary_arrays(array):
 
 
 _MODES = ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "I;16", "I", "F", "YCbCr", "HSV", "LAB", "La", "RGBa"]
-_FORMATS = {"PNG": {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"},
-            "JPEG": {"L", "RGB", "CMYK"},
-            "GIF": {"1", "L", "P", "RGB", "RGBA", "LA"},
-            "BMP": {"1", "L", "P", "RGB", "RGBA"},
-            "TIFF": {"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F", "YCbCr", "LAB"},
-            "WEBP": {"L", "RGB", "RGBA", "P", "LA"}}
+_FORMATS = {
+    "PNG": {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"},
+    "JPEG": {"L", "RGB", "CMYK"},
+    "GIF": {"1", "L", "P", "RGB", "RGBA", "LA"},
+    "BMP": {"1", "L", "P", "RGB", "RGBA"},
+    "TIFF": {"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F", "YCbCr", "LAB"},
+    "WEBP": {"L", "RGB", "RGBA", "P", "LA"},
+}
 
 
 @st.composite
@@ -366,13 +442,16 @@ def small_pictures(draw):
         a = np.broadcast_to(rng.integers(0, 256, 4, dtype=np.uint8), (height, width, 4)).copy()
     else:
         a = np.full((height, width, 4), 255, np.uint8)
-        a[:, width // 3: max(width // 3 + 1, width // 2)] = (0, 0, 0, 255)
+        a[:, width // 3 : max(width // 3 + 1, width // 2)] = (0, 0, 0, 255)
     image = Image.fromarray(a, "RGBA")
     fmt = draw(st.sampled_from(sorted(_FORMATS)))
     mode = draw(st.sampled_from(sorted(_FORMATS[fmt])))
     if mode in ("I;16", "I", "F"):
-        image = Image.fromarray((np.asarray(image.convert("L")).astype(np.int32) * 257).astype(
-            {"I;16": np.uint16, "I": np.int32, "F": np.float32}[mode]))
+        image = Image.fromarray(
+            (np.asarray(image.convert("L")).astype(np.int32) * 257).astype(
+                {"I;16": np.uint16, "I": np.int32, "F": np.float32}[mode]
+            )
+        )
     else:
         image = image.convert(mode)
     kwargs = {}
@@ -399,8 +478,12 @@ def test_prepare_scene_generated_pictures(data):
 
 
 @FUZZ
-@given(st.sampled_from(_MAGIC), st.binary(max_size=400), st.sampled_from(["nearest", "lanczos"]),
-       st.sampled_from(["pad", "stretch", "crop"]))
+@given(
+    st.sampled_from(_MAGIC),
+    st.binary(max_size=400),
+    st.sampled_from(["nearest", "lanczos"]),
+    st.sampled_from(["pad", "stretch", "crop"]),
+)
 def test_prepare_digit_arbitrary_bytes_every_option(magic, rest, method, aspect):
     _digit_or_error(magic + rest, method=method, aspect=aspect)
 
@@ -456,9 +539,16 @@ def sentiment():
 
 
 def test_sentiment_on_hostile_texts(sentiment):
-    texts = ["", " ", *HOSTILE_CHARS, "\u05d4\u05e1\u05e8\u05d8 \u05de\u05e2\u05d5\u05dc\u05d4 \u202e!",
-             "\U0001f600" * 500, "wonderful " * 100_000, "".join(chr(c) for c in range(0, 0x3000, 7)),
-             "bad \ud800\udfff film"]
+    texts = [
+        "",
+        " ",
+        *HOSTILE_CHARS,
+        "\u05d4\u05e1\u05e8\u05d8 \u05de\u05e2\u05d5\u05dc\u05d4 \u202e!",
+        "\U0001f600" * 500,
+        "wonderful " * 100_000,
+        "".join(chr(c) for c in range(0, 0x3000, 7)),
+        "bad \ud800\udfff film",
+    ]
     for predictor in sentiment.values():
         p = predictor([limit_text(t).text for t in texts])
         assert p.shape == (len(texts),) and np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
@@ -495,21 +585,24 @@ def _corpus_or_error(data: bytes):
     return corpus
 
 
-@pytest.mark.parametrize("data, words", [
-    (bytes(range(256)) * 8, "binary"),
-    (_save(_digit(), "PNG") * 4, "binary"),
-    (b"PK\x03\x04" + b"a" * 500, "binary"),
-    (b"%PDF-1.7\n" + b"a" * 500, "binary"),
-    ("caf\u00e9 ".encode("utf-8") * 50 + "caf\u00e9 ".encode("latin-1") * 50, "not UTF-8"),  # mixed encodings
-    ("na\u00efve ".encode("cp1252") * 100, "not UTF-8"),
-    ("\u00e9t\u00e9 ".encode("utf-16") * 100, "binary"),  # UTF-16 is full of NUL bytes
-    (b"\xef\xbb\xbf" + b"\x01\x02\x03\x04" * 200, "binary"),
-    (b"a" * (MAX_CORPUS_BYTES + 1), "limit"),
-    (b"", "empty"),
-    (b"   \n\n\t  " * 50, "no visible"),
-    (b"short text", "at least 200"),
-    ("".join(chr(0x4E00 + i) for i in range(9000)).encode("utf-8"), "distinct"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (bytes(range(256)) * 8, "binary"),
+        (_save(_digit(), "PNG") * 4, "binary"),
+        (b"PK\x03\x04" + b"a" * 500, "binary"),
+        (b"%PDF-1.7\n" + b"a" * 500, "binary"),
+        ("caf\u00e9 ".encode("utf-8") * 50 + "caf\u00e9 ".encode("latin-1") * 50, "not UTF-8"),  # mixed encodings
+        ("na\u00efve ".encode("cp1252") * 100, "not UTF-8"),
+        ("\u00e9t\u00e9 ".encode("utf-16") * 100, "binary"),  # UTF-16 is full of NUL bytes
+        (b"\xef\xbb\xbf" + b"\x01\x02\x03\x04" * 200, "binary"),
+        (b"a" * (MAX_CORPUS_BYTES + 1), "limit"),
+        (b"", "empty"),
+        (b"   \n\n\t  " * 50, "no visible"),
+        (b"short text", "at least 200"),
+        ("".join(chr(0x4E00 + i) for i in range(9000)).encode("utf-8"), "distinct"),
+    ],
+)
 def test_bad_corpora_are_refused_with_a_reason(data, words):
     with pytest.raises(CorpusError, match=words):
         corpus_from_bytes(data)
@@ -532,9 +625,13 @@ def test_corpus_of_mixed_scripts_and_emoji_is_accepted():
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=1200),
-                 st.text(ANY_CHAR, min_size=150, max_size=600).map(lambda t: t.encode("utf-8", "surrogatepass")),
-                 st.text(st.characters(codec="utf-8"), min_size=190, max_size=600).map(str.encode)))
+@given(
+    st.one_of(
+        st.binary(max_size=1200),
+        st.text(ANY_CHAR, min_size=150, max_size=600).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.text(st.characters(codec="utf-8"), min_size=190, max_size=600).map(str.encode),
+    )
+)
 def test_corpus_from_bytes_any_bytes(data):
     _corpus_or_error(data)
 
@@ -560,8 +657,17 @@ def charlm():
 
 def test_hostile_primes_give_text_and_notes(charlm):
     vocab = set(charlm["lstm"].vocab.chars)
-    for prime in [EVERY_CATEGORY, "", "\x00", "\ud800", "\U0001f600" * 10, "\u202eROMEO:", "ROMEO:\r\n", "x" * 20_000,
-                  "".join(chr(c) for c in range(0x20, 0x2000, 3))]:
+    for prime in [
+        EVERY_CATEGORY,
+        "",
+        "\x00",
+        "\ud800",
+        "\U0001f600" * 10,
+        "\u202eROMEO:",
+        "ROMEO:\r\n",
+        "x" * 20_000,
+        "".join(chr(c) for c in range(0x20, 0x2000, 3)),
+    ]:
         for predictor in charlm.values():
             run = predictor.stream(prime, length=8, temperature=0.8, seed=1)
             text = "".join(run)
@@ -576,8 +682,17 @@ def test_hostile_primes_and_titles_give_poems_and_notes():
 
     poets = load_tang()
     writable = set(poets["lstm"].vocab.chars) - set(SPECIALS)
-    for prime in [EVERY_CATEGORY, "", "\x00", "\ud800", "\U0001f600" * 10, "\u202e床前明月光，", "床前\r\n明月光，",
-                  "床" * 20_000, "".join(chr(c) for c in range(0x3000, 0x9000, 7))]:
+    for prime in [
+        EVERY_CATEGORY,
+        "",
+        "\x00",
+        "\ud800",
+        "\U0001f600" * 10,
+        "\u202e床前明月光，",
+        "床前\r\n明月光，",
+        "床" * 20_000,
+        "".join(chr(c) for c in range(0x3000, 0x9000, 7)),
+    ]:
         for poet in poets.values():
             run = poet.stream(prime, length=8, temperature=0.8, seed=1, title=prime[:50])
             text = "".join(run)
@@ -595,8 +710,10 @@ def test_generate_any_prime(charlm, prime, length, temperature, top_k, seed):
 
 
 @FUZZ
-@given(st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=5), st.none()),
-       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5), st.text(max_size=3)))
+@given(
+    st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=5), st.none()),
+    st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5), st.text(max_size=3)),
+)
 def test_generation_settings_are_checked_with_a_value_error(charlm, length, temperature):
     predictor = charlm["cnn"]
     try:
@@ -612,7 +729,6 @@ def test_generation_settings_are_checked_with_a_value_error(charlm, length, temp
 
 def test_a_keras_file_with_a_lambda_layer_is_refused(tmp_path):
     import keras
-
 
     inputs = keras.Input((3,))
     outputs = keras.layers.Lambda(lambda x: x * 2.0)(inputs)
@@ -634,8 +750,12 @@ def test_shipped_weights_load_in_safe_mode():
 
 def test_uploads_are_processed_in_memory(monkeypatch, tmp_path):
     """Reading an upload writes nothing: no file opened for writing, no temporary file made."""
-    uploads = [_save(_digit("RGB"), "JPEG", exif=_exif(6)), HOSTILE["gif_200_frames"], HOSTILE["cmyk_tiff"],
-               _save(_scene(), "PNG")]
+    uploads = [
+        _save(_digit("RGB"), "JPEG", exif=_exif(6)),
+        HOSTILE["gif_200_frames"],
+        HOSTILE["cmyk_tiff"],
+        _save(_scene(), "PNG"),
+    ]
     corpus = ("To be, or not to be, that is the question. " * 10).encode("utf-8")
     real_open, real_os_open = builtins.open, os.open
     written = []

@@ -16,8 +16,10 @@ from cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT = ROOT / "tests" / "support"
-ENV = {"CNNRNN_EXTRA_TASKS": "tiny_task:TASK",
-       "PYTHONPATH": os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")]))}
+ENV = {
+    "CNNRNN_EXTRA_TASKS": "tiny_task:TASK",
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")])),
+}
 
 # The registry-wide tests that must now cover the tiny task, each by the name pytest reports it under.
 COVERED = [
@@ -47,8 +49,14 @@ def test_the_registry_wide_tests_cover_a_new_task_with_no_line_about_it():
     for file in files:
         text = (ROOT / file).read_text(encoding="utf-8")
         assert not any(name in text for name in ("tiny_task", '"tiny"', "'tiny'", "Tiny")), f"{file} names it"
-    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "--durations=0", *COVERED],
-                         capture_output=True, text=True, cwd=ROOT, timeout=1500, env={**os.environ, **ENV})
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "--durations=0", *COVERED],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1500,
+        env={**os.environ, **ENV},
+    )
     assert out.returncode == 0, out.stdout[-6000:]
     passed = {line.split()[1] for line in out.stdout.splitlines() if line.startswith("PASSED ")}
     assert passed == set(COVERED), out.stdout[-4000:]

@@ -31,7 +31,6 @@ from cnnrnn.tasks.digits import data as digits_data
 MIRROR = data_dir()  # read before the offline fixture unsets it
 
 
-
 def _checks(task, name: str, default):
     return getattr(task.module("checks"), name, default)
 
@@ -91,8 +90,11 @@ def _seqlab_recompute(at) -> bool:
     """The length table redrawn from the test signals, and the caption's band read from it (not typed)."""
     from cnnrnn.tasks.mnist1d.experiments import mixed_length_band
 
-    chart = next(c for c in at.get("vega_lite_chart")
-                 if json.loads(c.proto.spec).get("title") == "Test accuracy with the signals resampled to each length")
+    chart = next(
+        c
+        for c in at.get("vega_lite_chart")
+        if json.loads(c.proto.spec).get("title") == "Test accuracy with the signals resampled to each length"
+    )
     tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
     recomputed = next(t for t in tables if "model" in t.columns)  # the lines (the other layer is the rule)
     assert set(recomputed["model"]) == {"cnn", "gru", "cnn_mixed", "gru_mixed"}
@@ -110,7 +112,8 @@ def _seqlab_latency(at) -> bool:
 
 def _captions_recompute(at) -> bool:
     assert [t for t in _titles(at) if t and t.startswith("Recomputed ")] and len(
-        [t for t in _titles(at) if t and t.startswith("Recomputed ")]) == 2, "both recomputed charts"
+        [t for t in _titles(at) if t and t.startswith("Recomputed ")]
+    ) == 2, "both recomputed charts"
     stamp = re.compile(r"Measured on this machine at \d{4}-\d\d-\d\d \d\d:\d\d UTC on the first 300 test scenes")
     assert stamp.search(_captions(at)), "a recomputed table says when it was measured"
     return True
@@ -137,7 +140,9 @@ AFTER_CLICK = {
     "cnn_recompute": lambda at: any("Recomputed on 1,000 test digits at " in s for s in _specs(at)),
     "gen_recompute": lambda at: any("Recomputed at " in s and " UTC on 64 held-out windows" in s for s in _specs(at)),
     "gen_live_train": lambda at: _polls_until(at, lambda at: at.session_state["gen_live"].history.get("step", 0) > 0),
-    "seqlab_train": lambda at: _polls_until(at, lambda at: len(at.session_state["seqlab_runs"][-2]["history"]["epoch"]) > 0),
+    "seqlab_train": lambda at: _polls_until(
+        at, lambda at: len(at.session_state["seqlab_runs"][-2]["history"]["epoch"]) > 0
+    ),
     "captions_recompute": _captions_recompute,
     "seqlab_recompute": _seqlab_recompute,
     "seqlab_latency": _seqlab_latency,

@@ -48,8 +48,10 @@ def test_url_form_is_what_the_binding_reads():
 
 
 def test_the_qr_code_decodes_back_to_the_link():
-    link = ("http://localhost:8501/Image_CNN?cnn_source=Samples&cnn_method=nearest&cnn_aspect=stretch"
-            "&cnn_sample=photo%207&cnn_side=28&cnn_maps_model=CNN%2C%20fixed%2028x28%20%28Flatten%29&present=1")
+    link = (
+        "http://localhost:8501/Image_CNN?cnn_source=Samples&cnn_method=nearest&cnn_aspect=stretch"
+        "&cnn_sample=photo%207&cnn_side=28&cnn_maps_model=CNN%2C%20fixed%2028x28%20%28Flatten%29&present=1"
+    )
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(share.qr_png(link))))
     assert [d.text for d in decoded] == [link]
     assert decoded[0].format == zxingcpp.BarcodeFormat.QRCode
@@ -57,10 +59,13 @@ def test_the_qr_code_decodes_back_to_the_link():
     assert svg.startswith("<svg") and "path" in svg
 
 
-@pytest.mark.parametrize("view,params", [
-    ("Any array size", {"cnn_side": "28"}),
-    ("Inside the models", {"cnn_maps_model": "CNN, global pooling"}),
-])
+@pytest.mark.parametrize(
+    "view,params",
+    [
+        ("Any array size", {"cnn_side": "28"}),
+        ("Inside the models", {"cnn_maps_model": "CNN, global pooling"}),
+    ],
+)
 def test_an_image_page_link_sets_its_controls_view_and_result_and_its_share_link_reopens_it(view, params):
     params = {"cnn_sample": "photo 7", "cnn_method": "nearest", "cnn_aspect": "stretch", "cnn_view": view, **params}
     at = _open("pages/digits.py", params)
@@ -85,8 +90,14 @@ def test_an_image_page_link_sets_its_controls_view_and_result_and_its_share_link
 
 
 def test_a_generation_link_sets_the_sampling_and_writes_the_same_text():
-    params = {"gen_model": "causal CNN (fixed window)", "gen_temperature": "0.5", "gen_top_k": "5",
-              "gen_seed": "7", "gen_length": "100", "gen_prime": "JULIET:\n"}
+    params = {
+        "gen_model": "causal CNN (fixed window)",
+        "gen_temperature": "0.5",
+        "gen_top_k": "5",
+        "gen_seed": "7",
+        "gen_length": "100",
+        "gen_prime": "JULIET:\n",
+    }
     at = _open("pages/charlm.py", params)
     assert at.radio(key="gen_model").value == "cnn"
     assert at.slider(key="gen_temperature").value == 0.5 and at.slider(key="gen_length").value == 100
@@ -113,8 +124,9 @@ def test_a_caption_link_keeps_the_scene_and_the_beam():
     shared = _params(_link(at))
     again = _open("pages/captions.py", shared)
     assert again.number_input(key="captions_seed").value == int(shared["captions_seed"])
-    assert next(m.value for m in again.markdown if m.value.startswith("**True caption:**")) == \
-        next(m.value for m in at.markdown if m.value.startswith("**True caption:**"))
+    assert next(m.value for m in again.markdown if m.value.startswith("**True caption:**")) == next(
+        m.value for m in at.markdown if m.value.startswith("**True caption:**")
+    )
 
 
 def test_bad_values_in_a_link_are_ignored_with_no_error():
@@ -130,8 +142,9 @@ def test_present_in_the_link_turns_presenter_mode_on_and_folds_the_summary(value
     assert at.toggle(key="talk_present_toggle").value is True
     assert "What this page shows" in [e.label for e in at.expander]
     folded = [e for e in at.expander if e.label == "Why"]
-    assert folded and any("Each point is a model's verdict" in c.value for e in folded for c in e.caption), \
+    assert folded and any("Each point is a model's verdict" in c.value for e in folded for c in e.caption), (
         "explanations under the results are folded"
+    )
     assert _params(_link(at))["present"] == "1", "the Share link keeps presenter mode"
     at.toggle(key="talk_present_toggle").set_value(False).run()
     assert "What this page shows" not in [e.label for e in at.expander]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnrnn.core.ui import app
 from cnnrnn.core import process, warm
+from cnnrnn.core.ui import app
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks import all_tasks, page_tasks, warm_tasks
 
@@ -66,8 +66,9 @@ def test_every_task_with_models_declares_loaders_that_exist_and_the_plan_follows
     planned = warm_tasks()
     assert [task.name for task in planned if task.has_page] == [t.name for t in page_tasks() if t.loaders]
     hosts = [task.name for task in planned if not task.shown_on]
-    assert [task.name for task in planned] == hosts + [task.name for task in planned if task.shown_on], \
+    assert [task.name for task in planned] == hosts + [task.name for task in planned if task.shown_on], (
         "a task shown behind a choice on another page loads after every page's own"
+    )
     assert "tang" in [task.name for task in planned if task.shown_on]
     assert {task.name for task in planned} == {task.name for task in all_tasks() if task.loaders}
     assert {task.name for task in all_tasks() if not task.loaders} == {"room"}  # it uses the image and text models
@@ -197,8 +198,9 @@ def test_a_page_whose_code_is_loaded_does_not_wait_for_the_lock_the_warm_start_h
     holder = threading.Thread(target=warm_load, daemon=True)
     holder.start()
     assert held.wait(5)
-    page = threading.Thread(target=lambda: (app._import_page_modules(page_tasks(), digits.url_path), done.set()),
-                            daemon=True)
+    page = threading.Thread(
+        target=lambda: (app._import_page_modules(page_tasks(), digits.url_path), done.set()), daemon=True
+    )
     page.start()
     try:
         assert done.wait(5), "the page waited for the warm start's lock to import code it already had"
@@ -257,8 +259,14 @@ def test_an_apptest_of_the_app_with_the_warm_start_on_exits_cleanly_in_the_middl
     """Before the warm start stopped at exit, this exit hung (the main thread waiting on h5py's lock, which the
     abandoned daemon thread held), aborted or crashed with a segmentation fault: each of 4 runs failed."""
     code = EXIT_MID_LOAD.format(app=str(ROOT / "streamlit_app.py"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=240,
-                         env={**os.environ, warm.ENV: "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=240,
+        env={**os.environ, warm.ENV: "1"},
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "exiting inside a load", (out.stdout, out.stderr[-2000:])
     assert "stopped: the process exits" in out.stderr

@@ -19,8 +19,9 @@ def color_scale(models, colors: dict[str, str], field: str = "model", title: str
     """A nominal colour encoding of `field`: the models in `colors` first, in its order, the rest after, grey."""
     present = set(models)
     domain = [m for m in colors if m in present] + sorted(present - set(colors))
-    return alt.Color(f"{field}:N", title=title,
-                     scale=alt.Scale(domain=domain, range=[colors.get(m, OTHER_GREY) for m in domain]))
+    return alt.Color(
+        f"{field}:N", title=title, scale=alt.Scale(domain=domain, range=[colors.get(m, OTHER_GREY) for m in domain])
+    )
 
 
 def ordered(df: pd.DataFrame, column: str, by: str) -> list:
@@ -30,5 +31,8 @@ def ordered(df: pd.DataFrame, column: str, by: str) -> list:
 
 def rule_at(value: float, axis: str = "y") -> alt.Chart:
     """A dashed grey rule at `value` on `axis` (chance level, the native size, ...)."""
-    return alt.Chart(pd.DataFrame({"value": [value]})).mark_rule(strokeDash=[4, 4], color="grey").encode(
-        **{axis: "value:Q"})
+    return (
+        alt.Chart(pd.DataFrame({"value": [value]}))
+        .mark_rule(strokeDash=[4, 4], color="grey")
+        .encode(**{axis: "value:Q"})
+    )

@@ -39,5 +39,7 @@ def download(what: str, fetch):
             return fetch()
     except Exception as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
-        raise FileNotFoundError(f"{what} is not in the Keras cache and could not be downloaded ({reason}); "
-                                "set CNNRNN_DATA_DIR to the data mirror") from None
+        raise FileNotFoundError(
+            f"{what} is not in the Keras cache and could not be downloaded ({reason}); "
+            "set CNNRNN_DATA_DIR to the data mirror"
+        ) from None

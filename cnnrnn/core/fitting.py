@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -73,8 +73,13 @@ class HeldOutLoss:
     recorded). on_check(loss), when given, is called after each recorded check, the last one included.
     """
 
-    def __init__(self, model: keras.Model, score: Callable[[], float | None], history: dict,
-                 on_check: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        model: keras.Model,
+        score: Callable[[], float | None],
+        history: dict,
+        on_check: Callable[[float], None] | None = None,
+    ):
         self.model, self.score, self.history, self.on_check = model, score, history, on_check
         self.best = KeepBest(higher=False)
 
@@ -117,7 +122,7 @@ class Limits:
         return max(fraction, self.elapsed() / self.time_limit) if self.time_limit else fraction
 
     def reason(self) -> str | None:
-        """"time limit", "stopped" (the stop test said so) or None to go on."""
+        """ "time limit", "stopped" (the stop test said so) or None to go on."""
         if self.time_limit and self.elapsed() >= self.time_limit:
             return "time limit"
         if self.should_stop and self.should_stop():
@@ -135,8 +140,11 @@ class LocalSeeds:
     command line's `keras.utils.set_random_seed`) and `next()` returns None.
     """
 
-    _CLASSES = {"glorot_uniform": keras.initializers.GlorotUniform, "orthogonal": keras.initializers.Orthogonal,
-                "uniform": lambda seed: keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)}
+    _CLASSES = {
+        "glorot_uniform": keras.initializers.GlorotUniform,
+        "orthogonal": keras.initializers.Orthogonal,
+        "uniform": lambda seed: keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
+    }
 
     def __init__(self, seed: int | None):
         self.rng = None if seed is None else np.random.default_rng(seed)

@@ -36,8 +36,15 @@ MIN_WORK_SIDE = 128  # smaller images are enlarged to this for the morphology st
 RESIZE_METHODS = ("nearest", "bilinear", "bicubic", "area", "lanczos")
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "DIB", "TIFF", "GIF")  # JPEG covers MPO (phone photos)
 # The file endings an upload box offers for each of FORMATS (a DIB file ends in .bmp).
-_EXTENSIONS = {"PNG": ("png",), "JPEG": ("jpg", "jpeg"), "WEBP": ("webp",), "BMP": ("bmp",), "DIB": (),
-               "TIFF": ("tif", "tiff"), "GIF": ("gif",)}
+_EXTENSIONS = {
+    "PNG": ("png",),
+    "JPEG": ("jpg", "jpeg"),
+    "WEBP": ("webp",),
+    "BMP": ("bmp",),
+    "DIB": (),
+    "TIFF": ("tif", "tiff"),
+    "GIF": ("gif",),
+}
 UPLOAD_TYPES = tuple(ext for fmt in FORMATS for ext in _EXTENSIONS[fmt])  # st.file_uploader's `type`
 
 _FILTERS = {
@@ -63,7 +70,6 @@ class ImageError(ValueError):
     """An image that cannot be used; str(error) is a one-line message for the user."""
 
 
-
 def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
@@ -76,13 +82,10 @@ def check_size(width: int, height: int) -> None:
         )
     if min(width, height) < MIN_SIDE:
         raise ImageError(
-            f"The image is only {width}x{height} pixels; it needs at least "
-            f"{MIN_SIDE} pixels on each side."
+            f"The image is only {width}x{height} pixels; it needs at least {MIN_SIDE} pixels on each side."
         )
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise ImageError(
-            f"The image is {width}x{height} pixels, far too long and narrow to use."
-        )
+        raise ImageError(f"The image is {width}x{height} pixels, far too long and narrow to use.")
 
 
 def _read_source(source) -> bytes:
@@ -95,8 +98,7 @@ def _read_source(source) -> bytes:
         data = source.read(MAX_UPLOAD_BYTES + 1)
     else:
         raise ImageError(
-            f"Cannot read an image from a {type(source).__name__}; "
-            "give the file's bytes, a PIL image or a numpy array."
+            f"Cannot read an image from a {type(source).__name__}; give the file's bytes, a PIL image or a numpy array."
         )
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ImageError("The upload could not be read as bytes.")
@@ -108,9 +110,7 @@ def _open_bytes(data: bytes, notes: list[str]) -> Image.Image:
     if len(data) == 0:
         raise ImageError("The file is empty (0 bytes).")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageError(
-            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(MAX_UPLOAD_BYTES)}."
-        )
+        raise ImageError(f"The file is {_megabytes(len(data))}; the limit is {_megabytes(MAX_UPLOAD_BYTES)}.")
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError:
@@ -123,9 +123,7 @@ def _open_bytes(data: bytes, notes: list[str]) -> Image.Image:
             "This file is not an image that can be read: upload a PNG, JPEG, WebP, BMP, TIFF or GIF."
         ) from None
     except Exception as error:  # a header that makes a decoder plug-in fail
-        raise ImageError(
-            f"The image file is damaged and could not be read ({type(error).__name__})."
-        ) from None
+        raise ImageError(f"The image file is damaged and could not be read ({type(error).__name__}).") from None
     return image
 
 
@@ -135,8 +133,13 @@ def _first_frame(image: Image.Image, notes: list[str]) -> None:
     except Exception:
         frames = 1
     if frames > 1:
-        kind = {"GIF": "Animated GIF", "TIFF": "Multi-page TIFF", "WEBP": "Animated WebP",
-                "PNG": "Animated PNG", "MPO": "Multi-picture JPEG"}.get(image.format or "", "Multi-frame image")
+        kind = {
+            "GIF": "Animated GIF",
+            "TIFF": "Multi-page TIFF",
+            "WEBP": "Animated WebP",
+            "PNG": "Animated PNG",
+            "MPO": "Multi-picture JPEG",
+        }.get(image.format or "", "Multi-frame image")
         unit = "pages" if image.format == "TIFF" else "frames"
         notes.append(f"{kind}: used the first of {frames} {unit}")
         image.seek(0)
@@ -200,9 +203,7 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (2, 3, 4))):
-        raise ImageError(
-            f"An image array must be (H, W), (H, W, 3) or (H, W, 4); got shape {tuple(a.shape)}."
-        )
+        raise ImageError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); got shape {tuple(a.shape)}.")
     check_size(a.shape[1], a.shape[0])
     if a.dtype == bool:
         a = a.astype(np.uint8) * 255
@@ -253,8 +254,7 @@ def decode(source, notes: list[str]) -> tuple[Image.Image, tuple[int, int]]:
         raise ImageError("The image is too large to decode in the memory available.") from None
     except Exception as error:
         raise ImageError(
-            "The image file is damaged or truncated and could not be decoded "
-            f"({type(error).__name__})."
+            f"The image file is damaged or truncated and could not be decoded ({type(error).__name__})."
         ) from None
     if orientation != 1:
         image = image.transpose(_TRANSPOSE[orientation])
@@ -329,9 +329,9 @@ def guarded(prepare, *args):
     except MemoryError:
         raise ImageError("The image is too large to process in the memory available.") from None
     except Exception as error:
-        raise ImageError(f"This image could not be processed ({type(error).__name__}: {error}).".splitlines()[0]) from None
-
-
+        raise ImageError(
+            f"This image could not be processed ({type(error).__name__}: {error}).".splitlines()[0]
+        ) from None
 
 
 __all__ = [

@@ -10,7 +10,8 @@ function raised; `error` holds the message), and `reason` says why it ended.
 
 Stop lands within a second: `stop()` sets an event that `should_stop()` reads between
 batches, not between epochs (a model's first batch also traces its training step, which
-takes seconds and cannot be cut short; every later batch takes milliseconds). A run ends at its time limit (seconds of running) whether or
+takes seconds and cannot be cut short; every later batch takes milliseconds). A run ends at its time limit
+(seconds of running) whether or
 not anyone polls it. A closed session frees its slot: each run has a liveness test,
 - `alive`, when the caller passes one (the pages pass Streamlit's runtime session manager,
   `Runtime.is_active_session`, which turns False when the browser tab's websocket closes);
@@ -48,7 +49,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cnnrnn.core.inflight import INFERENCE_WAIT, wait_for_inference
 from cnnrnn.core.process import background_priority
@@ -65,6 +67,7 @@ _log = logging.getLogger(__name__)
 
 # --- Runs ----------------------------------------------------------------------------------
 
+
 class Run:
     """One training run: what it trains, its state, progress, history, result and error.
 
@@ -77,9 +80,17 @@ class Run:
 
     _ids = itertools.count(1)
 
-    def __init__(self, train: Callable[["Run"], Any], *, time_limit: float | None, session: str,
-                 alive: Callable[[], bool] | None = None, name: str = "", history: Any = None,
-                 heartbeat_timeout: float = HEARTBEAT_TIMEOUT):
+    def __init__(
+        self,
+        train: Callable[[Run], Any],
+        *,
+        time_limit: float | None,
+        session: str,
+        alive: Callable[[], bool] | None = None,
+        name: str = "",
+        history: Any = None,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+    ):
         if time_limit is not None and not time_limit > 0:
             raise ValueError(f"a run's time limit must be above 0 seconds (got {time_limit})")
         self.id = next(self._ids)
@@ -233,11 +244,26 @@ class TrainingPool:
         """`session` is still open (its page polled just now)."""
         self._heartbeats[str(session)] = time.monotonic()
 
-    def submit(self, train: Callable[[Run], Any], *, time_limit: float | None, session: str,
-               alive: Callable[[], bool] | None = None, name: str = "", history: Any = None) -> Run:
+    def submit(
+        self,
+        train: Callable[[Run], Any],
+        *,
+        time_limit: float | None,
+        session: str,
+        alive: Callable[[], bool] | None = None,
+        name: str = "",
+        history: Any = None,
+    ) -> Run:
         """Queue a run of `train(run)` for `session`, ending at `time_limit` seconds of running; returns the Run."""
-        run = Run(train, time_limit=time_limit, session=session, alive=alive, name=name, history=history,
-                  heartbeat_timeout=self.heartbeat_timeout)
+        run = Run(
+            train,
+            time_limit=time_limit,
+            session=session,
+            alive=alive,
+            name=name,
+            history=history,
+            heartbeat_timeout=self.heartbeat_timeout,
+        )
         run._pool = self
         self.touch(session)
         with self._lock:

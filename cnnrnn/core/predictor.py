@@ -23,7 +23,7 @@ def input_signature(model: keras.Model, dtype=tf.float32) -> tf.TensorSpec:
 
 def in_batches(predict, items, batch_size: int, empty: np.ndarray) -> np.ndarray:
     """`predict` on `items` `batch_size` at a time, the results concatenated (`empty` for no items)."""
-    out = [predict(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
+    out = [predict(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
     return np.concatenate(out) if out else empty
 
 
@@ -54,8 +54,9 @@ class Predictor:
     def __init__(self, model: keras.Model, name: str | None = None, signature: tf.TensorSpec | None = None):
         self.model = model
         self.name = name or model.name
-        self._forward = tf.function(lambda x: model(x, training=False),
-                                    input_signature=[signature or input_signature(model)])
+        self._forward = tf.function(
+            lambda x: model(x, training=False), input_signature=[signature or input_signature(model)]
+        )
 
     def _prepare(self, items) -> np.ndarray:
         """Turn the caller's batch into the array the signature takes (subclasses check shapes here)."""

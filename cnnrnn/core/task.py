@@ -3,7 +3,8 @@
 A task is a folder `cnnrnn/tasks/<package>/`, a page `pages/<package>.py` and one `Task(...)`
 line in `cnnrnn/tasks/__init__.py`. A task may instead be shown on another task's page
 (`shown_on`: the Tang poems are a corpus of the Generation page): it then has no navigation
-entry and no home card of its own, but its own `train`, `evaluate` and manifest section. The registry line is all the home page, the navigation
+entry and no home card of its own, but its own `train`, `evaluate` and manifest section. The registry line is
+all the home page, the navigation
 and the command line need to show the task without importing it; the rest is loaded on
 demand, from two modules of the task.
 

@@ -138,8 +138,9 @@ class Loader:
     try raised; the next call tries again). load_count: how many times the function has been run.
     """
 
-    def __init__(self, function: Callable[[], object], label: str,
-                 notice: Callable[[str], AbstractContextManager] | None = None):
+    def __init__(
+        self, function: Callable[[], object], label: str, notice: Callable[[str], AbstractContextManager] | None = None
+    ):
         functools.update_wrapper(self, function)
         self.function, self.label, self.notice = function, label, notice
         self.state, self.load_count = PENDING, 0
@@ -196,8 +197,10 @@ def set_default_notice(notice: Callable[[str], AbstractContextManager] | None) -
 
 def loader(label: str, notice: Callable[[str], AbstractContextManager] | None = None):
     """Decorator: the function as a `Loader` with this label ("the image models")."""
+
     def wrap(function):
         return Loader(function, label, notice)
+
     return wrap
 
 

@@ -9,8 +9,12 @@ from cnnrnn.tasks.captions.experiments import caption_steps_table
 
 
 def test_caption_charts_encode_the_tables():
-    steps = caption_steps_table([{"step": 1, "chosen": "a", "candidates": [("a", 0.9), ("<end>", 0.1)]},
-                                 {"step": 2, "chosen": "small", "candidates": [("small", 0.6), ("large", 0.4)]}])
+    steps = caption_steps_table(
+        [
+            {"step": 1, "chosen": "a", "candidates": [("a", 0.9), ("<end>", 0.1)]},
+            {"step": 2, "chosen": "small", "candidates": [("small", 0.6), ("large", 0.4)]},
+        ]
+    )
     spec = charts.caption_steps_chart(steps).to_dict()
     values = next(iter(spec["datasets"].values()))
     assert len(values) == 4 and sum(v["chosen"] for v in values) == 2
@@ -18,8 +22,15 @@ def test_caption_charts_encode_the_tables():
     assert spec["layer"][0]["encoding"]["x"]["field"] == "rank"
     assert spec["layer"][1]["encoding"]["text"]["field"] == "label"
     assert "datum.word" in spec["layer"][1]["transform"][0]["calculate"]
-    objects = pd.DataFrame({"decoder": ["greedy", "beam"] * 2, "objects": ["1", "1", "all", "all"],
-                            "exact_match": [1.0, 1.0, 0.9, 0.95], "token_accuracy": [1.0] * 4, "n": [3] * 4})
+    objects = pd.DataFrame(
+        {
+            "decoder": ["greedy", "beam"] * 2,
+            "objects": ["1", "1", "all", "all"],
+            "exact_match": [1.0, 1.0, 0.9, 0.95],
+            "token_accuracy": [1.0] * 4,
+            "n": [3] * 4,
+        }
+    )
     spec = charts.caption_objects_chart(objects).to_dict()
     assert spec["encoding"]["x"]["sort"] == ["1", "all"]
     assert spec["encoding"]["color"]["scale"]["domain"] == ["greedy", "beam"]

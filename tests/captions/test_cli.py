@@ -46,11 +46,15 @@ def test_cli_caption_prints_one_line_per_image_and_fails_on_bad_files(tmp_path):
 
 def test_cli_caption_and_evaluate_name_the_missing_weights_and_the_command(tmp_path, capsys):
     """In-process through `main` (an uncaught error would raise here); the caption test above runs a process."""
-    for args in (("caption", "--weights", str(tmp_path), "any.png"), ("evaluate", "captions", "--weights", str(tmp_path))):
+    for args in (
+        ("caption", "--weights", str(tmp_path), "any.png"),
+        ("evaluate", "captions", "--weights", str(tmp_path)),
+    ):
         assert main(list(args)) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.strip().splitlines()[-1] == (
-            f"error: no captions_model.keras in {tmp_path}; run: python -m cnnrnn train captions"), out.err
+            f"error: no captions_model.keras in {tmp_path}; run: python -m cnnrnn train captions"
+        ), out.err
 
 
 def test_cli_train_refuses_an_unknown_model_by_name(tmp_path):

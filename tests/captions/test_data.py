@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import hand_drawn
 import numpy as np
 import pytest
 
-import hand_drawn
 from cnnrnn.core.images import ImageError
-from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS, captions_preset
+from cnnrnn.tasks.captions.prepare import prepare_scene
 
 
 def test_scenes_are_reproducible_and_splits_differ():
@@ -28,7 +28,7 @@ def test_scene_captions_follow_the_grammar_left_to_right():
         counts.add(len(scene.objects))
         assert data.caption_is_valid(scene.caption), scene.caption
         boxes = [obj.box for obj in scene.objects]
-        for (left, top, right, bottom) in boxes:
+        for left, top, right, bottom in boxes:
             assert 0.0 <= left < right <= 1.0 and 0.0 <= top < bottom <= 1.0
         for before, after in zip(boxes, boxes[1:]):  # a clear gap: "left of" is never in doubt
             assert after[0] - before[2] >= data.SCENE_GAP - 1e-9
@@ -53,8 +53,13 @@ def test_a_scene_can_be_asked_for_by_number_of_objects_and_renders_at_any_size()
 
 
 def test_the_colour_of_a_rendered_shape_is_where_its_outline_says():
-    scene = data.Scene((data.SceneObject("square", "blue", "large",
-                                         ((0.2, 0.2), (0.6, 0.2), (0.6, 0.6), (0.2, 0.6)), data.COLOURS["blue"]),))
+    scene = data.Scene(
+        (
+            data.SceneObject(
+                "square", "blue", "large", ((0.2, 0.2), (0.6, 0.2), (0.6, 0.6), (0.2, 0.6)), data.COLOURS["blue"]
+            ),
+        )
+    )
     image = data.render_scene(scene, 64)
     assert tuple(image[25, 25]) == data.COLOURS["blue"]
     assert tuple(image[5, 5]) == (255, 255, 255)
@@ -76,14 +81,17 @@ def test_teacher_forcing_targets_are_the_inputs_shifted_by_one():
 # --- Preprocessing uploads and drawings -----------------------------------------
 
 
-@pytest.mark.parametrize("payload,words", [
-    (b"", "empty"),
-    (b"GIF89a not really a gif", "damaged"),
-    (b"plain text, not a picture", "not an image"),
-    (np.zeros((320, 320, 4), np.uint8), "transparent"),
-    (np.zeros((100, 100, 3), np.uint8), "dark"),
-    (np.full((100, 100, 3), 250, np.uint8), "blank"),
-])
+@pytest.mark.parametrize(
+    "payload,words",
+    [
+        (b"", "empty"),
+        (b"GIF89a not really a gif", "damaged"),
+        (b"plain text, not a picture", "not an image"),
+        (np.zeros((320, 320, 4), np.uint8), "transparent"),
+        (np.zeros((100, 100, 3), np.uint8), "dark"),
+        (np.full((100, 100, 3), 250, np.uint8), "blank"),
+    ],
+)
 def test_bad_scene_input_gets_a_clear_message(payload, words):
     with pytest.raises(ImageError) as error:
         prepare_scene(payload)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import hand_drawn
 import numpy as np
 import pytest
 
-import hand_drawn
-from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
 from cnnrnn.tasks.captions import data
 from cnnrnn.tasks.captions.config import CAPTIONS_TINY
 from cnnrnn.tasks.captions.experiments import beam_steps_table, caption_scores, caption_steps_table
 from cnnrnn.tasks.captions.model import CaptionPredictor, build_caption_model, fixed_size_error_rgb
 from cnnrnn.tasks.captions.predict import load_caption_predictor
-
+from cnnrnn.tasks.captions.prepare import prepare_scene
 
 # --- Model, decoding, scores ----------------------------------------------------
 
@@ -65,8 +64,7 @@ def test_caption_one_records_the_top_candidates_of_each_step(tiny_predictor):
 
 
 def test_caption_scores_count_whole_captions_and_tokens():
-    scores = caption_scores(["a small red circle", "a large red circle"],
-                            ["a small red circle", "a small red circle"])
+    scores = caption_scores(["a small red circle", "a large red circle"], ["a small red circle", "a small red circle"])
     assert scores["exact_match"] == 0.5
     assert scores["token_accuracy"] == pytest.approx(9 / 10)  # 4 words + <end> each; one word wrong
     short = caption_scores(["a small red circle"], ["a small red circle left of a small red square"])

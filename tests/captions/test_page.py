@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import hand_drawn
 import numpy as np
 import pytest
 from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
-import hand_drawn
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.captions.data import caption_is_valid
 
@@ -48,8 +48,9 @@ def test_page_captions_the_first_generated_scene_right_with_both_decoders():
     finalists = at.dataframe[0].value
     assert finalists["caption"].iloc[0] == truth and len(finalists) == 3, "beam search's finalists, best first"
     assert at.slider(key="captions_side").value == 96
-    assert "expected shape=(None, 64, 64, 3), found shape=(1, 96, 96, 3)" in at.code[0].value, \
+    assert "expected shape=(None, 64, 64, 3), found shape=(1, 96, 96, 3)" in at.code[0].value, (
         "Keras's own error for a picture that is not 64x64"
+    )
     at.slider(key="captions_side").set_value(64).run()
     assert not at.code and any("At 64x64 the encoder runs" in s.value for s in at.success)
 
@@ -81,12 +82,16 @@ def test_uploaded_hand_drawn_scene_is_captioned_right():
 WORDS = {"notes.png": "not an image", "empty.png": "empty", "blank.png": "blank", "night.png": "dark"}
 
 
-@pytest.mark.parametrize("name,payload", [
-    ("notes.png", b"this is not an image at all"),
-    ("empty.png", b""),
-    ("blank.png", hand_drawn.png_bytes(np.full((200, 200, 3), 255, np.uint8))),
-    ("night.png", hand_drawn.png_bytes(np.zeros((200, 200, 3), np.uint8))),
-], ids=["text", "empty", "blank", "dark"])
+@pytest.mark.parametrize(
+    "name,payload",
+    [
+        ("notes.png", b"this is not an image at all"),
+        ("empty.png", b""),
+        ("blank.png", hand_drawn.png_bytes(np.full((200, 200, 3), 255, np.uint8))),
+        ("night.png", hand_drawn.png_bytes(np.zeros((200, 200, 3), np.uint8))),
+    ],
+    ids=["text", "empty", "blank", "dark"],
+)
 def test_bad_upload_shows_a_message_and_the_page_keeps_working(name, payload):
     """Each bad upload gets its own message (the words `prepare_scene` uses), and the page recovers."""
     at = _page()
@@ -117,8 +122,9 @@ def test_page_numbers_come_from_the_manifest_and_say_exact_match():
     assert any(h.value == f"On {section['data']['test_size']:,} held-out scenes" for h in at.subheader)
     charts = at.get("vega_lite_chart")
     titles = [c.proto.spec for c in charts]
-    assert any("Held-out exact match by number of objects" in spec for spec in titles), \
+    assert any("Held-out exact match by number of objects" in spec for spec in titles), (
         "the chart of the manifest's exact match says exact match"
+    )
     assert not any("caption accuracy" in spec for spec in titles)
     about = next(m.value for m in at.markdown if m.value.startswith("- **Encoder:**"))
     assert f"Test: exact match {info['exact_match']:.4f} (greedy)" in about

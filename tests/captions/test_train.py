@@ -18,8 +18,7 @@ from cnnrnn.tasks.captions.train import train_captions
 @pytest.mark.slow  # trains
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
     epochs = []
-    entry = train_captions(CAPTIONS_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs.append(logs),
-                           log=lambda _: None)
+    entry = train_captions(CAPTIONS_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs.append(logs), log=lambda _: None)
     assert len(epochs) == CAPTIONS_TINY.epochs and "val_exact_match" in epochs[0]
     section = read_manifest(tmp_path)["captions"]
     info = section["models"]["captioner"]

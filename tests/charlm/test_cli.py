@@ -16,7 +16,9 @@ from cnnrnn.tasks.charlm.config import CHARLM_TINY
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
-SHIPPED = pytest.mark.skipif(not (WEIGHTS / "charlm_lstm.keras").is_file(), reason="the shipped character models are missing")
+SHIPPED = pytest.mark.skipif(
+    not (WEIGHTS / "charlm_lstm.keras").is_file(), reason="the shipped character models are missing"
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +36,12 @@ def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weight
     assert printed["task"] == "charlm" and printed["weights"] == str(out)
     manifest = json.loads((out / "manifest.json").read_text())["charlm"]
     assert printed["loss"] == {name: manifest["models"][name]["heldout_loss"] for name in ("lstm", "cnn")}
-    assert {p.name for p in out.iterdir()} == {"charlm_lstm.keras", "charlm_cnn.keras", "charlm_vocab.json",
-                                              "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "charlm_lstm.keras",
+        "charlm_cnn.keras",
+        "charlm_vocab.json",
+        "manifest.json",
+    }
     assert manifest["models"]["cnn"]["receptive_field"] == CHARLM_TINY.receptive_field
     assert manifest["data"]["chars"] == CHARLM_TINY.max_chars
 
@@ -57,8 +63,23 @@ def test_cli_evaluate_and_generate(tiny_weights):
     assert loss["task"] == "charlm" and set(loss["loss"]) == {"lstm", "cnn"}
     assert all(0 < v < 10 for v in loss["loss"].values())
     assert loss["eval_length"] == 256  # evaluate scores all of tiny Shakespeare's held-out text, whatever the preset
-    generated = run_cli("generate", "--weights", str(out), "--prime", "First", "--length", "80", "--temperature", "0.9",
-                    "--top-k", "10", "--seed", "3", "--model", "cnn")
+    generated = run_cli(
+        "generate",
+        "--weights",
+        str(out),
+        "--prime",
+        "First",
+        "--length",
+        "80",
+        "--temperature",
+        "0.9",
+        "--top-k",
+        "10",
+        "--seed",
+        "3",
+        "--model",
+        "cnn",
+    )
     assert generated.returncode == 0, generated.stderr[-2000:]
     # The same seed gives the same text, in another process too.
     same = load_charlm(out, names=("cnn",))["cnn"].generate("First", 80, 0.9, 10, 3)
@@ -78,12 +99,16 @@ def test_cli_bad_generation_input_is_one_line_not_a_traceback(tmp_path, capsys):
     (a fresh process each would import TensorFlow three times); the next test runs one as a user does."""
     out = tmp_path
     assert main(["generate", "--weights", str(out), "--temperature", "-2"]) == 2
-    assert "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in capsys.readouterr().err
+    assert (
+        "error: temperature must be a finite number of 0 or more (got -2.0); 0 means greedy" in capsys.readouterr().err
+    )
     assert main(["generate", "--weights", str(out), "--length", "100001"]) == 2
     assert "error: length must be between 1 and 100,000 characters (got 100,001)" in capsys.readouterr().err
     assert main(["generate", "--weights", str(out / "nowhere")]) == 2
-    assert (f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
-            in capsys.readouterr().err)
+    assert (
+        f"error: no charlm_vocab.json, charlm_lstm.keras in {out / 'nowhere'}; run: python -m cnnrnn train charlm"
+        in capsys.readouterr().err
+    )
 
 
 def test_cli_generate_checks_settings_before_the_weights(tmp_path):

@@ -16,13 +16,25 @@ import numpy as np
 import pytest
 
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE, CHARLM_TINY
-from cnnrnn.tasks.charlm.data import (MAX_CORPUS_BYTES, CharVocab, CorpusError, corpus_from_bytes, corpus_from_text,
-                                      load_shakespeare)
+from cnnrnn.tasks.charlm.data import (
+    MAX_CORPUS_BYTES,
+    CharVocab,
+    CorpusError,
+    corpus_from_bytes,
+    corpus_from_text,
+    load_shakespeare,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-        "First Citizen:\nYou are all resolved rather to die than to famish?\n") * 4
-LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
+TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n"
+) * 4
+LYRICS = (
+    Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data"))
+    / "jaychou-lyrics"
+    / "jaychou_lyrics.txt.zip"
+)
 
 
 def _cjk(text: str) -> int:
@@ -66,6 +78,7 @@ def tiny_weights(tmp_path_factory):
 
 # --- Data ---------------------------------------------------------------------------
 
+
 def test_shakespeare_split_is_the_last_tenth():
     corpus = load_shakespeare()
     assert len(corpus.text) == 1_115_394 and corpus.sha256.startswith("86c4e6aa")
@@ -85,15 +98,18 @@ def test_vocab_round_trip_and_unknown_characters(tmp_path, vocab):
         vocab.encode("ë")
 
 
-@pytest.mark.parametrize("payload,message", [
-    (b"", "empty"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "binary"),
-    (b"some text\x00\x01\x02 with NULs" * 20, "binary"),
-    (b"caf\xe9 au lait, " * 30, "not UTF-8"),
-    (b"   \n\n\t  " * 40, "no visible characters"),
-    (b"too short", "at least 200"),
-    (b"a" * (MAX_CORPUS_BYTES + 1), "limit is 2 MB"),
-])
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "binary"),
+        (b"some text\x00\x01\x02 with NULs" * 20, "binary"),
+        (b"caf\xe9 au lait, " * 30, "not UTF-8"),
+        (b"   \n\n\t  " * 40, "no visible characters"),
+        (b"too short", "at least 200"),
+        (b"a" * (MAX_CORPUS_BYTES + 1), "limit is 2 MB"),
+    ],
+)
 def test_bad_corpora_raise_clear_messages(payload, message):
     with pytest.raises(CorpusError, match=message):
         corpus_from_bytes(payload, "upload.txt")
@@ -106,6 +122,7 @@ def test_good_corpus_normalises_line_ends_and_bom():
 
 
 # --- Models -------------------------------------------------------------------------
+
 
 def test_builders_shapes_and_cnn_receptive_field(vocab):
     from cnnrnn.tasks.charlm.model import build_charlm
@@ -124,11 +141,12 @@ def test_builders_shapes_and_cnn_receptive_field(vocab):
     base, other = np.asarray(model(ids)), np.asarray(model(changed))
     moved = np.abs(base - other).max(axis=-1)[0]
     assert moved[:20].max() == 0, "no position sees the future"
-    assert moved[20:20 + rf].min() > 0, "the change is seen inside the window"
-    assert moved[20 + rf:].max() == 0, "and forgotten beyond it"
+    assert moved[20 : 20 + rf].min() > 0, "the change is seen inside the window"
+    assert moved[20 + rf :].max() == 0, "and forgotten beyond it"
 
 
 # --- The stateful generator -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["lstm", "cnn"])
 def test_stateful_steps_match_the_full_model(predictors, name):
@@ -177,14 +195,17 @@ def test_prime_edge_cases_give_notes_not_errors(predictors):
     assert len(run.prime) == 4000 and any("last 4,000" in note for note in run.notes)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"temperature": -0.5}, "temperature"),
-    ({"temperature": float("nan")}, "temperature"),
-    ({"temperature": float("inf")}, "temperature"),
-    ({"length": 0}, "length"),
-    ({"top_k": -1}, "top-k"),
-    ({"seed": "abc"}, "whole numbers"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"temperature": -0.5}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"temperature": float("inf")}, "temperature"),
+        ({"length": 0}, "length"),
+        ({"top_k": -1}, "top-k"),
+        ({"seed": "abc"}, "whole numbers"),
+    ],
+)
 def test_bad_generation_settings_raise_value_errors(predictors, kwargs, message):
     with pytest.raises(ValueError, match=message):
         predictors["lstm"].stream("All:", **{"length": 10, **kwargs})
@@ -207,14 +228,19 @@ def test_generation_uses_one_trace(predictors):
 
 # --- Training, saving, loading ---------------------------------------------------------
 
+
 @pytest.mark.slow  # trains (the module's tiny_weights)
 def test_train_save_load_round_trip(tiny_weights):
     from cnnrnn.tasks.charlm.experiments import evaluate_charlm, heldout_losses, heldout_windows
     from cnnrnn.tasks.charlm.predict import load_charlm
 
     out, entry = tiny_weights
-    assert {p.name for p in out.iterdir()} >= {"charlm_lstm.keras", "charlm_cnn.keras", "charlm_vocab.json",
-                                              "manifest.json"}
+    assert {p.name for p in out.iterdir()} >= {
+        "charlm_lstm.keras",
+        "charlm_cnn.keras",
+        "charlm_vocab.json",
+        "manifest.json",
+    }
     manifest = json.loads((out / "manifest.json").read_text())["charlm"]
     for name in ("lstm", "cnn"):
         record = manifest["models"][name]
@@ -228,7 +254,8 @@ def test_train_save_load_round_trip(tiny_weights):
     windows = heldout_windows(loaded["lstm"].vocab.encode(corpus.val_text), CHARLM_TINY.eval_length)
     for name, predictor in loaded.items():
         assert float(heldout_losses(predictor, windows).mean()) == pytest.approx(
-            manifest["models"][name]["heldout_loss"], abs=1e-3)
+            manifest["models"][name]["heldout_loss"], abs=1e-3
+        )
     result = evaluate_charlm(out)
     assert result["task"] == "charlm" and set(result["loss"]) == {"lstm", "cnn"}
 
@@ -237,8 +264,16 @@ def test_live_training_stops_when_asked_and_keeps_history():
     from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     corpus = corpus_from_text(TEXT * 3)
-    config = replace(CHARLM_LIVE, rnn_units=16, embedding_dim=8, sequence_length=24, batch_size=4, eval_every=2,
-                     eval_length=32, steps=50)
+    config = replace(
+        CHARLM_LIVE,
+        rnn_units=16,
+        embedding_dim=8,
+        sequence_length=24,
+        batch_size=4,
+        eval_every=2,
+        eval_length=32,
+        steps=50,
+    )
     live = start_live_model(corpus, config)
     seen = []
     train_live(live, corpus, on_progress=seen.append, should_stop=lambda: len(seen) >= 3, time_limit=120)
@@ -262,8 +297,18 @@ def test_two_live_models_with_the_same_seed_train_alike_and_leave_the_global_gen
     from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     corpus = corpus_from_text(TEXT * 3)
-    config = replace(CHARLM_LIVE, rnn_units=8, embedding_dim=4, sequence_length=16, batch_size=2, eval_every=4,
-                     eval_length=16, steps=4, time_limit=None, dropout=0.1)
+    config = replace(
+        CHARLM_LIVE,
+        rnn_units=8,
+        embedding_dim=4,
+        sequence_length=16,
+        batch_size=2,
+        eval_every=4,
+        eval_length=16,
+        steps=4,
+        time_limit=None,
+        dropout=0.1,
+    )
     seed_global(9)
     expected = global_draws()
     seed_global(9)
@@ -281,8 +326,17 @@ def test_training_runs_exactly_the_steps_asked_for():
     from cnnrnn.tasks.charlm.train import start_live_model, train_live
 
     corpus = corpus_from_text(TEXT * 3)
-    config = replace(CHARLM_LIVE, rnn_units=8, embedding_dim=4, sequence_length=16, batch_size=2, eval_every=4,
-                     eval_length=16, steps=6, time_limit=None)
+    config = replace(
+        CHARLM_LIVE,
+        rnn_units=8,
+        embedding_dim=4,
+        sequence_length=16,
+        batch_size=2,
+        eval_every=4,
+        eval_length=16,
+        steps=6,
+        time_limit=None,
+    )
     live = start_live_model(corpus, config)
     train_live(live, corpus)
     assert live.history["step"] == 6 and live.history["stopped"] == "steps"
@@ -298,8 +352,16 @@ def test_chinese_corpus_trains_and_writes_chinese():
     with zipfile.ZipFile(LYRICS) as archive:
         text = archive.read(archive.namelist()[0]).decode("utf-8")[:12_000]
     corpus = corpus_from_bytes(text.encode("utf-8"), "lyrics.txt")
-    config = replace(CHARLM_LIVE, rnn_units=64, sequence_length=32, batch_size=16, eval_every=20, eval_length=64,
-                     max_eval_windows=4, steps=40)
+    config = replace(
+        CHARLM_LIVE,
+        rnn_units=64,
+        sequence_length=32,
+        batch_size=16,
+        eval_every=20,
+        eval_length=64,
+        max_eval_windows=4,
+        steps=40,
+    )
     live = start_live_model(corpus, config)
     train_live(live, corpus, time_limit=60)
     assert len(live.vocab) > 500

@@ -18,10 +18,16 @@ from cnnrnn.tasks.charlm.config import CHARLM_LIVE
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/charlm.py"
-LYRICS = Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data")) / "jaychou-lyrics" / "jaychou_lyrics.txt.zip"
+LYRICS = (
+    Path(os.environ.get("CNNRNN_DATA_DIR", ROOT.parent / "shared" / "data"))
+    / "jaychou-lyrics"
+    / "jaychou_lyrics.txt.zip"
+)
 
-pytestmark = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.keras").is_file(),
-                                reason="the shipped character models are not trained yet")
+pytestmark = pytest.mark.skipif(
+    not (ROOT / "cnnrnn" / "weights" / "charlm_lstm.keras").is_file(),
+    reason="the shipped character models are not trained yet",
+)
 
 
 def _page() -> AppTest:
@@ -45,8 +51,10 @@ def test_page_generates_text_and_compares_temperatures():
     assert len(last["text"]) == 400 and len(last["steps"]) == 400
     streamed = [m.value for m in at.markdown if m.value.startswith("ROMEO")]
     assert streamed and len(streamed[0]) > 400, "the streamed text is on the page"
-    assert any("LSTM (carries its state): 400 characters at" in c.value and "characters per second" in c.value
-               for c in at.caption)
+    assert any(
+        "LSTM (carries its state): 400 characters at" in c.value and "characters per second" in c.value
+        for c in at.caption
+    )
     assert any(f"ln 65 = {math.log(65):.1f}: no idea" in c.value for c in at.caption), "from the vocabulary's size"
     # The other model, and the same prime at four temperatures.
     at.radio(key="gen_model").set_value("cnn").run()
@@ -57,7 +65,11 @@ def test_page_generates_text_and_compares_temperatures():
     _ok(at)
     assert len(at.session_state["gen_temps"]) == 4 and len(at.code) >= 4
     assert [m.value for m in at.markdown if m.value.startswith("**T = ")] == [
-        "**T = 0**", "**T = 0.5**", "**T = 1**", "**T = 1.5**"]
+        "**T = 0**",
+        "**T = 0.5**",
+        "**T = 1**",
+        "**T = 1.5**",
+    ]
 
 
 def test_page_odd_settings_give_notes_not_tracebacks():
@@ -77,17 +89,20 @@ def test_page_odd_settings_give_notes_not_tracebacks():
     assert len(at.session_state["gen_last"]["text"]) == 50 and at.session_state["gen_last"]["prime"] == "\n"
     at.text_area(key="gen_read_text").set_value("   ").run()
     _ok(at)
-    assert any("Type or paste a text to see how expected each character is." in i.value for i in at.info), \
+    assert any("Type or paste a text to see how expected each character is." in i.value for i in at.info), (
         "an empty text to read asks for one"
+    )
     assert not at.metric, "and nothing is scored"
 
 
 def test_page_bad_uploads_show_messages():
     at = _page()
-    cases = [("empty.txt", b"", "empty"),
-             ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
-             ("latin1.txt", "café crème brûlée, ".encode("latin-1") * 30, "not UTF-8"),
-             ("huge.txt", b"to be or not to be " * 120_000, "limit is 2 MB")]
+    cases = [
+        ("empty.txt", b"", "empty"),
+        ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
+        ("latin1.txt", "café crème brûlée, ".encode("latin-1") * 30, "not UTF-8"),
+        ("huge.txt", b"to be or not to be " * 120_000, "limit is 2 MB"),
+    ]
     for name, payload, message in cases:
         at.file_uploader(key="gen_live_upload").set_value((name, payload, "text/plain")).run()
         _ok(at)
@@ -118,6 +133,7 @@ def test_page_live_training_on_chinese_lyrics_writes_chinese():
     assert live.history["step"] > 0 and live.history["loss"]
     at.button(key="FormSubmitter:gen_live_form-Generate").click().run()
     _ok(at)
+
     # The sample is Chinese: most of what is not white space are CJK characters (a 5-second model
     # writes as many line breaks as the lyrics have, so a count of characters depends on the machine).
     def chinese_share(text):
@@ -139,8 +155,10 @@ def test_page_texts_come_from_the_config_and_the_manifest():
     manifest = json.loads((ROOT / "cnnrnn" / "weights" / "manifest.json").read_text())["charlm"]
     heldout = [c.value for c in at.caption if "of tiny Shakespeare, in" in c.value]
     assert heldout, "the held-out caption is on the page"
-    assert f"The last {manifest['data']['val_fraction']:.0%} of tiny Shakespeare, in {manifest['eval_length']}" \
+    assert (
+        f"The last {manifest['data']['val_fraction']:.0%} of tiny Shakespeare, in {manifest['eval_length']}"
         in heldout[0]
+    )
     for name, label in (("lstm", "LSTM (carries its state)"), ("cnn", "causal CNN (fixed window)")):
         assert f"{label} {manifest['models'][name]['heldout_loss']:.3f}" in heldout[0]
     assert f"The CNN sees the last {manifest['models']['cnn']['receptive_field']} characters" in heldout[0]
@@ -149,8 +167,9 @@ def test_page_texts_come_from_the_config_and_the_manifest():
 # The page's Recompute is clicked (and its chart title checked) offline, in tests/test_offline.py.
 
 
-TANG = pytest.mark.skipif(not (ROOT / "cnnrnn" / "weights" / "tang_lstm.keras").is_file(),
-                          reason="the shipped Tang models are missing")
+TANG = pytest.mark.skipif(
+    not (ROOT / "cnnrnn" / "weights" / "tang_lstm.keras").is_file(), reason="the shipped Tang models are missing"
+)
 
 
 @TANG
@@ -169,8 +188,10 @@ def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_fr
     assert "Form kept against the length of the poem" in titles and "Held-out loss along the poem" in titles
     frames = [d.value for d in at.dataframe]
     accuracy = next(f for f in frames if "form" in f.columns).set_index("form")
-    assert accuracy.loc["五言絕句 (five-character quatrain)", "LSTM (carries its state)"] == \
-        entry["models"]["lstm"]["form_accuracy"]["五言絕句"], "the figures come from the manifest"
+    assert (
+        accuracy.loc["五言絕句 (five-character quatrain)", "LSTM (carries its state)"]
+        == entry["models"]["lstm"]["form_accuracy"]["五言絕句"]
+    ), "the figures come from the manifest"
     assert len(at.metric) == 2, "read my poem: one score per model"
     at.button(key="tang_go").click().run()  # a 五言絕句 from nothing
     _ok(at)
@@ -178,7 +199,7 @@ def test_page_writes_tang_poems_side_by_side_checks_each_line_and_charts_form_fr
     assert set(written) == {"lstm", "cnn"}
     checks = [d.value for d in at.dataframe if "form kept" in d.value.columns]
     assert len(checks) == 2, "each model's poem checked line by line"
-    for (name, record), table in zip(written.items(), checks):
+    for (_name, record), table in zip(written.items(), checks):
         poem = record["prime"] + record["text"]
         assert sum("\u4e00" <= c <= "\u9fff" for c in poem) >= 10, poem
         assert list(table["text"]) == [line.text for line in check_form(poem, "五言絕句").lines]

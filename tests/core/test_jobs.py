@@ -45,8 +45,9 @@ def test_a_run_trains_below_the_pages_cpu_priority_and_the_submitter_keeps_its_o
     if not hasattr(os, "getpriority"):
         pytest.skip("per-thread niceness is Linux's")
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    run = TrainingPool(slots=1).submit(lambda r: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
-                                       time_limit=30, session="a")
+    run = TrainingPool(slots=1).submit(
+        lambda r: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), time_limit=30, session="a"
+    )
     assert run.wait(10) and run.state == DONE
     assert run.result >= process.BACKGROUND_NICE, "the worker thread lowered its priority"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
@@ -210,6 +211,7 @@ def test_a_time_limit_must_be_positive():
 
 # --- Seeds: local generators only -------------------------------------------------------------
 
+
 def _tiny_training(seed: int):
     """A tiny Keras model built from LocalSeeds and trained a few batches with a local generator."""
     import keras
@@ -224,8 +226,9 @@ def _tiny_training(seed: int):
         x = keras.layers.Dropout(0.2, seed=seeds.next())(x)
         outputs = keras.layers.Dense(3, kernel_initializer=seeds.initializer("glorot_uniform"))(x)
         model = keras.Model(inputs, outputs)
-        model.compile(optimizer=keras.optimizers.Adam(0.01),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
         x_train = rng.normal(size=(64, 8)).astype("float32")
         y_train = rng.integers(0, 3, 64)
         for _ in range(4):

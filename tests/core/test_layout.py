@@ -85,7 +85,11 @@ def code_text(path: Path) -> str:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 docstrings.add(first.lineno)
     kept = []
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -111,13 +115,16 @@ class Layout:
         known = set(self.modules)
         self.graph = {name: read_imports(path, name, known) for name, path in self.modules.items()}
         files = sorted((self.root / "pages").glob("*.py")) + [self.root / "streamlit_app.py"]
-        self.pages = {str(p.relative_to(self.root)): read_imports(p, module_name(self.root, p), known)
-                      for p in files if p.is_file()}
+        self.pages = {
+            str(p.relative_to(self.root)): read_imports(p, module_name(self.root, p), known)
+            for p in files
+            if p.is_file()
+        }
         # Longest package first, so a task registered inside another's folder is found before its host.
         self._owners = sorted(((t.package, t.name) for t in self.tasks), key=lambda pair: -len(pair[0]))
 
     def owner(self, module: str) -> str:
-        """"core", "registry", "task:<name>" (by the registry's packages) or "top" (the command line, the tools)."""
+        """ "core", "registry", "task:<name>" (by the registry's packages) or "top" (the command line, the tools)."""
         if module == f"{self.package}.core" or module.startswith(f"{self.package}.core."):
             return "core"
         if module == f"{self.package}.tasks":
@@ -159,8 +166,10 @@ class Layout:
                 used = them.startswith("task:") and them[5:] in self.task(me[5:]).uses
                 api = f"{self.task(them[5:]).package}.api" if them.startswith("task:") else ""
                 if not (used and imp.target == api):
-                    out.append(f"{module} imports {imp.target}: a task imports only core, itself and the `api` "
-                               "module of the tasks its registry line names in `uses`")
+                    out.append(
+                        f"{module} imports {imp.target}: a task imports only core, itself and the `api` "
+                        "module of the tasks its registry line names in `uses`"
+                    )
         return out
 
     def _reach(self, start: str) -> set[str]:
@@ -187,8 +196,10 @@ class Layout:
         return out
 
     def _cycles(self) -> list[str]:
-        edges = {m: sorted({i.target for i in self.graph[m] if i.target in self.modules and i.target != m})
-                 for m in self.modules}
+        edges = {
+            m: sorted({i.target for i in self.graph[m] if i.target in self.modules and i.target != m})
+            for m in self.modules
+        }
         return [f"import cycle: {' -> '.join(cycle)}" for cycle in find_cycles(edges)]
 
     def _task_cycles(self) -> list[str]:
@@ -218,10 +229,14 @@ class Layout:
                 if imp.target == "playwright":
                     out.append(f"{page} imports Playwright: the app never does")
                 if imp.target.split(".")[0] == self.package and not any(
-                        imp.target == a or imp.target.startswith(a + ".") for a in allowed):
+                    imp.target == a or imp.target.startswith(a + ".") for a in allowed
+                ):
                     out.append(f"{page} imports {imp.target}")
-                if (imp.target == f"{self.package}.tasks" or imp.target.startswith(f"{self.package}.tasks.")) and \
-                        page in ("pages/home.py", "streamlit_app.py") and imp.target != f"{self.package}.tasks":
+                if (
+                    (imp.target == f"{self.package}.tasks" or imp.target.startswith(f"{self.package}.tasks."))
+                    and page in ("pages/home.py", "streamlit_app.py")
+                    and imp.target != f"{self.package}.tasks"
+                ):
                     out.append(f"{page} imports {imp.target}: the home page and the entry point import no task")
         return out
 
@@ -246,7 +261,7 @@ def find_cycles(edges: dict[str, list[str]]) -> list[list[str]]:
         stack.append(node)
         for nxt in edges.get(node, []):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -267,7 +282,9 @@ def test_the_package_has_the_layout():
         assert task.package in PROJECT.modules, f"{task.package} is registered but has no package"
         assert f"{task.package}.cli" in PROJECT.modules, f"{task.name} has no cli module"
         assert f"{task.package}.parser" in PROJECT.modules, f"{task.name} has no parser module"
-        assert f"{task.package}.checks" in PROJECT.modules, f"{task.name} has no checks module (see cnnrnn/core/task.py)"
+        assert f"{task.package}.checks" in PROJECT.modules, (
+            f"{task.name} has no checks module (see cnnrnn/core/task.py)"
+        )
         assert (ROOT / task.page).is_file(), f"{task.name}'s page {task.page} is missing"
         assert set(task.uses) <= {t.name for t in all_tasks()} - {task.name}, f"{task.name} uses {task.uses}"
 
@@ -279,8 +296,13 @@ def test_the_project_follows_every_rule():
 def test_a_nested_task_is_a_task_of_its_own_and_the_room_meets_others_only_through_their_api():
     assert PROJECT.owner("cnnrnn.tasks.charlm.tang.ui") == "task:tang"
     assert PROJECT.owner("cnnrnn.tasks.charlm.ui") == "task:charlm"
-    room = [imp.target for module, imports in PROJECT.graph.items() if PROJECT.owner(module) == "task:room"
-            for imp in imports if PROJECT.owner(imp.target) not in ("core", "task:room", "top")]
+    room = [
+        imp.target
+        for module, imports in PROJECT.graph.items()
+        if PROJECT.owner(module) == "task:room"
+        for imp in imports
+        if PROJECT.owner(imp.target) not in ("core", "task:room", "top")
+    ]
     assert set(room) == {"cnnrnn.tasks.digits.api", "cnnrnn.tasks.sentiment.api"}
 
 
@@ -294,8 +316,16 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
 FIXTURE_TASKS = (
     Task(name="a", package="cnnrnn.tasks.a", title="A", url_path="A", icon="", page="pages/a.py"),
     Task(name="b", package="cnnrnn.tasks.b", title="B", url_path="B", icon="", page="pages/b.py", uses=("a",)),
-    Task(name="c", package="cnnrnn.tasks.b.c", title="C", url_path="B", icon="", page="pages/b.py", shown_on="b",
-         uses=("b",)),
+    Task(
+        name="c",
+        package="cnnrnn.tasks.b.c",
+        title="C",
+        url_path="B",
+        icon="",
+        page="pages/b.py",
+        shown_on="b",
+        uses=("b",),
+    ),
 )
 CLEAN = {
     "cnnrnn/__init__.py": "",
@@ -349,8 +379,10 @@ def test_a_deliberate_breach_in_the_fixture_fails_the_rules(tmp_path, name):
 
 def test_a_module_cycle_is_found(tmp_path):
     write_tree(tmp_path, {**CLEAN, "cnnrnn/tasks/a/model.py": "from cnnrnn.tasks.a import api\n"})
-    assert any(line.startswith("import cycle: cnnrnn.tasks.a.api -> cnnrnn.tasks.a.model")
-               for line in Layout(tmp_path, FIXTURE_TASKS).violations())
+    assert any(
+        line.startswith("import cycle: cnnrnn.tasks.a.api -> cnnrnn.tasks.a.model")
+        for line in Layout(tmp_path, FIXTURE_TASKS).violations()
+    )
 
 
 @pytest.mark.parametrize("task", page_tasks(), ids=lambda t: t.name)
@@ -361,8 +393,10 @@ def test_a_page_imports_only_core_and_the_tasks_on_it(task):
 def test_every_tasks_checks_module_is_plain_data():
     """The load test and the tests read every task's checks: importing them loads no TensorFlow, Keras,
     Streamlit or Playwright."""
-    code = ("import sys\nfrom cnnrnn.tasks import all_tasks\nfor task in all_tasks():\n    task.module('checks')\n"
-            "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit', 'playwright') if m in sys.modules))")
+    code = (
+        "import sys\nfrom cnnrnn.tasks import all_tasks\nfor task in all_tasks():\n    task.module('checks')\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit', 'playwright') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", out.stdout

@@ -62,8 +62,7 @@ def test_extra_tasks_come_from_the_environment_and_must_be_tasks(monkeypatch):
 
 def test_an_unknown_section_is_refused_when_registering():
     with pytest.raises(ValueError, match="section must be one of Patterns, Labs"):
-        Task(name="x", package="x", title="X", url_path="x", icon=":material/star:", page="pages/x.py",
-             section="Misc")
+        Task(name="x", package="x", title="X", url_path="x", icon=":material/star:", page="pages/x.py", section="Misc")
 
 
 def test_a_task_shown_on_another_page_has_no_page_of_its_own_but_its_own_commands():

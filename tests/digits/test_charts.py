@@ -11,7 +11,9 @@ def _encoding(spec, layer=0):
 
 
 def test_resolution_chart_plots_accuracy_against_log_size_per_model():
-    df = pd.DataFrame({"model": ["cnn_fixed", "cnn_gap"] * 2, "size": [8, 8, 28, 28], "accuracy": [0.1, 0.5, 0.99, 0.98]})
+    df = pd.DataFrame(
+        {"model": ["cnn_fixed", "cnn_gap"] * 2, "size": [8, 8, 28, 28], "accuracy": [0.1, 0.5, 0.99, 0.98]}
+    )
     spec = charts.resolution_chart(df).to_dict()
     enc = _encoding(spec)
     assert enc["x"]["field"] == "size" and enc["x"]["scale"]["type"] == "log"
@@ -46,5 +48,8 @@ def test_resolution_chart_marks_the_native_side_and_keeps_each_models_colour():
     assert shapes["domain"] == ["cnn_fixed", "rnn_rows"] and len(set(shapes["range"])) == 2
     assert _encoding(spec)["y"]["axis"]["format"] == ".0%", "accuracy reads 90%, not 0.900000"
     for layer in (spec["layer"][0], spec["layer"][2]):  # a null legend on one channel hides the merged legend
-        assert all(enc.get("legend", {}) is not None for enc in layer["encoding"].values() if isinstance(enc, dict)
-                   and enc.get("field") == "model"), "the chart keeps its model legend"
+        assert all(
+            enc.get("legend", {}) is not None
+            for enc in layer["encoding"].values()
+            if isinstance(enc, dict) and enc.get("field") == "model"
+        ), "the chart keeps its model legend"

@@ -45,8 +45,9 @@ def test_the_pooled_cnn_reads_every_size_from_16_to_112_px():
     assert pooled[28] >= 0.99
     assert one_scale[112] < 0.5 <= pooled[112], "the lesson: one scale fails where many scales read"
     splits = load_mnist(max_test=300)
-    measured = scale_accuracy(load_predictors(names=("cnn_gap",))["cnn_gap"], scaled(splits.x_test),
-                              splits.y_test, (16, 112))
+    measured = scale_accuracy(
+        load_predictors(names=("cnn_gap",))["cnn_gap"], scaled(splits.x_test), splits.y_test, (16, 112)
+    )
     assert all(abs(measured[side] - pooled[side]) <= 0.04 for side in (16, 112)), (measured, pooled)
 
 
@@ -56,7 +57,8 @@ def test_evaluate_without_weights_names_the_files_and_the_command(tmp_path, caps
     out = capsys.readouterr()
     assert out.out == "" and out.err.strip().splitlines()[-1] == (
         f"error: no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras, mnist_cnn_gap_1scale.keras "
-        f"in {tmp_path}; run: python -m cnnrnn train mnist")
+        f"in {tmp_path}; run: python -m cnnrnn train mnist"
+    )
 
 
 def test_predict_image_reports_each_model_and_survives_bad_files(tmp_path):
@@ -117,5 +119,6 @@ def test_train_unknown_model_is_refused_before_training(tmp_path):
     out = run_cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,vit")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1] == (
-        "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows, cnn_gap_1scale")
+        "error: unknown mnist model(s) vit; choose from cnn_fixed, cnn_gap, rnn_rows, cnn_gap_1scale"
+    )
     assert not any(tmp_path.iterdir())

@@ -96,8 +96,10 @@ def test_receptive_fields_cover_a_digit_at_112_px_only_in_the_multiscale_cnn():
 def test_missing_weights_name_the_files_and_the_command(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         load_image_models(tmp_path)
-    assert str(error.value) == (f"no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras in {tmp_path}; "
-                                "run: python -m cnnrnn train mnist")
+    assert str(error.value) == (
+        f"no mnist_cnn_fixed.keras, mnist_cnn_gap.keras, mnist_rnn_rows.keras in {tmp_path}; "
+        "run: python -m cnnrnn train mnist"
+    )
 
 
 @pytest.mark.slow  # trains
@@ -127,8 +129,9 @@ def test_tiny_training_writes_weights_and_manifest(tmp_path):
 def test_shipped_weights_fit_the_budget_and_match_the_manifest():
     """Every shipped model file (.keras, or the translators' int8 .npz) is recorded in the manifest with its
     size; all weights stay under 32 MB (the project's budget since the translation and Tang poem tasks)."""
-    recorded = {info["file"]: info["bytes"] for entry in read_manifest().values()
-                for info in entry.get("models", {}).values()}
+    recorded = {
+        info["file"]: info["bytes"] for entry in read_manifest().values() for info in entry.get("models", {}).values()
+    }
     files = {path.name: path.stat().st_size for path in WEIGHTS_DIR.iterdir() if path.suffix in (".keras", ".npz")}
     assert set(files) == set(recorded), "a weights file without a manifest entry, or the reverse"
     assert files == recorded

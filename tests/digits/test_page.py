@@ -11,11 +11,11 @@ from app_pages import chart_titles, open_page
 from streamlit.testing.v1 import AppTest
 
 from cnnrnn.core.images import RESIZE_METHODS
-from cnnrnn.tasks.digits.prepare import ASPECTS, prepare_digit
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks.digits import ui
 from cnnrnn.tasks.digits.config import MNIST
 from cnnrnn.tasks.digits.model import fixed_size_error
+from cnnrnn.tasks.digits.prepare import ASPECTS, prepare_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "cnnrnn" / "tasks" / "digits" / "samples"
@@ -71,12 +71,18 @@ def test_image_page_upload_predicts_the_digit(image_predictors):
     assert not at.success, "no 'runs' message while it refuses"
 
 
-@pytest.mark.parametrize("name,payload,message", [
-    ("notes.png", b"this is not an image at all",
-     "This file is not an image that can be read: upload a PNG, JPEG, WebP, BMP, TIFF or GIF."),
-    ("empty.png", b"", "The file is empty (0 bytes)."),
-    ("cut.png", None, "The image file is damaged or truncated and could not be decoded"),
-])
+@pytest.mark.parametrize(
+    "name,payload,message",
+    [
+        (
+            "notes.png",
+            b"this is not an image at all",
+            "This file is not an image that can be read: upload a PNG, JPEG, WebP, BMP, TIFF or GIF.",
+        ),
+        ("empty.png", b"", "The file is empty (0 bytes)."),
+        ("cut.png", None, "The image file is damaged or truncated and could not be decoded"),
+    ],
+)
 def test_image_page_bad_upload_shows_a_message_and_keeps_working(name, payload, message):
     if payload is None:  # a truncated PNG: the first half of a real one
         real = next(SAMPLES.glob("*.png")).read_bytes()
@@ -155,7 +161,7 @@ def test_each_conv_layer_is_one_picture_of_its_first_maps_pixel_for_pixel(image_
         assert picture.shape == (rows * ui.MAP_TILE + (rows - 1) * 4, ui.MAP_COLUMNS * ui.MAP_TILE + 7 * 4)
         for i in (0, 5, shown - 1):
             top, left = (i // ui.MAP_COLUMNS) * (ui.MAP_TILE + 4), (i % ui.MAP_COLUMNS) * (ui.MAP_TILE + 4)
-            tile = picture[top:top + ui.MAP_TILE, left:left + ui.MAP_TILE]
+            tile = picture[top : top + ui.MAP_TILE, left : left + ui.MAP_TILE]
             expected = ui.normalise(layer[:, :, i])
             rows_at = np.arange(ui.MAP_TILE) * expected.shape[0] // ui.MAP_TILE  # nearest neighbour, no pixel lost
             cols_at = np.arange(ui.MAP_TILE) * expected.shape[1] // ui.MAP_TILE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import digit_photos as digits
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,14 +25,12 @@ from cnnrnn.tasks.digits.prepare import (
     render_digit,
 )
 
-import digit_photos as digits
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
-def strokes_mask(label: int, side: int = 200, height: float = 0.7, width: float = 0.08, seed: int = 0,
-                 centre=None) -> np.ndarray:
+def strokes_mask(
+    label: int, side: int = 200, height: float = 0.7, width: float = 0.08, seed: int = 0, centre=None
+) -> np.ndarray:
     """A handwritten-style digit as a float mask (side, side) in [0, 1]."""
     rng = np.random.default_rng(seed)
     strokes, _ = digits.glyph_strokes(label, rng, wobble=0.0, jitter=0.0)
@@ -214,8 +213,11 @@ def test_aspects_agree_on_a_square_digit():
 def test_exif_orientation_is_applied():
     upright = dark_on_light(strokes_mask(7, seed=5))
     reference = prepare_digit(encode(upright, "JPEG", quality=92)).model_input
-    for tag, inverse in ((6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270),
-                         (3, Image.Transpose.ROTATE_180)):
+    for tag, inverse in (
+        (6, Image.Transpose.ROTATE_90),
+        (8, Image.Transpose.ROTATE_270),
+        (3, Image.Transpose.ROTATE_180),
+    ):
         stored = Image.fromarray(upright).transpose(inverse)
         exif = Image.Exif()
         exif[0x0112] = tag
@@ -251,7 +253,7 @@ def test_a_thick_one_drawn_on_the_canvas_is_ink_not_a_sheet_of_paper(width):
     of those proportions (190 x 60 px) is not paper, and the bar is the digit."""
     rgba = np.zeros((280, 280, 4), np.uint8)
     rgba[..., 3] = 255
-    rgba[45:235, 110:110 + width, :3] = 255
+    rgba[45:235, 110 : 110 + width, :3] = 255
     prepared = prepare_digit(rgba)
     check_contract(prepared)
     assert not any("Sheet" in title for title, _ in prepared.steps)
@@ -270,8 +272,11 @@ def test_coloured_ink_on_coloured_paper_with_uneven_light():
     plain = prepare_digit(encode(dark_on_light(mask))).model_input
     yy, xx = np.mgrid[0:400, 0:400] / 400.0
     light = (1.05 - 0.45 * xx - 0.2 * yy)[..., None]  # dark on the right
-    for ink, paper in (((200, 30, 30), (250, 235, 140)), ((30, 40, 150), (250, 200, 215)),
-                       ((20, 110, 50), (200, 225, 250))):
+    for ink, paper in (
+        ((200, 30, 30), (250, 235, 140)),
+        ((30, 40, 150), (250, 200, 215)),
+        ((20, 110, 50), (200, 225, 250)),
+    ):
         photo = dark_on_light(mask, ink, paper) * light
         photo += np.random.default_rng(0).normal(0, 4, photo.shape)
         x = prepare_digit(encode(np.clip(photo, 0, 255).astype(np.uint8), "JPEG", quality=80)).model_input
@@ -284,8 +289,8 @@ def test_specks_are_ignored():
     dirty = mask.copy()
     rng = np.random.default_rng(1)
     for y, x in rng.integers(5, 295, size=(25, 2)):
-        if mask[max(0, y - 30):y + 30, max(0, x - 30):x + 30].max() == 0:
-            dirty[y:y + 3, x:x + 3] = 1.0
+        if mask[max(0, y - 30) : y + 30, max(0, x - 30) : x + 30].max() == 0:
+            dirty[y : y + 3, x : x + 3] = 1.0
     p = prepare_digit(encode(dark_on_light(dirty)))
     assert any("speck" in note for note in p.notes)
     assert similarity(p.model_input, clean) > 0.97
@@ -314,8 +319,15 @@ def test_numpy_inputs():
     mask = strokes_mask(3)
     reference = prepare_digit(mask).model_input  # (H, W) float in [0, 1], light on dark
     grey = dark_on_light(mask)[..., 0]
-    for source in (grey, np.stack([grey] * 3, -1), grey[..., None], grey.astype(np.float64) / 255,
-                   grey.astype(np.uint16) * 257, mask > 0.5, (mask * 1000).astype(np.int32)):
+    for source in (
+        grey,
+        np.stack([grey] * 3, -1),
+        grey[..., None],
+        grey.astype(np.float64) / 255,
+        grey.astype(np.uint16) * 257,
+        mask > 0.5,
+        (mask * 1000).astype(np.int32),
+    ):
         p = prepare_digit(source)
         check_contract(p)
         assert similarity(p.model_input, reference) > 0.9
@@ -324,14 +336,17 @@ def test_numpy_inputs():
     assert similarity(prepare_digit(Image.fromarray(grey)).model_input, reference) > 0.97
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((10, 10, 5), np.uint8), "shape"),
-    (np.zeros(100, np.uint8), "shape"),
-    (np.full((20, 20), np.nan), "NaN"),
-    (np.zeros((4, 4), np.uint8), "at least"),
-    (np.array([["a"] * 10] * 10), "numbers"),
-    (np.zeros((20, 20), np.complex64), "complex"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((10, 10, 5), np.uint8), "shape"),
+        (np.zeros(100, np.uint8), "shape"),
+        (np.full((20, 20), np.nan), "NaN"),
+        (np.zeros((4, 4), np.uint8), "at least"),
+        (np.array([["a"] * 10] * 10), "numbers"),
+        (np.zeros((20, 20), np.complex64), "complex"),
+    ],
+)
 def test_bad_arrays(bad, message):
     with pytest.raises(ImageError, match=message):
         prepare_digit(bad)
@@ -357,21 +372,24 @@ def test_file_like_sources():
 # ----------------------------------------------------------------------------- bad and awkward files
 
 
-@pytest.mark.parametrize("name, message", [
-    ("empty.png", "empty"),
-    ("random.bin", "not an image"),
-    ("text.txt", "not an image"),
-    ("truncated.png", "damaged or truncated"),
-    ("truncated.jpg", "damaged or truncated"),
-    ("one_pixel.png", "at least 8 pixels"),
-    ("huge_20000.png", "megapixels"),
-    ("huge_8000x6000.png", "megapixels"),
-    ("blank_white.png", "No digit found"),
-    ("blank_paper.jpg", "No digit found"),
-    ("blank_photo_0.jpg", "No digit found"),
-    ("blank_photo_1.jpg", "No digit found"),
-    ("blank_photo_2.jpg", "No digit found"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("empty.png", "empty"),
+        ("random.bin", "not an image"),
+        ("text.txt", "not an image"),
+        ("truncated.png", "damaged or truncated"),
+        ("truncated.jpg", "damaged or truncated"),
+        ("one_pixel.png", "at least 8 pixels"),
+        ("huge_20000.png", "megapixels"),
+        ("huge_8000x6000.png", "megapixels"),
+        ("blank_white.png", "No digit found"),
+        ("blank_paper.jpg", "No digit found"),
+        ("blank_photo_0.jpg", "No digit found"),
+        ("blank_photo_1.jpg", "No digit found"),
+        ("blank_photo_2.jpg", "No digit found"),
+    ],
+)
 def test_bad_files_give_a_clear_error(hostile, name, message):
     with pytest.raises(ImageError, match=message) as info:
         prepare_digit(hostile[name])
@@ -379,17 +397,20 @@ def test_bad_files_give_a_clear_error(hostile, name, message):
     assert "\n" not in text and 10 < len(text) < 200
 
 
-@pytest.mark.parametrize("name, note", [
-    ("animated.gif", "Animated GIF: used the first of"),
-    ("pages.tiff", "Multi-page TIFF: used the first of 3 pages"),
-    ("cmyk.jpg", "CMYK"),
-    ("deep16.png", "16-bit"),
-    ("palette.png", None),
-    ("grey_alpha.png", None),
-    ("one_bit.png", None),
-    ("bitmap.bmp", None),
-    ("webp.webp", None),
-])
+@pytest.mark.parametrize(
+    "name, note",
+    [
+        ("animated.gif", "Animated GIF: used the first of"),
+        ("pages.tiff", "Multi-page TIFF: used the first of 3 pages"),
+        ("cmyk.jpg", "CMYK"),
+        ("deep16.png", "16-bit"),
+        ("palette.png", None),
+        ("grey_alpha.png", None),
+        ("one_bit.png", None),
+        ("bitmap.bmp", None),
+        ("webp.webp", None),
+    ],
+)
 def test_awkward_formats_work(hostile, name, note):
     p = prepare_digit(hostile[name])
     check_contract(p)
@@ -441,8 +462,9 @@ def test_unexpected_decoder_exceptions_are_wrapped(monkeypatch):
 
 # Desk photos are the slowest to make: the whole-suite tier (a desk photo is prepared in the quick tier by
 # test_a_sheet_on_a_table_is_found_turned_upright_and_shown).
-@pytest.mark.parametrize("kind", [pytest.param(kind, marks=pytest.mark.slow) if kind == "desk" else kind
-                                  for kind in digits.SETS])
+@pytest.mark.parametrize(
+    "kind", [pytest.param(kind, marks=pytest.mark.slow) if kind == "desk" else kind for kind in digits.SETS]
+)
 def test_generated_samples_prepare(kind):
     for sample in digits.make_set(kind, 10, seed=123):
         p = prepare_digit(sample.source)
@@ -468,8 +490,9 @@ def test_a_sheet_on_a_table_is_found_turned_upright_and_shown():
 @pytest.mark.parametrize("tag", [3, 6, 8])
 def test_generated_photo_with_exif_tag_matches_the_upright_one(tag):
     def photo(orientation):  # the same scene, stored upright or rotated with a tag
-        return digits.photo_sample(np.random.default_rng(11), 7, use_mnist=False, size=(900, 700),
-                                   orientation=orientation).source
+        return digits.photo_sample(
+            np.random.default_rng(11), 7, use_mnist=False, size=(900, 700), orientation=orientation
+        ).source
 
     tagged = prepare_digit(photo(tag))
     assert any("EXIF" in note for note in tagged.notes)

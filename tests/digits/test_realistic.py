@@ -9,17 +9,16 @@ missing (`python -m cnnrnn train mnist` makes them).
 
 from __future__ import annotations
 
+import digit_photos as digits
 import numpy as np
 import pytest
 
 from cnnrnn.core.images import ImageError
-from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR
 from cnnrnn.tasks.digits.model import ImagePredictor
 from cnnrnn.tasks.digits.predict import weight_file
-
-import digit_photos as digits
+from cnnrnn.tasks.digits.prepare import prepare_digit
 
 MODEL = WEIGHTS_DIR / weight_file("cnn_fixed")
 N_PER_SET = 80  # per set; ~100+ per set were measured while tuning (see the report)
@@ -29,8 +28,9 @@ TARGETS = {"drawn": 0.95, "photo": 0.95, "typed": 0.80, "desk": 0.95}  # desk: a
 
 pytestmark = [
     pytest.mark.slow,  # the whole-suite tier: the shipped models read hundreds of generated photos of every kind
-    pytest.mark.skipif(not MODEL.is_file(),
-                       reason=f"shipped weights missing ({MODEL}); run: python -m cnnrnn train mnist"),
+    pytest.mark.skipif(
+        not MODEL.is_file(), reason=f"shipped weights missing ({MODEL}); run: python -m cnnrnn train mnist"
+    ),
 ]
 
 

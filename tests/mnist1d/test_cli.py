@@ -41,15 +41,20 @@ def test_evaluate_mnist1d_reproduces_the_paper():
 def test_evaluate_mnist1d_without_weights_is_a_one_line_error(tmp_path):
     out = run_cli("evaluate", "mnist1d", "--weights", str(tmp_path), env=QUIET)
     assert out.returncode == 2
-    assert out.stderr.startswith(f"error: no mnist1d_logreg.keras, mnist1d_mlp.keras, mnist1d_cnn.keras, "
-                                 f"mnist1d_gru.keras, mnist1d_cnn_shuffled.keras, mnist1d_gru_shuffled.keras "
-                                 f"in {tmp_path}; run: python -m cnnrnn train mnist1d"), out.stderr
+    assert out.stderr.startswith(
+        f"error: no mnist1d_logreg.keras, mnist1d_mlp.keras, mnist1d_cnn.keras, "
+        f"mnist1d_gru.keras, mnist1d_cnn_shuffled.keras, mnist1d_gru_shuffled.keras "
+        f"in {tmp_path}; run: python -m cnnrnn train mnist1d"
+    ), out.stderr
     assert "Traceback" not in out.stderr and "mixed" not in out.stderr, "only the models evaluate reads"
     assert len(out.stderr.strip().splitlines()) == 1
-    out = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn,resnet",
-               env=QUIET)
-    assert out.returncode == 2 and "error: unknown mnist1d model(s) resnet; choose from logreg, mlp, cnn, gru, " \
-        "cnn_shuffled, gru_shuffled, cnn_mixed, gru_mixed" in out.stderr, out.stderr
+    out = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn,resnet", env=QUIET)
+    assert (
+        out.returncode == 2
+        and "error: unknown mnist1d model(s) resnet; choose from logreg, mlp, cnn, gru, "
+        "cnn_shuffled, gru_shuffled, cnn_mixed, gru_mixed"
+        in out.stderr
+    ), out.stderr
     assert "Traceback" not in out.stderr and not list(tmp_path.iterdir()), "nothing trained or written"
 
 

@@ -8,8 +8,7 @@ import pytest
 
 def test_models_take_the_lengths_they_should():
     from cnnrnn.tasks.mnist1d.config import MNIST1D_TINY
-    from cnnrnn.tasks.mnist1d.model import SignalPredictor
-    from cnnrnn.tasks.mnist1d.model import MNIST1D_NAMES, build_mnist1d
+    from cnnrnn.tasks.mnist1d.model import MNIST1D_NAMES, SignalPredictor, build_mnist1d
 
     rng = np.random.default_rng(0)
     for name in MNIST1D_NAMES:
@@ -33,8 +32,13 @@ def test_live_run_choices_are_checked():
     from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
 
     splits = load_mnist1d(max_train=32, max_test=16)
-    for kwargs, message in [({"epochs": 0}, "epochs"), ({"epochs": 500}, "epochs"), ({"width": 0}, "width"),
-                            ({"learning_rate": -1}, "learning rate"), ({"epochs": "many"}, "whole numbers")]:
+    for kwargs, message in [
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 500}, "epochs"),
+        ({"width": 0}, "width"),
+        ({"learning_rate": -1}, "learning rate"),
+        ({"epochs": "many"}, "whole numbers"),
+    ]:
         args = {"epochs": 2, "learning_rate": 0.01, "width": 8, **kwargs}
         with pytest.raises(ValueError, match=message):
             start_mnist1d_run("cnn", splits, **args)

@@ -102,10 +102,15 @@ def test_the_mixed_length_caption_follows_the_table_it_describes(monkeypatch):
     """The "stay between ..." numbers are read from the lengths table drawn, not typed."""
     from cnnrnn.tasks.mnist1d import ui
 
-    rows = [{"model": model, "length": length, "accuracy": accuracy}
-            for model, scores in {"cnn_mixed": (0.2, 0.55, 0.6), "gru_mixed": (0.1, 0.5, 0.58),
-                                  "cnn": (0.3, 0.9, 0.2)}.items()
-            for length, accuracy in zip((20, 40, 160), scores)]
+    rows = [
+        {"model": model, "length": length, "accuracy": accuracy}
+        for model, scores in {
+            "cnn_mixed": (0.2, 0.55, 0.6),
+            "gru_mixed": (0.1, 0.5, 0.58),
+            "cnn": (0.3, 0.9, 0.2),
+        }.items()
+        for length, accuracy in zip((20, 40, 160), scores)
+    ]
     monkeypatch.setattr(ui, "recompute_mnist1d_tables", lambda: {"lengths": pd.DataFrame(rows)})
     at = _open_page()
     at.button(key="seqlab_recompute").click().run()
@@ -126,7 +131,8 @@ def test_recompute_without_weights_shows_which_files_are_missing(monkeypatch, tm
         assert not at.exception, [e.value for e in at.exception]
         assert [e.value for e in at.error] == [
             f"no {', '.join(f'mnist1d_{n}.keras' for n in MNIST1D_MODELS)} in {tmp_path}; "
-            "run: python -m cnnrnn train mnist1d"]
+            "run: python -m cnnrnn train mnist1d"
+        ]
     finally:
         ui.mnist1d_predictors.clear()
         ui.recompute_mnist1d_tables.clear()

@@ -28,7 +28,7 @@ def test_train_writes_weights_and_the_manifest(tiny_weights):
     out, entry, seen = tiny_weights
     assert set(seen) == set(MNIST1D_MODELS)
     assert read_manifest(out)["mnist1d"] == json.loads(json.dumps(entry))
-    for name, record in entry["models"].items():
+    for _name, record in entry["models"].items():
         path = out / record["file"]
         assert path.is_file() and record["bytes"] == path.stat().st_size
         assert 0.0 <= record["test_accuracy"] <= 1.0 and record["params"] > 0
@@ -68,9 +68,11 @@ def test_evaluate_reads_the_weights_it_is_given(tiny_weights):
 def test_paper_table_puts_runs_beside_the_paper():
     from cnnrnn.tasks.mnist1d.experiments import mnist1d_table
 
-    records = {"cnn": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.97, "train_seconds": 20.0},
-               "cnn_mixed": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.9, "mixed_lengths": True},
-               "run 1A": {"kind": "gru", "variant": "shuffled", "test_accuracy": None}}
+    records = {
+        "cnn": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.97, "train_seconds": 20.0},
+        "cnn_mixed": {"kind": "cnn", "variant": "normal", "test_accuracy": 0.9, "mixed_lengths": True},
+        "run 1A": {"kind": "gru", "variant": "shuffled", "test_accuracy": None},
+    }
     table = mnist1d_table(records)
     ours = table[table["source"] == "this project"]
     assert ours["name"].tolist() == ["cnn"], "mixed-length models and runs without a score stay out"
@@ -94,8 +96,13 @@ def test_the_page_numbers_helpers():
 
     from cnnrnn.tasks.mnist1d.experiments import mixed_length_band, seconds_for_epochs
 
-    lengths = pd.DataFrame({"model": ["cnn_mixed", "cnn_mixed", "gru_mixed", "cnn"], "length": [20, 40, 160, 40],
-                            "accuracy": [0.1, 0.886, 0.927, 0.99]})
+    lengths = pd.DataFrame(
+        {
+            "model": ["cnn_mixed", "cnn_mixed", "gru_mixed", "cnn"],
+            "length": [20, 40, 160, 40],
+            "accuracy": [0.1, 0.886, 0.927, 0.99],
+        }
+    )
     assert mixed_length_band(lengths, 40) == (0.886, 0.927)
     assert mixed_length_band(lengths[lengths["model"] == "cnn"], 40) is None
     assert seconds_for_epochs({"train_seconds": 17.6, "epochs": 40}, 15) == pytest.approx(6.6)
@@ -108,8 +115,13 @@ def _small_splits():
     splits = load_mnist1d(False)
     from dataclasses import replace
 
-    return replace(splits, x_train=splits.x_train[:300], y_train=splits.y_train[:300],
-                   x_test=splits.x_test[:100], y_test=splits.y_test[:100])
+    return replace(
+        splits,
+        x_train=splits.x_train[:300],
+        y_train=splits.y_train[:300],
+        x_test=splits.x_test[:100],
+        y_test=splits.y_test[:100],
+    )
 
 
 @pytest.mark.slow  # trains live runs

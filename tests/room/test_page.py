@@ -82,8 +82,9 @@ def test_opening_a_room_gives_the_speaker_a_code_a_qr_code_and_a_key_in_the_addr
     room = store.get_room(_engine(), code)
     assert room is not None and limits.key_matches(key, room.key_hash)
     assert any(h.value == f"Room {code[:4]}-{code[4:]}" for h in at.subheader)
-    assert [c.value for c in at.code] == [f"http://localhost:8501?room={code}"] or \
-        at.code[0].value.endswith(f"?room={code}"), "the audience link holds the code and not the key"
+    assert [c.value for c in at.code] == [f"http://localhost:8501?room={code}"] or at.code[0].value.endswith(
+        f"?room={code}"
+    ), "the audience link holds the code and not the key"
     assert key not in at.code[0].value
     assert _metrics(at) == {"Digits": 0, "Sentences": 0} or _metrics(at) == {"Digits": "0", "Sentences": "0"}
     assert {"room_pause", "room_close", "room_clear"} <= {b.key for b in at.button}
@@ -114,15 +115,22 @@ def test_a_phone_sends_a_photo_and_sees_the_verdicts_the_speaker_sees_it(room):
     assert any(c.value.endswith("1 of 1 right (100%)") for c in speaker.caption)
 
 
-@pytest.mark.parametrize("name,payload,message", [
-    ("notes.png", b"this is not an image at all",
-     "This file is not an image that can be read: upload a PNG, JPEG, WebP, BMP, TIFF or GIF."),
-    ("empty.png", b"", "The file is empty (0 bytes)."),
-    ("huge.png", "huge", "The image is 10000x5000 pixels (50 megapixels); the limit is 40 megapixels."),
-    ("cut.jpg", "cut", "The image file is damaged or truncated"),
-])
-def test_a_malformed_or_oversized_picture_gets_the_image_pages_message_and_nothing_is_stored(room, name, payload,
-                                                                                             message):
+@pytest.mark.parametrize(
+    "name,payload,message",
+    [
+        (
+            "notes.png",
+            b"this is not an image at all",
+            "This file is not an image that can be read: upload a PNG, JPEG, WebP, BMP, TIFF or GIF.",
+        ),
+        ("empty.png", b"", "The file is empty (0 bytes)."),
+        ("huge.png", "huge", "The image is 10000x5000 pixels (50 megapixels); the limit is 40 megapixels."),
+        ("cut.jpg", "cut", "The image file is damaged or truncated"),
+    ],
+)
+def test_a_malformed_or_oversized_picture_gets_the_image_pages_message_and_nothing_is_stored(
+    room, name, payload, message
+):
     if payload == "huge":
         buffer = io.BytesIO()
         Image.new("1", (10000, 5000)).save(buffer, format="PNG")
@@ -194,8 +202,9 @@ def test_html_markdown_and_sql_in_a_sentence_are_stored_and_shown_as_plain_text(
     assert str(_metrics(speaker)["Sentences"]) == "1"
     table = speaker.dataframe[0].value
     assert list(table["sentence"]) == [HOSTILE], "shown as the text it is, in a table"
-    rendered = [m.value for m in speaker.markdown] + [c.value for c in speaker.caption] + \
-        [h.value for h in speaker.subheader]
+    rendered = (
+        [m.value for m in speaker.markdown] + [c.value for c in speaker.caption] + [h.value for h in speaker.subheader]
+    )
     assert not any("script" in text or "DROP" in text for text in rendered), "never through markdown"
     assert store.get_room(_engine(), code) is not None
 

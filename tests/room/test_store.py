@@ -16,14 +16,19 @@ from sqlalchemy import inspect, text
 from cnnrnn.tasks.room import limits, store
 
 DIGIT = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
-VERDICTS = {"cnn_fixed": {"label": 7, "confidence": 0.9}, "cnn_gap": {"label": 7, "confidence": 0.8},
-            "rnn_rows": {"label": 1, "confidence": 0.6}}
-HOSTILE = ["<script>alert('x')</script> <b>bold</b> <img src=x onerror=alert(1)>",
-           "**not bold** [a link](javascript:alert(1)) # heading",
-           "'); DROP TABLE room_submissions; --",
-           "Robert'); DELETE FROM rooms WHERE ('1'='1",
-           "=HYPERLINK(\"http://evil\")",
-           "\u202eevil\u202c mixed 😀 text"]
+VERDICTS = {
+    "cnn_fixed": {"label": 7, "confidence": 0.9},
+    "cnn_gap": {"label": 7, "confidence": 0.8},
+    "rnn_rows": {"label": 1, "confidence": 0.6},
+}
+HOSTILE = [
+    "<script>alert('x')</script> <b>bold</b> <img src=x onerror=alert(1)>",
+    "**not bold** [a link](javascript:alert(1)) # heading",
+    "'); DROP TABLE room_submissions; --",
+    "Robert'); DELETE FROM rooms WHERE ('1'='1",
+    '=HYPERLINK("http://evil")',
+    "\u202eevil\u202c mixed 😀 text",
+]
 
 
 def _plain(rows):
@@ -32,8 +37,9 @@ def _plain(rows):
 
 
 def _digit(engine, code, session="s1", label=7, now=None):
-    return store.add_submission(engine, code, session, "digit", label, VERDICTS, digit=store.digit_bytes(DIGIT),
-                                now=now)
+    return store.add_submission(
+        engine, code, session, "digit", label, VERDICTS, digit=store.digit_bytes(DIGIT), now=now
+    )
 
 
 def test_tables_are_created_when_missing_and_again_without_harm(engine):
@@ -108,8 +114,9 @@ def test_a_flood_from_one_session_is_cut_at_the_stated_rate(engine):
     results = [_digit(engine, code, session="flood", now=5000.0 + i) for i in range(limits.PER_MINUTE + 10)]
     stored = [r for r in results if r.id is not None]
     assert len(stored) == limits.PER_MINUTE
-    assert all(r.message and f"{limits.PER_MINUTE} submissions a minute" in r.message
-               for r in results[limits.PER_MINUTE:])
+    assert all(
+        r.message and f"{limits.PER_MINUTE} submissions a minute" in r.message for r in results[limits.PER_MINUTE :]
+    )
     assert _digit(engine, code, session="another phone", now=5010.0).id, "other sessions still send"
     assert _digit(engine, code, session="flood", now=5000.0 + 61).id, "a minute later the phone sends again"
     assert len(store.submissions(engine, code)) == limits.PER_MINUTE + 2

@@ -9,13 +9,30 @@ from cnnrnn.tasks.room import charts, limits, verdicts
 
 def _digit(id_, true, fixed, gap, rows):
     said = {"cnn_fixed": fixed, "cnn_gap": gap, "rnn_rows": rows}
-    return {"id": id_, "kind": "digit", "label": true, "digit": np.zeros((28, 28), np.uint8), "sentence": None,
-            "verdicts": {k: {"label": v, "confidence": 0.9} for k, v in said.items()}}
+    return {
+        "id": id_,
+        "kind": "digit",
+        "label": true,
+        "digit": np.zeros((28, 28), np.uint8),
+        "sentence": None,
+        "verdicts": {k: {"label": v, "confidence": 0.9} for k, v in said.items()},
+    }
 
 
-ROWS = [_digit(4, 7, 7, 7, 1), _digit(3, 7, 1, 7, 1), _digit(2, 3, 3, 3, 3), _digit(1, 7, 7, 2, 7),
-        {"id": 5, "kind": "sentence", "label": 1, "digit": None, "sentence": "<b>fine</b>",
-         "verdicts": {"rnn": {"label": 1, "positive": 0.8}, "cnn": {"label": 0, "positive": 0.3}}}]
+ROWS = [
+    _digit(4, 7, 7, 7, 1),
+    _digit(3, 7, 1, 7, 1),
+    _digit(2, 3, 3, 3, 3),
+    _digit(1, 7, 7, 2, 7),
+    {
+        "id": 5,
+        "kind": "sentence",
+        "label": 1,
+        "digit": None,
+        "sentence": "<b>fine</b>",
+        "verdicts": {"rnn": {"label": 1, "positive": 0.8}, "cnn": {"label": 0, "positive": 0.3}},
+    },
+]
 
 
 def test_accuracy_per_model_counts_what_each_read_right():

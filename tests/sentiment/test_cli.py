@@ -18,19 +18,27 @@ def test_the_shipped_figures_are_the_manifests():
 
     result = manifest_figures(read_manifest()["sentiment"])
     recorded = read_manifest()["sentiment"]
-    assert result == {"task": "sentiment", "test_size": recorded["data"]["test_size"],
-                      "accuracy": {name: round(recorded["models"][name]["test_accuracy"], 4) for name in ("rnn", "cnn")}}
+    assert result == {
+        "task": "sentiment",
+        "test_size": recorded["data"]["test_size"],
+        "accuracy": {name: round(recorded["models"][name]["test_accuracy"], 4) for name in ("rnn", "cnn")},
+    }
     assert result["accuracy"] == {"rnn": 0.7723, "cnn": 0.7807}
 
 
 @needs_weights
 def test_predict_sentiment_on_the_shipped_models():
-    done = run_cli("predict-sentiment", "A wonderful, moving and beautifully acted film.", "a dull , boring mess",
-                   "--model", "all")
+    done = run_cli(
+        "predict-sentiment", "A wonderful, moving and beautifully acted film.", "a dull , boring mess", "--model", "all"
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json_lines(done.stdout)
-    assert [(r["model"], r["positive"] >= 0.5) for r in rows] == [("rnn", True), ("cnn", True),
-                                                                 ("rnn", False), ("cnn", False)]
+    assert [(r["model"], r["positive"] >= 0.5) for r in rows] == [
+        ("rnn", True),
+        ("cnn", True),
+        ("rnn", False),
+        ("cnn", False),
+    ]
     assert all(set(r) == {"text", "model", "positive"} for r in rows)
 
 
@@ -62,7 +70,9 @@ def test_bench_rows_traces_and_memory_calls():
     from cnnrnn.tasks.sentiment import cli
 
     result = cli.bench(repeats=3)
-    assert set(result["latency_ms"]) == {f"sentiment_{n} {k} tokens" for n in ("rnn", "cnn") for k in (10, 50, 100, 1000)}
+    assert set(result["latency_ms"]) == {
+        f"sentiment_{n} {k} tokens" for n in ("rnn", "cnn") for k in (10, 50, 100, 1000)
+    }
     for row in result["latency_ms"].values():
         assert 0 < row["p50"] <= row["p95"] and all(math.isfinite(v) for v in row.values())
     assert all("ratio" in result["latency_ms"][f"sentiment_{n} 50 tokens"] for n in ("rnn", "cnn"))

@@ -1,7 +1,9 @@
-"""AppTest for pages/sentiment.py, reached from the app: it runs, typing updates both verdicts, odd text gets a message."""
+"""AppTest for pages/sentiment.py, reached from the app.
+
+It runs, typing updates both verdicts, odd text gets a message.
+"""
 
 from __future__ import annotations
-
 
 import pytest
 from app_pages import chart_titles, open_page
@@ -35,9 +37,14 @@ def test_page_runs_and_shows_both_verdicts(app):
     # The first example ("A warm, funny and beautifully acted film ...") is positive to both.
     assert list(verdicts.values()) == ["positive", "positive"]
     titles = chart_titles(app)
-    for title in ("Prediction after each word read", "Word importance: the change when the word is dropped",
-                  "Counted evidence the CNN reads beside each embedding", "Held-out accuracy by sentence length",
-                  "Held-out accuracy with neutral filler words added", "Latency of one prediction against input length"):
+    for title in (
+        "Prediction after each word read",
+        "Word importance: the change when the word is dropped",
+        "Counted evidence the CNN reads beside each embedding",
+        "Held-out accuracy by sentence length",
+        "Held-out accuracy with neutral filler words added",
+        "Latency of one prediction against input length",
+    ):
         assert title in titles
     assert not app.error
 
@@ -54,7 +61,9 @@ def test_page_numbers_come_from_the_manifest_and_config(app):
     accuracy = next(c for c in _captions(app) if c.startswith("Test accuracy: "))
     for name in ("rnn", "cnn"):
         assert f"{entry['models'][name]['test_accuracy']:.1%}" in accuracy
-    assert "Kim's CNN from scratch 76.1%, with pretrained word2vec 81.5%; the VADER sentiment lexicon 61.3%." in accuracy
+    assert (
+        "Kim's CNN from scratch 76.1%, with pretrained word2vec 81.5%; the VADER sentiment lexicon 61.3%." in accuracy
+    )
     low, high = min(SENTIMENT.latency_lengths), max(SENTIMENT.latency_lengths)
     assert any(f"One text at a time, {low:,} to {high:,} tokens." in c for c in _captions(app))
     assert any(f"the longest training sentence has {LONGEST_MR_TOKENS} tokens" in c for c in _captions(app))
@@ -70,7 +79,17 @@ def test_cnn_counted_evidence_follows_the_typed_words(app):
     titles = chart_titles(app)
     evidence = app.get("vega_lite_chart")[titles.index("Counted evidence the CNN reads beside each embedding")]
     data = pa.ipc.open_stream(evidence.proto.datasets[0].data.data).read_all().to_pandas()
-    assert list(data.loc[data["kind"] == "word", "text"]) == ["a", "dull", "film", ",", "not", "funny", "at", "all", "."]
+    assert list(data.loc[data["kind"] == "word", "text"]) == [
+        "a",
+        "dull",
+        "film",
+        ",",
+        "not",
+        "funny",
+        "at",
+        "all",
+        ".",
+    ]
     assert "not funny" in set(data.loc[data["kind"] != "word", "text"])
     # The summed score the CNN's output unit reads is stated, and matches the words' numbers in the chart.
     from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors
@@ -104,13 +123,16 @@ def test_example_picker_fills_the_text_box(app):
     assert list(_verdicts(app).values()) == ["negative", "negative"]  # "The plot is a mess ..." read, not the first
 
 
-@pytest.mark.parametrize("text, kind, says", [
-    ("", "info", "The text is empty. Type a sentence, for example: the acting is wonderful."),
-    ("   \n\t  ", "info", "The text is empty. Type a sentence, for example: the acting is wonderful."),
-    ("\x00\x01\x02", "info", "The text has only spaces or control characters. Type a sentence."),
-    ("😀😀😀", "warning", "None of these words is in the models' vocabulary"),
-    ("这部电影很好看", "warning", "None of these words is in the models' vocabulary"),
-])
+@pytest.mark.parametrize(
+    "text, kind, says",
+    [
+        ("", "info", "The text is empty. Type a sentence, for example: the acting is wonderful."),
+        ("   \n\t  ", "info", "The text is empty. Type a sentence, for example: the acting is wonderful."),
+        ("\x00\x01\x02", "info", "The text has only spaces or control characters. Type a sentence."),
+        ("😀😀😀", "warning", "None of these words is in the models' vocabulary"),
+        ("这部电影很好看", "warning", "None of these words is in the models' vocabulary"),
+    ],
+)
 def test_odd_text_gets_a_message_never_an_exception(app, text, kind, says):
     app.text_area(key="sentiment_text").input(text).run()
     assert not app.exception

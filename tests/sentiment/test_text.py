@@ -33,8 +33,13 @@ def test_python_and_graph_standardisation_agree():
 
     from cnnrnn.tasks.sentiment.layers import Standardize
 
-    texts = (ODD_TEXTS + SENTENCES + [line for _, line in probe_lines()] + [line for _, line in probe_lines("dev_probes.tsv")]
-             + ["İstanbul É café's münch's 1.5 $9 [a]"])
+    texts = (
+        ODD_TEXTS
+        + SENTENCES
+        + [line for _, line in probe_lines()]
+        + [line for _, line in probe_lines("dev_probes.tsv")]
+        + ["İstanbul É café's münch's 1.5 $9 [a]"]
+    )
     if HAS_DATA:
         from cnnrnn.tasks.sentiment.data import load_polarity
 
@@ -104,8 +109,11 @@ def test_nb_id_ratios_match_the_text_counts():
     vocabulary = ["film", "good", "bad", "plot", "unseen"]
     ids = build_vectorizer(vocabulary, 6)(np.array(texts)).numpy()
     for min_count in (1, 3):
-        np.testing.assert_allclose(T.nb_id_ratios(ids, labels, 7, 1.0, min_count),
-                                   T.nb_log_ratios(texts, labels, vocabulary, 1.0, min_count), rtol=1e-6)
+        np.testing.assert_allclose(
+            T.nb_id_ratios(ids, labels, 7, 1.0, min_count),
+            T.nb_log_ratios(texts, labels, vocabulary, 1.0, min_count),
+            rtol=1e-6,
+        )
 
 
 def test_out_of_fold_ratios_hide_each_texts_own_label():
@@ -130,8 +138,16 @@ def test_out_of_fold_ratios_hide_each_texts_own_label():
 
 
 def test_negation_templates_flip_polar_words():
-    texts = ["a wonderful , moving film", "so wonderful and moving", "wonderful", "is wonderful",
-             "a dull , boring mess", "so dull and boring", "dull", "is dull"] * 5
+    texts = [
+        "a wonderful , moving film",
+        "so wonderful and moving",
+        "wonderful",
+        "is wonderful",
+        "a dull , boring mess",
+        "so dull and boring",
+        "dull",
+        "is dull",
+    ] * 5
     labels = [1, 1, 1, 1, 0, 0, 0, 0] * 5
     positive, negative = T.polar_words(texts, labels, min_count=5, min_after_intensifier=1)
     assert positive == ["wonderful"] and negative == ["dull"]

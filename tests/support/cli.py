@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, input: str | bytes = "", env: dict[str, str | None] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: str | bytes = "", env: dict[str, str | None] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run `python -m cnnrnn ARGS`; the finished process with `stdout` and `stderr` as text.
 
     input: standard input (text is sent as UTF-8; bytes as they are, for input that is not valid UTF-8).
@@ -31,10 +32,12 @@ def run_cli(*args: str, input: str | bytes = "", env: dict[str, str | None] | No
         else:
             merged[key] = value
     data = input.encode("utf-8") if isinstance(input, str) else input
-    done = subprocess.run([sys.executable, "-m", "cnnrnn", *args], input=data, capture_output=True, cwd=ROOT,
-                          env=merged, timeout=timeout)
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"),
-                                       done.stderr.decode("utf-8"))
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnrnn", *args], input=data, capture_output=True, cwd=ROOT, env=merged, timeout=timeout
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    )
 
 
 def json_lines(text: str) -> list[dict]:
@@ -43,5 +46,11 @@ def json_lines(text: str) -> list[dict]:
 
 
 # Every download goes to a proxy that refuses connections: offline, whatever this machine has.
-OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""}
+OFFLINE = {
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "no_proxy": "",
+    "NO_PROXY": "",
+}

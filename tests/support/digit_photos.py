@@ -71,8 +71,10 @@ def curve(*points, n=10):
         p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
         for t in np.linspace(0, 1, n, endpoint=False):
             t2, t3 = t * t, t * t * t
-            out.append(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
-                              + (-p0 + 3 * p1 - 3 * p2 + p3) * t3))
+            out.append(
+                0.5
+                * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2 + (-p0 + 3 * p1 - 3 * p2 + p3) * t3)
+            )
     out.append(p[-2])
     return np.asarray(out)
 
@@ -89,8 +91,18 @@ TEMPLATES: dict[int, dict[str, list[np.ndarray]]] = {
     0: {
         "oval": [arc(0.5, 0.5, 0.45, 0.5, -90, 270)],
         "overlap": [arc(0.5, 0.5, 0.42, 0.49, -70, 300)],
-        "egg": [curve((0.55, 0.02), (0.15, 0.2), (0.08, 0.6), (0.4, 0.99), (0.85, 0.75),
-                      (0.88, 0.3), (0.55, 0.02), (0.4, 0.06))],
+        "egg": [
+            curve(
+                (0.55, 0.02),
+                (0.15, 0.2),
+                (0.08, 0.6),
+                (0.4, 0.99),
+                (0.85, 0.75),
+                (0.88, 0.3),
+                (0.55, 0.02),
+                (0.4, 0.06),
+            )
+        ],
     },
     1: {
         "plain": [line((0.5, 0.0), (0.5, 1.0))],
@@ -99,18 +111,30 @@ TEMPLATES: dict[int, dict[str, list[np.ndarray]]] = {
     },
     2: {
         "classic": [join(arc(0.5, 0.28, 0.42, 0.28, 190, 385), line((0.05, 1.0), (0.95, 1.0)))],
-        "wavy": [join(arc(0.5, 0.27, 0.4, 0.27, 200, 370),
-                      curve((0.89, 0.35), (0.55, 0.65), (0.08, 0.98)),
-                      curve((0.08, 0.98), (0.4, 0.9), (0.7, 0.98), (0.97, 0.93)))],
-        "loop": [join(arc(0.5, 0.28, 0.42, 0.28, 190, 385),
-                      curve((0.86, 0.38), (0.45, 0.72), (0.12, 0.9), (0.2, 1.0), (0.32, 0.88),
-                            (0.5, 0.95), (0.95, 0.96)))],
+        "wavy": [
+            join(
+                arc(0.5, 0.27, 0.4, 0.27, 200, 370),
+                curve((0.89, 0.35), (0.55, 0.65), (0.08, 0.98)),
+                curve((0.08, 0.98), (0.4, 0.9), (0.7, 0.98), (0.97, 0.93)),
+            )
+        ],
+        "loop": [
+            join(
+                arc(0.5, 0.28, 0.42, 0.28, 190, 385),
+                curve((0.86, 0.38), (0.45, 0.72), (0.12, 0.9), (0.2, 1.0), (0.32, 0.88), (0.5, 0.95), (0.95, 0.96)),
+            )
+        ],
     },
     3: {
         "round": [join(arc(0.48, 0.25, 0.4, 0.25, 200, 450), arc(0.48, 0.74, 0.45, 0.26, 270, 520))],
         "flat_top": [join(line((0.1, 0.0), (0.88, 0.0), (0.42, 0.4)), arc(0.5, 0.69, 0.42, 0.31, 245, 515))],
-        "pointy": [join(arc(0.5, 0.24, 0.38, 0.24, 200, 440), line((0.5, 0.48), (0.3, 0.5)),
-                        arc(0.5, 0.74, 0.44, 0.26, 265, 520))],
+        "pointy": [
+            join(
+                arc(0.5, 0.24, 0.38, 0.24, 200, 440),
+                line((0.5, 0.48), (0.3, 0.5)),
+                arc(0.5, 0.74, 0.44, 0.26, 265, 520),
+            )
+        ],
     },
     4: {
         "open": [line((0.32, 0.0), (0.06, 0.62), (0.96, 0.62)), line((0.72, 0.28), (0.72, 1.0))],
@@ -119,12 +143,15 @@ TEMPLATES: dict[int, dict[str, list[np.ndarray]]] = {
     },
     5: {
         "classic": [join(line((0.88, 0.0), (0.22, 0.0), (0.16, 0.43)), arc(0.48, 0.69, 0.42, 0.31, 218, 505))],
-        "two_stroke": [join(line((0.2, 0.02), (0.15, 0.44)), arc(0.47, 0.69, 0.42, 0.3, 215, 500)),
-                       line((0.2, 0.02), (0.9, 0.0))],
+        "two_stroke": [
+            join(line((0.2, 0.02), (0.15, 0.44)), arc(0.47, 0.69, 0.42, 0.3, 215, 500)),
+            line((0.2, 0.02), (0.9, 0.0)),
+        ],
     },
     6: {
-        "classic": [join(curve((0.82, 0.02), (0.45, 0.13), (0.18, 0.42), (0.1, 0.72)),
-                         arc(0.5, 0.72, 0.4, 0.27, 180, 535))],
+        "classic": [
+            join(curve((0.82, 0.02), (0.45, 0.13), (0.18, 0.42), (0.1, 0.72)), arc(0.5, 0.72, 0.4, 0.27, 180, 535))
+        ],
         "straight": [join(line((0.72, 0.0), (0.14, 0.7)), arc(0.5, 0.73, 0.37, 0.26, 200, 560))],
     },
     7: {
@@ -135,9 +162,24 @@ TEMPLATES: dict[int, dict[str, list[np.ndarray]]] = {
     },
     8: {
         "stacked": [arc(0.5, 0.24, 0.34, 0.24, -90, 270), arc(0.5, 0.73, 0.44, 0.27, -90, 270)],
-        "figure": [curve((0.78, 0.12), (0.5, 0.0), (0.2, 0.12), (0.24, 0.36), (0.5, 0.5), (0.82, 0.66),
-                         (0.78, 0.92), (0.5, 1.0), (0.18, 0.9), (0.2, 0.65), (0.5, 0.5), (0.76, 0.33),
-                         (0.78, 0.12), n=8)],
+        "figure": [
+            curve(
+                (0.78, 0.12),
+                (0.5, 0.0),
+                (0.2, 0.12),
+                (0.24, 0.36),
+                (0.5, 0.5),
+                (0.82, 0.66),
+                (0.78, 0.92),
+                (0.5, 1.0),
+                (0.18, 0.9),
+                (0.2, 0.65),
+                (0.5, 0.5),
+                (0.76, 0.33),
+                (0.78, 0.12),
+                n=8,
+            )
+        ],
     },
     9: {
         "straight": [join(arc(0.46, 0.28, 0.4, 0.28, 5, -355), line((0.86, 0.3), (0.82, 1.0)))],
@@ -161,8 +203,9 @@ def _wobble(points: np.ndarray, rng, amount: float) -> np.ndarray:
     return out
 
 
-def glyph_strokes(label: int, rng, style: str | None = None, wobble: float = 0.02,
-                  jitter: float = 0.03) -> tuple[list[np.ndarray], str]:
+def glyph_strokes(
+    label: int, rng, style: str | None = None, wobble: float = 0.02, jitter: float = 0.03
+) -> tuple[list[np.ndarray], str]:
     """One randomised handwritten `label`: strokes in a box of height 1 (x from 0), and the style."""
     styles = TEMPLATES[label]
     style = style or str(rng.choice(sorted(styles)))
@@ -251,12 +294,19 @@ def drawn_sample(rng, label: int, index: int = 0) -> Sample:
 # ----------------------------------------------------------------------------- photo
 
 PAPERS = {
-    "white": (0.93, 0.93, 0.92), "cream": (0.95, 0.91, 0.8), "yellow": (0.98, 0.93, 0.55),
-    "pink": (0.97, 0.8, 0.85), "light_blue": (0.78, 0.88, 0.97), "grey": (0.75, 0.75, 0.74),
+    "white": (0.93, 0.93, 0.92),
+    "cream": (0.95, 0.91, 0.8),
+    "yellow": (0.98, 0.93, 0.55),
+    "pink": (0.97, 0.8, 0.85),
+    "light_blue": (0.78, 0.88, 0.97),
+    "grey": (0.75, 0.75, 0.74),
 }
 INKS = {
-    "black": (0.08, 0.08, 0.1), "blue": (0.1, 0.16, 0.55), "red": (0.72, 0.1, 0.12),
-    "green": (0.08, 0.42, 0.2), "pencil": (0.3, 0.3, 0.32),
+    "black": (0.08, 0.08, 0.1),
+    "blue": (0.1, 0.16, 0.55),
+    "red": (0.72, 0.1, 0.12),
+    "green": (0.08, 0.42, 0.2),
+    "pencil": (0.3, 0.3, 0.32),
 }
 
 
@@ -298,7 +348,7 @@ def _mnist_mask(rng, label: int, height_px: float) -> np.ndarray | None:
     digit = x[int(rng.choice(choices))].astype(np.float32) / 255.0
     rows = np.flatnonzero(digit.max(axis=1) > 0.1)
     cols = np.flatnonzero(digit.max(axis=0) > 0.1)
-    digit = np.pad(digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], 2)
+    digit = np.pad(digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 2)
     scale = height_px / (rows[-1] - rows[0] + 1)
     size = (max(4, round(digit.shape[1] * scale)), max(4, round(digit.shape[0] * scale)))
     up = np.asarray(Image.fromarray(digit, "F").resize(size, Image.Resampling.BICUBIC), np.float32)
@@ -306,8 +356,9 @@ def _mnist_mask(rng, label: int, height_px: float) -> np.ndarray | None:
     return up * up * (3 - 2 * up)
 
 
-def _lighting(rng, w: int, h: int, shadow_chance: float, edge_from: float, softest: float,
-              deepest: float) -> np.ndarray:
+def _lighting(
+    rng, w: int, h: int, shadow_chance: float, edge_from: float, softest: float, deepest: float
+) -> np.ndarray:
     """A photo's light, (h, w, 1) float32, computed small and enlarged: a gradient, a vignette and,
     with `shadow_chance`, a soft shadow edge (from `edge_from` of the way in, softness from
     `softest` to 0.35, darkening by 0.15 to `deepest`)."""
@@ -326,10 +377,19 @@ def _lighting(rng, w: int, h: int, shadow_chance: float, edge_from: float, softe
     return np.asarray(light_img, np.float32)[..., None]
 
 
-def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
-                 hard: bool = False, ink: str | None = None, paper: str | None = None,
-                 size: tuple[int, int] | None = None, orientation: int | None = None,
-                 quality: int | None = None, blank: bool = False) -> Sample:
+def photo_sample(
+    rng,
+    label: int,
+    index: int = 0,
+    use_mnist: bool | None = None,
+    hard: bool = False,
+    ink: str | None = None,
+    paper: str | None = None,
+    size: tuple[int, int] | None = None,
+    orientation: int | None = None,
+    quality: int | None = None,
+    blank: bool = False,
+) -> Sample:
     """A phone photo of a handwritten digit on paper, as JPEG bytes.
 
     `hard` widens every range (smaller digits, fainter ink, deeper shadows,
@@ -376,8 +436,9 @@ def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
     # Slight perspective: move the corners by up to 4% (hard: 7%) of the side.
     corners = [(0, 0), (w, 0), (w, h), (0, h)]
     moved = [(x + rng.uniform(-shift, shift) * w, y + rng.uniform(-shift, shift) * h) for x, y in corners]
-    page = page.transform((w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners),
-                          Image.Resampling.BILINEAR)
+    page = page.transform(
+        (w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners), Image.Resampling.BILINEAR
+    )
     # Camera blur (applied to the ink: the paper is smooth anyway).
     page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 2.5 if hard else 1.4) * long_side / 1000))
     mask = np.asarray(page, np.float32) * np.float32(0 if blank else 1 / 255)
@@ -387,8 +448,9 @@ def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
     ink = (np.asarray(INKS[ink_name]) + rng.normal(0, 0.03, 3)).astype(np.float32)
     paper = (np.asarray(PAPERS[paper_name]) + rng.normal(0, 0.02, 3)).astype(np.float32)
     density = np.float32(rng.uniform(0.5 if hard else 0.75, 1.0))  # pens do not lay down perfect ink
-    light = _lighting(rng, w, h, shadow_chance=0.6, edge_from=0.2, softest=0.04 if hard else 0.08,
-                      deepest=0.55 if hard else 0.4)
+    light = _lighting(
+        rng, w, h, shadow_chance=0.6, edge_from=0.2, softest=0.04 if hard else 0.08, deepest=0.55 if hard else 0.4
+    )
     cast = (1 + rng.normal(0, 0.03, 3)).astype(np.float32)  # white balance
     photo = (paper + (ink - paper) * (mask * density)[..., None]) * light * (cast * 255)
     noise = rng.uniform(2, 12 if hard else 8)
@@ -407,7 +469,9 @@ def photo_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None,
         kwargs["exif"] = exif.tobytes()
     q = int(rng.integers(50 if hard else 70, 91))
     img.save(buf, "JPEG", quality=quality or q, **kwargs)
-    name = f"photo_{index:03d}_{label}_{style}_{ink_name}_on_{paper_name}" + (f"_exif{orientation}" if orientation != 1 else "")
+    name = f"photo_{index:03d}_{label}_{style}_{ink_name}_on_{paper_name}" + (
+        f"_exif{orientation}" if orientation != 1 else ""
+    )
     return Sample(name + ".jpg", label, buf.getvalue(), "photo")
 
 
@@ -472,8 +536,12 @@ def typed_sample(rng, label: int, index: int = 0, font: str | None = None) -> Sa
 # ----------------------------------------------------------------------------- desk
 
 TABLES = {  # dark tables (matte colours) and woods (base colour, grain strength)
-    "black": ((0.07, 0.07, 0.08), 0.0), "slate": ((0.2, 0.21, 0.23), 0.0), "navy": ((0.1, 0.13, 0.22), 0.0),
-    "walnut": ((0.32, 0.2, 0.12), 0.25), "oak": ((0.55, 0.38, 0.22), 0.2), "pine": ((0.68, 0.52, 0.33), 0.15),
+    "black": ((0.07, 0.07, 0.08), 0.0),
+    "slate": ((0.2, 0.21, 0.23), 0.0),
+    "navy": ((0.1, 0.13, 0.22), 0.0),
+    "walnut": ((0.32, 0.2, 0.12), 0.25),
+    "oak": ((0.55, 0.38, 0.22), 0.2),
+    "pine": ((0.68, 0.52, 0.33), 0.15),
 }
 SHEETS = {"white": (0.94, 0.94, 0.93), "cream": (0.95, 0.92, 0.84), "grey": (0.86, 0.86, 0.85)}
 RULINGS = ("plain", "lined", "squared")
@@ -519,7 +587,9 @@ def _sheet(rng, label: int, sw: int, sh: int, ruling: str, use_mnist: bool, hard
         lines = lines + np.clip(thick / 2 + 0.5 - np.abs(((y - offset + spacing / 2) % spacing) - spacing / 2), 0, 1)
         if ruling == "squared":
             x = np.arange(sw, dtype=np.float32)[None, :]
-            lines = np.maximum(lines, np.clip(thick / 2 + 0.5 - np.abs(((x - offset + spacing / 2) % spacing) - spacing / 2), 0, 1))
+            lines = np.maximum(
+                lines, np.clip(thick / 2 + 0.5 - np.abs(((x - offset + spacing / 2) % spacing) - spacing / 2), 0, 1)
+            )
         sheet = sheet + (colour - paper) * (strength * lines)[..., None]
         if ruling == "lined" and rng.random() < 0.6:  # the red margin
             mx = rng.uniform(0.08, 0.15) * sw
@@ -540,15 +610,23 @@ def _sheet(rng, label: int, sw: int, sh: int, ruling: str, use_mnist: bool, hard
     x0 = int(rng.uniform(0.12 * sw, max(0.12 * sw, 0.88 * sw - mw)))
     y0 = int(rng.uniform(0.12 * sh, max(0.12 * sh, 0.88 * sh - mh)))
     full = np.zeros((sh, sw), np.float32)
-    full[y0:y0 + mh, x0:x0 + mw] = mask[: sh - y0, : sw - x0]
+    full[y0 : y0 + mh, x0 : x0 + mw] = mask[: sh - y0, : sw - x0]
     pen = np.asarray(PENS[str(rng.choice(sorted(PENS)))], np.float32) + rng.normal(0, 0.02, 3).astype(np.float32)
     density = np.float32(rng.uniform(0.8, 1.0))
     sheet = sheet + (pen - sheet) * (full * density)[..., None]
     return np.clip(sheet, 0, 1), (x0, y0, x0 + mw, y0 + mh)
 
 
-def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, ruling: str | None = None,
-                table: str | None = None, tilt: float | None = None, hard: bool = False) -> Sample:
+def desk_sample(
+    rng,
+    label: int,
+    index: int = 0,
+    use_mnist: bool | None = None,
+    ruling: str | None = None,
+    table: str | None = None,
+    tilt: float | None = None,
+    hard: bool = False,
+) -> Sample:
     """A phone photo of a sheet of paper lying on a table, a digit written on it in pen (JPEG bytes).
 
     The sheet (plain, lined or squared; white, cream or grey) covers a third to two thirds of the
@@ -573,7 +651,8 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
     angle = rng.uniform(-40 if hard else -25, 40 if hard else 25) if tilt is None else tilt
     rgba = np.dstack([sheet, np.ones((sh, sw), np.float32)])
     rotated = Image.fromarray(np.rint(rgba * 255).astype(np.uint8), "RGBA").rotate(
-        angle, Image.Resampling.BICUBIC, expand=True)
+        angle, Image.Resampling.BICUBIC, expand=True
+    )
     rot = np.asarray(rotated, np.float32) / 255.0
     # Where the digit's centre went, so the sheet can be placed with the digit well inside the frame.
     c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
@@ -585,7 +664,7 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
     alpha = np.zeros((h, w), np.float32)
     layer = np.zeros((h, w, 3), np.float32)
     ys, xs = slice(max(ty, 0), min(ty + rot.shape[0], h)), slice(max(tx, 0), min(tx + rot.shape[1], w))
-    src = rot[ys.start - ty: ys.stop - ty, xs.start - tx: xs.stop - tx]
+    src = rot[ys.start - ty : ys.stop - ty, xs.start - tx : xs.stop - tx]
     alpha[ys, xs], layer[ys, xs] = src[..., 3], src[..., :3]
     # The sheet's shadow on the table, then the sheet.
     small = np.asarray(Image.fromarray(alpha, "F").resize((w // 4, h // 4), Image.Resampling.BOX), np.float32)
@@ -596,10 +675,13 @@ def desk_sample(rng, label: int, index: int = 0, use_mnist: bool | None = None, 
     img = Image.fromarray(np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8), "RGB")
     # Perspective: each corner of the frame pulled outwards by up to 5% (no empty wedges at the edges).
     corners = [(0, 0), (w, 0), (w, h), (0, h)]
-    moved = [(x + (1 if x else -1) * rng.uniform(0, 0.05) * w, y + (1 if y else -1) * rng.uniform(0, 0.05) * h)
-             for x, y in corners]
-    img = img.transform((w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners),
-                        Image.Resampling.BILINEAR)
+    moved = [
+        (x + (1 if x else -1) * rng.uniform(0, 0.05) * w, y + (1 if y else -1) * rng.uniform(0, 0.05) * h)
+        for x, y in corners
+    ]
+    img = img.transform(
+        (w, h), Image.Transform.PERSPECTIVE, _perspective_coeffs(moved, corners), Image.Resampling.BILINEAR
+    )
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3) * long_side / 1000))
     # Lighting: a gradient, a vignette, sometimes a soft shadow (a hand, a phone) across the scene.
     light = _lighting(rng, w, h, shadow_chance=0.5, edge_from=0.3, softest=0.08, deepest=0.55 if hard else 0.4)
@@ -699,7 +781,11 @@ def hostile_files() -> dict[str, bytes]:
     files["one_bit.png"] = save(_digit_image(8).convert("1"), "PNG")
     files["bitmap.bmp"] = save(_digit_image(9).convert("RGB"), "BMP")
     files["webp.webp"] = save(_digit_image(0).convert("RGB"), "WEBP", quality=90)
-    pages = [_digit_image(1).convert("RGB"), Image.new("RGB", (120, 120), "white"), Image.new("RGB", (120, 120), "black")]
+    pages = [
+        _digit_image(1).convert("RGB"),
+        Image.new("RGB", (120, 120), "white"),
+        Image.new("RGB", (120, 120), "black"),
+    ]
     files["pages.tiff"] = save(pages[0], "TIFF", save_all=True, append_images=pages[1:])
     return files
 
@@ -707,8 +793,9 @@ def hostile_files() -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- built-in samples
 
 
-def _canvas(label: int, rng, style: str, white_on_transparent: bool, height=0.7, width=0.09,
-            size=(280, 280), centre=None) -> bytes:
+def _canvas(
+    label: int, rng, style: str, white_on_transparent: bool, height=0.7, width=0.09, size=(280, 280), centre=None
+) -> bytes:
     strokes, _ = glyph_strokes(label, rng, style=style, wobble=0.015)
     w, h = size
     centre = centre or (w / 2, h / 2)
@@ -745,15 +832,25 @@ def built_in_samples() -> dict[str, bytes]:
     samples = {
         "drawn_3.png": _canvas(3, rng, "round", True),
         "drawn_8.png": _canvas(8, rng, "figure", False, height=0.6, width=0.07, centre=(150, 130)),
-        "photo_7.jpg": photo_sample(rng, 7, use_mnist=False, ink="blue", paper="cream", size=(640, 480),
-                                    orientation=1, quality=80).source,
-        "photo_2.jpg": photo_sample(rng, 2, use_mnist=False, ink="red", paper="yellow", size=(480, 640),
-                                    orientation=6, quality=80).source,
+        "photo_7.jpg": photo_sample(
+            rng, 7, use_mnist=False, ink="blue", paper="cream", size=(640, 480), orientation=1, quality=80
+        ).source,
+        "photo_2.jpg": photo_sample(
+            rng, 2, use_mnist=False, ink="red", paper="yellow", size=(480, 640), orientation=6, quality=80
+        ).source,
         "typed_5.png": _typed(5, f"{dejavu}/DejaVuSerif.ttf", (40, 40, 60), (250, 235, 215)),
-        "typed_4.png": _typed(4, f"{liberation}/LiberationSans-Bold.ttf", (255, 220, 90), (30, 40, 90),
-                              size=(200, 120), height=0.6, offset=(0.2, 0.0)),
-        "wide_9.jpg": photo_sample(rng, 9, use_mnist=False, ink="black", paper="white", size=(800, 360),
-                                   orientation=1, quality=80).source,
+        "typed_4.png": _typed(
+            4,
+            f"{liberation}/LiberationSans-Bold.ttf",
+            (255, 220, 90),
+            (30, 40, 90),
+            size=(200, 120),
+            height=0.6,
+            offset=(0.2, 0.0),
+        ),
+        "wide_9.jpg": photo_sample(
+            rng, 9, use_mnist=False, ink="black", paper="white", size=(800, 360), orientation=1, quality=80
+        ).source,
         "thin_1.png": _canvas(1, rng, "flag", False, height=0.8, width=0.025, size=(150, 300)),
     }
     return samples
@@ -799,8 +896,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir")
     parser.add_argument("--n", type=int, default=100, help="images per set")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--samples", action="store_true",
-                        help="write the page's built-in samples (cnnrnn/tasks/digits/samples/) into OUTDIR instead")
+    parser.add_argument(
+        "--samples",
+        action="store_true",
+        help="write the page's built-in samples (cnnrnn/tasks/digits/samples/) into OUTDIR instead",
+    )
     args = parser.parse_args(argv)
     if args.samples:
         for path in write_samples(args.outdir):

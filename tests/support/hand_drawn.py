@@ -18,12 +18,15 @@ CANVAS = 320
 
 # (caption, [(shape, colour, centre x, centre y, width in canvas pixels)]) in the user's own placement.
 DRAWINGS = [
-    ("a large red circle left of a small blue square",
-     [("circle", "red", 90, 150, 104), ("square", "blue", 235, 200, 50)]),
-    ("a small yellow triangle left of a large green square left of a small red circle",
-     [("triangle", "yellow", 45, 100, 52), ("square", "green", 160, 170, 98), ("circle", "red", 270, 120, 48)]),
-    ("a large blue triangle",
-     [("triangle", "blue", 170, 150, 110)]),
+    (
+        "a large red circle left of a small blue square",
+        [("circle", "red", 90, 150, 104), ("square", "blue", 235, 200, 50)],
+    ),
+    (
+        "a small yellow triangle left of a large green square left of a small red circle",
+        [("triangle", "yellow", 45, 100, 52), ("square", "green", 160, 170, 98), ("circle", "red", 270, 120, 48)],
+    ),
+    ("a large blue triangle", [("triangle", "blue", 170, 150, 110)]),
 ]
 
 
@@ -40,8 +43,11 @@ def _outline(shape: str, cx: float, cy: float, width: float, rng: np.random.Gene
         rx, ry = width / 2, width / 2 * rng.uniform(0.9, 1.05)  # a circle drawn by hand is a bit oval
         return np.stack([cx + rx * np.cos(theta), cy + ry * np.sin(theta)], 1)
     half = width / 2
-    corners = ([(-half, -half * 0.95), (half, -half), (half * 0.97, half), (-half, half * 1.02)] if shape == "square"
-               else [(0, -half * 0.9), (half, half * 0.8), (-half * 0.95, half * 0.8)])
+    corners = (
+        [(-half, -half * 0.95), (half, -half), (half * 0.97, half), (-half, half * 1.02)]
+        if shape == "square"
+        else [(0, -half * 0.9), (half, half * 0.8), (-half * 0.95, half * 0.8)]
+    )
     points = []
     corners = np.asarray(corners)
     for a, b in zip(corners, np.roll(corners, -1, axis=0)):

@@ -26,8 +26,26 @@ def _poem(predictor, prime: str, seed: int) -> str:
 
 @SHIPPED
 def test_generate_finishes_a_famous_first_line_as_a_plain_poem(capsys):
-    assert main(["generate", "--corpus", "tang", "--model", "lstm", "--prime", "床前明月光，", "--length", "100",
-                 "--temperature", "0.8", "--seed", "3"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--corpus",
+                "tang",
+                "--model",
+                "lstm",
+                "--prime",
+                "床前明月光，",
+                "--length",
+                "100",
+                "--temperature",
+                "0.8",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     poem = out.strip()
     assert out.endswith("\n") and poem.startswith("床前明月光，") and "\n" not in poem
@@ -38,10 +56,29 @@ def test_generate_finishes_a_famous_first_line_as_a_plain_poem(capsys):
     assert poem == run.prime + "".join(run), "the command prints the prime and the predictor's continuation"
     if run.finished:  # it stopped at the poem's end mark, not at --length
         assert len(poem) < 100 + len("床前明月光，") and "\ue007" not in poem
-    assert any(check_form(_poem(predictor, "床前明月光，", seed), "五言絕句").ok for seed in range(5)), \
+    assert any(check_form(_poem(predictor, "床前明月光，", seed), "五言絕句").ok for seed in range(5)), (
         "most seeds finish the quatrain in form (the share is measured in the manifest)"
-    assert main(["generate", "--corpus", "tang", "--model", "lstm", "--prime", "床前明月光，", "--length", "100",
-                 "--temperature", "0.8", "--seed", "3"]) == 0
+    )
+    assert (
+        main(
+            [
+                "generate",
+                "--corpus",
+                "tang",
+                "--model",
+                "lstm",
+                "--prime",
+                "床前明月光，",
+                "--length",
+                "100",
+                "--temperature",
+                "0.8",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == out, "the same seed gives the same poem"
 
 
@@ -57,8 +94,11 @@ def test_generate_tang_odd_primes_give_notes_and_bad_settings_one_line(capsys):
     assert title == "秋夜" and split_lines(poem)[0]
     assert main(["generate", "--corpus", "tang", "--prime", "床前明月光，" * 100, "--temperature", "1e9"]) == 0
     assert "only its last" in capsys.readouterr().err
-    for args, message in [(["--temperature", "-1"], "temperature must be"), (["--length", "0"], "length must be"),
-                          (["--temperature", "nan"], "temperature must be")]:
+    for args, message in [
+        (["--temperature", "-1"], "temperature must be"),
+        (["--length", "0"], "length must be"),
+        (["--temperature", "nan"], "temperature must be"),
+    ]:
         assert main(["generate", "--corpus", "tang", *args]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -35,17 +35,20 @@ def test_regular_poems_pass_and_say_their_form():
     assert quatrain_for("床前明月") is None and quatrain_for("") is None
 
 
-@pytest.mark.parametrize("broken, why", [
-    ("白日依山盡，黃河入海流。欲窮千里目，更上一層。", "line 4 has 4 characters, not 5"),
-    ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓樓。", "line 4 has 6 characters, not 5"),
-    ("白日依山盡。黃河入海流。欲窮千里目，更上一層樓。", "line 1 ends with 。"),
-    ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓，", "line 4 ends with ，"),
-    ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓", "1 line missing"),
-    ("白日依山盡，黃河入海流。欲窮千里目，", "1 line missing"),
-    ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓。黃河入海流。", "text after the last line"),
-    ("白日依山盡黃河，入海流。欲窮千里目，更上一層樓。", "line 1 has 7 characters, not 5"),
-    ("", "4 lines missing"),
-])
+@pytest.mark.parametrize(
+    "broken, why",
+    [
+        ("白日依山盡，黃河入海流。欲窮千里目，更上一層。", "line 4 has 4 characters, not 5"),
+        ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓樓。", "line 4 has 6 characters, not 5"),
+        ("白日依山盡。黃河入海流。欲窮千里目，更上一層樓。", "line 1 ends with 。"),
+        ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓，", "line 4 ends with ，"),
+        ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓", "1 line missing"),
+        ("白日依山盡，黃河入海流。欲窮千里目，", "1 line missing"),
+        ("白日依山盡，黃河入海流。欲窮千里目，更上一層樓。黃河入海流。", "text after the last line"),
+        ("白日依山盡黃河，入海流。欲窮千里目，更上一層樓。", "line 1 has 7 characters, not 5"),
+        ("", "4 lines missing"),
+    ],
+)
 def test_broken_quatrains_fail_with_the_reason(broken, why):
     check = check_form(broken, "五言絕句")
     assert not check.ok and not in_form(broken, "五言絕句")
@@ -71,7 +74,7 @@ def test_every_regular_poem_of_the_300_anthology_passes_and_broken_copies_fail()
         assert in_form(row["text"], row["form"]), (row["title"], row["text"])
         assert form_of(row["text"]) == row["form"]
         chars, _ = FORMS[row["form"]]
-        cut = row["text"][:chars - 1] + row["text"][chars:]  # the first line one character short
+        cut = row["text"][: chars - 1] + row["text"][chars:]  # the first line one character short
         assert not in_form(cut, row["form"]) and form_of(cut) is None
         assert not in_form(row["text"][:-1], row["form"]), "without its last mark"
     others = [row for row in load_anthology() if row["form"] not in FORMS]

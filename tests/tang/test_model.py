@@ -87,7 +87,7 @@ def test_a_tiny_training_run_writes_chinese_and_records_the_manifest(tmp_path):
     entry = train_tang(TANG_TINY, tmp_path, log=lambda *_: None)
     assert read_manifest(tmp_path)["tang"] == entry and entry["data"]["sha256"].startswith("5d184cb2")
     assert entry["data"]["poems"] == TANG_TINY.max_poems and entry["vocab"]["size"] == TANG_TINY.vocab_size
-    for name, record in entry["models"].items():
+    for _name, record in entry["models"].items():
         assert 0 < record["heldout_loss"] < 10 and record["train_seconds"] > 0 and record["steps"] == 6
         assert set(record["form_accuracy"]) == set(FORM_MARKS) and len(record["forms"]["五言律詩"]["kept"]) == 8
         assert record["loss_by_position"] and record["bytes"] == (tmp_path / record["file"]).stat().st_size

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from translation_support import HAS_WEIGHTS
 
 from cnnrnn.core.data import data_dir

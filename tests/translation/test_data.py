@@ -60,7 +60,7 @@ def test_batches_hold_similar_lengths_within_the_token_budget():
     targets = [list(range(4, 4 + int(n))) for n in rng.integers(1, 25, 300)]
     batches = data.token_batches(sources, targets, 200, rng)
     assert sum(len(b[0]) for b in batches) == 300
-    for src, tin, tout in batches:
+    for _src, tin, tout in batches:
         assert tin.shape == tout.shape and tin.size <= 200 + tin.shape[1]
         assert (tin[:, 0] == START_ID).all()
         lengths = (tout != PAD_ID).sum(1)

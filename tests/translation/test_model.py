@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from translation_support import needs_weights
 
 from cnnrnn.tasks.translation.config import MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION_TINY

@@ -30,9 +30,13 @@ def test_page_shows_three_translations_attention_and_the_held_out_charts(app):
     for name in MODEL_NAMES:
         assert f"**{MODEL_LABELS[name]}**" in labels
     titles = chart_titles(app)
-    for title in ("RNN with attention: attention", "CNN with attention (ConvS2S): attention",
-                  "RNN, one fixed vector: everything its decoder is told",
-                  "BLEU against English sentence length (held-out)", "Milliseconds per translation, beam 4"):
+    for title in (
+        "RNN with attention: attention",
+        "CNN with attention (ConvS2S): attention",
+        "RNN, one fixed vector: everything its decoder is told",
+        "BLEU against English sentence length (held-out)",
+        "Milliseconds per translation, beam 4",
+    ):
         assert title in titles
 
 

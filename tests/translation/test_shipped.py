@@ -25,8 +25,9 @@ def _everyday():
 def test_attention_model_reaches_chrf_45_on_everyday_sentences_outside_the_corpus(shipped):
     # 40 everyday sentences written for this test (none in the Tatoeba file), one reference each.
     english, references = _everyday()
-    scores = {name: corpus_scores([t.translate(s, beam=4).text for s in english], references)
-              for name, t in shipped.items()}
+    scores = {
+        name: corpus_scores([t.translate(s, beam=4).text for s in english], references) for name, t in shipped.items()
+    }
     assert scores["rnn_attention"]["chrf"] >= 45, scores
     assert scores["rnn_attention"]["chrf"] > scores["rnn_fixed"]["chrf"], scores
 
@@ -46,8 +47,17 @@ def test_probes_report_a_verdict_for_every_model(shipped):
         assert all(r["verdict"] in {"agrees", "wrong agreement", "word not found"} for r in rows)
 
 
-@pytest.mark.parametrize("text", ["🙂🙂🙂", "你好，世界。", "https://example.com/a?b=1&c=2", "tab\there\x1b[31m red",
-                                  "<b>bold</b> **not** `code`", "word " * 10_000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🙂🙂🙂",
+        "你好，世界。",
+        "https://example.com/a?b=1&c=2",
+        "tab\there\x1b[31m red",
+        "<b>bold</b> **not** `code`",
+        "word " * 10_000,
+    ],
+)
 def test_hostile_input_gives_a_sensible_output_or_a_notice(shipped, text):
     for translator in shipped.values():
         result = translator.translate(text, beam=4)
@@ -60,7 +70,9 @@ def test_the_translation_files_fit_their_share_and_int8_costs_under_one_bleu():
     from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
 
     entry = read_manifest()["translation"]
-    files = [WEIGHTS_DIR / info["file"] for info in entry["models"].values()] + [WEIGHTS_DIR / entry["vocabulary"]["file"]]
+    files = [WEIGHTS_DIR / info["file"] for info in entry["models"].values()] + [
+        WEIGHTS_DIR / entry["vocabulary"]["file"]
+    ]
     assert sum(path.stat().st_size for path in files) < 8e6
     for info in entry["models"].values():
         assert abs(info["best_val_bleu"] - info["val_bleu_int8"]) < 1.0, info["file"]

@@ -5,11 +5,27 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnrnn.tasks.translation.text import (END_ID, PAD_ID, SPACE, START_ID, UNK_ID, Subwords, detokenise,
-                                           learn_merges, normalise, words)
+from cnnrnn.tasks.translation.text import (
+    END_ID,
+    PAD_ID,
+    SPACE,
+    START_ID,
+    UNK_ID,
+    Subwords,
+    detokenise,
+    learn_merges,
+    normalise,
+    words,
+)
 
-SENTENCES = ["Qu'est-ce que c'est ?", "Va !", "Je n'ai pas d'argent.", "Tom's car is red.",
-             "Il fait 20 °C aujourd’hui…", "« Bonjour », dit-elle."]
+SENTENCES = [
+    "Qu'est-ce que c'est ?",
+    "Va !",
+    "Je n'ai pas d'argent.",
+    "Tom's car is red.",
+    "Il fait 20 °C aujourd’hui…",
+    "« Bonjour », dit-elle.",
+]
 
 
 def test_normalise_makes_every_space_plain_and_drops_control_characters():
@@ -19,8 +35,18 @@ def test_normalise_makes_every_space_plain_and_drops_control_characters():
 
 
 def test_words_mark_the_pieces_that_follow_a_space():
-    assert words("Qu'est-ce que c'est ?") == [f"{SPACE}Qu", "'", "est", "-", "ce", f"{SPACE}que", f"{SPACE}c", "'",
-                                              "est", f"{SPACE}?"]
+    assert words("Qu'est-ce que c'est ?") == [
+        f"{SPACE}Qu",
+        "'",
+        "est",
+        "-",
+        "ce",
+        f"{SPACE}que",
+        f"{SPACE}c",
+        "'",
+        "est",
+        f"{SPACE}?",
+    ]
 
 
 def test_detokenising_the_pieces_gives_the_normalised_text_back():

@@ -68,9 +68,11 @@ def keep_keras_session() -> None:
 
 def _warm_step(task: Task):
     """One step of the warm start: import the task's ui module and return its declared loaders."""
+
     def step():
         module = task.module("ui")
         return [getattr(module, name) for name in task.loaders]
+
     step.__name__ = f"{task.name} ({task.package}.ui)"
     return step
 
@@ -95,8 +97,7 @@ def _import_page_modules(tasks: tuple[Task, ...], url_path: str) -> None:
     each load, seconds at a time, and a page whose code is loaded need not wait for another page's models.
     When the warm-start thread holds the lock (it imports or loads another task), the page says so.
     """
-    wanted = [task for task in tasks if task.url_path == url_path and url_path
-              and not _imported(f"{task.package}.ui")]
+    wanted = [task for task in tasks if task.url_path == url_path and url_path and not _imported(f"{task.package}.ui")]
     if not wanted:
         return
     lock = warm.imports()
@@ -144,8 +145,12 @@ def run_page(tasks: tuple[Task, ...], warmed: tuple[Task, ...] = ()) -> None:
     if first_run and page.url_path:  # a page other than Home was asked for by its link
         st.html(_CLOSE_PAGE_NOT_FOUND, unsafe_allow_javascript=True)
     presenting = share.start_session_page(page.url_path)
-    st.set_page_config(page_title="CNN vs RNN", page_icon=":material/compare:", layout="wide",
-                       initial_sidebar_state="collapsed" if presenting else "auto")
+    st.set_page_config(
+        page_title="CNN vs RNN",
+        page_icon=":material/compare:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if presenting else "auto",
+    )
     st.logo(str(ROOT / "cnnrnn" / "logo.svg"), size="large")
     with warm.page_running():  # the warm start pauses at its next step or checkpoint (core.warm)
         _import_page_modules(tasks + warmed, page.url_path)

@@ -13,8 +13,16 @@ def drawing_canvas(key: str, stroke_width: int = 18, size: int = 280) -> np.ndar
     # outside a Streamlit run (the page's other modes, the tests and the command line never need it).
     from streamlit_drawable_canvas import st_canvas
 
-    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="#000000",
-                       height=size, width=size, drawing_mode="freedraw", key=key, return_image_data=True)
+    result = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        key=key,
+        return_image_data=True,
+    )
     image = result.image_data
     if image is None or image[..., :3].max() < EMPTY_BELOW:
         return None

@@ -6,7 +6,7 @@ progress and live charts, the Stop button's key and what the page says while the
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 

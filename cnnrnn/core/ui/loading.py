@@ -23,8 +23,7 @@ def _loading_notice(label: str):
     if get_script_run_ctx(suppress_warning=True) is None:  # the warm-start thread, a test, the command line
         yield
         return
-    with st.spinner(f"Loading {label}: the first visit after the server starts waits for this once...",
-                    show_time=True):
+    with st.spinner(f"Loading {label}: the first visit after the server starts waits for this once...", show_time=True):
         yield
 
 

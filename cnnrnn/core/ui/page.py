@@ -38,7 +38,7 @@ def task_cards(tasks: tuple[Task, ...], columns: int) -> None:
     """One bordered card per task, `columns` to a row: heading, shape, blurb and a link to its page."""
     for start in range(0, len(tasks), columns):
         row = st.columns(columns)
-        for column, task in zip(row, tasks[start:start + columns]):
+        for column, task in zip(row, tasks[start : start + columns]):
             with column.container(border=True):
                 st.subheader(task.pattern or task.title)
                 st.caption(task.shape)

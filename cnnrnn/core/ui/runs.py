@@ -13,7 +13,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnrnn.core.jobs import Run, training_pool
 from cnnrnn.core.ui.page import show_error
 
-
 TRAINING_POLL_SECONDS = 1.0  # how often a page's training fragment polls its run (and refreshes its heartbeat);
 # each poll is a script run that competes with the training thread for the GIL, so not faster
 
@@ -40,17 +39,25 @@ def session_alive_test(session: str):
 def submit_training(train, *, time_limit: float | None, name: str, history=None) -> Run:
     """Queue `train(run)` on the process's training pool for this session (see cnnrnn.core.jobs)."""
     session = session_id()
-    return training_pool().submit(train, time_limit=time_limit, session=session or name,
-                                  alive=session_alive_test(session), name=name, history=history)
+    return training_pool().submit(
+        train,
+        time_limit=time_limit,
+        session=session or name,
+        alive=session_alive_test(session),
+        name=name,
+        history=history,
+    )
 
 
 def queue_message(run: Run) -> str:
     """What a visitor waiting for a slot reads: their place and how many train now."""
     pool = training_pool()
     busy = len(pool.running())
-    return (f"Waiting for a training slot: you are number {run.place} in the queue "
-            f"({busy} of {pool.slots} slot{'s' if pool.slots != 1 else ''} training now). "
-            "Training starts by itself when a slot frees; you can keep using the page.")
+    return (
+        f"Waiting for a training slot: you are number {run.place} in the queue "
+        f"({busy} of {pool.slots} slot{'s' if pool.slots != 1 else ''} training now). "
+        "Training starts by itself when a slot frees; you can keep using the page."
+    )
 
 
 class SessionRun:

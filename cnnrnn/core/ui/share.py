@@ -53,6 +53,7 @@ PHONE_CSS = """
 
 # --- Controls in the URL ------------------------------------------------------------------------------
 
+
 def url_form(value, format_func=None) -> str:
     """How Streamlit's query-parameter binding writes a control's value: its label, its number, true/false."""
     if format_func is not None:
@@ -99,8 +100,7 @@ def share_params() -> dict[str, str]:
 
     A value longer than MAX_PARAM_CHARS (a pasted essay) is left out: the link keeps the others.
     """
-    params = {key: value for key, value in st.session_state.get(_PARAMS, {}).items()
-              if len(value) <= MAX_PARAM_CHARS}
+    params = {key: value for key, value in st.session_state.get(_PARAMS, {}).items() if len(value) <= MAX_PARAM_CHARS}
     if presenting():
         params[PRESENT] = "1"
     return params
@@ -168,8 +168,10 @@ def share_panel() -> str:
                 st.image(qr_png(link), caption="Scan to open this view", width=220)
             except segno.DataOverflowError:
                 st.caption("This link is too long for a QR code: copy it instead.")
-            st.caption("Uploads, drawings, photos and models trained here stay in this browser: a link carries "
-                       "the controls only.")
+            st.caption(
+                "Uploads, drawings, photos and models trained here stay in this browser: a link carries "
+                "the controls only."
+            )
     return link
 
 
@@ -180,6 +182,7 @@ def _fragment_rerun() -> bool:
 
 
 # --- Presenter mode -----------------------------------------------------------------------------------
+
 
 def _query_present() -> bool | None:
     value = st.query_params.get(PRESENT)
@@ -221,9 +224,13 @@ def presenter_toggle(container=None) -> bool:
     """The "Presenter mode" toggle (kept in the URL as ?present=1); draws its larger type. Returns the mode."""
     on = presenting()
     st.session_state[_PRESENT_TOGGLE] = on
-    (container or st).toggle("Presenter mode", key=_PRESENT_TOGGLE, on_change=_toggled,
-                             help="Larger type, the sidebar collapsed and explanations folded, so that the key "
-                                  "result fits a projector's first screen. The link gets ?present=1.")
+    (container or st).toggle(
+        "Presenter mode",
+        key=_PRESENT_TOGGLE,
+        on_change=_toggled,
+        help="Larger type, the sidebar collapsed and explanations folded, so that the key "
+        "result fits a projector's first screen. The link gets ?present=1.",
+    )
     if on:
         st.query_params[PRESENT] = "1"
         st.html(PRESENTER_CSS)

@@ -13,14 +13,14 @@ import numpy as np
 
 from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
 from cnnrnn.core.images import ImageError
-from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files, require_files, weights_root
-from cnnrnn.tasks.captions.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.captions.config import MODEL_NAME, captions_preset
 from cnnrnn.tasks.captions.data import make_scenes
 from cnnrnn.tasks.captions.experiments import evaluate_captions, scene_inputs
+from cnnrnn.tasks.captions.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_predictor
+from cnnrnn.tasks.captions.prepare import prepare_scene
 from cnnrnn.tasks.captions.train import train_captions
 
 BENCH_SEED = 4242  # the benchmark's scenes (not a training, validation or test split)
@@ -41,8 +41,13 @@ def train(args, log) -> dict:
     out = weights_root(args.out)
     entry = train_captions(config, out, on_epoch=epoch_printer(config.epochs, log), log=log)
     info = entry["models"][MODEL_NAME]
-    return {"task": "captions", "weights": str(out), "exact_match": info["exact_match"],
-            "token_accuracy": info["token_accuracy"], "beam_exact_match": info["beam_exact_match"]}
+    return {
+        "task": "captions",
+        "weights": str(out),
+        "exact_match": info["exact_match"],
+        "token_accuracy": info["token_accuracy"],
+        "beam_exact_match": info["beam_exact_match"],
+    }
 
 
 def evaluate(weights_dir=None) -> dict:
@@ -53,8 +58,13 @@ def evaluate(weights_dir=None) -> dict:
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
     info = entry["models"][MODEL_NAME]
-    return {"task": "captions", "test_size": entry["data"]["test_size"], "exact_match": info["exact_match"],
-            "token_accuracy": info["token_accuracy"]}
+    return {
+        "task": "captions",
+        "test_size": entry["data"]["test_size"],
+        "exact_match": info["exact_match"],
+        "token_accuracy": info["token_accuracy"],
+    }
+
 
 def cmd_caption(args) -> int:
     """One JSON line per picture: {"path", "caption"} or {"path", "error"}; exit 1 when any failed."""
@@ -81,8 +91,10 @@ def bench(live: bool = False, repeats: int = 50) -> dict:
         return {}
     predictor = _shipped_predictor()
     images = scene_inputs(make_scenes(8, seed=BENCH_SEED).images)
-    latency = {"captions greedy": latency_summary(time_ms(lambda: predictor.greedy(images[:1]), repeats)),
-               "captions beam 3": latency_summary(time_ms(lambda: predictor.beam(images[:1], 3), repeats))}
+    latency = {
+        "captions greedy": latency_summary(time_ms(lambda: predictor.greedy(images[:1]), repeats)),
+        "captions beam 3": latency_summary(time_ms(lambda: predictor.beam(images[:1], 3), repeats)),
+    }
     for image in images:  # other scenes, other caption lengths
         predictor.caption_one(image)
     return {"latency_ms": latency, "traces": {"captions": predictor.traces}}

@@ -81,8 +81,9 @@ def caption_of(objects) -> str:
     return " left of ".join(obj.phrase for obj in objects)
 
 
-def _rough_outline(shape: str, width: float, height: float, angle: float, rough: float,
-                   rng: np.random.Generator) -> np.ndarray:
+def _rough_outline(
+    shape: str, width: float, height: float, angle: float, rough: float, rng: np.random.Generator
+) -> np.ndarray:
     """(n, 2) polygon centred on (0, 0): a shape with a wobbly outline, rotated by `angle` radians."""
     if shape == "circle":
         theta = np.linspace(0, 2 * np.pi, 48, endpoint=False)
@@ -93,8 +94,7 @@ def _rough_outline(shape: str, width: float, height: float, angle: float, rough:
         points = np.stack([0.5 * width * radius * np.cos(theta), 0.5 * height * radius * np.sin(theta)], 1)
     else:
         w, h = width / 2, height / 2
-        corners = ([(-w, -h), (w, -h), (w, h), (-w, h)] if shape == "square"
-                   else [(0.0, -h), (w, h), (-w, h)])
+        corners = [(-w, -h), (w, -h), (w, h), (-w, h)] if shape == "square" else [(0.0, -h), (w, h), (-w, h)]
         corners = np.asarray(corners) + rng.normal(0, rough * 0.5 * min(width, height), (len(corners), 2))
         edges = []
         for a, b in zip(corners, np.roll(corners, -1, axis=0)):
@@ -117,8 +117,11 @@ def random_scene(rng: np.random.Generator, num_objects: int | None = None) -> Sc
     for _ in range(100):
         specs, shapes = [], []
         for _ in range(n):
-            shape, colour, size = (SHAPES[rng.integers(len(SHAPES))], list(COLOURS)[rng.integers(len(COLOURS))],
-                                   ("small", "large")[rng.integers(2)])
+            shape, colour, size = (
+                SHAPES[rng.integers(len(SHAPES))],
+                list(COLOURS)[rng.integers(len(COLOURS))],
+                ("small", "large")[rng.integers(2)],
+            )
             side = rng.uniform(*SIZES[size])
             stretch = np.exp(rng.uniform(-0.15, 0.15))  # width / height
             tilt = 0.0 if shape == "circle" else np.deg2rad(rng.uniform(-12, 12))
@@ -162,8 +165,11 @@ def render_scene(scene: Scene, side: int = SCENE_SIZE, supersample: int = 4) -> 
     for obj in scene.objects:
         draw.polygon([(x * big, y * big) for x, y in obj.outline], fill=tuple(obj.rgb))
         for x0, y0, x1, y1, width in obj.streaks:
-            draw.line([(x0 * big, y0 * big), (x1 * big, y1 * big)], fill=tuple(scene.background),
-                      width=max(1, round(width * big)))
+            draw.line(
+                [(x0 * big, y0 * big), (x1 * big, y1 * big)],
+                fill=tuple(scene.background),
+                width=max(1, round(width * big)),
+            )
     image = image.resize((side, side), Image.Resampling.BOX)
     if scene.blur:
         image = image.filter(ImageFilter.GaussianBlur(scene.blur * side / SCENE_SIZE))
@@ -179,7 +185,7 @@ def make_scene(seed: int, index: int = 0, num_objects: int | None = None) -> Sce
 
 
 def encode_caption(caption: str) -> np.ndarray:
-    """"a small red circle" -> int32 ids of its words (no start or end); ValueError for an unknown word."""
+    """ "a small red circle" -> int32 ids of its words (no start or end); ValueError for an unknown word."""
     index = {word: i for i, word in enumerate(CAPTION_VOCAB)}
     words = caption.split()
     unknown = [w for w in words if w not in index or index[w] <= END]
@@ -206,8 +212,13 @@ def caption_is_valid(caption: str) -> bool:
         return False
     for phrase in phrases:
         words = phrase.split(" ")
-        if len(words) != 4 or words[0] != "a" or words[1] not in SIZES or words[2] not in COLOURS \
-                or words[3] not in SHAPES:
+        if (
+            len(words) != 4
+            or words[0] != "a"
+            or words[1] not in SIZES
+            or words[2] not in COLOURS
+            or words[3] not in SHAPES
+        ):
             return False
     return True
 
@@ -247,7 +258,7 @@ def caption_targets(captions, length: int = MAX_CAPTION_WORDS + 1) -> tuple[np.n
         if len(ids) + 1 > length:
             raise ValueError(f"caption longer than {length - 1} words: {caption!r}")
         inputs[row, 0] = START
-        inputs[row, 1:len(ids) + 1] = ids
-        targets[row, :len(ids)] = ids
+        inputs[row, 1 : len(ids) + 1] = ids
+        targets[row, : len(ids)] = ids
         targets[row, len(ids)] = END
     return inputs, targets

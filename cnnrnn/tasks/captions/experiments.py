@@ -13,6 +13,7 @@ from cnnrnn.tasks.captions.config import CAPTIONS
 from cnnrnn.tasks.captions.data import make_scene, make_scenes, render_scene
 from cnnrnn.tasks.captions.predict import load_caption_predictor
 
+
 def caption_scores(predicted, truth) -> dict:
     """Exact match and token accuracy of predicted captions against the true ones.
 
@@ -77,8 +78,12 @@ def evaluate_captions(weights_dir=None) -> dict:
     predictor = load_caption_predictor(weights_dir)
     scenes = make_scenes(CAPTIONS.test_size, CAPTIONS.test_seed, CAPTIONS.image_size)
     scores = caption_scores(predictor.greedy(scene_inputs(scenes.images)), scenes.captions)
-    return {"task": "captions", "test_size": scores["n"], "exact_match": round(scores["exact_match"], 4),
-            "token_accuracy": round(scores["token_accuracy"], 4)}
+    return {
+        "task": "captions",
+        "test_size": scores["n"],
+        "exact_match": round(scores["exact_match"], 4),
+        "token_accuracy": round(scores["token_accuracy"], 4),
+    }
 
 
 def caption_steps_table(steps: list[dict]) -> pd.DataFrame:
@@ -87,13 +92,19 @@ def caption_steps_table(steps: list[dict]) -> pd.DataFrame:
     Columns: step (1-based output word), rank (1 = likeliest), word, probability, chosen (the
     word greedy decoding emitted at that step).
     """
-    rows = [{"step": s["step"], "rank": rank, "word": word, "probability": p, "chosen": word == s["chosen"]}
-            for s in steps for rank, (word, p) in enumerate(s["candidates"], start=1)]
+    rows = [
+        {"step": s["step"], "rank": rank, "word": word, "probability": p, "chosen": word == s["chosen"]}
+        for s in steps
+        for rank, (word, p) in enumerate(s["candidates"], start=1)
+    ]
     return pd.DataFrame(rows, columns=["step", "rank", "word", "probability", "chosen"])
 
 
 def beam_steps_table(history: list[dict]) -> pd.DataFrame:
     """Beam search's record (`caption_one()["beam_steps"]`): step, beam (1 = best), words so far, probability."""
-    rows = [{"step": h["step"], "beam": b, "words so far": words, "probability": p}
-            for h in history for b, (words, p) in enumerate(h["beams"], start=1)]
+    rows = [
+        {"step": h["step"], "beam": b, "words so far": words, "probability": p}
+        for h in history
+        for b, (words, p) in enumerate(h["beams"], start=1)
+    ]
     return pd.DataFrame(rows, columns=["step", "beam", "words so far", "probability"])

@@ -53,8 +53,14 @@ def build_caption_model(config=None) -> keras.Model:
         first = i == 1
         # No batch normalisation: training batches hold captions of one length (one number of
         # objects), so batch statistics would tell the model what it should read from the image.
-        x = layers.Conv2D(filters, 5 if first else 3, strides=2 if first else 1, padding="same",
-                          activation="relu", name=f"enc_conv{i}")(x)
+        x = layers.Conv2D(
+            filters,
+            5 if first else 3,
+            strides=2 if first else 1,
+            padding="same",
+            activation="relu",
+            name=f"enc_conv{i}",
+        )(x)
         if 1 < i < last:
             x = layers.MaxPooling2D(2, name=f"enc_pool{i}")(x)
     columns = side // 2 ** (last - 1)
@@ -119,16 +125,22 @@ class CaptionPredictor:
 
         state = tf.TensorSpec([None, units], tf.float32)
         self._encode = tf.function(encode, input_signature=[tf.TensorSpec([None, side, side, 3], tf.float32)])
-        self._step = tf.function(step, input_signature=[tf.TensorSpec([None], tf.int32), state, state,
-                                                        tf.TensorSpec([None, context_dim], tf.float32)])
+        self._step = tf.function(
+            step,
+            input_signature=[
+                tf.TensorSpec([None], tf.int32),
+                state,
+                state,
+                tf.TensorSpec([None, context_dim], tf.float32),
+            ],
+        )
 
     def _images(self, images) -> tf.Tensor:
         x = np.asarray(images, np.float32)
         if x.ndim == 3:
             x = x[None]
         if x.shape[1:] != (self.image_size, self.image_size, 3):
-            raise ValueError(f"the encoder takes (n, {self.image_size}, {self.image_size}, 3) images, "
-                             f"not {x.shape}")
+            raise ValueError(f"the encoder takes (n, {self.image_size}, {self.image_size}, 3) images, not {x.shape}")
         return tf.constant(x)
 
     def greedy_ids(self, images, record_top: int = 0):
@@ -152,8 +164,13 @@ class CaptionPredictor:
             out[:, t] = chosen
             if record_top and not done[0]:
                 order = np.argsort(-logp[0])[:record_top]
-                steps.append({"step": t + 1, "chosen": self.vocab[chosen[0]],
-                              "candidates": [(self.vocab[i], float(np.exp(logp[0, i]))) for i in order]})
+                steps.append(
+                    {
+                        "step": t + 1,
+                        "chosen": self.vocab[chosen[0]],
+                        "candidates": [(self.vocab[i], float(np.exp(logp[0, i]))) for i in order],
+                    }
+                )
             done |= chosen == END
             if done.all():
                 break
@@ -163,7 +180,7 @@ class CaptionPredictor:
     def greedy(self, images, batch_size: int = 500) -> list[str]:
         """Captions of (n, 64, 64, 3) float32 images by greedy decoding."""
         x = np.asarray(images, np.float32)
-        ids = [self.greedy_ids(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        ids = [self.greedy_ids(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         return [decode_caption(row) for part in ids for row in part]
 
     def beam_ids(self, images, width: int = 3):
@@ -200,10 +217,19 @@ class CaptionPredictor:
             rows = (np.arange(n)[:, None] * w + parent).reshape(-1)
             h, c = tf.gather(h, rows), tf.gather(c, rows)
             tokens = word.reshape(-1)
-            history.append({"step": t + 1, "beams": [(decode_caption(seqs[0, b, :t + 1]) +
-                                                      (" <end>" if finished[0, b] else ""),
-                                                      float(np.exp(scores[0, b])))
-                                                     for b in range(w) if np.isfinite(scores[0, b])]})
+            history.append(
+                {
+                    "step": t + 1,
+                    "beams": [
+                        (
+                            decode_caption(seqs[0, b, : t + 1]) + (" <end>" if finished[0, b] else ""),
+                            float(np.exp(scores[0, b])),
+                        )
+                        for b in range(w)
+                        if np.isfinite(scores[0, b])
+                    ],
+                }
+            )
             if finished.all():
                 break
         return seqs, scores.astype(np.float32), history
@@ -213,7 +239,7 @@ class CaptionPredictor:
         x = np.asarray(images, np.float32)
         out = []
         for i in range(0, len(x), batch_size):
-            seqs, _, _ = self.beam_ids(x[i:i + batch_size], width)
+            seqs, _, _ = self.beam_ids(x[i : i + batch_size], width)
             out += [decode_caption(row[0]) for row in seqs]
         return out
 
@@ -225,10 +251,19 @@ class CaptionPredictor:
         """
         ids, steps = self.greedy_ids(np.asarray(image, np.float32)[None], record_top=CAPTION_TOP)
         seqs, scores, history = self.beam_ids(np.asarray(image, np.float32)[None], width)
-        beams = [(decode_caption(seqs[0, b]), float(np.exp(scores[0, b]))) for b in range(seqs.shape[1])
-                 if np.isfinite(scores[0, b])]
-        return {"greedy": decode_caption(ids[0]), "greedy_steps": steps, "beam": beams[0][0],
-                "beam_probability": beams[0][1], "beams": beams, "beam_steps": history}
+        beams = [
+            (decode_caption(seqs[0, b]), float(np.exp(scores[0, b])))
+            for b in range(seqs.shape[1])
+            if np.isfinite(scores[0, b])
+        ]
+        return {
+            "greedy": decode_caption(ids[0]),
+            "greedy_steps": steps,
+            "beam": beams[0][0],
+            "beam_probability": beams[0][1],
+            "beams": beams,
+            "beam_steps": history,
+        }
 
     @property
     def traces(self) -> int:

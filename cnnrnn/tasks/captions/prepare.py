@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnrnn.core.images import ImageError, as_uint8, decode, float_pixels, guarded, luma, reduce_image, resize, resize_free
+from cnnrnn.core.images import (
+    ImageError,
+    as_uint8,
+    decode,
+    float_pixels,
+    guarded,
+    luma,
+    reduce_image,
+    resize,
+    resize_free,
+)
 
 SCENE_MIN_CONTRAST = 0.15  # a shape must differ from the paper by this much (0..1 RGB distance)
 
@@ -48,8 +58,12 @@ def _prepare_scene(source, side: int) -> PreparedScene:
     full, _ = decode(source, notes)
     image = reduce_image(full, notes)
     rgb, alpha = float_pixels(image)
-    steps = [(f"Your picture ({full.width}x{full.height})", as_uint8(rgb if alpha is None else
-                                                               rgb * alpha[..., None] + (1 - alpha[..., None])))]
+    steps = [
+        (
+            f"Your picture ({full.width}x{full.height})",
+            as_uint8(rgb if alpha is None else rgb * alpha[..., None] + (1 - alpha[..., None])),
+        )
+    ]
     if alpha is not None:
         if float(alpha.max()) <= 0.0:
             raise ImageError("The picture is completely transparent: draw or upload some shapes first.")
@@ -68,14 +82,17 @@ def _prepare_scene(source, side: int) -> PreparedScene:
         square = np.empty((longest, longest, 3), np.float32)
         square[:] = paper
         top, left = (longest - height) // 2, (longest - width) // 2
-        square[top:top + height, left:left + width] = rgb
+        square[top : top + height, left : left + width] = rgb
         rgb = square
         notes.append(f"Padded to a square with the paper colour ({width}x{height} -> {longest}x{longest})")
         steps.append(("Squared with paper", as_uint8(rgb)))
-    small = np.stack([resize_free(rgb[..., c], side, side) if rgb.shape[0] <= side else
-                      resize(rgb[..., c], side, side, "area") for c in range(3)], axis=-1)
+    small = np.stack(
+        [
+            resize_free(rgb[..., c], side, side) if rgb.shape[0] <= side else resize(rgb[..., c], side, side, "area")
+            for c in range(3)
+        ],
+        axis=-1,
+    )
     model_input = np.clip(small, 0.0, 1.0).astype(np.float32)
     steps.append((f"{side}x{side} encoder input", as_uint8(model_input)))
     return PreparedScene(model_input=model_input, steps=steps, notes=notes)
-
-

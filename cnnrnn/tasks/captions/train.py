@@ -24,9 +24,9 @@ from cnnrnn.tasks.captions.model import CaptionPredictor, build_caption_model
 from cnnrnn.tasks.captions.predict import CAPTIONS_FILE
 
 
-
-def _caption_batches(images: np.ndarray, inputs: np.ndarray, targets: np.ndarray, batch_size: int, seed: int,
-                     training: bool):
+def _caption_batches(
+    images: np.ndarray, inputs: np.ndarray, targets: np.ndarray, batch_size: int, seed: int, training: bool
+):
     """tf.data of ((image float32 in [0, 1], tokens), targets, weights); weights are 0 on padding.
 
     Captions of equal length (the same number of objects) share a batch, cut to
@@ -37,8 +37,13 @@ def _caption_batches(images: np.ndarray, inputs: np.ndarray, targets: np.ndarray
     groups = []
     for length in np.unique(lengths):
         rows = np.flatnonzero(lengths == length)
-        part = tf.data.Dataset.from_tensor_slices(((images[rows], inputs[rows, :length]), targets[rows, :length],
-                                                   (targets[rows, :length] != 0).astype(np.float32)))
+        part = tf.data.Dataset.from_tensor_slices(
+            (
+                (images[rows], inputs[rows, :length]),
+                targets[rows, :length],
+                (targets[rows, :length] != 0).astype(np.float32),
+            )
+        )
         if training:
             part = part.shuffle(len(rows), seed=seed + int(length), reshuffle_each_iteration=True)
         groups.append((part.batch(batch_size), int(np.ceil(len(rows) / batch_size))))
@@ -49,8 +54,9 @@ def _caption_batches(images: np.ndarray, inputs: np.ndarray, targets: np.ndarray
         order = order.shuffle(len(choice), seed=seed, reshuffle_each_iteration=True)
     ds = tf.data.Dataset.choose_from_datasets([g for g, _ in groups], order)
     ds = ds.apply(tf.data.experimental.assert_cardinality(count))
-    return ds.map(lambda x, y, w: ((tf.cast(x[0], tf.float32) / 255.0, x[1]), y, w),
-                  num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return ds.map(
+        lambda x, y, w: ((tf.cast(x[0], tf.float32) / 255.0, x[1]), y, w), num_parallel_calls=tf.data.AUTOTUNE
+    ).prefetch(tf.data.AUTOTUNE)
 
 
 def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
@@ -63,8 +69,11 @@ def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
     x_in, x_out = caption_targets(train.captions, config.max_length)
     steps_per_epoch = int(np.ceil(len(train.images) / config.batch_size))
     total_steps = max(1, steps_per_epoch * config.epochs)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), weighted_metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        weighted_metrics=["accuracy"],
+    )
     predictor = CaptionPredictor(model, config.max_length)
     x_val = scene_inputs(val.images)
     state = {"step": 0, "stopped": "epochs"}
@@ -75,8 +84,9 @@ def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
     class Schedule(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
             progress = limits.progress(state["step"] / total_steps)
-            self.model.optimizer.learning_rate.assign(warmup_cosine(config.learning_rate, state["step"], 0, 0.0,
-                                                                    progress))
+            self.model.optimizer.learning_rate.assign(
+                warmup_cosine(config.learning_rate, state["step"], 0, 0.0, progress)
+            )
 
         def on_train_batch_end(self, batch, logs=None):
             state["step"] += 1
@@ -92,17 +102,27 @@ def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
         history["val_token_accuracy"].append(round(scores["token_accuracy"], 4))
         history["seconds"].append(round(limits.elapsed(), 1))
         best.update(scores["exact_match"] + 1e-3 * scores["token_accuracy"], model, epoch + 1)
-        log(f"  validation after epoch {epoch + 1}: exact match {scores['exact_match']:.4f}, "
-            f"token accuracy {scores['token_accuracy']:.4f} ({history['seconds'][-1]:.0f} s)")
+        log(
+            f"  validation after epoch {epoch + 1}: exact match {scores['exact_match']:.4f}, "
+            f"token accuracy {scores['token_accuracy']:.4f} ({history['seconds'][-1]:.0f} s)"
+        )
         if on_epoch:
-            on_epoch(name, epoch, {**logs, "val_exact_match": scores["exact_match"],
-                                   "val_token_accuracy": scores["token_accuracy"]})
+            on_epoch(
+                name,
+                epoch,
+                {**logs, "val_exact_match": scores["exact_match"], "val_token_accuracy": scores["token_accuracy"]},
+            )
 
-    model.fit(_caption_batches(train.images, x_in, x_out, config.batch_size, config.seed, True),
-              epochs=config.epochs, callbacks=[Schedule(), epoch_callback(MODEL_NAME, validate)], verbose=0)
+    model.fit(
+        _caption_batches(train.images, x_in, x_out, config.batch_size, config.seed, True),
+        epochs=config.epochs,
+        callbacks=[Schedule(), epoch_callback(MODEL_NAME, validate)],
+        verbose=0,
+    )
     best.restore(model)
-    history.update(best_epoch=best.at, stopped=state["stopped"], steps=state["step"],
-                   train_seconds=round(limits.elapsed(), 1))
+    history.update(
+        best_epoch=best.at, stopped=state["stopped"], steps=state["step"], train_seconds=round(limits.elapsed(), 1)
+    )
     return history
 
 
@@ -125,8 +145,10 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, 
     log(f"  drawn in {time.perf_counter() - begin:.0f} s")
     keras.utils.set_random_seed(config.seed)
     model = build_caption_model(config)
-    log(f"training the captioner ({model.count_params():,} parameters) for up to {config.epochs} epochs"
-        + (f" or {config.time_limit:.0f} s" if config.time_limit else ""))
+    log(
+        f"training the captioner ({model.count_params():,} parameters) for up to {config.epochs} epochs"
+        + (f" or {config.time_limit:.0f} s" if config.time_limit else "")
+    )
     history = fit_captions(model, train, val, config, on_epoch=on_epoch, log=log)
     shipped = build_caption_model(config)  # uncompiled: no optimizer state in the file
     shipped.set_weights(model.get_weights())
@@ -137,28 +159,47 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, 
     overall = by_objects[by_objects["objects"] == "all"].set_index("decoder")
     by_size = captions_by_size(predictor, config.test_seed, config.test_size, config.sweep_sizes, config.image_size)
     entry = {
-        "task": "captions", "command": "python -m cnnrnn train captions",
-        "data": {"generator": f"{make_scenes.__module__}.{make_scenes.__name__}", "generator_version": SCENE_VERSION,
-                 "seeds": {"train": config.train_seed, "val": config.val_seed, "test": config.test_seed},
-                 "train_size": config.train_size, "val_size": config.val_size, "test_size": config.test_size,
-                 "image_size": config.image_size},
+        "task": "captions",
+        "command": "python -m cnnrnn train captions",
+        "data": {
+            "generator": f"{make_scenes.__module__}.{make_scenes.__name__}",
+            "generator_version": SCENE_VERSION,
+            "seeds": {"train": config.train_seed, "val": config.val_seed, "test": config.test_seed},
+            "train_size": config.train_size,
+            "val_size": config.val_size,
+            "test_size": config.test_size,
+            "image_size": config.image_size,
+        },
         "vocab": list(CAPTION_VOCAB),
-        "models": {MODEL_NAME: {
-            "file": path.name, "exact_match": round(float(overall.loc["greedy", "exact_match"]), 4),
-            "token_accuracy": round(float(overall.loc["greedy", "token_accuracy"]), 4),
-            "beam_exact_match": round(float(overall.loc["beam", "exact_match"]), 4),
-            "beam_token_accuracy": round(float(overall.loc["beam", "token_accuracy"]), 4),
-            "beam_width": config.beam_width,
-            "test_accuracy": round(float(overall.loc["greedy", "exact_match"]), 4),  # the home page's column
-            "params": int(shipped.count_params()), "bytes": path.stat().st_size,
-            "train_seconds": history["train_seconds"], "best_epoch": history["best_epoch"],
-            "stopped": history["stopped"], "history": history, "seed": config.seed,
-            "config": dict(vars(config)), "versions": library_versions(),
-            "trained_at": utc_now()}},
-        "experiments": {"by_objects": by_objects.to_dict(orient="records"),
-                        "by_size": by_size.to_dict(orient="records")},
+        "models": {
+            MODEL_NAME: {
+                "file": path.name,
+                "exact_match": round(float(overall.loc["greedy", "exact_match"]), 4),
+                "token_accuracy": round(float(overall.loc["greedy", "token_accuracy"]), 4),
+                "beam_exact_match": round(float(overall.loc["beam", "exact_match"]), 4),
+                "beam_token_accuracy": round(float(overall.loc["beam", "token_accuracy"]), 4),
+                "beam_width": config.beam_width,
+                "test_accuracy": round(float(overall.loc["greedy", "exact_match"]), 4),  # the home page's column
+                "params": int(shipped.count_params()),
+                "bytes": path.stat().st_size,
+                "train_seconds": history["train_seconds"],
+                "best_epoch": history["best_epoch"],
+                "stopped": history["stopped"],
+                "history": history,
+                "seed": config.seed,
+                "config": dict(vars(config)),
+                "versions": library_versions(),
+                "trained_at": utc_now(),
+            }
+        },
+        "experiments": {
+            "by_objects": by_objects.to_dict(orient="records"),
+            "by_size": by_size.to_dict(orient="records"),
+        },
     }
     update_manifest("captions", entry, weights_dir)
-    log(f"captioner: test exact match {entry['models']['captioner']['exact_match']:.4f} (greedy), "
-        f"{entry['models']['captioner']['beam_exact_match']:.4f} (beam) in {history['train_seconds']:.0f} s")
+    log(
+        f"captioner: test exact match {entry['models']['captioner']['exact_match']:.4f} (greedy), "
+        f"{entry['models']['captioner']['beam_exact_match']:.4f} (beam) in {history['train_seconds']:.0f} s"
+    )
     return entry

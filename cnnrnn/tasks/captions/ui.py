@@ -15,21 +15,26 @@ import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from cnnrnn.tasks.captions.prepare import prepare_scene as _prepare_scene
 from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest, shipped_tables
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.captions.config import CAPTIONS
-from cnnrnn.tasks.captions.data import COLOURS, SCENE_SIZE, make_scenes, random_scene as _random_scene, render_scene
+from cnnrnn.tasks.captions.data import COLOURS, SCENE_SIZE, make_scenes, render_scene
+from cnnrnn.tasks.captions.data import random_scene as _random_scene
 from cnnrnn.tasks.captions.experiments import captions_by_objects, captions_by_size, scene_inputs
 from cnnrnn.tasks.captions.model import CAPTION_TOP, fixed_size_error_rgb
 from cnnrnn.tasks.captions.predict import load_caption_predictor
+from cnnrnn.tasks.captions.prepare import prepare_scene as _prepare_scene
 
 SIDE = CAPTIONS.image_size  # the encoder's one input side
 DISPLAY_SIDE = 256  # a generated scene is shown at this side
 SCENE_CANVAS = 320  # the drawing canvas's side in pixels (5x the encoder's 64)
-CANVAS_TOOLS = {"circle": "circle", "square": "rect", "triangle (click 3 corners, then the first again)": "polygon",
-                "brush": "freedraw"}
+CANVAS_TOOLS = {
+    "circle": "circle",
+    "square": "rect",
+    "triangle (click 3 corners, then the first again)": "polygon",
+    "brush": "freedraw",
+}
 RECOMPUTE_SCENES = 300  # test scenes the page's "Recompute" button captions
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -95,7 +100,10 @@ def caption(image, beam_width: int) -> dict:
 
 
 def first_difference(said: str, truth: str) -> int:
-    """The 1-based number of the first word where `said` and `truth` part (one past the shorter when one is a prefix)."""
+    """The 1-based number of the first word where `said` and `truth` part.
+
+    One past the shorter when one is a prefix of the other.
+    """
     a, b = said.split(), truth.split()
     return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b))) + 1
 
@@ -106,10 +114,18 @@ def scene_canvas(key: str, colour: str, tool: str):
     from streamlit_drawable_canvas import st_canvas
 
     hex_colour = "#{:02x}{:02x}{:02x}".format(*COLOURS[colour])
-    result = st_canvas(fill_color=hex_colour, stroke_color=hex_colour, stroke_width=6 if tool != "brush" else 22,
-                       background_color="#FFFFFF", background_image=canvas_guide(),
-                       height=SCENE_CANVAS, width=SCENE_CANVAS, drawing_mode=CANVAS_TOOLS[tool], key=key,
-                       return_image_data=True)
+    result = st_canvas(
+        fill_color=hex_colour,
+        stroke_color=hex_colour,
+        stroke_width=6 if tool != "brush" else 22,
+        background_color="#FFFFFF",
+        background_image=canvas_guide(),
+        height=SCENE_CANVAS,
+        width=SCENE_CANVAS,
+        drawing_mode=CANVAS_TOOLS[tool],
+        key=key,
+        return_image_data=True,
+    )
     image = result.image_data
     if image is None or not (image[..., 3] > 0).any():
         return None
@@ -144,13 +160,15 @@ def recompute_caption_tables(n: int = RECOMPUTE_SCENES) -> dict:
     """
     predictor = caption_predictor()
     scenes = make_scenes(n, CAPTIONS.test_seed, CAPTIONS.image_size)
-    return {"by_objects": captions_by_objects(predictor, scenes, CAPTIONS.beam_width),
-            "by_size": captions_by_size(predictor, CAPTIONS.test_seed, n, CAPTIONS.sweep_sizes, CAPTIONS.image_size),
-            "measured_at": utc_now()}
+    return {
+        "by_objects": captions_by_objects(predictor, scenes, CAPTIONS.beam_width),
+        "by_size": captions_by_size(predictor, CAPTIONS.test_seed, n, CAPTIONS.sweep_sizes, CAPTIONS.image_size),
+        "measured_at": utc_now(),
+    }
 
 
 def measured_when(iso: str) -> str:
-    """"2026-11-26T01:23:16+00:00" -> "2026-11-26 01:23 UTC" (how the page says when it measured)."""
+    """ "2026-11-26T01:23:16+00:00" -> "2026-11-26 01:23 UTC" (how the page says when it measured)."""
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -12,6 +12,17 @@ from cnnrnn.tasks.charlm.experiments import generation_steps_table, temperature_
 from cnnrnn.tasks.charlm.model import build_charlm
 from cnnrnn.tasks.charlm.predict import SERVER_JIT, CharPredictor, GenerationRun
 
-__all__ = ["CHARLM_COLORS", "CHARLM_LABELS", "SERVER_JIT", "CharPredictor", "CharVocab", "GenerationRun",
-           "build_charlm", "check_generation_settings", "escape_markdown", "generation_steps_table", "show_chars",
-           "temperature_samples"]
+__all__ = [
+    "CHARLM_COLORS",
+    "CHARLM_LABELS",
+    "SERVER_JIT",
+    "CharPredictor",
+    "CharVocab",
+    "GenerationRun",
+    "build_charlm",
+    "check_generation_settings",
+    "escape_markdown",
+    "generation_steps_table",
+    "show_chars",
+    "temperature_samples",
+]

@@ -27,8 +27,12 @@ def visible_char(char: str) -> str:
 
 def _steps_axis(df: pd.DataFrame) -> alt.X:
     steps = sorted(df["step"].unique().tolist())
-    return alt.X("step:O", title="generated character", sort=steps,
-                 axis=alt.Axis(labelExpr="datum.value % 10 == 0 ? datum.value : ''", labelAngle=0))
+    return alt.X(
+        "step:O",
+        title="generated character",
+        sort=steps,
+        axis=alt.Axis(labelExpr="datum.value % 10 == 0 ? datum.value : ''", labelAngle=0),
+    )
 
 
 def generation_steps_chart(df: pd.DataFrame, title: str = "Each generated character: the top candidates") -> alt.Chart:
@@ -42,34 +46,56 @@ def generation_steps_chart(df: pd.DataFrame, title: str = "Each generated charac
     """
     df = df.assign(label=df["candidate"].map(visible_char), picked=df["candidate"] == df["chosen"])
     base = alt.Chart(df).encode(
-        x=_steps_axis(df), y=alt.Y("rank:O", title="candidate rank"),
-        tooltip=["step", "rank", "label", alt.Tooltip("probability:Q", format=".3f"), "picked"])
-    cells = base.mark_rect().encode(color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                                                    title="probability", legend=alt.Legend(orient="bottom")))
+        x=_steps_axis(df),
+        y=alt.Y("rank:O", title="candidate rank"),
+        tooltip=["step", "rank", "label", alt.Tooltip("probability:Q", format=".3f"), "picked"],
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "probability:Q",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            title="probability",
+            legend=alt.Legend(orient="bottom"),
+        )
+    )
     text = base.mark_text(fontSize=11).encode(
-        text="label:N", color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("black")))
+        text="label:N", color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("black"))
+    )
     picked = base.transform_filter("datum.picked").mark_rect(fill=None, stroke="#ff7f0e", strokeWidth=2)
     return (cells + text + picked).properties(height=150, title=title)
 
 
-def generation_surprise_chart(df: pd.DataFrame, title: str = "How unsure, and how surprised, at each character"
-                              ) -> alt.Chart:
+def generation_surprise_chart(
+    df: pd.DataFrame, title: str = "How unsure, and how surprised, at each character"
+) -> alt.Chart:
     """Entropy before each draw and surprise (-log p) of the character drawn, in nats, against the step.
 
     df: as `generation_steps_chart` takes (its rank-1 rows are used).
     """
     per_step = df[df["rank"] == 1][["step", "entropy", "surprise"]].melt("step", var_name="measure", value_name="nats")
-    return alt.Chart(per_step).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=_steps_axis(df), y=alt.Y("nats:Q", title="nats", axis=alt.Axis(format=".1f")),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["entropy", "surprise"],
-                                                                  range=["#ff7f0e", "#7f7f7f"]),
-                        legend=alt.Legend(orient="top")),
-        tooltip=["step", "measure", alt.Tooltip("nats:Q", format=".3f")],
-    ).properties(height=140, title=title)
+    return (
+        alt.Chart(per_step)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=_steps_axis(df),
+            y=alt.Y("nats:Q", title="nats", axis=alt.Axis(format=".1f")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=["entropy", "surprise"], range=["#ff7f0e", "#7f7f7f"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=["step", "measure", alt.Tooltip("nats:Q", format=".3f")],
+        )
+        .properties(height=140, title=title)
+    )
 
 
-def loss_position_chart(df: pd.DataFrame, receptive_field: int | None = None,
-                        title: str = "Held-out loss against how far back the model can see") -> alt.Chart:
+def loss_position_chart(
+    df: pd.DataFrame,
+    receptive_field: int | None = None,
+    title: str = "Held-out loss against how far back the model can see",
+) -> alt.Chart:
     """Line per model: mean loss (nats per character) against characters of context (log x).
 
     df: columns model, context, loss (`experiments.loss_by_position`, or binned by
@@ -79,19 +105,27 @@ def loss_position_chart(df: pd.DataFrame, receptive_field: int | None = None,
     tooltip = ["model", alt.Tooltip("context:Q", format=".0f"), alt.Tooltip("loss:Q", format=".3f")]
     if {"first", "last"} <= set(df.columns):  # binned (experiments.bin_by_context)
         tooltip[1:2] = [alt.Tooltip("first:Q", title="from"), alt.Tooltip("last:Q", title="to")]
-    line = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("context:Q", title="characters of context (the predicted character's position in the window)",
-                scale=alt.Scale(type="log", base=2)),
-        y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
-        color=_charlm_color(df["model"]),
-        tooltip=tooltip,
+    line = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "context:Q",
+                title="characters of context (the predicted character's position in the window)",
+                scale=alt.Scale(type="log", base=2),
+            ),
+            y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
+            color=_charlm_color(df["model"]),
+            tooltip=tooltip,
+        )
     )
     layers = [line]
     if receptive_field:
         rule = pd.DataFrame({"context": [receptive_field], "label": [f"CNN window: {receptive_field} characters"]})
         layers.append(alt.Chart(rule).mark_rule(strokeDash=[4, 4], color="grey").encode(x="context:Q"))
-        layers.append(alt.Chart(rule).mark_text(align="right", dx=-4, dy=-100, color="grey").encode(
-            x="context:Q", text="label:N"))
+        layers.append(
+            alt.Chart(rule).mark_text(align="right", dx=-4, dy=-100, color="grey").encode(x="context:Q", text="label:N")
+        )
     return alt.layer(*layers).properties(title=title, height=300)
 
 
@@ -100,17 +134,27 @@ def training_loss_chart(history: dict, title: str = "Loss while training") -> al
 
     history: steps, loss, val_steps, val_loss lists (`train.fit_charlm`).
     """
-    rows = [{"step": s, "loss": v, "curve": "training"} for s, v in zip(history.get("steps", []), history.get("loss", []))]
-    rows += [{"step": s, "loss": v, "curve": "held-out"}
-             for s, v in zip(history.get("val_steps", []), history.get("val_loss", []))]
+    rows = [
+        {"step": s, "loss": v, "curve": "training"} for s, v in zip(history.get("steps", []), history.get("loss", []))
+    ]
+    rows += [
+        {"step": s, "loss": v, "curve": "held-out"}
+        for s, v in zip(history.get("val_steps", []), history.get("val_loss", []))
+    ]
     df = pd.DataFrame(rows, columns=["step", "loss", "curve"])
-    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
-        x=alt.X("step:Q", title="training step"),
-        y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
-        color=alt.Color("curve:N", title=None, scale=alt.Scale(domain=["training", "held-out"],
-                                                               range=["#9467bd", "#2ca02c"])),
-        tooltip=["curve", "step", alt.Tooltip("loss:Q", format=".3f")],
-    ).properties(title=title, height=240)
+    return (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=20))
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("loss:Q", title="loss (nats per character)", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "curve:N", title=None, scale=alt.Scale(domain=["training", "held-out"], range=["#9467bd", "#2ca02c"])
+            ),
+            tooltip=["curve", "step", alt.Tooltip("loss:Q", format=".3f")],
+        )
+        .properties(title=title, height=240)
+    )
 
 
 def read_loss_chart(df: pd.DataFrame, title: str = "Surprise at each character of your text") -> alt.Chart:
@@ -120,10 +164,20 @@ def read_loss_chart(df: pd.DataFrame, title: str = "Surprise at each character o
     first characters have no loss and are left out.
     """
     df = df.dropna(subset=["loss"]).assign(label=lambda d: d["char"].map(visible_char))
-    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=14), interpolate="step-after").encode(
-        x=alt.X("position:Q", title="character position"),
-        y=alt.Y("loss:Q", title="surprise (nats)"),
-        color=_charlm_color(df["model"]),
-        tooltip=["model", "position", "label", alt.Tooltip("probability:Q", format=".3f"),
-                 alt.Tooltip("loss:Q", format=".2f")],
-    ).properties(title=title, height=220)
+    return (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=14), interpolate="step-after")
+        .encode(
+            x=alt.X("position:Q", title="character position"),
+            y=alt.Y("loss:Q", title="surprise (nats)"),
+            color=_charlm_color(df["model"]),
+            tooltip=[
+                "model",
+                "position",
+                "label",
+                alt.Tooltip("probability:Q", format=".3f"),
+                alt.Tooltip("loss:Q", format=".2f"),
+            ],
+        )
+        .properties(title=title, height=220)
+    )

@@ -10,7 +10,6 @@ import re
 import sys
 
 from cnnrnn.core.weights import have_files
-from cnnrnn.tasks.charlm.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.charlm.config import CHARLM_LIVE, charlm_preset
 from cnnrnn.tasks.charlm.data import (
     check_generation_settings,
@@ -18,17 +17,19 @@ from cnnrnn.tasks.charlm.data import (
     load_shakespeare,
 )
 from cnnrnn.tasks.charlm.experiments import evaluate_charlm, generation_speed
-
+from cnnrnn.tasks.charlm.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, check_charlm_weights, load_charlm
 from cnnrnn.tasks.charlm.train import start_live_model, train_charlm, train_live
-
 
 
 def train(args, log) -> dict:
     """`python -m cnnrnn train charlm`: args.preset, args.out, args.models; the held-out loss per model."""
     entry = train_charlm(charlm_preset(args.preset), args.out, models=args.models, log=log)
-    return {"task": "charlm", "weights": str(args.out),
-            "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()}}
+    return {
+        "task": "charlm",
+        "weights": str(args.out),
+        "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()},
+    }
 
 
 def evaluate(weights_dir=None) -> dict:
@@ -38,8 +39,12 @@ def evaluate(weights_dir=None) -> dict:
 
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
-    return {"task": "charlm", "eval_length": entry["eval_length"],
-            "loss": {name: info["heldout_loss"] for name, info in entry["models"].items()}}
+    return {
+        "task": "charlm",
+        "eval_length": entry["eval_length"],
+        "loss": {name: info["heldout_loss"] for name, info in entry["models"].items()},
+    }
+
 
 def cmd_generate(args) -> int:
     """Continue a prime with one character model; the prime and the text on stdout, notes on stderr.
@@ -68,11 +73,12 @@ def cmd_generate(args) -> int:
 
 # --- The benchmark's rows ---------------------------------------------------------------
 
+
 def _shipped() -> bool:
     return have_files([CHARLM_VOCAB])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _predictors() -> dict:
     """The shipped character models, loaded once per benchmark process (the dashboard shares them too)."""
     return load_charlm()
@@ -94,10 +100,18 @@ def bench_live(chars: int = 100_000, seconds: float | None = None, sample_length
     known = set(re.findall(r"[a-z]+", text.lower()))
     words = re.findall(r"[a-z]+", sample.lower())
     real = sum(word in known for word in words)
-    return {"live": {"corpus_chars": len(text), "time_limit_s": limit, "steps": live.history["step"],
-                     "seconds": live.history["seconds"], "best_val_loss": live.history.get("best_val_loss"),
-                     "sample_words": len(words), "real_word_share": round(real / max(len(words), 1), 3),
-                     "sample": prime + sample}}
+    return {
+        "live": {
+            "corpus_chars": len(text),
+            "time_limit_s": limit,
+            "steps": live.history["step"],
+            "seconds": live.history["seconds"],
+            "best_val_loss": live.history.get("best_val_loss"),
+            "sample_words": len(words),
+            "real_word_share": round(real / max(len(words), 1), 3),
+            "sample": prime + sample,
+        }
+    }
 
 
 def bench(live: bool = False, length: int = 2000, repeats: int = 3) -> dict:
@@ -116,5 +130,7 @@ def bench_calls(rng) -> list:
     """The memory loop's generation calls: 64 characters from each shipped model, a random seed each time."""
     if not _shipped():
         return []
-    return [lambda p=predictor: p.generate("ROMEO:\n", 64, 0.8, 0, int(rng.integers(0, 1000)))
-            for predictor in _predictors().values()]
+    return [
+        lambda p=predictor: p.generate("ROMEO:\n", 64, 0.8, 0, int(rng.integers(0, 1000)))
+        for predictor in _predictors().values()
+    ]

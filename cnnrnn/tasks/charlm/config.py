@@ -46,7 +46,8 @@ class CharLMConfig:
     warmup_steps: int = 200
     clipnorm: float = 1.0
     # Training length: ~20 passes over the text for the LSTM (the shipped run took 51 minutes on 2
-    # cores shared with other training; less on idle ones), and ~8 for the CNN. The cosine schedule follows the larger of the step and time fractions, so a
+    # cores shared with other training; less on idle ones), and ~8 for the CNN. The cosine schedule follows the
+    # larger of the step and time fractions, so a
     # slower machine stops at the time limit with the learning rate fully decayed.
     steps: int = 2500  # the LSTM's (and the live model's) training steps
     time_limit: float | None = 3600.0  # seconds; training stops there and keeps the best weights
@@ -61,7 +62,7 @@ class CharLMConfig:
         """How many characters the CNN sees: the current one and receptive_field - 1 before it."""
         return 1 + (self.cnn_kernel_size - 1) * sum(self.cnn_dilations)
 
-    def for_model(self, name: str) -> "CharLMConfig":
+    def for_model(self, name: str) -> CharLMConfig:
         """This config with the CNN's own steps, time limit and dropout in place of the LSTM's for "cnn"."""
         if name != "cnn":
             return self
@@ -69,8 +70,9 @@ class CharLMConfig:
 
 
 CHARLM = CharLMConfig()
-CHARLM_QUICK = replace(CHARLM, steps=300, time_limit=600.0, cnn_steps=200, cnn_time_limit=300.0, eval_every=100,
-                       max_eval_windows=32)
+CHARLM_QUICK = replace(
+    CHARLM, steps=300, time_limit=600.0, cnn_steps=200, cnn_time_limit=300.0, eval_every=100, max_eval_windows=32
+)
 CHARLM_TINY = replace(
     CHARLM,
     sequence_length=32,

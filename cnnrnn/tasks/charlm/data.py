@@ -58,7 +58,7 @@ class CharCorpus:
 
     @property
     def val_text(self) -> str:
-        return self.text[self.split:]
+        return self.text[self.split :]
 
 
 class CharVocab:
@@ -74,7 +74,7 @@ class CharVocab:
         self.index = {c: i for i, c in enumerate(self.chars)}
 
     @classmethod
-    def from_text(cls, text: str) -> "CharVocab":
+    def from_text(cls, text: str) -> CharVocab:
         return cls(sorted(set(text)))
 
     def __len__(self) -> int:
@@ -114,7 +114,7 @@ class CharVocab:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "CharVocab":
+    def load(cls, path: str | os.PathLike) -> CharVocab:
         return cls(json.loads(Path(path).read_text(encoding="utf-8"))["chars"])
 
 
@@ -133,8 +133,12 @@ def _shakespeare_path() -> Path:
         return path
     import keras
 
-    return Path(download("tiny Shakespeare", lambda: keras.utils.get_file(
-        "tinyshakespeare.txt", SHAKESPEARE_URL, file_hash=SHAKESPEARE_SHA256)))
+    return Path(
+        download(
+            "tiny Shakespeare",
+            lambda: keras.utils.get_file("tinyshakespeare.txt", SHAKESPEARE_URL, file_hash=SHAKESPEARE_SHA256),
+        )
+    )
 
 
 def load_shakespeare(val_fraction: float = 0.1, max_chars: int | None = None) -> CharCorpus:
@@ -180,8 +184,9 @@ def write_shipped_text(sample_chars: int = 100_000) -> tuple[Path, Path]:
     return SHIPPED_HELDOUT, SHIPPED_SAMPLE
 
 
-def corpus_from_bytes(data: bytes, name: str = "upload", max_bytes: int = MAX_CORPUS_BYTES,
-                      val_fraction: float = 0.1) -> CharCorpus:
+def corpus_from_bytes(
+    data: bytes, name: str = "upload", max_bytes: int = MAX_CORPUS_BYTES, val_fraction: float = 0.1
+) -> CharCorpus:
     """Check and decode an uploaded text file: UTF-8, not empty, not binary, at most `max_bytes`.
 
     Line ends become LF and a byte-order mark is dropped. Raises CorpusError with
@@ -190,20 +195,24 @@ def corpus_from_bytes(data: bytes, name: str = "upload", max_bytes: int = MAX_CO
     if data is None or len(data) == 0:
         raise CorpusError(f"{name} is empty. Upload a UTF-8 text file or paste some text.")
     if len(data) > max_bytes:
-        raise CorpusError(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB. "
-                          "Use a shorter excerpt.")
-    if b"\x00" in data[:1 << 16] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\x89P":
+        raise CorpusError(
+            f"{name} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB. Use a shorter excerpt."
+        )
+    if b"\x00" in data[: 1 << 16] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\x89P":
         raise CorpusError(f"{name} looks like a binary file, not plain text. Upload a UTF-8 .txt file.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CorpusError(f"{name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start:,}). "
-                          "Save it as UTF-8 and upload it again.") from None
+        raise CorpusError(
+            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start:,}). "
+            "Save it as UTF-8 and upload it again."
+        ) from None
     return _checked_corpus(text, name, hashlib.sha256(data).hexdigest(), val_fraction)
 
 
-def corpus_from_text(text: str, name: str = "pasted text", max_bytes: int = MAX_CORPUS_BYTES,
-                     val_fraction: float = 0.1) -> CharCorpus:
+def corpus_from_text(
+    text: str, name: str = "pasted text", max_bytes: int = MAX_CORPUS_BYTES, val_fraction: float = 0.1
+) -> CharCorpus:
     """The same checks as `corpus_from_bytes` for text pasted into the page."""
     if not isinstance(text, str):
         raise CorpusError("expected text")
@@ -216,11 +225,15 @@ def _checked_corpus(text: str, name: str, digest: str, val_fraction: float) -> C
         raise CorpusError(f"{name} has no visible characters, only spaces or line breaks.")
     control = sum(1 for c in text if c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"))
     if control > max(2, len(text) // 100):
-        raise CorpusError(f"{name} looks like a binary file, not plain text ({control:,} control or unassigned "
-                          "characters). Upload a UTF-8 .txt file.")
+        raise CorpusError(
+            f"{name} looks like a binary file, not plain text ({control:,} control or unassigned "
+            "characters). Upload a UTF-8 .txt file."
+        )
     if len(text) < MIN_CORPUS_CHARS:
-        raise CorpusError(f"{name} has {len(text):,} characters; at least {MIN_CORPUS_CHARS:,} are needed to train "
-                          "a model (a few paragraphs).")
+        raise CorpusError(
+            f"{name} has {len(text):,} characters; at least {MIN_CORPUS_CHARS:,} are needed to train "
+            "a model (a few paragraphs)."
+        )
     distinct = len(set(text))
     if distinct > MAX_VOCAB:
         raise CorpusError(f"{name} has {distinct:,} distinct characters; at most {MAX_VOCAB:,} are supported.")

@@ -18,8 +18,9 @@ from cnnrnn.tasks.charlm.data import load_shakespeare
 from cnnrnn.tasks.charlm.predict import load_charlm
 
 
-def heldout_windows(ids: np.ndarray, eval_length: int, max_windows: int | None = None,
-                    stride: int | None = None) -> np.ndarray:
+def heldout_windows(
+    ids: np.ndarray, eval_length: int, max_windows: int | None = None, stride: int | None = None
+) -> np.ndarray:
     """Windows of a held-out id sequence: (n, eval_length + 1) int32.
 
     Window i is ids[i * S : i * S + L + 1] with stride S = L (non-overlapping, the
@@ -42,12 +43,14 @@ def heldout_losses(predictor, windows: np.ndarray, batch_size: int = 32) -> np.n
 
     Column p is the loss of the character that follows p + 1 characters of context.
     """
-    return in_batches(predictor.token_losses, windows, batch_size,
-                      np.zeros((0, max(windows.shape[1] - 1, 0)), np.float32))
+    return in_batches(
+        predictor.token_losses, windows, batch_size, np.zeros((0, max(windows.shape[1] - 1, 0)), np.float32)
+    )
 
 
-def loss_by_position(predictors: dict, text: str, eval_length: int = 256, max_windows: int | None = None,
-                     stride: int | None = None) -> pd.DataFrame:
+def loss_by_position(
+    predictors: dict, text: str, eval_length: int = 256, max_windows: int | None = None, stride: int | None = None
+) -> pd.DataFrame:
     """Mean held-out loss against the number of characters of context, per model.
 
     text: held-out text; windows as in `heldout_windows`, overlapping by default
@@ -63,8 +66,10 @@ def loss_by_position(predictors: dict, text: str, eval_length: int = 256, max_wi
         if len(windows) == 0:
             continue
         losses = heldout_losses(predictor, windows).mean(axis=0)
-        rows.extend({"model": name, "context": p + 1, "loss": float(v), "windows": int(len(windows))}
-                    for p, v in enumerate(losses))
+        rows.extend(
+            {"model": name, "context": p + 1, "loss": float(v), "windows": int(len(windows))}
+            for p, v in enumerate(losses)
+        )
     return pd.DataFrame(rows, columns=["model", "context", "loss", "windows"])
 
 
@@ -72,12 +77,16 @@ def shipped_loss_by_position(entry: dict) -> pd.DataFrame:
     """The manifest's loss-by-position tables (section "charlm") as one DataFrame like `loss_by_position`."""
     rows = []
     for name, record in entry.get("models", {}).items():
-        rows.extend({"model": name, "context": p + 1, "loss": float(v)}
-                    for p, v in enumerate(record.get("loss_by_position", [])))
+        rows.extend(
+            {"model": name, "context": p + 1, "loss": float(v)}
+            for p, v in enumerate(record.get("loss_by_position", []))
+        )
     return pd.DataFrame(rows, columns=["model", "context", "loss"])
 
 
-def bin_by_context(df: pd.DataFrame, edges=(1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257)) -> pd.DataFrame:
+def bin_by_context(
+    df: pd.DataFrame, edges=(1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257)
+) -> pd.DataFrame:
     """Average a loss-by-position table over bins of context length (log-spaced), per model.
 
     Per-position means over a few hundred windows are noisy; bins [edges[i], edges[i+1])
@@ -88,8 +97,15 @@ def bin_by_context(df: pd.DataFrame, edges=(1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33,
         for low, high in zip(edges[:-1], edges[1:]):
             part = group[(group["context"] >= low) & (group["context"] < high)]
             if len(part):
-                rows.append({"model": name, "context": float(np.sqrt(low * (high - 1))), "loss": float(part["loss"].mean()),
-                             "first": int(low), "last": int(min(high - 1, part["context"].max()))})
+                rows.append(
+                    {
+                        "model": name,
+                        "context": float(np.sqrt(low * (high - 1))),
+                        "loss": float(part["loss"].mean()),
+                        "first": int(low),
+                        "last": int(min(high - 1, part["context"].max())),
+                    }
+                )
     return pd.DataFrame(rows, columns=["model", "context", "loss", "first", "last"])
 
 
@@ -127,8 +143,9 @@ def evaluate_charlm(weights_dir=None) -> dict:
     return {"task": "charlm", "loss": loss, "windows": int(count), "eval_length": CHARLM.eval_length}
 
 
-def temperature_samples(predictor, prime: str, temperatures=(0.0, 0.5, 0.8, 1.0, 1.3), length: int = 240,
-                        top_k: int = 0, seed: int = 0) -> pd.DataFrame:
+def temperature_samples(
+    predictor, prime: str, temperatures=(0.0, 0.5, 0.8, 1.0, 1.3), length: int = 240, top_k: int = 0, seed: int = 0
+) -> pd.DataFrame:
     """The same prime continued at several temperatures: columns temperature, text, mean_probability."""
     rows = []
     for temperature in temperatures:
@@ -163,8 +180,17 @@ def generation_steps_table(steps: list[dict], max_steps: int | None = 120) -> pd
     for record in steps[:max_steps] if max_steps else steps:
         surprise = float(-np.log(max(record["probability"], 1e-12)))
         for rank, (candidate, probability) in enumerate(record["top"], start=1):
-            rows.append({"step": record["step"], "chosen": record["char"], "rank": rank, "candidate": candidate,
-                         "probability": probability, "entropy": record["entropy"], "surprise": surprise})
+            rows.append(
+                {
+                    "step": record["step"],
+                    "chosen": record["char"],
+                    "rank": rank,
+                    "candidate": candidate,
+                    "probability": probability,
+                    "entropy": record["entropy"],
+                    "surprise": surprise,
+                }
+            )
     return pd.DataFrame(rows, columns=["step", "chosen", "rank", "candidate", "probability", "entropy", "surprise"])
 
 

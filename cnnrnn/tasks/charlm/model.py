@@ -26,7 +26,7 @@ def build_charlm(name: str, vocab_size: int, config=None) -> keras.Model:
 
 
 def model_kind(model: keras.Model) -> str:
-    """"lstm" when the model has LSTM layers, else "cnn"."""
+    """ "lstm" when the model has LSTM layers, else "cnn"."""
     return "lstm" if lstm_layers(model) else "cnn"
 
 

@@ -39,8 +39,14 @@ def build_char_cnn(vocab_size: int, config=None) -> keras.Model:
     x = layers.Embedding(vocab_size, filters, name=EMBEDDING)(inputs)
     for i, dilation in enumerate(config.cnn_dilations, start=1):
         y = layers.LayerNormalization(name=_block("norm", i))(x)
-        y = layers.Conv1D(filters, config.cnn_kernel_size, dilation_rate=dilation, padding="causal",
-                          activation="relu", name=_block("conv", i))(y)
+        y = layers.Conv1D(
+            filters,
+            config.cnn_kernel_size,
+            dilation_rate=dilation,
+            padding="causal",
+            activation="relu",
+            name=_block("conv", i),
+        )(y)
         y = layers.Conv1D(filters, 1, name=_block("mix", i))(y)
         y = layers.Dropout(config.dropout, name=_block("dropout", i))(y)
         x = layers.Add(name=_block("residual", i))([x, y])
@@ -67,10 +73,16 @@ class CNNStepper:
         while _block("conv", i) in names:
             conv, norm, mix = (model.get_layer(_block(kind, i)) for kind in ("conv", "norm", "mix"))
             size, dilation = conv.kernel_size[0], conv.dilation_rate[0]
-            self.blocks.append({"norm": (read(norm.gamma), read(norm.beta), norm.epsilon),
-                                "kernel": read(conv.kernel), "bias": read(conv.bias),
-                                "dilation": dilation, "span": (size - 1) * dilation + 1,
-                                "mix": (read(mix.kernel), read(mix.bias))})
+            self.blocks.append(
+                {
+                    "norm": (read(norm.gamma), read(norm.beta), norm.epsilon),
+                    "kernel": read(conv.kernel),
+                    "bias": read(conv.bias),
+                    "dilation": dilation,
+                    "span": (size - 1) * dilation + 1,
+                    "mix": (read(mix.kernel), read(mix.bias)),
+                }
+            )
             i += 1
         out_norm = model.get_layer(NORM_OUT)
         self.out_norm = (read(out_norm.gamma), read(out_norm.beta), out_norm.epsilon)
@@ -87,11 +99,21 @@ class CNNStepper:
         blocks = []
         for b in self.blocks:
             kernel = b["kernel"]  # (size, channels, filters) -> (size * channels, filters), taps oldest first
-            blocks.append({"norm": b["norm"], "dilation": b["dilation"], "bias": b["bias"],
-                           "kernel": tf.reshape(kernel, [-1, tf.shape(kernel)[2]]),
-                           "mix": (b["mix"][0][0], b["mix"][1])})
-        return {"embedding": self.embedding, "blocks": blocks, "norm": self.out_norm,
-                "out": (self.out_kernel, self.out_bias)}
+            blocks.append(
+                {
+                    "norm": b["norm"],
+                    "dilation": b["dilation"],
+                    "bias": b["bias"],
+                    "kernel": tf.reshape(kernel, [-1, tf.shape(kernel)[2]]),
+                    "mix": (b["mix"][0][0], b["mix"][1]),
+                }
+            )
+        return {
+            "embedding": self.embedding,
+            "blocks": blocks,
+            "norm": self.out_norm,
+            "out": (self.out_kernel, self.out_bias),
+        }
 
     @staticmethod
     def _norm(x, params):

@@ -30,12 +30,18 @@ def build_char_lstm(vocab_size: int, config=None, seed: int | None = None) -> ke
     """
     config, seeds = config or CHARLM, LocalSeeds(seed)
     inputs = keras.Input(shape=(None,), dtype="int32", name=INPUT)
-    x = layers.Embedding(vocab_size, config.embedding_dim, name=EMBEDDING,
-                         embeddings_initializer=seeds.initializer("uniform"))(inputs)
+    x = layers.Embedding(
+        vocab_size, config.embedding_dim, name=EMBEDDING, embeddings_initializer=seeds.initializer("uniform")
+    )(inputs)
     for i in range(1, config.rnn_layers + 1):
-        x = layers.LSTM(config.rnn_units, return_sequences=True, name=f"lstm{i}",
-                        kernel_initializer=seeds.initializer("glorot_uniform"),
-                        recurrent_initializer=seeds.initializer("orthogonal"), seed=seeds.next())(x)
+        x = layers.LSTM(
+            config.rnn_units,
+            return_sequences=True,
+            name=f"lstm{i}",
+            kernel_initializer=seeds.initializer("glorot_uniform"),
+            recurrent_initializer=seeds.initializer("orthogonal"),
+            seed=seeds.next(),
+        )(x)
         x = layers.Dropout(config.dropout, name=f"dropout{i}", seed=seeds.next())(x)
     outputs = layers.Dense(vocab_size, name=LOGITS, kernel_initializer=seeds.initializer("glorot_uniform"))(x)
     return keras.Model(inputs, outputs, name=NAME)
@@ -63,7 +69,10 @@ class LSTMStepper:
         self.cells = []
         for layer in lstm_layers(model):
             cell = layer.cell
-            if cell.activation is not keras.activations.tanh or cell.recurrent_activation is not keras.activations.sigmoid:
+            if (
+                cell.activation is not keras.activations.tanh
+                or cell.recurrent_activation is not keras.activations.sigmoid
+            ):
                 raise ValueError("the stepper supports tanh/sigmoid LSTMs only")
             self.cells.append((read(cell.kernel), read(cell.recurrent_kernel), read(cell.bias), cell.units))
         dense = model.get_layer(LOGITS)
@@ -74,8 +83,11 @@ class LSTMStepper:
         return tuple(tf.zeros(spec.shape, tf.float32) for spec in self.state_specs)
 
     def weights(self) -> dict:
-        return {"embedding": self.embedding, "out": (self.out_kernel, self.out_bias),
-                "cells": [(tf.concat([kernel, recurrent], axis=0), bias) for kernel, recurrent, bias, _ in self.cells]}
+        return {
+            "embedding": self.embedding,
+            "out": (self.out_kernel, self.out_bias),
+            "cells": [(tf.concat([kernel, recurrent], axis=0), bias) for kernel, recurrent, bias, _ in self.cells],
+        }
 
     def batch_state(self, batch: int) -> tuple:
         """Zero states for `batch` texts at once (for `step_batch`)."""

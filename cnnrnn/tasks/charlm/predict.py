@@ -16,11 +16,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.predictor import load_model
 from cnnrnn.core.inflight import inference
+from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import require_files
-from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
 from cnnrnn.tasks.charlm.config import CHARLM_NAMES
+from cnnrnn.tasks.charlm.data import CharVocab, check_generation_settings, show_chars
 from cnnrnn.tasks.charlm.model import model_kind, stepper_for
 
 GREEDY_BELOW = 1e-3  # temperatures at or below this pick the most likely character (argmax)
@@ -61,8 +61,9 @@ class GenerationRun:
     before it; its step is the last one recorded).
     """
 
-    def __init__(self, predictor, ids, prime: str, notes: list[str], length: int, temperature: float,
-                 top_k: int, seed: int):
+    def __init__(
+        self, predictor, ids, prime: str, notes: list[str], length: int, temperature: float, top_k: int, seed: int
+    ):
         self.predictor, self._ids, self.prime, self.notes = predictor, ids, prime, notes
         self.length, self.temperature, self.top_k, self.seed = length, temperature, top_k, seed
         self.text, self.steps, self.seconds, self.finished = "", [], 0.0, False
@@ -76,9 +77,16 @@ class GenerationRun:
             if done:
                 start = time.perf_counter()  # time spent by the consumer between pieces does not count
             n = min(CHUNK, self.length - done)
-            out = p._call("_sample", state, logits, tf.constant(n, tf.int32), tf.constant(self.temperature, tf.float32),
-                            tf.constant(self.top_k, tf.int32), tf.constant(self.seed, tf.int64),
-                            tf.constant(done, tf.int64))
+            out = p._call(
+                "_sample",
+                state,
+                logits,
+                tf.constant(n, tf.int32),
+                tf.constant(self.temperature, tf.float32),
+                tf.constant(self.top_k, tf.int32),
+                tf.constant(self.seed, tf.int64),
+                tf.constant(done, tf.int64),
+            )
             ids, top_ids, top_probs, entropy, chosen = (t.numpy() for t in out[:5])
             state, logits = out[5], out[6]
             piece = full = p.vocab.decode(ids)
@@ -87,9 +95,15 @@ class GenerationRun:
                 n = piece.index(p.stop) + 1
                 piece, self.finished = piece[: n - 1], True
             for j in range(n):
-                self.steps.append({"step": done + j, "char": full[j], "probability": float(chosen[j]),
-                                   "entropy": float(entropy[j]),
-                                   "top": [(chars[c], float(q)) for c, q in zip(top_ids[j], top_probs[j])]})
+                self.steps.append(
+                    {
+                        "step": done + j,
+                        "char": full[j],
+                        "probability": float(chosen[j]),
+                        "entropy": float(entropy[j]),
+                        "top": [(chars[c], float(q)) for c, q in zip(top_ids[j], top_probs[j])],
+                    }
+                )
             self.text += piece
             done += n
             self.seconds += time.perf_counter() - start
@@ -115,8 +129,16 @@ class CharPredictor:
     generation (the Tang poems' end mark), or None.
     """
 
-    def __init__(self, model: keras.Model, vocab, name: str | None = None, live: bool = False,
-                 jit_step: bool | None = None, banned: str = "", stop: str | None = None):
+    def __init__(
+        self,
+        model: keras.Model,
+        vocab,
+        name: str | None = None,
+        live: bool = False,
+        jit_step: bool | None = None,
+        banned: str = "",
+        stop: str | None = None,
+    ):
         self.model, self.vocab = model, vocab
         self.stop = stop
         bias = np.zeros(len(vocab), np.float32)
@@ -131,8 +153,9 @@ class CharPredictor:
         self.jit_step = self.kind == "lstm" if jit_step is None else bool(jit_step)
         self._rebuild = threading.Lock()  # sessions share a predictor: one thread rebuilds it without XLA
         self._build()
-        self._forward = tf.function(lambda ids: model(ids, training=False),
-                                    input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        self._forward = tf.function(
+            lambda ids: model(ids, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
+        )
 
     def _build(self):
         """The compiled step, feed and sample functions (rebuilt without XLA if XLA fails here)."""
@@ -141,12 +164,27 @@ class CharPredictor:
         self._step = tf.function(self.stepper.__call__, jit_compile=True) if self.jit_step else self.stepper
         scalar = lambda dtype: tf.TensorSpec([], dtype)  # noqa: E731
         self._feed = tf.function(self._feed_impl, input_signature=[specs, tf.TensorSpec([None], tf.int32)])
-        self._sample = tf.function(self._sample_impl, input_signature=[
-            specs, tf.TensorSpec([len(vocab)], tf.float32), scalar(tf.int32), scalar(tf.float32), scalar(tf.int32),
-            scalar(tf.int64), scalar(tf.int64)])
-        self._batch = tf.function(self._batch_impl, input_signature=[
-            tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int64)])
+        self._sample = tf.function(
+            self._sample_impl,
+            input_signature=[
+                specs,
+                tf.TensorSpec([len(vocab)], tf.float32),
+                scalar(tf.int32),
+                scalar(tf.float32),
+                scalar(tf.int32),
+                scalar(tf.int64),
+                scalar(tf.int64),
+            ],
+        )
+        self._batch = tf.function(
+            self._batch_impl,
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32),
+                tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([], tf.float32),
+                tf.TensorSpec([], tf.int64),
+            ],
+        )
 
     def _call(self, name: str, *args):
         """self._feed / self._sample, falling back once to a step without XLA should XLA fail."""
@@ -184,8 +222,9 @@ class CharPredictor:
         inverse_t = tf.where(greedy, 1.0, 1.0 / tf.maximum(temperature, GREEDY_BELOW))
         # Gumbel-max: argmax(logits / T + Gumbel noise) is a draw from softmax(logits / T).
         # The noise of a chunk depends only on (seed, offset of the chunk's first character).
-        uniform = tf.random.stateless_uniform([CHUNK, vocab_size], seed=tf.stack([seed, offset]),
-                                              minval=1e-12, maxval=1.0)
+        uniform = tf.random.stateless_uniform(
+            [CHUNK, vocab_size], seed=tf.stack([seed, offset]), minval=1e-12, maxval=1.0
+        )
         noise = tf.where(greedy, tf.zeros_like(uniform), -tf.math.log(-tf.math.log(uniform)))
         k = tf.where((top_k > 0) & (top_k < vocab_size), top_k, vocab_size)
 
@@ -227,8 +266,9 @@ class CharPredictor:
         inverse_t = tf.where(greedy, 1.0, 1.0 / tf.maximum(temperature, GREEDY_BELOW))
 
         def body(i, state, logits, ids):
-            uniform = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([seed, tf.cast(i, tf.int64)]),
-                                                  minval=1e-12, maxval=1.0)
+            uniform = tf.random.stateless_uniform(
+                tf.shape(logits), seed=tf.stack([seed, tf.cast(i, tf.int64)]), minval=1e-12, maxval=1.0
+            )
             noise = tf.where(greedy, tf.zeros_like(uniform), -tf.math.log(-tf.math.log(uniform)))
             char_ids = tf.argmax(logits * inverse_t + self._bias + noise, axis=1, output_type=tf.int32)
             state, logits = self.stepper.step_batch(weights, state, char_ids)
@@ -245,8 +285,12 @@ class CharPredictor:
         whole batch from (seed, i), so a row's text depends on the seed and on its place in
         the batch. Rows go on past the stop character: cut them there (`vocab.decode` first).
         """
-        out = self._batch(tf.constant(np.asarray(prefixes, np.int32)), tf.constant(int(length), tf.int32),
-                          tf.constant(float(temperature), tf.float32), tf.constant(int(seed), tf.int64))
+        out = self._batch(
+            tf.constant(np.asarray(prefixes, np.int32)),
+            tf.constant(int(length), tf.int32),
+            tf.constant(float(temperature), tf.float32),
+            tf.constant(int(seed), tf.int64),
+        )
         return out.numpy()
 
     # --- Python API ---------------------------------------------------------
@@ -258,8 +302,10 @@ class CharPredictor:
         ids, kept, unknown = self.vocab.encode_known(prime)
         if unknown:
             dropped = len(prime) - len(kept)
-            notes.append(f"Left out {dropped:,} character{'s' if dropped != 1 else ''} this model has never seen: "
-                         f"{show_chars(unknown)}.")
+            notes.append(
+                f"Left out {dropped:,} character{'s' if dropped != 1 else ''} this model has never seen: "
+                f"{show_chars(unknown)}."
+            )
         if len(kept) > MAX_PRIME_CHARS:
             notes.append(f"The prime is {len(kept):,} characters long; only its last {MAX_PRIME_CHARS:,} are read.")
             kept, ids = kept[-MAX_PRIME_CHARS:], ids[-MAX_PRIME_CHARS:]
@@ -270,8 +316,9 @@ class CharPredictor:
             kept, ids = start, self.vocab.encode(start)
         return ids, kept, notes
 
-    def stream(self, prime: str, length: int = 400, temperature: float = 1.0, top_k: int = 0,
-               seed: int = 0) -> GenerationRun:
+    def stream(
+        self, prime: str, length: int = 400, temperature: float = 1.0, top_k: int = 0, seed: int = 0
+    ) -> GenerationRun:
         """A GenerationRun: iterate it for text pieces. Raises ValueError on bad settings."""
         length, temperature, top_k, seed = check_generation_settings(length, temperature, top_k, seed)
         ids, kept, notes = self.prepare_prime(prime)

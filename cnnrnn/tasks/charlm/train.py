@@ -45,8 +45,18 @@ def charlm_batches(ids: np.ndarray, sequence_length: int, batch_size: int, seed:
     return offsets.batch(batch_size, drop_remainder=True).map(cut).prefetch(4)
 
 
-def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab, *, on_progress=None,
-               should_stop=None, time_limit: float | None = None, progress_every: int = 10) -> dict:
+def fit_charlm(
+    model,
+    train_ids: np.ndarray,
+    val_ids: np.ndarray,
+    config,
+    vocab,
+    *,
+    on_progress=None,
+    should_stop=None,
+    time_limit: float | None = None,
+    progress_every: int = 10,
+) -> dict:
     """Train a character model in chunks of `eval_every` steps; keep the best held-out weights.
 
     on_progress(info) is called every `progress_every` steps and after each held-out check,
@@ -57,8 +67,10 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     """
     limit = time_limit if time_limit is not None else config.time_limit
     if not model.compiled:  # a model trained on (the page's Keep training) keeps its optimizer and its state
-        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
     windows = heldout_windows(val_ids, config.eval_length, config.max_eval_windows)
     scorer = CharPredictor(model, vocab, live=True)
     history = {"steps": [], "loss": [], "val_steps": [], "val_loss": [], "lr": []}
@@ -74,8 +86,11 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
     class Callback(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
             progress = limits.progress(state["step"] / max(config.steps, 1))
-            self.model.optimizer.learning_rate.assign(warmup_cosine(
-                config.learning_rate, state["step"], config.warmup_steps, config.final_lr_fraction, progress))
+            self.model.optimizer.learning_rate.assign(
+                warmup_cosine(
+                    config.learning_rate, state["step"], config.warmup_steps, config.final_lr_fraction, progress
+                )
+            )
 
         def on_train_batch_end(self, batch, logs=None):
             state["step"] += 1
@@ -89,8 +104,16 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
                 history["loss"].append(round(loss, 5))
                 history["lr"].append(float(self.model.optimizer.learning_rate.numpy()))
                 if on_progress:
-                    on_progress({"step": state["step"], "steps": config.steps, "seconds": limits.elapsed(),
-                                 "loss": loss, "lr": history["lr"][-1], "time_limit": limit})
+                    on_progress(
+                        {
+                            "step": state["step"],
+                            "steps": config.steps,
+                            "seconds": limits.elapsed(),
+                            "loss": loss,
+                            "lr": history["lr"][-1],
+                            "time_limit": limit,
+                        }
+                    )
             if state["step"] >= config.steps:  # the last chunk may be shorter than eval_every
                 self.model.stop_training = True
             else:
@@ -102,18 +125,37 @@ def fit_charlm(model, train_ids: np.ndarray, val_ids: np.ndarray, config, vocab,
         def on_epoch_end(self, epoch, logs=None):
             value = heldout.check(state["step"])
             if on_progress:
-                on_progress({"step": state["step"], "steps": config.steps, "seconds": limits.elapsed(),
-                             "loss": state["ema"], "val_loss": value,
-                             "best_val_loss": best.score, "evaluated": True, "time_limit": limit})
+                on_progress(
+                    {
+                        "step": state["step"],
+                        "steps": config.steps,
+                        "seconds": limits.elapsed(),
+                        "loss": state["ema"],
+                        "val_loss": value,
+                        "best_val_loss": best.score,
+                        "evaluated": True,
+                        "time_limit": limit,
+                    }
+                )
 
     chunk = max(1, min(config.eval_every, config.steps))
     batches = charlm_batches(train_ids, config.sequence_length, config.batch_size, config.seed)
-    model.fit(batches, steps_per_epoch=chunk, epochs=int(np.ceil(config.steps / chunk)), callbacks=[Callback()],
-              verbose=0, shuffle=False)  # the batches are shuffled by their seed (Keras warns on shuffle=True)
+    model.fit(
+        batches,
+        steps_per_epoch=chunk,
+        epochs=int(np.ceil(config.steps / chunk)),
+        callbacks=[Callback()],
+        verbose=0,
+        shuffle=False,
+    )  # the batches are shuffled by their seed (Keras warns on shuffle=True)
     heldout.finish(state["step"])  # stopped inside a chunk: the last weights are judged too
-    history.update(seconds=round(limits.elapsed(), 1), best_step=best.at,
-                   best_val_loss=round(best.score, 5) if best.found else None,
-                   stopped=state["stopped"], step=state["step"])
+    history.update(
+        seconds=round(limits.elapsed(), 1),
+        best_step=best.at,
+        best_val_loss=round(best.score, 5) if best.found else None,
+        stopped=state["stopped"],
+        step=state["step"],
+    )
     return history
 
 
@@ -142,18 +184,29 @@ def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=
         model_config = config.for_model(name)
         keras.utils.set_random_seed(config.seed)
         model = build_charlm(name, len(vocab), model_config)
-        log(f"training charlm {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
-            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else ""))
+        log(
+            f"training charlm {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
+            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else "")
+        )
 
         def progress(info, name=name):
             if info.get("evaluated"):
-                log(f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
-                    f"({info['seconds']:.0f} s)")
+                log(
+                    f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
+                    f"({info['seconds']:.0f} s)"
+                )
             if on_progress:
                 on_progress(name, info)
 
-        history = fit_charlm(model, train_ids, val_ids, model_config, vocab, on_progress=progress,
-                             progress_every=max(config.eval_every // 5, 1))
+        history = fit_charlm(
+            model,
+            train_ids,
+            val_ids,
+            model_config,
+            vocab,
+            on_progress=progress,
+            progress_every=max(config.eval_every // 5, 1),
+        )
         path = weights_dir / model_file(name)
         shipped = build_charlm(name, len(vocab), model_config)  # uncompiled: no optimizer state in the file
         shipped.set_weights(model.get_weights())
@@ -161,31 +214,55 @@ def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=
         predictor = CharPredictor(shipped, vocab, name)
         losses = heldout_losses(predictor, windows)  # (windows, eval_length)
         by_position = loss_by_position({name: predictor}, corpus.val_text, config.eval_length)
-        record = {"file": path.name, "heldout_loss": round(float(losses.mean()), 4),
-                  "loss_by_position": [round(float(v), 4) for v in by_position["loss"]],
-                  "loss_by_position_windows": int(by_position["windows"].iloc[0]),
-                  "params": int(model.count_params()), "bytes": path.stat().st_size,
-                  "train_seconds": history["seconds"], "steps": history["step"], "best_step": history["best_step"],
-                  "stopped": history["stopped"], "history": history, "seed": config.seed,
-                  "config": dict(vars(config)), "versions": library_versions(),
-                  "trained_at": utc_now()}
+        record = {
+            "file": path.name,
+            "heldout_loss": round(float(losses.mean()), 4),
+            "loss_by_position": [round(float(v), 4) for v in by_position["loss"]],
+            "loss_by_position_windows": int(by_position["windows"].iloc[0]),
+            "params": int(model.count_params()),
+            "bytes": path.stat().st_size,
+            "train_seconds": history["seconds"],
+            "steps": history["step"],
+            "best_step": history["best_step"],
+            "stopped": history["stopped"],
+            "history": history,
+            "seed": config.seed,
+            "config": dict(vars(config)),
+            "versions": library_versions(),
+            "trained_at": utc_now(),
+        }
         if name == "cnn":
             record["receptive_field"] = config.receptive_field
         trained[name] = record
         log(f"{name}: held-out {record['heldout_loss']:.4f} nats/char in {history['seconds']:.0f} s")
     entry = read_manifest(weights_dir).get("charlm", {})
-    entry.update({"task": "charlm", "command": "python -m cnnrnn train charlm",
-                  "data": {"file": corpus.source, "sha256": corpus.sha256, "chars": len(corpus.text),
-                           "train_chars": len(corpus.train_text), "heldout_chars": len(corpus.val_text),
-                           "val_fraction": config.val_fraction},
-                  "vocab": {"file": CHARLM_VOCAB, "size": len(vocab)},
-                  "evaluation": (f"mean nats per character over every position of the {len(windows)} "
-                                 f"non-overlapping {config.eval_length}-character windows of the held-out text; "
-                                 f"loss by position over windows starting every {config.eval_length // 4} "
-                                 "characters"),
-                  "eval_length": config.eval_length})
-    entry["models"] = {name: record for name, record in {**entry.get("models", {}), **trained}.items()
-                       if (weights_dir / model_file(name)).is_file()}
+    entry.update(
+        {
+            "task": "charlm",
+            "command": "python -m cnnrnn train charlm",
+            "data": {
+                "file": corpus.source,
+                "sha256": corpus.sha256,
+                "chars": len(corpus.text),
+                "train_chars": len(corpus.train_text),
+                "heldout_chars": len(corpus.val_text),
+                "val_fraction": config.val_fraction,
+            },
+            "vocab": {"file": CHARLM_VOCAB, "size": len(vocab)},
+            "evaluation": (
+                f"mean nats per character over every position of the {len(windows)} "
+                f"non-overlapping {config.eval_length}-character windows of the held-out text; "
+                f"loss by position over windows starting every {config.eval_length // 4} "
+                "characters"
+            ),
+            "eval_length": config.eval_length,
+        }
+    )
+    entry["models"] = {
+        name: record
+        for name, record in {**entry.get("models", {}), **trained}.items()
+        if (weights_dir / model_file(name)).is_file()
+    }
     update_manifest("charlm", entry, weights_dir)
     return entry
 
@@ -213,8 +290,16 @@ LIVE_PROGRESS_EVERY = 2  # steps between progress reports while a page trains (i
 # Stop is read before every batch (should_stop), so it lands within a few tenths of a second
 
 
-def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, time_limit: float | None = None,
-               steps: int | None = None, progress_every: int = LIVE_PROGRESS_EVERY) -> LiveModel:
+def train_live(
+    live: LiveModel,
+    corpus,
+    *,
+    on_progress=None,
+    should_stop=None,
+    time_limit: float | None = None,
+    steps: int | None = None,
+    progress_every: int = LIVE_PROGRESS_EVERY,
+) -> LiveModel:
     """Train (or keep training) a LiveModel on its corpus, for at most `time_limit` seconds.
 
     A thin wrapper of fit_charlm for the page: the held-out text is the corpus's
@@ -251,8 +336,21 @@ def train_live(live: LiveModel, corpus, *, on_progress=None, should_stop=None, t
         if on_progress:
             on_progress(info)
 
-    result = fit_charlm(live.predictor.model, train_ids, val_ids, config, live.vocab, on_progress=progress,
-                        should_stop=should_stop, time_limit=time_limit, progress_every=progress_every)
-    history.update(step=offset + result["step"], seconds=round(before + result["seconds"], 1),
-                   stopped=result["stopped"], best_val_loss=result["best_val_loss"])
+    result = fit_charlm(
+        live.predictor.model,
+        train_ids,
+        val_ids,
+        config,
+        live.vocab,
+        on_progress=progress,
+        should_stop=should_stop,
+        time_limit=time_limit,
+        progress_every=progress_every,
+    )
+    history.update(
+        step=offset + result["step"],
+        seconds=round(before + result["seconds"], 1),
+        stopped=result["stopped"],
+        best_val_loss=result["best_val_loss"],
+    )
     return live

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 import streamlit as st
@@ -24,12 +24,23 @@ from cnnrnn.core.ui.runs import SessionRun, submit_training
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.tasks.charlm import charts
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE
-from cnnrnn.tasks.charlm.data import (CharCorpus, corpus_from_bytes, corpus_from_text, shakespeare_heldout_text,
-                                     shakespeare_sample)
-from cnnrnn.tasks.charlm.experiments import (bin_by_context, context_table, generation_steps_table, loss_by_position,
-                                             read_table, shipped_loss_by_position as shipped_table)
+from cnnrnn.tasks.charlm.data import (
+    CharCorpus,
+    corpus_from_bytes,
+    corpus_from_text,
+    escape_markdown,
+    shakespeare_heldout_text,
+    shakespeare_sample,
+)
+from cnnrnn.tasks.charlm.experiments import (
+    bin_by_context,
+    context_table,
+    generation_steps_table,
+    loss_by_position,
+    read_table,
+)
+from cnnrnn.tasks.charlm.experiments import shipped_loss_by_position as shipped_table
 from cnnrnn.tasks.charlm.experiments import temperature_samples as run_temperatures
-from cnnrnn.tasks.charlm.data import escape_markdown
 from cnnrnn.tasks.charlm.predict import MAX_PRIME_CHARS, SERVER_JIT, SHOW_TOP, load_charlm
 from cnnrnn.tasks.charlm.train import LiveModel
 from cnnrnn.tasks.charlm.train import start_live_model as start_live
@@ -48,14 +59,16 @@ RECOMPUTE_WINDOWS = 64  # held-out windows scored by "Recompute"
 SAMPLE_CHARS = 100_000  # the Shakespeare sample for live training
 LIVE = CHARLM_LIVE  # the live LSTM's preset (layers, units, time limit)
 DEFAULT_PRIME = "ROMEO:\n"  # the prime box before anyone types
-READ_DEFAULT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
-                "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
-                "troubles\nAnd by opposing end them.")  # "Read my text" before anyone types
+READ_DEFAULT = (
+    "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+    "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of "
+    "troubles\nAnd by opposing end them."
+)  # "Read my text" before anyone types
 
 
 @loader("the character models")
 def charlm_predictors() -> dict:
-    """"lstm" and "cnn" -> CharPredictor over the shipped character models (thread-safe).
+    """ "lstm" and "cnn" -> CharPredictor over the shipped character models (thread-safe).
 
     Raises FileNotFoundError when the weights are missing (not cached: retried next run).
     """
@@ -83,8 +96,9 @@ def markdown_pieces(run, prefix: str = ""):
 
 # --- What the page says, from the manifest and the config ------------------------------
 
+
 def cnn_layout(entry: dict) -> str:
-    """"6 causal convolutions of width 3, dilations 1, 2, 4, 8, 16, 32" from the manifest's CNN config."""
+    """ "6 causal convolutions of width 3, dilations 1, 2, 4, 8, 16, 32" from the manifest's CNN config."""
     config = entry.get("models", {}).get("cnn", {}).get("config", {})
     kernel = config.get("cnn_kernel_size", CHARLM.cnn_kernel_size)
     dilations = config.get("cnn_dilations", CHARLM.cnn_dilations)
@@ -118,18 +132,20 @@ def entropy_caption(entry: dict, predictors: dict | None = None) -> str:
     """The caption under the candidates chart: what entropy and surprise are, ln(vocabulary) as "no idea"."""
     size = vocab_size(entry, predictors)
     no_idea = f" (0 nats: certain; ln {size} = {math.log(size):.1f}: no idea)" if size > 1 else " (0 nats: certain)"
-    return (f"Entropy is how unsure the model is before drawing{no_idea}; surprise is -log p of the character "
-            "drawn. Temperature and top-k change what is drawn, not these odds.")
+    return (
+        f"Entropy is how unsure the model is before drawing{no_idea}; surprise is -log p of the character "
+        "drawn. Temperature and top-k change what is drawn, not these odds."
+    )
 
 
 def heldout_losses_text(entry: dict) -> str:
-    """"LSTM (carries its state) 1.473, causal CNN (fixed window) 1.678": the manifest's mean held-out losses."""
+    """ "LSTM (carries its state) 1.473, causal CNN (fixed window) 1.678": the manifest's mean held-out losses."""
     losses = {n: r.get("heldout_loss") for n, r in entry.get("models", {}).items()}
     return ", ".join(f"{charts.CHARLM_LABELS.get(n, n)} {v:.3f}" for n, v in losses.items() if v)
 
 
 def temperatures_label(temperatures=TEMPERATURES, start: str = "prime") -> str:
-    """"Continue the prime at 0, 0.5, 1 and 1.5" (`start`: what is continued, "first line" for a poem)."""
+    """ "Continue the prime at 0, 0.5, 1 and 1.5" (`start`: what is continued, "first line" for a poem)."""
     shown = [f"{t:g}" for t in temperatures]
     listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
     return f"Continue the {start} at {listed}"
@@ -140,15 +156,19 @@ def live_blurb(max_mb: int) -> str:
     layers = {1: "one-layer", 2: "two-layer"}.get(LIVE.rnn_layers, f"{LIVE.rnn_layers}-layer")
     limit = LIVE.time_limit or 0
     when = f"within {limit / 60:g} minutes" if limit >= 60 else f"within {limit:.0f} s"
-    return (f"Upload a `.txt` file or paste a text (any language, UTF-8, up to {max_mb} MB). A {layers} LSTM "
-            f"({LIVE.rnn_units} units) learns it here, on this machine's CPU; its samples appear as it learns. "
-            f"About {SAMPLE_CHARS // 1000} KB gives real words {when}.")
+    return (
+        f"Upload a `.txt` file or paste a text (any language, UTF-8, up to {max_mb} MB). A {layers} LSTM "
+        f"({LIVE.rnn_units} units) learns it here, on this machine's CPU; its samples appear as it learns. "
+        f"About {SAMPLE_CHARS // 1000} KB gives real words {when}."
+    )
 
 
 def corpus_caption(corpus: CharCorpus) -> str:
     """What the chosen text is: characters, distinct characters, the held-out share."""
-    return (f"{corpus.source}: {len(corpus.text):,} characters, {len(set(corpus.text)):,} distinct; "
-            f"the last {percent(corpus.val_fraction)} ({len(corpus.val_text):,}) is held out.")
+    return (
+        f"{corpus.source}: {len(corpus.text):,} characters, {len(set(corpus.text)):,} distinct; "
+        f"the last {percent(corpus.val_fraction)} ({len(corpus.val_text):,}) is held out."
+    )
 
 
 def first_line(corpus: CharCorpus, chars: int = 40) -> str:
@@ -164,32 +184,45 @@ def live_done_text(history: dict) -> str:
 def live_summary(history: dict) -> str:
     """The success line after live training: steps, seconds, the best held-out loss, stopped or not."""
     best = history.get("best_val_loss")
-    return (f"Your LSTM: {history['step']:,} steps, {history['seconds']:.0f} s of training"
-            + (f", held-out loss {best:.3f} nats per character" if best else "")
-            + (" (stopped by you)" if history.get("stopped") == "stopped" else "") + ".")
+    return (
+        f"Your LSTM: {history['step']:,} steps, {history['seconds']:.0f} s of training"
+        + (f", held-out loss {best:.3f} nats per character" if best else "")
+        + (" (stopped by you)" if history.get("stopped") == "stopped" else "")
+        + "."
+    )
 
 
 # --- Generating and reading -------------------------------------------------------------
 
+
 def generation_record(run, model_name: str) -> dict:
     """What the page keeps of a finished GenerationRun (session_state["gen_last"])."""
     speed = len(run.text) / max(run.seconds, 1e-9)
-    return {"model": model_name, "prime": run.prime, "text": run.text, "steps": run.steps, "notes": run.notes,
-            "speed": speed}
+    return {
+        "model": model_name,
+        "prime": run.prime,
+        "text": run.text,
+        "steps": run.steps,
+        "notes": run.notes,
+        "speed": speed,
+    }
 
 
 def generation_caption(last: dict) -> str:
     """How many characters were written, and how fast."""
-    return (f"{charts.CHARLM_LABELS[last['model']]}: {len(last['text']):,} characters at "
-            f"{last['speed']:,.0f} characters per second (one compiled step per character: the LSTM carries "
-            "its state, the CNN keeps a buffer of its window per layer).")
+    return (
+        f"{charts.CHARLM_LABELS[last['model']]}: {len(last['text']):,} characters at "
+        f"{last['speed']:,.0f} characters per second (one compiled step per character: the LSTM carries "
+        "its state, the CNN keeps a buffer of its window per layer)."
+    )
 
 
 def steps_chart(last: dict):
     """The candidates chart of the first STEPS_SHOWN generated characters."""
     return charts.generation_steps_chart(
         generation_steps_table(last["steps"], STEPS_SHOWN),
-        title=f"The first {STEPS_SHOWN} characters: the model's top {SHOW_TOP} candidates (orange: the one drawn)")
+        title=f"The first {STEPS_SHOWN} characters: the model's top {SHOW_TOP} candidates (orange: the one drawn)",
+    )
 
 
 def surprise_chart(last: dict):
@@ -217,15 +250,20 @@ def probability_html(rows: list[dict]) -> str:
             continue
         shown = html.escape(char) if char != " " else "&#32;"
         if not row["known"]:
-            spans.append(f'<span title="never seen in training" style="color:#999;text-decoration:line-through">'
-                         f"{shown}</span>")
+            spans.append(
+                f'<span title="never seen in training" style="color:#999;text-decoration:line-through">{shown}</span>'
+            )
         elif row["probability"] is None:
             spans.append(f'<span title="first character: no context">{shown}</span>')
         else:
-            spans.append(f'<span title="p = {row["probability"]:.3f}" style="background:'
-                         f'{_surprise_color(row["loss"])}">{shown}</span>')
-    return ('<div style="font-family:ui-monospace,monospace;font-size:0.95rem;line-height:1.7;'
-            'word-break:break-word">' + "".join(spans) + "</div>")
+            spans.append(
+                f'<span title="p = {row["probability"]:.3f}" style="background:'
+                f'{_surprise_color(row["loss"])}">{shown}</span>'
+            )
+    return (
+        '<div style="font-family:ui-monospace,monospace;font-size:0.95rem;line-height:1.7;'
+        'word-break:break-word">' + "".join(spans) + "</div>"
+    )
 
 
 def mean_loss_text(rows: list[dict]) -> str:
@@ -279,6 +317,7 @@ def temperature_samples(model: str, prime: str, temperatures: tuple, length: int
 
 # --- Held-out loss by position ----------------------------------------------------------
 
+
 def shipped_loss_by_position():
     """The manifest's held-out loss-by-position table, binned by context length (None when absent)."""
     df = shipped_table(charlm_manifest())
@@ -300,10 +339,11 @@ def recompute_loss_by_position(max_windows: int = RECOMPUTE_WINDOWS):
     """
     text = shakespeare_heldout_text(CHARLM.val_fraction)
     table = bin_by_context(loss_by_position(charlm_predictors(), text, CHARLM.eval_length, max_windows))
-    return table, datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+    return table, datetime.now(UTC).strftime("%H:%M:%S UTC")
 
 
 # --- Live training ----------------------------------------------------------------------
+
 
 @st.cache_data(show_spinner=False)
 def shakespeare_excerpt(chars: int = SAMPLE_CHARS):
@@ -366,6 +406,8 @@ def train_on(corpus: CharCorpus, seconds: float) -> None:
         st.session_state.update({LIVE_KEY: live, LIVE_SHA_KEY: corpus.sha256, LIVE_START_KEY: first_line(corpus)})
     train_live(live, corpus, seconds, live_prime())
     st.rerun()
+
+
 LIVE_STOPPED = {"stopped": "stopped", "time limit": "time limit", "session closed": "session closed"}
 
 
@@ -381,8 +423,9 @@ def train_live(live, corpus, seconds: float, prime: str):
     def train(job):
         def on_progress(info):
             fraction = min(1.0, max(info["step"] / max(info["steps"], 1), info["seconds"] / max(seconds, 1e-9)))
-            job.report(fraction, step=live.history.get("step", info["step"]), seconds=info["seconds"],
-                       loss=info["loss"])
+            job.report(
+                fraction, step=live.history.get("step", info["step"]), seconds=info["seconds"], loss=info["loss"]
+            )
             if info.get("evaluated"):
                 sample = live.predictor.generate(prime, 200, 0.7, 0, 0)
                 job.report(sample=prime + sample, val_loss=info.get("val_loss"))
@@ -405,11 +448,15 @@ def _live_progress(live, job) -> None:
     info = job.info
     limit = job.time_limit or 0
     if "step" in info:
-        st.progress(job.progress, text=f"step {info['step']:,}, {info['seconds']:.0f} of {limit:.0f} s, "
-                                       f"training loss {info['loss']:.3f}")
+        st.progress(
+            job.progress,
+            text=f"step {info['step']:,}, {info['seconds']:.0f} of {limit:.0f} s, training loss {info['loss']:.3f}",
+        )
     else:
-        st.progress(0.0, text="Waiting for a slot..." if job.state == "queued"
-                    else "Starting (the first steps build the model)...")
+        st.progress(
+            0.0,
+            text="Waiting for a slot..." if job.state == "queued" else "Starting (the first steps build the model)...",
+        )
     if info.get("val_loss") is not None:
         st.caption(f"Held-out loss {info['val_loss']:.3f} nats per character at step {info['step']:,}.")
     history = _history_now(live.history)
@@ -421,5 +468,9 @@ def _live_progress(live, job) -> None:
 
 def live_training_panel(live) -> None:
     """The running live training, polled (core.ui.live): queue place or progress, loss chart, sample, Stop."""
-    live_panel(LIVE_RUN, partial(_live_progress, live), stop_key="gen_live_stop",
-               stopping="Stopping: putting back the best weights...")
+    live_panel(
+        LIVE_RUN,
+        partial(_live_progress, live),
+        stop_key="gen_live_stop",
+        stopping="Stopping: putting back the best weights...",
+    )

@@ -54,5 +54,15 @@ def test_digits(n: int) -> tuple[np.ndarray, np.ndarray]:
     return scaled(images), np.asarray(labels)
 
 
-__all__ = ["MODEL_COLORS", "MODEL_LABELS", "MODEL_NAMES", "FoundDigit", "Prepared", "digit_verdicts", "find_digit",
-           "frame_found", "image_predictors", "test_digits"]
+__all__ = [
+    "MODEL_COLORS",
+    "MODEL_LABELS",
+    "MODEL_NAMES",
+    "FoundDigit",
+    "Prepared",
+    "digit_verdicts",
+    "find_digit",
+    "frame_found",
+    "image_predictors",
+    "test_digits",
+]

@@ -34,8 +34,12 @@ def _model_color(models) -> alt.Color:
     return color_scale(models, MODEL_COLORS)
 
 
-def resolution_chart(df: pd.DataFrame, title: str = "Held-out accuracy against input resolution",
-                     y: str = "accuracy", native: int = MNIST.image_size) -> alt.Chart:
+def resolution_chart(
+    df: pd.DataFrame,
+    title: str = "Held-out accuracy against input resolution",
+    y: str = "accuracy",
+    native: int = MNIST.image_size,
+) -> alt.Chart:
     """Line per model: `y` (accuracy or confidence) against image side `size` in pixels.
 
     df: columns model, size, and `y`. A rule marks the native 28 px.
@@ -46,15 +50,31 @@ def resolution_chart(df: pd.DataFrame, title: str = "Held-out accuracy against i
         x=alt.X("size:Q", title="image side (pixels)", scale=alt.Scale(type="log", base=2)),
         y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         color=color,
-        strokeDash=alt.StrokeDash("model:N", title="model", scale=alt.Scale(  # one legend: colour, dash, shape
-            domain=domain, range=[[6, 3] if m in DASHED else [1, 0] for m in domain])),
+        strokeDash=alt.StrokeDash(
+            "model:N",
+            title="model",
+            scale=alt.Scale(  # one legend: colour, dash, shape
+                domain=domain, range=[[6, 3] if m in DASHED else [1, 0] for m in domain]
+            ),
+        ),
         tooltip=["model", "size", alt.Tooltip(f"{y}:Q", format=".3f")],
     )
     points = base.mark_point(filled=True, opacity=0.85).encode(
-        shape=alt.Shape("model:N", title="model", scale=alt.Scale(  # merged with the colour legend
-            domain=domain, range=[MODEL_SHAPES.get(m, "circle") for m in domain])),
-        size=alt.Size("model:N", title="model", scale=alt.Scale(  # the fixed CNN's squares peek out behind
-            domain=domain, range=[120 if m == "cnn_fixed" else 45 for m in domain])))
+        shape=alt.Shape(
+            "model:N",
+            title="model",
+            scale=alt.Scale(  # merged with the colour legend
+                domain=domain, range=[MODEL_SHAPES.get(m, "circle") for m in domain]
+            ),
+        ),
+        size=alt.Size(
+            "model:N",
+            title="model",
+            scale=alt.Scale(  # the fixed CNN's squares peek out behind
+                domain=domain, range=[120 if m == "cnn_fixed" else 45 for m in domain]
+            ),
+        ),
+    )
     return (base.mark_line(strokeWidth=2) + rule_at(native, axis="x") + points).properties(title=title, height=300)
 
 
@@ -70,21 +90,30 @@ def pooling_lesson(sweep: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     at = {m: dict(zip(g["size"], g["accuracy"])) for m, g in pooled.groupby("model")}
     largest = int(max(at["cnn_gap"]))
     inside = [a for side, a in at["cnn_gap"].items() if 16 <= side <= 112]
-    return pooled, {"largest": largest, "one_scale": float(at["cnn_gap_1scale"][largest]),
-                    "many": float(at["cnn_gap"][largest]), "lowest_many": float(min(inside))}
+    return pooled, {
+        "largest": largest,
+        "one_scale": float(at["cnn_gap_1scale"][largest]),
+        "many": float(at["cnn_gap"][largest]),
+        "lowest_many": float(min(inside)),
+    }
 
 
 def probabilities_chart(probs: dict[str, np.ndarray], title: str = "Class probabilities") -> alt.Chart:
     """Grouped bars: each model's probability for each digit 0-9."""
     rows = [{"model": m, "digit": str(d), "probability": float(p[d])} for m, p in probs.items() for d in range(len(p))]
     df = pd.DataFrame(rows)
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("digit:N", title="digit"),
-        xOffset="model:N",
-        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
-        color=_model_color(df["model"]),
-        tooltip=["model", "digit", alt.Tooltip("probability:Q", format=".3f")],
-    ).properties(title=title, height=220)
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:N", title="digit"),
+            xOffset="model:N",
+            y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
+            color=_model_color(df["model"]),
+            tooltip=["model", "digit", alt.Tooltip("probability:Q", format=".3f")],
+        )
+        .properties(title=title, height=220)
+    )
 
 
 def choice_chart(df: pd.DataFrame, choice: str, title: str) -> alt.Chart:
@@ -92,26 +121,41 @@ def choice_chart(df: pd.DataFrame, choice: str, title: str) -> alt.Chart:
 
     df: columns model, `choice`, confidence, label.
     """
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{choice}:N", title=choice),
-        xOffset="model:N",
-        y=alt.Y("confidence:Q", title="probability of the digit", scale=alt.Scale(domain=[0, 1])),
-        color=_model_color(df["model"]),
-        tooltip=["model", choice, "label", alt.Tooltip("confidence:Q", format=".3f")],
-    ).properties(title=title, height=240)
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{choice}:N", title=choice),
+            xOffset="model:N",
+            y=alt.Y("confidence:Q", title="probability of the digit", scale=alt.Scale(domain=[0, 1])),
+            color=_model_color(df["model"]),
+            tooltip=["model", choice, "label", alt.Tooltip("confidence:Q", format=".3f")],
+        )
+        .properties(title=title, height=240)
+    )
 
 
 def hidden_state_chart(states: np.ndarray, title: str = "Row RNN hidden state after each row") -> alt.Chart:
     """Heatmap of a (steps, units) array: row read on x, unit on y."""
     steps, units = states.shape
-    df = pd.DataFrame({"row": np.repeat(np.arange(steps), units), "unit": np.tile(np.arange(units), steps),
-                       "value": states.reshape(-1).astype(float)})
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("row:O", title="rows read"),
-        y=alt.Y("unit:O", title="hidden unit", axis=alt.Axis(labels=False, ticks=False)),
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True)),
-        tooltip=["row", "unit", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(title=title, height=260)
+    df = pd.DataFrame(
+        {
+            "row": np.repeat(np.arange(steps), units),
+            "unit": np.tile(np.arange(units), steps),
+            "value": states.reshape(-1).astype(float),
+        }
+    )
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("row:O", title="rows read"),
+            y=alt.Y("unit:O", title="hidden unit", axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True)),
+            tooltip=["row", "unit", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(title=title, height=260)
+    )
 
 
 def steps_chart(df: pd.DataFrame, title: str = "Prediction after each row read") -> alt.Chart:
@@ -119,9 +163,14 @@ def steps_chart(df: pd.DataFrame, title: str = "Prediction after each row read")
 
     df: columns rows, digit, probability.
     """
-    return alt.Chart(df).mark_line().encode(
-        x=alt.X("rows:Q", title="rows read"),
-        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("digit:N", legend=alt.Legend(orient="bottom", columns=5)),  # all ten digits, whole
-        tooltip=["rows", "digit", alt.Tooltip("probability:Q", format=".3f")],
-    ).properties(title=title, height=220)
+    return (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=alt.X("rows:Q", title="rows read"),
+            y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+            color=alt.Color("digit:N", legend=alt.Legend(orient="bottom", columns=5)),  # all ten digits, whole
+            tooltip=["rows", "digit", alt.Tooltip("probability:Q", format=".3f")],
+        )
+        .properties(title=title, height=220)
+    )

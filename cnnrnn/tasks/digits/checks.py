@@ -14,7 +14,10 @@ KEY_RESULT = {"css": '[data-testid="stMetric"]'}  # the first verdict
 CANVAS_QUERY = "cnn_source=Draw"
 BENCH_SMALL = {"repeats": 5}
 LOAD_ACTIONS = (
-    {"upload": tuple(sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))), "radio": "Upload",
-     "result": {"css": '[data-testid="stMetricValue"]'}},
+    {
+        "upload": tuple(sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))),
+        "radio": "Upload",
+        "result": {"css": '[data-testid="stMetricValue"]'},
+    },
     {"view": "draw", "draw": True, "radio": "Draw", "result": {"css": '[data-testid="stMetricValue"]'}},
 )

@@ -10,25 +10,27 @@ import functools
 
 import numpy as np
 
-from cnnrnn.core.images import ImageError
-from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.core.cli import epoch_printer, prepared_files, print_json
+from cnnrnn.core.images import ImageError
 from cnnrnn.core.timing import latency_summary, time_ms
-from cnnrnn.tasks.digits.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.digits.config import MODEL_NAMES, preset
 from cnnrnn.tasks.digits.experiments import evaluate_mnist
 from cnnrnn.tasks.digits.model import NATIVE, ImagePredictor
+from cnnrnn.tasks.digits.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.digits.predict import TASK, load_image_models
+from cnnrnn.tasks.digits.prepare import prepare_digit
 from cnnrnn.tasks.digits.train import train_mnist
-
 
 
 def train(args, log) -> dict:
     """Train the image models of preset `args.preset` into `args.out`; the JSON line to print."""
     config = preset(args.preset)
     entry = train_mnist(config, args.out, on_epoch=epoch_printer(config.epochs, log), log=log, models=args.models)
-    return {"task": TASK, "weights": str(args.out),
-            "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}}
+    return {
+        "task": TASK,
+        "weights": str(args.out),
+        "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
+    }
 
 
 def evaluate(weights_dir) -> dict:
@@ -38,8 +40,12 @@ def evaluate(weights_dir) -> dict:
 
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
-    return {"task": TASK, "test_size": entry["data"]["test_size"],
-            "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()}}
+    return {
+        "task": TASK,
+        "test_size": entry["data"]["test_size"],
+        "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()},
+    }
+
 
 def cmd_predict_image(args) -> int:
     """One JSON line per path and model ({"path", "error"} for a file that cannot be read); 1 if any failed."""
@@ -59,7 +65,7 @@ def cmd_predict_image(args) -> int:
     return 1 if failed else 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _models() -> dict:
     """The shipped models, loaded once per benchmark process (the dashboard shares them too)."""
     return load_image_models()
@@ -95,6 +101,8 @@ def bench(live: bool = False, repeats: int = 200) -> dict:
 def bench_calls(rng) -> list:
     """The memory loop's image calls: one random image through each model (sides 8 to 112 where free)."""
     images = {name: ImagePredictor(model) for name, model in _models().items()}
-    return [lambda: images["cnn_fixed"].predict_one(rng.random((NATIVE, NATIVE), dtype=np.float32)),
-            lambda: images["cnn_gap"].predict_one(rng.random((int(rng.integers(8, 113)),) * 2, dtype=np.float32)),
-            lambda: images["rnn_rows"].predict_one(rng.random((int(rng.integers(8, 113)), NATIVE), dtype=np.float32))]
+    return [
+        lambda: images["cnn_fixed"].predict_one(rng.random((NATIVE, NATIVE), dtype=np.float32)),
+        lambda: images["cnn_gap"].predict_one(rng.random((int(rng.integers(8, 113)),) * 2, dtype=np.float32)),
+        lambda: images["rnn_rows"].predict_one(rng.random((int(rng.integers(8, 113)), NATIVE), dtype=np.float32)),
+    ]

@@ -105,5 +105,14 @@ def receptive_field(stages) -> int:
     return field
 
 
-__all__ = ["MnistConfig", "MNIST", "MNIST_QUICK", "MNIST_TINY", "MODEL_NAMES", "REFERENCE_NAMES",
-           "SHIPPED_NAMES", "preset", "receptive_field"]
+__all__ = [
+    "MnistConfig",
+    "MNIST",
+    "MNIST_QUICK",
+    "MNIST_TINY",
+    "MODEL_NAMES",
+    "REFERENCE_NAMES",
+    "SHIPPED_NAMES",
+    "preset",
+    "receptive_field",
+]

@@ -18,7 +18,6 @@ import numpy as np
 
 from cnnrnn.core.data import data_dir, download, sha256_file
 
-
 HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
 TEST_SAMPLE = HELDOUT_DIR / "mnist_test_first1000.npz"  # MNIST's first 1,000 test digits (see heldout/SOURCE.md)
 
@@ -58,8 +57,9 @@ def _read_mnist() -> tuple[tuple[np.ndarray, ...], Path]:
     return (x_train, y_train, x_test, y_test), cache
 
 
-def load_mnist(val_size: int = 5000, seed: int = 1337, max_train: int | None = None,
-               max_test: int | None = None) -> MnistSplits:
+def load_mnist(
+    val_size: int = 5000, seed: int = 1337, max_train: int | None = None, max_test: int | None = None
+) -> MnistSplits:
     """Load MNIST with a fixed validation split of `val_size` training images.
 
     The split depends only on `seed`; `max_train`/`max_test` keep the first
@@ -73,10 +73,14 @@ def load_mnist(val_size: int = 5000, seed: int = 1337, max_train: int | None = N
     if max_test is not None:
         x_test, y_test = x_test[:max_test], y_test[:max_test]
     return MnistSplits(
-        x_train=x_train[train_idx], y_train=y_train[train_idx].astype(np.int64),
-        x_val=x_train[val_idx], y_val=y_train[val_idx].astype(np.int64),
-        x_test=x_test, y_test=y_test.astype(np.int64),
-        source=str(path), sha256=sha256_file(path) if path.is_file() else "",
+        x_train=x_train[train_idx],
+        y_train=y_train[train_idx].astype(np.int64),
+        x_val=x_train[val_idx],
+        y_val=y_train[val_idx].astype(np.int64),
+        x_test=x_test,
+        y_test=y_test.astype(np.int64),
+        source=str(path),
+        sha256=sha256_file(path) if path.is_file() else "",
     )
 
 

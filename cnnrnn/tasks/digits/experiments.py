@@ -21,8 +21,13 @@ from cnnrnn.tasks.digits.predict import TASK, load_predictors
 IMAGE_SWEEP_SIZES = MNIST.sweep_sizes  # the sides one image is tried at (the manifest's table uses the same)
 
 
-def resolution_sweep(predictors: dict, images: np.ndarray, labels: np.ndarray,
-                     sizes=(8, 12, 16, 20, 28, 40, 56, 80, 112), batch_size: int = 500) -> pd.DataFrame:
+def resolution_sweep(
+    predictors: dict,
+    images: np.ndarray,
+    labels: np.ndarray,
+    sizes=(8, 12, 16, 20, 28, 40, 56, 80, 112),
+    batch_size: int = 500,
+) -> pd.DataFrame:
     """Accuracy of each predictor at each side length.
 
     images: (n, 28, 28) float32 in [0, 1]; labels: (n,) int.
@@ -51,8 +56,11 @@ def evaluate_mnist(weights_dir=None) -> dict:
     """
     splits = load_mnist()
     accuracy = accuracy_of(load_predictors(weights_dir, SHIPPED_NAMES), scaled(splits.x_test), splits.y_test)
-    return {"task": TASK, "test_size": int(len(splits.y_test)),
-            "accuracy": {name: round(value, 4) for name, value in accuracy.items()}}
+    return {
+        "task": TASK,
+        "test_size": int(len(splits.y_test)),
+        "accuracy": {name: round(value, 4) for name, value in accuracy.items()},
+    }
 
 
 def predict_models(predictors: dict, image: np.ndarray) -> dict[str, np.ndarray]:
@@ -69,8 +77,9 @@ def image_resolution_sweep(predictors: dict, render, target: int, sizes=IMAGE_SW
     rows = []
     for size in sizes:
         for name, probs in predict_models(predictors, render(int(size))).items():
-            rows.append({"model": name, "size": int(size), "confidence": float(probs[target]),
-                         "predicted": int(probs.argmax())})
+            rows.append(
+                {"model": name, "size": int(size), "confidence": float(probs[target]), "predicted": int(probs.argmax())}
+            )
     return pd.DataFrame(rows)
 
 
@@ -83,8 +92,9 @@ def choice_sweep(predictors: dict, prepare, choices, choice: str, target: int) -
     rows = []
     for value in choices:
         for name, probs in predict_models(predictors, prepare(value)).items():
-            rows.append({"model": name, choice: value, "confidence": float(probs[target]),
-                         "label": int(probs.argmax())})
+            rows.append(
+                {"model": name, choice: value, "confidence": float(probs[target]), "label": int(probs.argmax())}
+            )
     return pd.DataFrame(rows)
 
 

@@ -95,15 +95,14 @@ def _estimate_background(rgb: np.ndarray) -> np.ndarray:
         mask = dist < med + max(4 * 1.4826 * mad, 0.03)
         mask = ~ndi.binary_dilation(~mask)
         m = ndi.gaussian_filter(mask.astype(np.float32), sigma, mode="nearest")
-        correction = np.stack(
-            [ndi.gaussian_filter(residual[..., c] * mask, sigma, mode="nearest") for c in range(3)], axis=-1
-        ) / np.maximum(m, 1e-3)[..., None]
+        correction = (
+            np.stack([ndi.gaussian_filter(residual[..., c] * mask, sigma, mode="nearest") for c in range(3)], axis=-1)
+            / np.maximum(m, 1e-3)[..., None]
+        )
         confidence = np.clip(m / 0.2, 0.0, 1.0)[..., None]
         fit = fit + correction * confidence
     height, width = rgb.shape[:2]
-    return np.stack(
-        [resize_free(fit[..., c], width, height) for c in range(3)], axis=-1
-    )
+    return np.stack([resize_free(fit[..., c], width, height) for c in range(3)], axis=-1)
 
 
 def _kth_largest(values: np.ndarray, k: int) -> float:
@@ -256,8 +255,7 @@ def main_strokes(ink: np.ndarray) -> tuple[np.ndarray, int, int]:
     height, width = ink.shape
     masses = np.asarray(ndi.sum(ink, labels, np.arange(1, count + 1)), np.float64)
     boxes = ndi.find_objects(labels)
-    at_edge = np.array([b[0].start == 0 or b[1].start == 0 or b[0].stop == height or b[1].stop == width
-                        for b in boxes])
+    at_edge = np.array([b[0].start == 0 or b[1].start == 0 or b[0].stop == height or b[1].stop == width for b in boxes])
     main = int(np.argmax(np.where(at_edge, 0.25, 1.0) * masses))
     main_box = boxes[main]
     size = max(main_box[0].stop - main_box[0].start, main_box[1].stop - main_box[1].start)
@@ -316,5 +314,3 @@ def square(crop: np.ndarray, aspect: str) -> np.ndarray:
     side = min(height, width)  # crop: keep the centre square
     top, left = (height - side) // 2, (width - side) // 2
     return np.ascontiguousarray(crop[top : top + side, left : left + side])
-
-

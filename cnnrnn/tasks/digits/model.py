@@ -30,8 +30,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from cnnrnn.core.predictor import Predictor, input_signature, keras_error
 from cnnrnn.core.inflight import inference
+from cnnrnn.core.predictor import Predictor, input_signature, keras_error
 from cnnrnn.tasks.digits.config import MNIST, MnistConfig
 
 ROW_LSTM = "lstm1"  # the row RNN's first LSTM: its state after each row is what the page shows
@@ -112,8 +112,12 @@ def build_rnn_rows(config: MnistConfig = MNIST) -> keras.Model:
     return keras.Model(inputs, outputs, name="rnn_rows")
 
 
-BUILDERS = {"cnn_fixed": build_cnn_fixed, "cnn_gap": build_cnn_gap, "rnn_rows": build_rnn_rows,
-            "cnn_gap_1scale": build_cnn_gap_1scale}
+BUILDERS = {
+    "cnn_fixed": build_cnn_fixed,
+    "cnn_gap": build_cnn_gap,
+    "rnn_rows": build_rnn_rows,
+    "cnn_gap_1scale": build_cnn_gap_1scale,
+}
 
 
 def build_model(name: str, config: MnistConfig = MNIST) -> keras.Model:
@@ -126,8 +130,9 @@ def build_augmenter(config: MnistConfig = MNIST) -> keras.Sequential:
     return keras.Sequential(
         [
             layers.RandomRotation(config.rotation, fill_mode="constant", seed=config.seed),
-            layers.RandomTranslation(config.translation, config.translation,
-                                     fill_mode="constant", seed=config.seed + 1),
+            layers.RandomTranslation(
+                config.translation, config.translation, fill_mode="constant", seed=config.seed + 1
+            ),
             layers.RandomZoom(config.zoom, fill_mode="constant", seed=config.seed + 2),
         ],
         name="augment",

@@ -7,8 +7,8 @@ task's `cli` (and TensorFlow) only for the command it runs.
 from __future__ import annotations
 
 from cnnrnn.core.images import RESIZE_METHODS
-from cnnrnn.tasks.digits.prepare import ASPECTS
 from cnnrnn.tasks.digits.config import MODEL_NAMES, SHIPPED_NAMES
+from cnnrnn.tasks.digits.prepare import ASPECTS
 
 MODELS = SHIPPED_NAMES  # what `train mnist --models` may name
 

@@ -1,4 +1,6 @@
-"""Upload -> MNIST-style model input (the Image CNN's digit pipeline): decode, orient, flatten, find the ink, crop, centre, resize.
+"""Upload -> MNIST-style model input (the Image CNN's digit pipeline).
+
+Decode, orient, flatten, find the ink, crop, centre, resize.
 
 `prepare_digit` turns an uploaded file (bytes), a Pillow image or a numpy array
 (a drawing canvas's RGBA, say) into the (28, 28) float32 image an MNIST model
@@ -96,7 +98,6 @@ class FoundDigit:
     notes: list[str] = field(default_factory=list)
 
 
-
 def render_digit(prepared_or_digit, size: int, method: str = "area") -> np.ndarray:
     """Frame a digit MNIST-style: (size, size) float32 in [0, 1].
 
@@ -181,8 +182,13 @@ def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: bool,
-          guide: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray | None:
+def _zoom(
+    full: Image.Image,
+    box: tuple[float, float, float, float],
+    dark_ink: bool,
+    guide: np.ndarray | None = None,
+    scale: float = 1.0,
+) -> np.ndarray | None:
     """Look again at a small digit in the full-resolution image: the ink around `box` or None.
 
     box: (y0, y1, x0, x1) in `full`'s pixels. guide: the strokes kept in the working copy
@@ -203,7 +209,9 @@ def _zoom(full: Image.Image, box: tuple[float, float, float, float], dark_ink: b
         ink, _, dark = find_ink(rgb)
         if guide is not None:
             height, width = ink.shape
-            near = guide[int(top / scale): int(np.ceil(bottom / scale)), int(left / scale): int(np.ceil(right / scale))]
+            near = guide[
+                int(top / scale) : int(np.ceil(bottom / scale)), int(left / scale) : int(np.ceil(right / scale))
+            ]
             if near.size and near.max() > 0:
                 near = resize(near.astype(np.float32), width, height, "bilinear") > 0.2
                 near = ndi.binary_dilation(near, iterations=2 + int(0.02 * max(height, width)))
@@ -222,8 +230,12 @@ def _find_digit(source) -> FoundDigit:
 
     # 1. Flatten transparency, greyscale for display.
     rgb, alpha = float_pixels(image)
-    steps.append((f"Decoded ({rgb.shape[1]}x{rgb.shape[0]} working copy)",
-                  as_uint8(rgb if alpha is None else _on_checkerboard(rgb, alpha))))
+    steps.append(
+        (
+            f"Decoded ({rgb.shape[1]}x{rgb.shape[0]} working copy)",
+            as_uint8(rgb if alpha is None else _on_checkerboard(rgb, alpha)),
+        )
+    )
     # A sheet of paper on a table: work on the sheet alone, turned upright.
     found = find_sheet(image) if alpha is None else None
     if found is not None:
@@ -314,8 +326,6 @@ def frame_digit(found: FoundDigit, method: str = "area", aspect: str = "pad", si
     model_input = render_digit(digit, size, method)
     steps.append((f"{size}x{size} model input ({method})", as_uint8(model_input)))
     return Prepared(model_input=model_input, steps=steps, notes=notes, digit=digit)
-
-
 
 
 __all__ = [

@@ -11,7 +11,6 @@ from scipy import ndimage as ndi
 
 from cnnrnn.core.images import LUMA, as_uint8, resize_free
 
-
 SHEET_SIDE = 192  # the sheet is looked for on a copy this many pixels on its longer side
 SHEET_AREA = (0.06, 0.9)  # the sheet covers this share of the photo (more: the paper fills the frame)
 SHEET_RECTANGULARITY = 0.85  # the sheet's area over that of the rectangle around it (within the frame)
@@ -79,8 +78,9 @@ def find_sheet(image: Image.Image) -> tuple[np.ndarray, float] | None:
     rgb_image = image.convert("RGB")
     scale = SHEET_SIDE / max(rgb_image.size)
     if scale < 1:
-        rgb_image = rgb_image.resize((max(1, round(rgb_image.width * scale)), max(1, round(rgb_image.height * scale))),
-                                     Image.Resampling.BOX)
+        rgb_image = rgb_image.resize(
+            (max(1, round(rgb_image.width * scale)), max(1, round(rgb_image.height * scale))), Image.Resampling.BOX
+        )
     rgb = np.asarray(rgb_image, np.float32) / 255.0
     if min(rgb.shape[:2]) < 16:
         return None
@@ -152,5 +152,3 @@ def on_sheet(image: Image.Image, mask: np.ndarray, angle: float) -> tuple[Image.
     fill = np.stack([resize_free(fill[..., c], width, height) for c in range(3)], axis=-1)
     out = np.where(sheet[..., None], pixels, fill)
     return Image.fromarray(as_uint8(out), "RGB"), sheet
-
-

@@ -19,9 +19,9 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
+from cnnrnn.tasks.digits.config import SHIPPED_NAMES, receptive_field
 from cnnrnn.tasks.digits.data import load_mnist, scaled
 from cnnrnn.tasks.digits.experiments import accuracy_of, resolution_sweep
-from cnnrnn.tasks.digits.config import SHIPPED_NAMES, receptive_field
 from cnnrnn.tasks.digits.model import ImagePredictor, build_augmenter, build_model, resize_batch
 from cnnrnn.tasks.digits.predict import TASK, load_predictors, weight_file, weights_present
 
@@ -133,8 +133,9 @@ def train_multiscale(splits, config, log=print):
     model = build_model("cnn_gap", config)
     steps, every = config.scale_steps, config.scale_eval_every
     schedule = _WarmupCosine(config.learning_rate, config.scale_warmup, steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     freeze_at = int(round(config.scale_freeze_at * steps))
     data = iter(_multiscale_dataset(splits.x_train, splits.y_train, config))
     x_val = scaled(splits.x_val[: config.scale_eval_images])
@@ -142,8 +143,10 @@ def train_multiscale(splits, config, log=print):
     best, limits = KeepBest(higher=True), Limits(config.scale_time_limit)
     history: dict[str, list] = {"step": [], "loss": [], "accuracy": [], "val_worst": [], "val_by_size": []}
     done = 0
-    log(f"training cnn_gap for {steps} steps at sides {config.scale_range[0]}-{config.scale_range[1]} "
-        f"(receptive field {receptive_field(config.gap_stages)} px)")
+    log(
+        f"training cnn_gap for {steps} steps at sides {config.scale_range[0]}-{config.scale_range[1]} "
+        f"(receptive field {receptive_field(config.gap_stages)} px)"
+    )
     while done < steps:
         n = min(every, steps - done)
         logs = {}
@@ -153,8 +156,11 @@ def train_multiscale(splits, config, log=print):
                     if isinstance(layer, keras.layers.BatchNormalization):
                         layer.trainable = False  # Keras 3: a frozen BatchNormalization runs in inference mode
                 # A fresh optimizer for the remaining weights, continuing the schedule where it was.
-                model.compile(optimizer=keras.optimizers.Adam(_Offset(schedule, done)),
-                              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                model.compile(
+                    optimizer=keras.optimizers.Adam(_Offset(schedule, done)),
+                    loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"],
+                )
                 log(f"  cnn_gap step {done}: batch normalisation frozen")
             a, b = next(data)
             logs = model.train_on_batch(a, b, return_dict=True)
@@ -162,11 +168,19 @@ def train_multiscale(splits, config, log=print):
         by_size = scale_accuracy(ImagePredictor(model), x_val, y_val, config.scale_eval_sizes)
         worst = min(by_size.values())
         best.update(worst, model, done)
-        for key, value in (("step", done), ("loss", float(logs["loss"])), ("accuracy", float(logs["accuracy"])),
-                           ("val_worst", worst), ("val_by_size", {str(k): v for k, v in by_size.items()})):
+        for key, value in (
+            ("step", done),
+            ("loss", float(logs["loss"])),
+            ("accuracy", float(logs["accuracy"])),
+            ("val_worst", worst),
+            ("val_by_size", {str(k): v for k, v in by_size.items()}),
+        ):
             history[key].append(value)
-        log(f"  cnn_gap step {done}/{steps}: loss={logs['loss']:.4f} val by side "
-            + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items()) + f" ({limits.elapsed():.0f}s)")
+        log(
+            f"  cnn_gap step {done}/{steps}: loss={logs['loss']:.4f} val by side "
+            + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items())
+            + f" ({limits.elapsed():.0f}s)"
+        )
         if limits.reason():
             log(f"  cnn_gap: {limits.reason()} after {done} steps")
             break
@@ -187,14 +201,17 @@ def train_image_model(name: str, splits, config, on_epoch=None, log=print):
     model = build_model(name, config)
     steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(steps, 1))
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     callbacks = [epoch_callback(name, on_epoch)] if on_epoch else []
     start = time.perf_counter()
     history = model.fit(
         _dataset(splits.x_train, splits.y_train, config, name, training=True),
         validation_data=_dataset(splits.x_val, splits.y_val, config, name, training=False),
-        epochs=config.epochs, callbacks=callbacks, verbose=0,
+        epochs=config.epochs,
+        callbacks=callbacks,
+        verbose=0,
     )
     return model, time.perf_counter() - start, {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
@@ -217,23 +234,41 @@ def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=prin
         accuracy = accuracy_of({name: ImagePredictor(model)}, x_test, splits.y_test)[name]
         path = weights_dir / weight_file(name)
         model.save(path)
-        trained[name] = {"file": path.name, "test_accuracy": accuracy, "params": int(model.count_params()),
-                         "train_seconds": round(seconds, 1), "bytes": path.stat().st_size,
-                         "val_accuracy": (history["val_accuracy"][-1] if "val_accuracy" in history
-                                          else max(history["val_worst"], default=None)),
-                         "history": history,
-                         "config": dict(vars(config)), "versions": library_versions(),
-                         "trained_at": utc_now()}
+        trained[name] = {
+            "file": path.name,
+            "test_accuracy": accuracy,
+            "params": int(model.count_params()),
+            "train_seconds": round(seconds, 1),
+            "bytes": path.stat().st_size,
+            "val_accuracy": (
+                history["val_accuracy"][-1] if "val_accuracy" in history else max(history["val_worst"], default=None)
+            ),
+            "history": history,
+            "config": dict(vars(config)),
+            "versions": library_versions(),
+            "trained_at": utc_now(),
+        }
         log(f"{name}: test accuracy {accuracy:.4f} in {seconds:.0f}s")
     # Read the manifest only now: another run may have finished meanwhile.
     entry = read_manifest(weights_dir).get(TASK, {})
-    entry.update({"task": TASK, "command": f"python -m cnnrnn train {TASK}",
-                  "data": {"file": Path(splits.source).name, "sha256": splits.sha256,
-                           "train_size": int(len(splits.x_train)), "val_size": int(len(splits.x_val)),
-                           "test_size": int(len(splits.x_test)), "seed": config.seed}})
+    entry.update(
+        {
+            "task": TASK,
+            "command": f"python -m cnnrnn train {TASK}",
+            "data": {
+                "file": Path(splits.source).name,
+                "sha256": splits.sha256,
+                "train_size": int(len(splits.x_train)),
+                "val_size": int(len(splits.x_val)),
+                "test_size": int(len(splits.x_test)),
+                "seed": config.seed,
+            },
+        }
+    )
     entry["models"] = {**entry.get("models", {}), **trained}
     if weights_present(weights_dir):
-        entry["resolution_sweep"] = resolution_sweep(load_predictors(weights_dir, SHIPPED_NAMES), x_test, splits.y_test,
-                                                     config.sweep_sizes).to_dict(orient="records")
+        entry["resolution_sweep"] = resolution_sweep(
+            load_predictors(weights_dir, SHIPPED_NAMES), x_test, splits.y_test, config.sweep_sizes
+        ).to_dict(orient="records")
     update_manifest(TASK, entry, weights_dir)
     return entry

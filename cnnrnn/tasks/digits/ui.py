@@ -7,7 +7,7 @@ Nothing here draws the page: `pages/digits.py` does, from what these return.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from cnnrnn.core.images import RESIZE_METHODS
-from cnnrnn.tasks.digits.prepare import ASPECTS, find_digit, frame_digit, render_digit
 from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest, show_error
 from cnnrnn.core.upload import HASH_FUNCS, Upload
@@ -34,6 +33,7 @@ from cnnrnn.tasks.digits.experiments import rows_read as _rows_read
 from cnnrnn.tasks.digits.model import conv_feature_maps, model_view, rnn_hidden_states
 from cnnrnn.tasks.digits.model import fixed_size_error as _fixed_size_error
 from cnnrnn.tasks.digits.predict import TASK
+from cnnrnn.tasks.digits.prepare import ASPECTS, find_digit, frame_digit, render_digit
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 NATIVE = MNIST.image_size  # 28: the side the page's text and the fixed CNN speak of
@@ -82,11 +82,15 @@ def first_view() -> bool:
     upload = Upload.of(raw)
     prepared = prepare(upload, "area", "pad")
     target = target_digit(predict_models(image_predictors(), prepared.model_input), label)
-    views = [lambda: fixed_size_error(FIRST_SIDE), lambda: image_sweep(upload, "area", "pad", target),
-             lambda: choice_sweeps(upload, "area", "pad", target),
-             lambda: feature_tiles("cnn_fixed", prepared.model_input),
-             lambda: feature_tiles("cnn_gap", prepared.model_input),
-             lambda: hidden_states(prepared.model_input), lambda: rows_read(prepared.model_input)]
+    views = [
+        lambda: fixed_size_error(FIRST_SIDE),
+        lambda: image_sweep(upload, "area", "pad", target),
+        lambda: choice_sweeps(upload, "area", "pad", target),
+        lambda: feature_tiles("cnn_fixed", prepared.model_input),
+        lambda: feature_tiles("cnn_gap", prepared.model_input),
+        lambda: hidden_states(prepared.model_input),
+        lambda: rows_read(prepared.model_input),
+    ]
     for view in views:
         checkpoint()  # the warm start lets a running page go first
         view()
@@ -168,8 +172,9 @@ def image_sweep(upload: Upload, method: str, aspect: str, target: int):
 def choice_sweeps(upload: Upload, method: str, aspect: str, target: int):
     """(confidence per resize method at this aspect, confidence per aspect at this method), per digest."""
     predictors = image_predictors()
-    by_method = choice_sweep(predictors, lambda m: prepare(upload, m, aspect).model_input, RESIZE_METHODS, "method",
-                             target)
+    by_method = choice_sweep(
+        predictors, lambda m: prepare(upload, m, aspect).model_input, RESIZE_METHODS, "method", target
+    )
     by_aspect = choice_sweep(predictors, lambda a: prepare(upload, method, a).model_input, ASPECTS, "aspect", target)
     return by_method, by_aspect
 
@@ -197,7 +202,7 @@ def recompute_resolution_sweep(n: int = RECOMPUTE_N) -> tuple[pd.DataFrame, str]
     """
     x_test, y_test = load_test_sample(n)
     table = resolution_sweep(image_predictors(), scaled(x_test), y_test, MNIST.sweep_sizes)
-    return table, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return table, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def feature_maps(name: str, image) -> dict:
@@ -232,7 +237,7 @@ def mosaic(tiles: list[np.ndarray], tile: int = MAP_TILE, columns: int = MAP_COL
         rows_at = np.arange(tile) * picture.shape[0] // tile  # nearest neighbour: each map pixel stays a block
         cols_at = np.arange(tile) * picture.shape[1] // tile
         top, left = (i // columns) * (tile + gap), (i % columns) * (tile + gap)
-        out[top:top + tile, left:left + tile] = picture[np.ix_(rows_at, cols_at)]
+        out[top : top + tile, left : left + tile] = picture[np.ix_(rows_at, cols_at)]
     return out
 
 

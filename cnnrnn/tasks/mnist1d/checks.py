@@ -4,8 +4,9 @@ See cnnrnn/core/task.py for each name's meaning.
 """
 
 # Live training at its shortest, so that the offline crawl costs seconds.
-OFFLINE_VIEWS = [[("slider", "seqlab_epochs_a", 1), ("slider", "seqlab_epochs_b", 1),
-                  ("select_slider", "seqlab_width_b", 8)]]
+OFFLINE_VIEWS = [
+    [("slider", "seqlab_epochs_a", 1), ("slider", "seqlab_epochs_b", 1), ("select_slider", "seqlab_width_b", 8)]
+]
 OFFLINE_CLICKS = {"seqlab_train", "seqlab_stop", "seqlab_clear", "seqlab_recompute", "seqlab_latency"}
 OFFLINE_LAST = ("seqlab_clear",)  # throws away the runs
 OFFLINE_JOBS = ("seqlab_job",)  # the training run, waited for before the buttons an ended run shows
@@ -13,5 +14,9 @@ OFFLINE_CACHES = ("mnist1d_splits", "mnist1d_examples", "recompute_mnist1d_table
 KEY_RESULT = {"css": '[data-testid="stVegaLiteChart"]:visible'}  # the paper's table
 BENCH_SMALL = {"repeats": 3}
 # The load test's training session: the CNN against the GRU for long, stopped after its seconds.
-LOAD_TRAINING = {"query": "seqlab_epochs_a=40&seqlab_epochs_b=40", "train": "Train both", "stop": "Stop",
-                 "done": "Clear my runs"}
+LOAD_TRAINING = {
+    "query": "seqlab_epochs_a=40&seqlab_epochs_b=40",
+    "train": "Train both",
+    "stop": "Stop",
+    "done": "Clear my runs",
+}

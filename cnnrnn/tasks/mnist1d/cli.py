@@ -10,7 +10,6 @@ import numpy as np
 
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import have_files
-from cnnrnn.tasks.mnist1d.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.mnist1d.config import (
     MNIST1D_MODELS,
     SINGLE_LENGTH_MODELS,
@@ -19,6 +18,7 @@ from cnnrnn.tasks.mnist1d.config import (
     weights_file,
 )
 from cnnrnn.tasks.mnist1d.experiments import evaluate_mnist1d
+from cnnrnn.tasks.mnist1d.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.mnist1d.predict import check_mnist1d_weights, load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import train_mnist1d
 
@@ -39,9 +39,12 @@ def train(args, log) -> dict:
     """Train the preset's models (args.models, or all eight) into args.out; the JSON to print."""
     config = mnist1d_preset(args.preset)
     entry = train_mnist1d(config, args.out, models=args.models, log=log, on_epoch=_epoch_printer(log))
-    return {"task": TASK, "weights": str(args.out),
-            "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
-            "train_seconds": {k: v["train_seconds"] for k, v in entry["models"].items()}}
+    return {
+        "task": TASK,
+        "weights": str(args.out),
+        "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
+        "train_seconds": {k: v["train_seconds"] for k, v in entry["models"].items()},
+    }
 
 
 def evaluate(weights_dir=None) -> dict:
@@ -55,7 +58,9 @@ def manifest_figures(entry: dict) -> dict:
     figures = {"task": TASK, "accuracy": {}, "shuffled": {}}
     for name in SINGLE_LENGTH_MODELS:
         kind, variant, _ = MNIST1D_MODELS[name]
-        figures["accuracy" if variant == "normal" else "shuffled"][kind] = round(entry["models"][name]["test_accuracy"], 4)
+        figures["accuracy" if variant == "normal" else "shuffled"][kind] = round(
+            entry["models"][name]["test_accuracy"], 4
+        )
     return figures
 
 
@@ -88,5 +93,7 @@ def bench_calls(rng: np.random.Generator) -> list:
     if not _shipped():
         return []
     predictors = load_mnist1d_predictors(names=list(BENCH_MODELS))
-    return [lambda p=predictor: p.predict_one(rng.standard_normal(int(rng.integers(20, 161))).astype(np.float32))
-            for predictor in predictors.values()]
+    return [
+        lambda p=predictor: p.predict_one(rng.standard_normal(int(rng.integers(20, 161))).astype(np.float32))
+        for predictor in predictors.values()
+    ]

@@ -112,4 +112,8 @@ MNIST1D_LIVE_MAX_EPOCHS = 40
 def weights_file(name: str) -> str:
     """The shipped file of model `name`: "mnist1d_cnn.keras"."""
     return f"mnist1d_{name}.keras"
-MNIST1D_LIVE_TIME_LIMIT = 900.0  # seconds: a live pair of runs ends there (40 GRU epochs take about 60 s on 2 free cores)
+
+
+MNIST1D_LIVE_TIME_LIMIT = (
+    900.0  # seconds: a live pair of runs ends there (40 GRU epochs take about 60 s on 2 free cores)
+)

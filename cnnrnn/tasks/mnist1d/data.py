@@ -28,9 +28,18 @@ MNIST1D_CLASSES = 10
 
 # The published generation settings (mnist1d.data.get_dataset_args()).
 MNIST1D_ARGS = {
-    "num_samples": 5000, "train_split": 0.8, "template_len": 12, "padding": (36, 60), "scale_coeff": 0.4,
-    "max_translation": 48, "corr_noise_scale": 0.25, "iid_noise_scale": 2e-2, "shear_scale": 0.75,
-    "shuffle_seq": False, "final_seq_length": 40, "seed": 42,
+    "num_samples": 5000,
+    "train_split": 0.8,
+    "template_len": 12,
+    "padding": (36, 60),
+    "scale_coeff": 0.4,
+    "max_translation": 48,
+    "corr_noise_scale": 0.25,
+    "iid_noise_scale": 2e-2,
+    "shear_scale": 0.75,
+    "shuffle_seq": False,
+    "final_seq_length": 40,
+    "seed": 42,
 }
 
 _DIGIT_SHAPES = (
@@ -66,7 +75,8 @@ class Mnist1dSplits:
 
 
 def mnist1d_templates() -> tuple[np.ndarray, np.ndarray]:
-    """The ten digit templates (10, 12) float64, zero mean, unit spread / 6, starting at 0, and their time axis (12,)."""
+    """The ten digit templates (10, 12) float64, zero mean, unit spread / 6, starting at 0, and their time
+    axis (12,)."""
     x = np.asarray(_DIGIT_SHAPES, np.float64)
     x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
     x = x - x[:, :1]
@@ -87,8 +97,9 @@ def _stretch_rows(values: np.ndarray, points: int) -> np.ndarray:
     return values[:, index] * (1 - weight) + values[:, index + 1] * weight
 
 
-def _distort_all(templates: np.ndarray, t: np.ndarray, labels: np.ndarray, args: dict,
-                 rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
+def _distort_all(
+    templates: np.ndarray, t: np.ndarray, labels: np.ndarray, args: dict, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
     """One training signal per label from its template: pad, stretch, scale, roll, noise, shear, resample.
 
     The random draws are made signal by signal, in the authors' order (so the seed gives their data);
@@ -110,8 +121,14 @@ def _distort_all(templates: np.ndarray, t: np.ndarray, labels: np.ndarray, args:
         independent[row] = rng.randn(length)
         slopes[row] = args["shear_scale"] * (rng.rand() - 0.5)
     # Each template padded with each number of zeros and stretched to `length` (a few hundred pairs).
-    stretched = np.stack([np.stack([_stretch(np.concatenate([template + 1e-8, np.zeros(pad)]), length)
-                                    for pad in range(low, high + 1)]) for template in templates])
+    stretched = np.stack(
+        [
+            np.stack(
+                [_stretch(np.concatenate([template + 1e-8, np.zeros(pad)]), length) for pad in range(low, high + 1)]
+            )
+            for template in templates
+        ]
+    )
     padded = stretched[labels, zeros - low] * scales[:, None]
     padded = padded[np.arange(count)[:, None], (np.arange(length)[None, :] - shifts[:, None]) % length]  # np.roll
     background = gaussian_filter1d(args["corr_noise_scale"] * correlated, 2, axis=1)
@@ -147,9 +164,14 @@ def generate_mnist1d(shuffle_seq: bool = False, **overrides) -> dict:
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """pickle.Unpickler that resolves only the NumPy globals an array pickle needs (no code runs)."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
@@ -192,8 +214,9 @@ def load_mnist1d(shuffled: bool = False, max_train: int | None = None, max_test:
         x_train, y_train = x_train[:max_train], y_train[:max_train]
     if max_test is not None:
         x_test, y_test = x_test[:max_test], y_test[:max_test]
-    return Mnist1dSplits(x_train, y_train, x_test, y_test, np.asarray(data["t"], np.float32), bool(shuffled),
-                         source, digest)
+    return Mnist1dSplits(
+        x_train, y_train, x_test, y_test, np.asarray(data["t"], np.float32), bool(shuffled), source, digest
+    )
 
 
 def resample_signals(x: np.ndarray, length: int) -> np.ndarray:
@@ -223,7 +246,7 @@ def shift_signals(x: np.ndarray, shift: int, mode: str = "roll") -> np.ndarray:
     if abs(shift) >= x.shape[1]:
         return out
     if shift >= 0:
-        out[:, shift:] = x[:, :x.shape[1] - shift]
+        out[:, shift:] = x[:, : x.shape[1] - shift]
     else:
         out[:, :shift] = x[:, -shift:]
     return out

@@ -17,8 +17,12 @@ from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
 
 # Test accuracy published by Greydanus & Kobak (ICML 2024), table 1 ("MNIST-1D" and "shuffled" columns).
 MNIST1D_PAPER = {
-    ("logreg", "normal"): 0.32, ("mlp", "normal"): 0.68, ("cnn", "normal"): 0.94, ("gru", "normal"): 0.91,
-    ("cnn", "shuffled"): 0.56, ("gru", "shuffled"): 0.57,
+    ("logreg", "normal"): 0.32,
+    ("mlp", "normal"): 0.68,
+    ("cnn", "normal"): 0.94,
+    ("gru", "normal"): 0.91,
+    ("cnn", "shuffled"): 0.56,
+    ("gru", "shuffled"): 0.57,
 }
 MNIST1D_HUMAN = 0.96  # the paper's human accuracy on MNIST-1D
 
@@ -33,14 +37,29 @@ def mnist1d_table(records: dict) -> pd.DataFrame:
     """
     rows = []
     for (kind, variant), accuracy in MNIST1D_PAPER.items():
-        rows.append({"model": kind, "variant": variant, "source": "paper", "accuracy": accuracy,
-                     "train_seconds": None, "name": f"paper {kind}"})
+        rows.append(
+            {
+                "model": kind,
+                "variant": variant,
+                "source": "paper",
+                "accuracy": accuracy,
+                "train_seconds": None,
+                "name": f"paper {kind}",
+            }
+        )
     for name, record in records.items():
         if record.get("mixed_lengths") or record.get("test_accuracy") is None:
             continue
-        rows.append({"model": record["kind"], "variant": record.get("variant", "normal"), "source": "this project",
-                     "accuracy": float(record["test_accuracy"]), "train_seconds": record.get("train_seconds"),
-                     "name": name})
+        rows.append(
+            {
+                "model": record["kind"],
+                "variant": record.get("variant", "normal"),
+                "source": "this project",
+                "accuracy": float(record["test_accuracy"]),
+                "train_seconds": record.get("train_seconds"),
+                "name": name,
+            }
+        )
     return pd.DataFrame(rows, columns=["model", "variant", "source", "accuracy", "train_seconds", "name"])
 
 
@@ -70,8 +89,10 @@ def evaluate_mnist1d(weights_dir=None) -> dict:
     if cpu["cnn"] and cpu["gru"]:
         result["train_cpu_seconds"] = cpu
         result["gru_cnn_cpu_ratio"] = round(cpu["gru"] / cpu["cnn"], 1)
-    result["paper"] = {"accuracy": {k: v for (k, variant), v in MNIST1D_PAPER.items() if variant == "normal"},
-                       "shuffled": {k: v for (k, variant), v in MNIST1D_PAPER.items() if variant == "shuffled"}}
+    result["paper"] = {
+        "accuracy": {k: v for (k, variant), v in MNIST1D_PAPER.items() if variant == "normal"},
+        "shuffled": {k: v for (k, variant), v in MNIST1D_PAPER.items() if variant == "shuffled"},
+    }
     return result
 
 
@@ -88,8 +109,9 @@ def length_sweep(predictors: dict, signals: np.ndarray, labels: np.ndarray, leng
     return pd.DataFrame(rows, columns=["model", "length", "accuracy"])
 
 
-def shift_sweep(predictors: dict, signals: np.ndarray, labels: np.ndarray, shifts,
-                modes=("pad", "roll")) -> pd.DataFrame:
+def shift_sweep(
+    predictors: dict, signals: np.ndarray, labels: np.ndarray, shifts, modes=("pad", "roll")
+) -> pd.DataFrame:
     """Accuracy with every signal translated by each shift (points), in each mode (`data.shift_signals`):
     "pad" fills the emptied points with zeros, "roll" wraps them around.
 
@@ -99,13 +121,15 @@ def shift_sweep(predictors: dict, signals: np.ndarray, labels: np.ndarray, shift
         for shift in shifts:
             moved = shift_signals(signals, int(shift), mode)
             for name, predictor in predictors.items():
-                rows.append({"model": name, "mode": mode, "shift": int(shift),
-                             "accuracy": predictor.accuracy(moved, labels)})
+                rows.append(
+                    {"model": name, "mode": mode, "shift": int(shift), "accuracy": predictor.accuracy(moved, labels)}
+                )
     return pd.DataFrame(rows, columns=["model", "mode", "shift", "accuracy"])
 
 
-def signal_latency_sweep(predictors: dict, lengths=(20, 40, 80, 160, 320, 640, 1280), repeats: int = 7,
-                         seed: int = 0) -> pd.DataFrame:
+def signal_latency_sweep(
+    predictors: dict, lengths=(20, 40, 80, 160, 320, 640, 1280), repeats: int = 7, seed: int = 0
+) -> pd.DataFrame:
     """Single-signal latency against length: the median of `repeats` calls of each predictor, in ms.
 
     Only predictors that take any length are timed. Columns: model, length, ms.
@@ -138,14 +162,16 @@ def shifts_table(predictors: dict, splits, config) -> pd.DataFrame:
 
 def latency_table(predictors: dict, config) -> pd.DataFrame:
     """The "latency" table: its models timed on one signal of each of config.latency_lengths."""
-    return signal_latency_sweep(sweep_predictors(predictors, "latency"), config.latency_lengths,
-                                config.latency_repeats)
+    return signal_latency_sweep(sweep_predictors(predictors, "latency"), config.latency_lengths, config.latency_repeats)
 
 
 def mnist1d_experiments(predictors: dict, splits, config) -> dict[str, pd.DataFrame]:
     """The tables the sequence lab charts (models: config.SWEEP_MODELS), on the normal test signals."""
-    return {"lengths": lengths_table(predictors, splits, config), "shifts": shifts_table(predictors, splits, config),
-            "latency": latency_table(predictors, config)}
+    return {
+        "lengths": lengths_table(predictors, splits, config),
+        "shifts": shifts_table(predictors, splits, config),
+        "latency": latency_table(predictors, config),
+    }
 
 
 def mixed_length_band(lengths: pd.DataFrame, start: int) -> tuple[float, float] | None:

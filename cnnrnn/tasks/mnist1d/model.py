@@ -34,8 +34,9 @@ def build_mnist1d_logreg(config=None, seed: int | None = None) -> keras.Model:
     """(batch, 40) float32 -> (batch, 10) probabilities: multinomial logistic regression."""
     config, seeds = config or MNIST1D, LocalSeeds(seed)
     inputs = _signal_input(config, False)
-    outputs = layers.Dense(config.num_classes, activation="softmax", name="probs",
-                           kernel_initializer=seeds.initializer("glorot_uniform"))(inputs)
+    outputs = layers.Dense(
+        config.num_classes, activation="softmax", name="probs", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(inputs)
     return keras.Model(inputs, outputs, name="mnist1d_logreg")
 
 
@@ -43,12 +44,15 @@ def build_mnist1d_mlp(config=None, seed: int | None = None) -> keras.Model:
     """(batch, 40) float32 -> (batch, 10) probabilities: two hidden ReLU layers."""
     config, seeds = config or MNIST1D, LocalSeeds(seed)
     inputs = _signal_input(config, False)
-    x = layers.Dense(config.mlp_units, activation="relu", name="hidden1",
-                     kernel_initializer=seeds.initializer("glorot_uniform"))(inputs)
-    x = layers.Dense(config.mlp_units, activation="relu", name="hidden2",
-                     kernel_initializer=seeds.initializer("glorot_uniform"))(x)
-    outputs = layers.Dense(config.num_classes, activation="softmax", name="probs",
-                           kernel_initializer=seeds.initializer("glorot_uniform"))(x)
+    x = layers.Dense(
+        config.mlp_units, activation="relu", name="hidden1", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(inputs)
+    x = layers.Dense(
+        config.mlp_units, activation="relu", name="hidden2", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(x)
+    outputs = layers.Dense(
+        config.num_classes, activation="softmax", name="probs", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(x)
     return keras.Model(inputs, outputs, name="mnist1d_mlp")
 
 
@@ -63,12 +67,21 @@ def build_mnist1d_cnn(config=None, seed: int | None = None) -> keras.Model:
     inputs = _signal_input(config, True)
     x = layers.Reshape((-1, 1), name="points")(inputs)
     for i, (filters, stride) in enumerate(zip(config.cnn_filters, config.cnn_strides), start=1):
-        x = layers.Conv1D(filters, config.cnn_kernel_size, strides=stride, padding="same", activation="relu",
-                          name=f"conv{i}", kernel_initializer=seeds.initializer("glorot_uniform"))(x)
-    x = layers.Concatenate(name="pooled")([layers.GlobalMaxPooling1D(name="max_over_time")(x),
-                                           layers.GlobalAveragePooling1D(name="mean_over_time")(x)])
-    outputs = layers.Dense(config.num_classes, activation="softmax", name="probs",
-                           kernel_initializer=seeds.initializer("glorot_uniform"))(x)
+        x = layers.Conv1D(
+            filters,
+            config.cnn_kernel_size,
+            strides=stride,
+            padding="same",
+            activation="relu",
+            name=f"conv{i}",
+            kernel_initializer=seeds.initializer("glorot_uniform"),
+        )(x)
+    x = layers.Concatenate(name="pooled")(
+        [layers.GlobalMaxPooling1D(name="max_over_time")(x), layers.GlobalAveragePooling1D(name="mean_over_time")(x)]
+    )
+    outputs = layers.Dense(
+        config.num_classes, activation="softmax", name="probs", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(x)
     return keras.Model(inputs, outputs, name="mnist1d_cnn")
 
 
@@ -82,25 +95,41 @@ def build_mnist1d_gru(config=None, seed: int | None = None) -> keras.Model:
     inputs = _signal_input(config, True)
     x = layers.Reshape((-1, 1), name="points")(inputs)
     for i in range(1, config.gru_layers + 1):
-        gru = layers.GRU(config.gru_units, return_sequences=i < config.gru_layers, name=f"gru{i}",
-                         kernel_initializer=seeds.initializer("glorot_uniform"),
-                         recurrent_initializer=seeds.initializer("orthogonal"), seed=seeds.next())
+        gru = layers.GRU(
+            config.gru_units,
+            return_sequences=i < config.gru_layers,
+            name=f"gru{i}",
+            kernel_initializer=seeds.initializer("glorot_uniform"),
+            recurrent_initializer=seeds.initializer("orthogonal"),
+            seed=seeds.next(),
+        )
         if config.gru_bidirectional:
             backward = None  # Keras copies the forward GRU (a seeded copy would start from the same weights)
             if seed is not None:
-                backward = layers.GRU(config.gru_units, return_sequences=i < config.gru_layers, go_backwards=True,
-                                      name=f"gru{i}_backward", kernel_initializer=seeds.initializer("glorot_uniform"),
-                                      recurrent_initializer=seeds.initializer("orthogonal"), seed=seeds.next())
+                backward = layers.GRU(
+                    config.gru_units,
+                    return_sequences=i < config.gru_layers,
+                    go_backwards=True,
+                    name=f"gru{i}_backward",
+                    kernel_initializer=seeds.initializer("glorot_uniform"),
+                    recurrent_initializer=seeds.initializer("orthogonal"),
+                    seed=seeds.next(),
+                )
             x = layers.Bidirectional(gru, backward_layer=backward, name=f"bigru{i}")(x)
         else:
             x = gru(x)
-    outputs = layers.Dense(config.num_classes, activation="softmax", name="probs",
-                           kernel_initializer=seeds.initializer("glorot_uniform"))(x)
+    outputs = layers.Dense(
+        config.num_classes, activation="softmax", name="probs", kernel_initializer=seeds.initializer("glorot_uniform")
+    )(x)
     return keras.Model(inputs, outputs, name="mnist1d_gru")
 
 
-_BUILDERS = {"logreg": build_mnist1d_logreg, "mlp": build_mnist1d_mlp, "cnn": build_mnist1d_cnn,
-             "gru": build_mnist1d_gru}
+_BUILDERS = {
+    "logreg": build_mnist1d_logreg,
+    "mlp": build_mnist1d_mlp,
+    "cnn": build_mnist1d_cnn,
+    "gru": build_mnist1d_gru,
+}
 
 
 def build_mnist1d(name: str, config=None, seed: int | None = None) -> keras.Model:

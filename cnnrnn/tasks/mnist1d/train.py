@@ -17,8 +17,14 @@ import numpy as np
 import tensorflow as tf
 
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
-from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_MODELS, TASK,
-                                         weights_file)
+from cnnrnn.tasks.mnist1d.config import (
+    MNIST1D,
+    MNIST1D_LIVE,
+    MNIST1D_LIVE_MAX_EPOCHS,
+    MNIST1D_MODELS,
+    TASK,
+    weights_file,
+)
 from cnnrnn.tasks.mnist1d.data import MNIST1D_ARGS, load_mnist1d, resample_signals
 from cnnrnn.tasks.mnist1d.experiments import mnist1d_experiments
 from cnnrnn.tasks.mnist1d.model import MNIST1D_NAMES, SignalPredictor, build_mnist1d
@@ -34,7 +40,7 @@ def mnist1d_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.rando
     if not lengths:  # one length: slices of the permuted arrays, no Python in the loop
         ds = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32)[order], np.asarray(y, np.int64)[order]))
         return ds.batch(batch_size).prefetch(2)
-    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     picks = rng.choice(lengths, len(chunks))
 
     def batches():
@@ -58,8 +64,18 @@ class Mnist1dRun:
     from config.seed instead of calling `keras.utils.set_random_seed` (the command line's).
     """
 
-    def __init__(self, kind: str, splits, config=None, *, epochs: int | None = None,
-                 learning_rate: float | None = None, lengths=None, label: str | None = None, live: bool = False):
+    def __init__(
+        self,
+        kind: str,
+        splits,
+        config=None,
+        *,
+        epochs: int | None = None,
+        learning_rate: float | None = None,
+        lengths=None,
+        label: str | None = None,
+        live: bool = False,
+    ):
         self.config = config = config or MNIST1D
         self.kind, self.label = kind, label or kind
         self.epochs = int(epochs if epochs is not None else (config.gru_epochs if kind == "gru" else config.epochs))
@@ -70,7 +86,9 @@ class Mnist1dRun:
             raise ValueError(f"the learning rate must be above 0 and at most 1 (got {rate})")
         self.lengths = tuple(lengths) if lengths else None
         if self.lengths and kind in ("logreg", "mlp"):
-            raise ValueError(f"{kind} reads exactly {config.sequence_length} points; only cnn and gru take other lengths")
+            raise ValueError(
+                f"{kind} reads exactly {config.sequence_length} points; only cnn and gru take other lengths"
+            )
         self.splits = splits
         if live:  # a server's run for one visitor: its own generators, the global ones untouched
             self.model = build_mnist1d(kind, config, seed=config.seed)
@@ -80,10 +98,14 @@ class Mnist1dRun:
         self.rng = np.random.default_rng(config.seed)
         steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * self.epochs
         schedule = keras.optimizers.schedules.CosineDecay(rate, max(steps, 1))
-        optimizer = (keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay) if config.weight_decay
-                     else keras.optimizers.Adam(schedule))
-        self.model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                           jit_compile=False)
+        optimizer = (
+            keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+            if config.weight_decay
+            else keras.optimizers.Adam(schedule)
+        )
+        self.model.compile(
+            optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=False
+        )
         self.predictor = SignalPredictor(self.model)
         self.history = {"epoch": [], "loss": [], "accuracy": [], "test_accuracy": [], "seconds": []}
         self.seconds = 0.0  # wall time in fit
@@ -109,8 +131,9 @@ class Mnist1dRun:
         """
         if self.done:
             raise ValueError(f"{self.label} has already trained for its {self.epochs} epochs")
-        batches = mnist1d_batches(self.splits.x_train, self.splits.y_train, self.config.batch_size, self.rng,
-                                  self.lengths)
+        batches = mnist1d_batches(
+            self.splits.x_train, self.splits.y_train, self.config.batch_size, self.rng, self.lengths
+        )
         stopped = []
 
         class BetweenBatches(keras.callbacks.Callback):
@@ -120,18 +143,27 @@ class Mnist1dRun:
                     self.model.stop_training = True  # Keras ends the epoch after this batch
 
         start, cpu = time.perf_counter(), time.process_time()
-        logs = self.model.fit(batches, epochs=self.epoch + 1, initial_epoch=self.epoch, shuffle=False,
-                              verbose=0, callbacks=[BetweenBatches()] if should_stop else []).history
+        logs = self.model.fit(
+            batches,
+            epochs=self.epoch + 1,
+            initial_epoch=self.epoch,
+            shuffle=False,
+            verbose=0,
+            callbacks=[BetweenBatches()] if should_stop else [],
+        ).history
         self.seconds += time.perf_counter() - start
         self.cpu_seconds += time.process_time() - cpu
         if stopped:
             self.model.stop_training = False
             return None
         probs = self.predictor.predict_batches(self.splits.x_test)
-        record = {"epoch": self.epoch + 1, "loss": round(float(logs["loss"][-1]), 5),
-                  "accuracy": round(float(logs["accuracy"][-1]), 5),
-                  "test_accuracy": float(np.mean(probs.argmax(1) == self.splits.y_test)),
-                  "seconds": round(self.seconds, 2)}
+        record = {
+            "epoch": self.epoch + 1,
+            "loss": round(float(logs["loss"][-1]), 5),
+            "accuracy": round(float(logs["accuracy"][-1]), 5),
+            "test_accuracy": float(np.mean(probs.argmax(1) == self.splits.y_test)),
+            "seconds": round(self.seconds, 2),
+        }
         for key, value in record.items():
             self.history[key].append(value)
         return record
@@ -158,37 +190,67 @@ def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log
         raise ValueError(f"unknown MNIST-1D model(s) {', '.join(unknown)}; choose from {', '.join(MNIST1D_MODELS)}")
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
-    data = {variant: load_mnist1d(variant == "shuffled", config.max_train, config.max_test)
-            for variant in ("normal", "shuffled")}
+    data = {
+        variant: load_mnist1d(variant == "shuffled", config.max_train, config.max_test)
+        for variant in ("normal", "shuffled")
+    }
     trained = {}
     for name in wanted:
         kind, variant, mixed = MNIST1D_MODELS[name]
         run = Mnist1dRun(kind, data[variant], config, lengths=config.mixed_lengths if mixed else None, label=name)
-        log(f"training mnist1d {name} ({run.model.count_params():,} parameters) for {run.epochs} epochs "
-            f"on {len(data[variant].x_train):,} {variant} signals" + (" of mixed lengths" if mixed else ""))
+        log(
+            f"training mnist1d {name} ({run.model.count_params():,} parameters) for {run.epochs} epochs "
+            f"on {len(data[variant].x_train):,} {variant} signals" + (" of mixed lengths" if mixed else "")
+        )
         while not run.done:
             record = run.train_epoch()
             if on_epoch:
                 on_epoch(name, record["epoch"] - 1, {k: v for k, v in record.items() if k != "epoch"})
         path = weights_dir / weights_file(name)
         run.shipped_model().save(path)
-        trained[name] = {"file": path.name, "kind": kind, "variant": variant, "mixed_lengths": mixed,
-                         "test_accuracy": round(run.test_accuracy, 4), "params": int(run.model.count_params()),
-                         "bytes": path.stat().st_size, "train_seconds": round(run.seconds, 1),
-                         "train_cpu_seconds": round(run.cpu_seconds, 1), "epochs": run.epochs, "seed": config.seed,
-                         "history": run.history, "trained_at": utc_now()}
-        log(f"mnist1d {name}: test accuracy {run.test_accuracy:.4f} in {run.seconds:.1f} s "
-            f"({run.cpu_seconds:.1f} s of CPU)")
+        trained[name] = {
+            "file": path.name,
+            "kind": kind,
+            "variant": variant,
+            "mixed_lengths": mixed,
+            "test_accuracy": round(run.test_accuracy, 4),
+            "params": int(run.model.count_params()),
+            "bytes": path.stat().st_size,
+            "train_seconds": round(run.seconds, 1),
+            "train_cpu_seconds": round(run.cpu_seconds, 1),
+            "epochs": run.epochs,
+            "seed": config.seed,
+            "history": run.history,
+            "trained_at": utc_now(),
+        }
+        log(
+            f"mnist1d {name}: test accuracy {run.test_accuracy:.4f} in {run.seconds:.1f} s "
+            f"({run.cpu_seconds:.1f} s of CPU)"
+        )
     entry = read_manifest(weights_dir).get(TASK, {})
     normal = data["normal"]
-    entry.update({"task": TASK, "command": f"python -m cnnrnn train {TASK}",
-                  "data": {"dataset": "MNIST-1D (Greydanus & Kobak, ICML 2024)", "source": normal.source,
-                           "sha256": normal.sha256 or None, "generation_args": dict(MNIST1D_ARGS),
-                           "train_size": int(len(normal.x_train)), "test_size": int(len(normal.x_test)),
-                           "shuffled": "generated with shuffle_seq=True (one fixed permutation of the 40 points)"},
-                  "config": dict(vars(config)), "versions": library_versions()})
-    entry["models"] = {name: record for name, record in {**entry.get("models", {}), **trained}.items()
-                       if (weights_dir / weights_file(name)).is_file()}
+    entry.update(
+        {
+            "task": TASK,
+            "command": f"python -m cnnrnn train {TASK}",
+            "data": {
+                "dataset": "MNIST-1D (Greydanus & Kobak, ICML 2024)",
+                "source": normal.source,
+                "sha256": normal.sha256 or None,
+                "generation_args": dict(MNIST1D_ARGS),
+                "train_size": int(len(normal.x_train)),
+                "test_size": int(len(normal.x_test)),
+                "shuffled": "generated with shuffle_seq=True (one fixed permutation of the 40 points)",
+            },
+            "config": dict(vars(config)),
+            "versions": library_versions(),
+        }
+    )
+    entry["models"] = {
+        name: record
+        for name, record in {**entry.get("models", {}), **trained}.items()
+        if (weights_dir / weights_file(name)).is_file()
+    }
     if all((weights_dir / weights_file(name)).is_file() for name in MNIST1D_MODELS):
         log("running the mnist1d experiments (lengths, shifts, latency)")
         tables = mnist1d_experiments(load_mnist1d_predictors(weights_dir), normal, config)
@@ -197,8 +259,9 @@ def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log
     return entry
 
 
-def start_mnist1d_run(kind: str, splits, *, epochs: int, learning_rate: float, width: int, label: str | None = None,
-                      config=None) -> Mnist1dRun:
+def start_mnist1d_run(
+    kind: str, splits, *, epochs: int, learning_rate: float, width: int, label: str | None = None, config=None
+) -> Mnist1dRun:
     """A fresh Mnist1dRun for the page's live training, with the user's choices checked.
 
     kind: logreg, mlp, cnn or gru; width: the CNN's filters per layer, the GRU's

@@ -8,7 +8,7 @@ in core's polled panel (cnnrnn.core.ui.live).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -18,8 +18,14 @@ from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest, shipped_tables
 from cnnrnn.core.ui.runs import SessionRun, submit_training
 from cnnrnn.tasks.mnist1d import charts, experiments
-from cnnrnn.tasks.mnist1d.config import (MNIST1D, MNIST1D_LIVE_MAX_EPOCHS, MNIST1D_LIVE_RATES,
-                                         MNIST1D_LIVE_TIME_LIMIT, MNIST1D_LIVE_WIDTHS, TASK)
+from cnnrnn.tasks.mnist1d.config import (
+    MNIST1D,
+    MNIST1D_LIVE_MAX_EPOCHS,
+    MNIST1D_LIVE_RATES,
+    MNIST1D_LIVE_TIME_LIMIT,
+    MNIST1D_LIVE_WIDTHS,
+    TASK,
+)
 from cnnrnn.tasks.mnist1d.data import Mnist1dSplits, load_mnist1d
 from cnnrnn.tasks.mnist1d.predict import load_mnist1d_predictors
 from cnnrnn.tasks.mnist1d.train import start_mnist1d_run
@@ -90,8 +96,10 @@ def mnist1d_examples(per_class: int) -> pd.DataFrame:
 def recompute_mnist1d_tables() -> dict:
     """Lengths and shifts recomputed now on the 1,000 test signals (latency is measured separately)."""
     predictors, splits = mnist1d_predictors(), mnist1d_splits(False)
-    return {"lengths": experiments.lengths_table(predictors, splits, MNIST1D),
-            "shifts": experiments.shifts_table(predictors, splits, MNIST1D)}
+    return {
+        "lengths": experiments.lengths_table(predictors, splits, MNIST1D),
+        "shifts": experiments.shifts_table(predictors, splits, MNIST1D),
+    }
 
 
 @st.cache_data(show_spinner="Timing both models on this machine...")
@@ -99,7 +107,7 @@ def measure_mnist1d_latency() -> tuple[pd.DataFrame, str]:
     """The CNN's and the GRU's single-signal latency against length, measured once per process,
     and when: (table, "2026-12-01 at 20:51 UTC")."""
     table = experiments.latency_table(mnist1d_predictors(), MNIST1D)
-    return table, datetime.now(timezone.utc).strftime("%Y-%m-%d at %H:%M UTC")
+    return table, datetime.now(UTC).strftime("%Y-%m-%d at %H:%M UTC")
 
 
 def mnist1d_records() -> dict:
@@ -136,12 +144,29 @@ def train_mnist1d_pair(specs: list[dict]):
     and grows after every epoch, so a stopped run keeps what it reached. Returns the pool's Run;
     `training_panel` draws it.
     """
-    runs = [start_mnist1d_run(spec["kind"], mnist1d_splits(spec["variant"] == "shuffled"), epochs=spec["epochs"],
-                              learning_rate=spec["learning_rate"], width=spec["width"], label=spec["name"])
-            for spec in specs]
-    records = [{**spec, "test_accuracy": None, "train_seconds": 0.0, "history": run.history,
-                "params": int(run.model.count_params()), "mixed_lengths": False, "finished": False}
-               for spec, run in zip(specs, runs)]
+    runs = [
+        start_mnist1d_run(
+            spec["kind"],
+            mnist1d_splits(spec["variant"] == "shuffled"),
+            epochs=spec["epochs"],
+            learning_rate=spec["learning_rate"],
+            width=spec["width"],
+            label=spec["name"],
+        )
+        for spec in specs
+    ]
+    records = [
+        {
+            **spec,
+            "test_accuracy": None,
+            "train_seconds": 0.0,
+            "history": run.history,
+            "params": int(run.model.count_params()),
+            "mixed_lengths": False,
+            "finished": False,
+        }
+        for spec, run in zip(specs, runs)
+    ]
     total = sum(run.epochs for run in runs)
 
     def train(job):
@@ -158,8 +183,9 @@ def train_mnist1d_pair(specs: list[dict]):
         return records
 
     st.session_state.setdefault(RUNS_KEY, []).extend(records)
-    job = submit_training(train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs),
-                                  history=records)
+    job = submit_training(
+        train, time_limit=MNIST1D_LIVE_TIME_LIMIT, name=" and ".join(s["name"] for s in specs), history=records
+    )
     return PAIR_RUN.keep(job)
 
 
@@ -177,15 +203,18 @@ def _pair_progress(job) -> None:
             history = _history_copy(record["history"])
             done = len(history.get("epoch", []))
             if done:
-                text = (f"{record['name']}: epoch {done} of {record['epochs']}, test accuracy "
-                        f"{history['test_accuracy'][-1]:.3f}, {history['seconds'][-1]:.1f} s")
+                text = (
+                    f"{record['name']}: epoch {done} of {record['epochs']}, test accuracy "
+                    f"{history['test_accuracy'][-1]:.3f}, {history['seconds'][-1]:.1f} s"
+                )
             else:
                 text = f"{record['name']}: " + ("waiting" if job.state == "queued" else "first epoch")
             st.progress(done / record["epochs"], text=text)
             if done:
-                st.altair_chart(charts.mnist1d_curves_chart({record["name"]: history},
-                                                            title=f"{record['name']}: learning curves"),
-                                width="stretch")
+                st.altair_chart(
+                    charts.mnist1d_curves_chart({record["name"]: history}, title=f"{record['name']}: learning curves"),
+                    width="stretch",
+                )
 
 
 def training_panel() -> None:
@@ -241,8 +270,16 @@ def mnist1d_run_name(number: int, side: str, spec: dict) -> str:
 
 def mnist1d_runs_view(runs: list) -> pd.DataFrame:
     """This session's live runs as a table."""
-    rows = [{"run": r["name"], "epochs": f"{len(r['history']['epoch'])} of {r['epochs']}",
-             "learning rate": r["learning_rate"], "parameters": r["params"],
-             "test accuracy": r["test_accuracy"], "training (s)": r["train_seconds"],
-             "status": "finished" if r["finished"] else "stopped"} for r in runs]
+    rows = [
+        {
+            "run": r["name"],
+            "epochs": f"{len(r['history']['epoch'])} of {r['epochs']}",
+            "learning rate": r["learning_rate"],
+            "parameters": r["params"],
+            "test accuracy": r["test_accuracy"],
+            "training (s)": r["train_seconds"],
+            "status": "finished" if r["finished"] else "stopped",
+        }
+        for r in runs
+    ]
     return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
-"""The audience room (`room` in the registry): phones send digits and sentences, the speaker's screen compares the models.
+"""The audience room (`room` in the registry): phones send digits and sentences, the speaker's screen
+compares the models.
 
 It trains nothing: it uses the image task's and the sentiment task's shipped models (the registry's
 `uses=("mnist", "sentiment")` declares the two imports). Modules: `limits` (codes, keys, rates: no

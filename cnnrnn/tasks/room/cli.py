@@ -35,8 +35,9 @@ def simulated_room(engine, submissions: int = 30, sentences: int = 6) -> tuple[s
     images, labels = digits.test_digits(count) if count else ([], [])
     for i, (image, label) in enumerate(zip(images, labels)):
         found = digits.digit_verdicts(image)
-        sent = store.add_submission(engine, code, f"bench-{i}", "digit", int(label), found,
-                                    digit=store.digit_bytes(image))
+        sent = store.add_submission(
+            engine, code, f"bench-{i}", "digit", int(label), found, digit=store.digit_bytes(image)
+        )
         assert sent.id is not None, sent.message
     for i in range(submissions - count):
         sentence = sentiment.EXAMPLE_SENTENCES[i % len(sentiment.EXAMPLE_SENTENCES)][:200]
@@ -91,6 +92,12 @@ def bench(live: bool = False, submissions: int = 30, repeats: int = 5) -> dict:
             start = time.perf_counter()
             at.run()
             runs.append(time.perf_counter() - start)
-    return {"room_speaker_view_s": {"submissions": submissions, "shown": shown, "first": round(first, 3),
-                                    "p50": round(statistics.median(runs), 3) if runs else None,
-                                    "max": round(max(runs), 3) if runs else None}}
+    return {
+        "room_speaker_view_s": {
+            "submissions": submissions,
+            "shown": shown,
+            "first": round(first, 3),
+            "p50": round(statistics.median(runs), 3) if runs else None,
+            "max": round(max(runs), 3) if runs else None,
+        }
+    }

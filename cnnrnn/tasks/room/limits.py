@@ -53,10 +53,12 @@ def key_matches(key: str | None, stored_hash: str) -> bool:
 
 
 def rate_message(recent: int, in_room: int) -> str | None:
-    """Why one more submission is refused (`recent`: this session's in the last minute; `in_room`: the room's), or None."""
+    """Why one more submission is refused, or None.
+
+    recent: this session's submissions in the last minute; in_room: the room's.
+    """
     if recent >= PER_MINUTE:
-        return (f"Slow down: one phone may send {PER_MINUTE} submissions a minute. "
-                "Wait a few seconds and send again.")
+        return f"Slow down: one phone may send {PER_MINUTE} submissions a minute. Wait a few seconds and send again."
     if in_room >= PER_ROOM:
         return f"This room is full: it holds at most {PER_ROOM:,} submissions. Ask the speaker to clear it."
     return None
@@ -67,6 +69,8 @@ def sentence_message(text: str) -> str | None:
     if len(text.strip()) < MIN_SENTENCE:
         return "Type a sentence first, for example: the acting is wonderful."
     if len(text) > MAX_SENTENCE:
-        return (f"The sentence has {len(text):,} characters; a room takes at most {MAX_SENTENCE}. "
-                "Shorten it and send again.")
+        return (
+            f"The sentence has {len(text):,} characters; a room takes at most {MAX_SENTENCE}. "
+            "Shorten it and send again."
+        )
     return None

@@ -17,18 +17,26 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import (Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, create_engine,
-                        text)
+from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, text
 from sqlalchemy.engine import Engine
 
-from cnnrnn.tasks.room.limits import (MAX_SENTENCE, PER_MINUTE, ROOM_HOURS, key_hash, key_matches, new_code,
-                                      new_key, rate_message)
+from cnnrnn.tasks.room.limits import (
+    MAX_SENTENCE,
+    PER_MINUTE,
+    ROOM_HOURS,
+    key_hash,
+    key_matches,
+    new_code,
+    new_key,
+    rate_message,
+)
 
 SIDE = 28  # the stored digit is SIDE x SIDE uint8
 
 _META = MetaData()
 ROOMS = Table(
-    "rooms", _META,
+    "rooms",
+    _META,
     Column("code", String(16), primary_key=True),
     Column("key_hash", String(64), nullable=False),
     Column("created", Float, nullable=False),
@@ -37,7 +45,8 @@ ROOMS = Table(
     Column("closed", Integer, nullable=False, default=0),
 )
 SUBMISSIONS = Table(
-    "room_submissions", _META,
+    "room_submissions",
+    _META,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("room", String(16), nullable=False, index=True),
     Column("session", String(64), nullable=False),
@@ -98,9 +107,13 @@ def open_room(engine: Engine, now: float | None = None) -> tuple[str, str]:
             taken = conn.execute(text("SELECT 1 FROM rooms WHERE code = :code"), {"code": code}).first()
             if not taken:
                 break
-        conn.execute(text("INSERT INTO rooms (code, key_hash, created, expires, paused, closed) "
-                          "VALUES (:code, :hash, :now, :expires, 0, 0)"),
-                     {"code": code, "hash": key_hash(key), "now": now, "expires": now + ROOM_HOURS * 3600})
+        conn.execute(
+            text(
+                "INSERT INTO rooms (code, key_hash, created, expires, paused, closed) "
+                "VALUES (:code, :hash, :now, :expires, 0, 0)"
+            ),
+            {"code": code, "hash": key_hash(key), "now": now, "expires": now + ROOM_HOURS * 3600},
+        )
     return code, key
 
 
@@ -108,8 +121,13 @@ def get_room(engine: Engine, code: str, now: float | None = None) -> Room | None
     """The room `code` while it has not expired, else None (unknown and expired read the same)."""
     now = time.time() if now is None else now
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT code, key_hash, created, expires, paused, closed FROM rooms "
-                                "WHERE code = :code AND expires >= :now"), {"code": code, "now": now}).first()
+        row = conn.execute(
+            text(
+                "SELECT code, key_hash, created, expires, paused, closed FROM rooms "
+                "WHERE code = :code AND expires >= :now"
+            ),
+            {"code": code, "now": now},
+        ).first()
     return _room(row)
 
 
@@ -130,8 +148,9 @@ def _presenter_change(engine: Engine, code: str, key: str | None, statement: str
 
 def set_paused(engine: Engine, code: str, key: str | None, paused: bool) -> bool:
     """Pause or resume the room (True), or change nothing when the key is wrong (False)."""
-    return _presenter_change(engine, code, key, "UPDATE rooms SET paused = :paused WHERE code = :code",
-                             {"paused": int(bool(paused))})
+    return _presenter_change(
+        engine, code, key, "UPDATE rooms SET paused = :paused WHERE code = :code", {"paused": int(bool(paused))}
+    )
 
 
 def close_room(engine: Engine, code: str, key: str | None) -> bool:
@@ -157,8 +176,17 @@ def digit_array(data: bytes) -> np.ndarray:
     return np.frombuffer(bytes(data), np.uint8).reshape(SIDE, SIDE)
 
 
-def add_submission(engine: Engine, code: str, session: str, kind: str, label: int, verdicts: dict,
-                   digit: bytes | None = None, sentence: str | None = None, now: float | None = None) -> Sent:
+def add_submission(
+    engine: Engine,
+    code: str,
+    session: str,
+    kind: str,
+    label: int,
+    verdicts: dict,
+    digit: bytes | None = None,
+    sentence: str | None = None,
+    now: float | None = None,
+) -> Sent:
     """Store one submission, or say why not (unknown, expired, paused or closed room; a rate or size limit)."""
     now = time.time() if now is None else now
     if kind == "digit":
@@ -172,8 +200,13 @@ def add_submission(engine: Engine, code: str, session: str, kind: str, label: in
     else:
         return Sent(message=f"Unknown kind of submission {kind!r}.")
     with engine.begin() as conn:
-        row = conn.execute(text("SELECT code, key_hash, created, expires, paused, closed FROM rooms "
-                                "WHERE code = :code AND expires >= :now"), {"code": code, "now": now}).first()
+        row = conn.execute(
+            text(
+                "SELECT code, key_hash, created, expires, paused, closed FROM rooms "
+                "WHERE code = :code AND expires >= :now"
+            ),
+            {"code": code, "now": now},
+        ).first()
         room = _room(row)
         if room is None:
             return Sent(message="This room does not exist or has expired.")
@@ -181,34 +214,63 @@ def add_submission(engine: Engine, code: str, session: str, kind: str, label: in
             return Sent(message="The speaker has closed this room: it takes no more submissions.")
         if room.paused:
             return Sent(message="The speaker has paused this room. Wait until it opens again.")
-        recent = conn.execute(text("SELECT COUNT(*) FROM room_submissions WHERE room = :code AND session = :session "
-                                   "AND created > :since"),
-                              {"code": code, "session": session, "since": now - 60}).scalar_one()
-        total = conn.execute(text("SELECT COUNT(*) FROM room_submissions WHERE room = :code"),
-                             {"code": code}).scalar_one()
+        recent = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM room_submissions WHERE room = :code AND session = :session AND created > :since"
+            ),
+            {"code": code, "session": session, "since": now - 60},
+        ).scalar_one()
+        total = conn.execute(
+            text("SELECT COUNT(*) FROM room_submissions WHERE room = :code"), {"code": code}
+        ).scalar_one()
         message = rate_message(int(recent), int(total))
         if message:
             return Sent(message=message)
         inserted = conn.execute(
-            text("INSERT INTO room_submissions (room, session, created, kind, label, digit, sentence, verdicts) "
-                 "VALUES (:room, :session, :created, :kind, :label, :digit, :sentence, :verdicts) RETURNING id"),
-            {"room": code, "session": session, "created": now, "kind": kind, "label": int(label),
-             "digit": digit, "sentence": sentence, "verdicts": json.dumps(verdicts, sort_keys=True)})
+            text(
+                "INSERT INTO room_submissions (room, session, created, kind, label, digit, sentence, verdicts) "
+                "VALUES (:room, :session, :created, :kind, :label, :digit, :sentence, :verdicts) RETURNING id"
+            ),
+            {
+                "room": code,
+                "session": session,
+                "created": now,
+                "kind": kind,
+                "label": int(label),
+                "digit": digit,
+                "sentence": sentence,
+                "verdicts": json.dumps(verdicts, sort_keys=True),
+            },
+        )
         return Sent(id=int(inserted.scalar_one()))
 
 
 def submissions(engine: Engine, code: str, kind: str | None = None, limit: int | None = None) -> list[dict]:
     """The room's submissions, newest first: dicts with id, session, created, kind, label, digit (uint8 28x28
     or None), sentence, verdicts (dict). `limit`: the newest that many."""
-    query = ("SELECT id, session, created, kind, label, digit, sentence, verdicts FROM room_submissions "
-             "WHERE room = :code" + (" AND kind = :kind" if kind else "") + " ORDER BY id DESC"
-             + (" LIMIT :limit" if limit else ""))
+    query = (
+        "SELECT id, session, created, kind, label, digit, sentence, verdicts FROM room_submissions "
+        "WHERE room = :code"
+        + (" AND kind = :kind" if kind else "")
+        + " ORDER BY id DESC"
+        + (" LIMIT :limit" if limit else "")
+    )
     params = {"code": code, "kind": kind, "limit": limit}
     with engine.connect() as conn:
         rows = conn.execute(text(query), {k: v for k, v in params.items() if v is not None}).all()
-    return [{"id": int(r.id), "session": r.session, "created": float(r.created), "kind": r.kind,
-             "label": int(r.label), "digit": digit_array(r.digit) if r.digit is not None else None,
-             "sentence": r.sentence, "verdicts": json.loads(r.verdicts)} for r in rows]
+    return [
+        {
+            "id": int(r.id),
+            "session": r.session,
+            "created": float(r.created),
+            "kind": r.kind,
+            "label": int(r.label),
+            "digit": digit_array(r.digit) if r.digit is not None else None,
+            "sentence": r.sentence,
+            "verdicts": json.loads(r.verdicts),
+        }
+        for r in rows
+    ]
 
 
 def _cell(value) -> str:
@@ -228,12 +290,35 @@ def export_csv(engine: Engine, code: str, key: str | None) -> str | None:
     writer.writerow(["id", "utc", "kind", "label", "sentence", *models, "digit_28x28_hex"])
     for row in rows:
         verdicts = [row["verdicts"].get(name, {}).get("label", "") for name in models]
-        writer.writerow([row["id"], time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["created"])), row["kind"],
-                         row["label"], _cell(row["sentence"]), *verdicts,
-                         row["digit"].tobytes().hex() if row["digit"] is not None else ""])
+        writer.writerow(
+            [
+                row["id"],
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["created"])),
+                row["kind"],
+                row["label"],
+                _cell(row["sentence"]),
+                *verdicts,
+                row["digit"].tobytes().hex() if row["digit"] is not None else "",
+            ]
+        )
     return out.getvalue()
 
 
-__all__ = ["Room", "Sent", "open_room", "get_room", "is_presenter", "set_paused", "close_room", "clear_room",
-           "add_submission", "submissions", "export_csv", "create_tables", "digit_bytes", "digit_array",
-           "sqlite_engine", "PER_MINUTE"]
+__all__ = [
+    "Room",
+    "Sent",
+    "open_room",
+    "get_room",
+    "is_presenter",
+    "set_paused",
+    "close_room",
+    "clear_room",
+    "add_submission",
+    "submissions",
+    "export_csv",
+    "create_tables",
+    "digit_bytes",
+    "digit_array",
+    "sqlite_engine",
+    "PER_MINUTE",
+]

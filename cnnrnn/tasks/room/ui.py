@@ -170,12 +170,14 @@ def send_digit(code: str, raw, label: int | None) -> Outcome:
     except ImageError as error:
         return Outcome(error=str(error))
     found = digits.digit_verdicts(prepared.model_input)
-    sent = store.add_submission(engine(), code, session_id(), "digit", int(label), found,
-                                digit=store.digit_bytes(prepared.model_input))
+    sent = store.add_submission(
+        engine(), code, session_id(), "digit", int(label), found, digit=store.digit_bytes(prepared.model_input)
+    )
     if sent.message:
         return Outcome(message=sent.message)
-    return Outcome(verdicts=found, label=int(label), kind="digit", digit=store.digit_array(
-        store.digit_bytes(prepared.model_input)))
+    return Outcome(
+        verdicts=found, label=int(label), kind="digit", digit=store.digit_array(store.digit_bytes(prepared.model_input))
+    )
 
 
 def send_sentence(code: str, sentence: str | None, said: str | None) -> Outcome:

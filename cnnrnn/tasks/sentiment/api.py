@@ -15,12 +15,13 @@ from cnnrnn.tasks.sentiment.text import EXAMPLE_SENTENCES
 
 @loader("the sentiment models")
 def sentiment_predictors() -> dict:
-    """"rnn" and "cnn" -> TextPredictor over the shipped sentiment models (thread-safe; one copy per process)."""
+    """ "rnn" and "cnn" -> TextPredictor over the shipped sentiment models (thread-safe; one copy per process)."""
     return load_sentiment_predictors()
 
 
 def sentence_verdicts(sentence: str) -> dict:
-    """name -> {"label": 1 (positive) or 0, "positive": P(positive)} for one sentence, for every SENTIMENT_NAMES model."""
+    """name -> {"label": 1 (positive) or 0, "positive": P(positive)} for one sentence, for every
+    SENTIMENT_NAMES model."""
     predictors = sentiment_predictors()
     out = {}
     for name in SENTIMENT_NAMES:

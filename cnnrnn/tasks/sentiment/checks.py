@@ -3,8 +3,13 @@
 See cnnrnn/core/task.py for each name's meaning.
 """
 
-SENTENCES = ("A warm, funny and moving film.", "Dull, slow and far too long.", "I did not like it at all.",
-             "The best thing I have seen this year.", "Not bad, but not good either.")
+SENTENCES = (
+    "A warm, funny and moving film.",
+    "Dull, slow and far too long.",
+    "I did not like it at all.",
+    "The best thing I have seen this year.",
+    "Not bad, but not good either.",
+)
 
 OFFLINE_VIEWS = [[]]
 OFFLINE_CLICKS = {"sentiment_measure_latency"}

@@ -15,9 +15,9 @@ import tensorflow as tf
 from cnnrnn.core.cli import epoch_printer, print_json
 from cnnrnn.core.timing import latency_summary, time_ms
 from cnnrnn.core.weights import WEIGHTS_DIR, have_files
-from cnnrnn.tasks.sentiment.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES, sentiment_preset
 from cnnrnn.tasks.sentiment.experiments import evaluate_sentiment
+from cnnrnn.tasks.sentiment.parser import MODELS  # noqa: F401  (the command line checks --models against it)
 from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors, weights_file
 from cnnrnn.tasks.sentiment.text import check_text, clean, limit_text
 from cnnrnn.tasks.sentiment.train import train_sentiment
@@ -30,8 +30,11 @@ def train(args, log) -> dict:
     config = sentiment_preset(args.preset)
     out = args.out or WEIGHTS_DIR
     entry = train_sentiment(config, out, on_epoch=epoch_printer(config.epochs, log), log=log, models=args.models)
-    return {"task": "sentiment", "weights": str(out),
-            "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()}}
+    return {
+        "task": "sentiment",
+        "weights": str(out),
+        "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
+    }
 
 
 def evaluate(weights_dir=None) -> dict:
@@ -48,8 +51,12 @@ def evaluate(weights_dir=None) -> dict:
 
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
-    return {"task": "sentiment", "test_size": entry["data"]["test_size"],
-            "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()}}
+    return {
+        "task": "sentiment",
+        "test_size": entry["data"]["test_size"],
+        "accuracy": {name: round(info["test_accuracy"], 4) for name, info in entry["models"].items()},
+    }
+
 
 def _read_stdin_lines() -> list[str]:
     """Non-blank lines of standard input, decoded as UTF-8 (bad bytes replaced)."""
@@ -99,7 +106,7 @@ def _shipped() -> bool:
     return have_files([weights_file(n) for n in SENTIMENT_NAMES])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _predictors() -> dict:
     """The shipped predictors, loaded once per process (the benchmark's rows and its memory loop share them)."""
     return load_sentiment_predictors()

@@ -15,8 +15,11 @@ SENTIMENT_NAMES = ("rnn", "cnn")  # the models, in the order the page and the ta
 # MR's longest sentence, in `text.tokenize` tokens (training split and all 10,662 alike; a test checks it).
 LONGEST_MR_TOKENS = 61
 # For scale on MR, from the literature (the page quotes them beside the shipped models' accuracy).
-REFERENCE_ACCURACIES = (("Kim's CNN from scratch", 0.761), ("with pretrained word2vec", 0.815),
-                        ("the VADER sentiment lexicon", 0.613))
+REFERENCE_ACCURACIES = (
+    ("Kim's CNN from scratch", 0.761),
+    ("with pretrained word2vec", 0.815),
+    ("the VADER sentiment lexicon", 0.613),
+)
 
 
 @dataclass(frozen=True)

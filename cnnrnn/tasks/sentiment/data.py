@@ -47,8 +47,12 @@ def _polarity_paths() -> list[Path]:
         return paths
     import keras  # only for the download: the data directory needs no TensorFlow
 
-    fetched = Path(download("The sentence polarity data", lambda: keras.utils.get_file(
-        "rt-polaritydata.tar.gz", POLARITY_URL, extract=True)))
+    fetched = Path(
+        download(
+            "The sentence polarity data",
+            lambda: keras.utils.get_file("rt-polaritydata.tar.gz", POLARITY_URL, extract=True),
+        )
+    )
     search = fetched if fetched.is_dir() else fetched.parent
     paths = []
     for name in POLARITY_FILES:
@@ -81,8 +85,9 @@ def read_polarity_lines(path: str | os.PathLike) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def load_polarity(val_size: int = 1000, test_size: int = 1067, split_seed: int = 2005,
-                  max_train: int | None = None) -> PolaritySplits:
+def load_polarity(
+    val_size: int = 1000, test_size: int = 1067, split_seed: int = 2005, max_train: int | None = None
+) -> PolaritySplits:
     """Load the sentence polarity dataset with fixed, seeded test and validation splits.
 
     `max_train` keeps the first training sentences (tiny presets).
@@ -92,15 +97,17 @@ def load_polarity(val_size: int = 1000, test_size: int = 1067, split_seed: int =
     texts = pos + neg
     labels = np.array([1] * len(pos) + [0] * len(neg), np.int64)
     order = np.random.default_rng(split_seed).permutation(len(texts))
-    test_idx, val_idx = order[:test_size], order[test_size:test_size + val_size]
-    train_idx = order[test_size + val_size:]
+    test_idx, val_idx = order[:test_size], order[test_size : test_size + val_size]
+    train_idx = order[test_size + val_size :]
     if max_train is not None:
         train_idx = train_idx[:max_train]
     pick = lambda idx: [texts[i] for i in idx]  # noqa: E731
     return PolaritySplits(
-        x_train=pick(train_idx), y_train=labels[train_idx],
-        x_val=pick(val_idx), y_val=labels[val_idx],
-        x_test=pick(test_idx), y_test=labels[test_idx],
+        x_train=pick(train_idx),
+        y_train=labels[train_idx],
+        x_val=pick(val_idx),
+        y_val=labels[val_idx],
+        x_test=pick(test_idx),
+        y_test=labels[test_idx],
         files={p.name: sha256_file(p) for p in (pos_path, neg_path)},
     )
-

@@ -14,8 +14,15 @@ from cnnrnn.core.timing import median_ms
 from cnnrnn.tasks.sentiment.config import SENTIMENT
 from cnnrnn.tasks.sentiment.data import load_polarity
 from cnnrnn.tasks.sentiment.predict import load_sentiment_predictors
-from cnnrnn.tasks.sentiment.text import (FILLER_WORDS, MAX_VIEW_TOKENS, PROBES, occlusions, prefixes, tokenize,
-                                         with_filler)
+from cnnrnn.tasks.sentiment.text import (
+    FILLER_WORDS,
+    MAX_VIEW_TOKENS,
+    PROBES,
+    occlusions,
+    prefixes,
+    tokenize,
+    with_filler,
+)
 
 
 def sentiment_verdicts(predictors: dict, text: str) -> dict[str, float]:
@@ -28,13 +35,15 @@ def prefix_predictions(predictors: dict, text: str, limit: int | None = None) ->
 
     Columns: step (1-based), token, label ("3 film"), model, positive.
     """
-    tokens = tokenize(text)[:limit or MAX_VIEW_TOKENS]
+    tokens = tokenize(text)[: limit or MAX_VIEW_TOKENS]
     texts = prefixes(tokens, len(tokens))
     rows = []
     for name, predictor in predictors.items():
         probs = predictor.predict_batches(texts, batch_size=64)
-        rows += [{"step": i + 1, "token": tokens[i], "label": f"{i + 1} {tokens[i]}", "model": name,
-                  "positive": float(p)} for i, p in enumerate(probs)]
+        rows += [
+            {"step": i + 1, "token": tokens[i], "label": f"{i + 1} {tokens[i]}", "model": name, "positive": float(p)}
+            for i, p in enumerate(probs)
+        ]
     return pd.DataFrame(rows, columns=["step", "token", "label", "model", "positive"])
 
 
@@ -45,15 +54,24 @@ def occlusion_importance(predictors: dict, text: str, limit: int | None = None) 
     the word pushed towards positive, below 0 towards negative.
     Columns: position (1-based), token, label, model, positive_without, importance.
     """
-    tokens = tokenize(text)[:limit or MAX_VIEW_TOKENS]
+    tokens = tokenize(text)[: limit or MAX_VIEW_TOKENS]
     texts = occlusions(tokens, len(tokens))
     full = " ".join(tokens)
     rows = []
     for name, predictor in predictors.items():
         base = predictor.predict_one(full)
         probs = predictor.predict_batches(texts, batch_size=64)
-        rows += [{"position": i + 1, "token": tokens[i], "label": f"{i + 1} {tokens[i]}", "model": name,
-                  "positive_without": float(p), "importance": float(base - p)} for i, p in enumerate(probs)]
+        rows += [
+            {
+                "position": i + 1,
+                "token": tokens[i],
+                "label": f"{i + 1} {tokens[i]}",
+                "model": name,
+                "positive_without": float(p),
+                "importance": float(base - p),
+            }
+            for i, p in enumerate(probs)
+        ]
     return pd.DataFrame(rows, columns=["position", "token", "label", "model", "positive_without", "importance"])
 
 
@@ -75,8 +93,15 @@ def length_buckets(predictors: dict, texts, labels, edges=(10, 15, 20, 25, 30, 4
         for order, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             inside = (lengths > lo) & (lengths <= hi) if hi is not None else lengths > lo
             if inside.any():
-                rows.append({"model": name, "bucket": _bucket_label(lo + 1, hi), "order": order,
-                             "accuracy": float(right[inside].mean()), "n": int(inside.sum())})
+                rows.append(
+                    {
+                        "model": name,
+                        "bucket": _bucket_label(lo + 1, hi),
+                        "order": order,
+                        "accuracy": float(right[inside].mean()),
+                        "n": int(inside.sum()),
+                    }
+                )
     return pd.DataFrame(rows, columns=["model", "bucket", "order", "accuracy", "n"])
 
 
@@ -94,8 +119,9 @@ def filler_sweep(predictors: dict, texts, labels, counts=(0, 5, 10, 20, 40, 80, 
             padded = [with_filler(t, count, where) for t in tokens]
             for name, predictor in predictors.items():
                 accuracy = float(np.mean((predictor.predict_batches(padded, batch_size=128) >= 0.5) == labels))
-                rows.append({"model": name, "where": where, "filler": int(count), "accuracy": accuracy,
-                             "n": int(len(labels))})
+                rows.append(
+                    {"model": name, "where": where, "filler": int(count), "accuracy": accuracy, "n": int(len(labels))}
+                )
     return pd.DataFrame(rows, columns=["model", "where", "filler", "accuracy", "n"])
 
 
@@ -108,8 +134,9 @@ def filler_summary(df: pd.DataFrame) -> dict:
     return {"filler": most, **{(r.model, r.where): float(r.accuracy) for r in rows.itertuples()}}
 
 
-def latency_sweep(predictors: dict, lengths=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
-                  repeats: int = 7) -> pd.DataFrame:
+def latency_sweep(
+    predictors: dict, lengths=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000), repeats: int = 7
+) -> pd.DataFrame:
     """Single-text latency against input length: the median of `repeats` calls, in ms.
 
     The text is `lengths[i]` known, neutral words. Columns: model, tokens, ms.
@@ -150,8 +177,10 @@ def sentiment_experiments(predictors: dict, texts, labels, config) -> dict[str, 
 def held_out_tables(predictors: dict, config=SENTIMENT) -> dict[str, pd.DataFrame]:
     """The length-bucket and filler tables recomputed on the test split (the page's "Re-run")."""
     splits = load_polarity(config.val_size, config.test_size, config.split_seed)
-    return {"length_buckets": length_buckets(predictors, splits.x_test, splits.y_test, config.length_edges),
-            "filler": filler_sweep(predictors, splits.x_test, splits.y_test, config.filler_counts)}
+    return {
+        "length_buckets": length_buckets(predictors, splits.x_test, splits.y_test, config.length_edges),
+        "filler": filler_sweep(predictors, splits.x_test, splits.y_test, config.filler_counts),
+    }
 
 
 def evaluate_sentiment(weights_dir=None) -> dict:

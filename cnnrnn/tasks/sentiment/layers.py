@@ -204,7 +204,7 @@ class MeanOverWindows(layers.Layer):
 
     def call(self, inputs):
         maps, ids = inputs
-        keep = ops.cast(ops.not_equal(ids[:, :ops.shape(maps)[1]], 0), maps.dtype)[..., None]
+        keep = ops.cast(ops.not_equal(ids[:, : ops.shape(maps)[1]], 0), maps.dtype)[..., None]
         return ops.sum(maps * keep, axis=1) / ops.maximum(ops.sum(keep, axis=1), 1.0)
 
     def compute_output_shape(self, input_shape):
@@ -254,8 +254,9 @@ class SumOverWords(layers.Layer):
 # --- the shared blocks -------------------------------------------------------------
 
 # Tokens word dropout never hides: negations and contrasts.
-KEEP_WORDS = frozenset("not no never nothing nor neither none without but although though yet however "
-                       "hardly barely".split())
+KEEP_WORDS = frozenset(
+    "not no never nothing nor neither none without but although though yet however hardly barely".split()
+)
 
 
 def keep_ids_of(vocabulary) -> list[int]:
@@ -269,13 +270,28 @@ def build_vectorizer(vocabulary, sequence_length: int | None = None, name: str =
     vocabulary: the tokens, most frequent first (without padding "" and "[UNK]").
     sequence_length: pad or truncate to it; None keeps each batch's longest.
     """
-    return layers.TextVectorization(standardize=None, split="whitespace", output_mode="int",
-                                    vocabulary=list(vocabulary), output_sequence_length=sequence_length,
-                                    name=name)
+    return layers.TextVectorization(
+        standardize=None,
+        split="whitespace",
+        output_mode="int",
+        vocabulary=list(vocabulary),
+        output_sequence_length=sequence_length,
+        name=name,
+    )
 
 
-def word_features(ids, vocab_size: int, config, *, word_dropout: float, seed: int, keep_ids=(),
-                  mask_zero: bool = False, pair_buckets: int = 0, ratio_input: bool = False):
+def word_features(
+    ids,
+    vocab_size: int,
+    config,
+    *,
+    word_dropout: float,
+    seed: int,
+    keep_ids=(),
+    mask_zero: bool = False,
+    pair_buckets: int = 0,
+    ratio_input: bool = False,
+):
     """The per-word features both cores start from: (inputs, words, features, ratios).
 
     ids: the core's (batch, steps) int64 Input. Word dropout (training only) hides words as
@@ -302,13 +318,17 @@ def word_features(ids, vocab_size: int, config, *, word_dropout: float, seed: in
         x = layers.Concatenate(name="word_features")([x, ratios])
     elif config.nb_channel != "off":  # the training sentences' naive-Bayes ratio per word (set by the trainer)
         trainable = config.nb_channel == "trainable"
-        ratio = layers.Embedding(vocab_size, 1, mask_zero=mask_zero, embeddings_initializer="zeros",
-                                 trainable=trainable, name=NB_RATIO)(words)
+        ratio = layers.Embedding(
+            vocab_size, 1, mask_zero=mask_zero, embeddings_initializer="zeros", trainable=trainable, name=NB_RATIO
+        )(words)
         channels = [ratio]
         if pair_buckets:  # and per pair of words (this one and the next), hashed
             pairs = BigramBuckets(pair_buckets, name="bigrams")(words)
-            channels.append(layers.Embedding(pair_buckets, 1, embeddings_initializer="zeros",
-                                             trainable=trainable, name=NB_BIGRAM_RATIO)(pairs))
+            channels.append(
+                layers.Embedding(
+                    pair_buckets, 1, embeddings_initializer="zeros", trainable=trainable, name=NB_BIGRAM_RATIO
+                )(pairs)
+            )
         ratios = layers.Concatenate(name="nb_ratios")(channels) if len(channels) > 1 else channels[0]
         x = layers.Concatenate(name="word_features")([x, ratios])
     return inputs, words, x, ratios
@@ -339,7 +359,7 @@ def text_pipeline(name: str, vectorizer, core: keras.Model, min_length: int = 0)
 
 
 def short_name(model: keras.Model) -> str:
-    """"rnn" or "cnn" for a pipeline named "sentiment_rnn" or "sentiment_cnn"."""
+    """ "rnn" or "cnn" for a pipeline named "sentiment_rnn" or "sentiment_cnn"."""
     return model.name.removeprefix("sentiment_")
 
 

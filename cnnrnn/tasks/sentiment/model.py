@@ -18,8 +18,16 @@ import tensorflow as tf
 from cnnrnn.core.predictor import Predictor, in_batches
 from cnnrnn.tasks.sentiment import model_cnn, model_rnn
 from cnnrnn.tasks.sentiment.config import SENTIMENT, SENTIMENT_NAMES
-from cnnrnn.tasks.sentiment.layers import (bigram_buckets, core_of, nb_tables, reads_nb_score, sequence_length,
-                                           short_name, text_ids, vocabulary_of)
+from cnnrnn.tasks.sentiment.layers import (
+    bigram_buckets,
+    core_of,
+    nb_tables,
+    reads_nb_score,
+    sequence_length,
+    short_name,
+    text_ids,
+    vocabulary_of,
+)
 from cnnrnn.tasks.sentiment.model_cnn import build_cnn_core, build_sentiment_cnn
 from cnnrnn.tasks.sentiment.model_rnn import build_rnn_core, build_sentiment_rnn
 from cnnrnn.tasks.sentiment.text import clean, tokenize
@@ -27,9 +35,19 @@ from cnnrnn.tasks.sentiment.text import clean, tokenize
 ARCHITECTURES = {model_rnn.NAME: model_rnn, model_cnn.NAME: model_cnn}
 assert tuple(ARCHITECTURES) == SENTIMENT_NAMES
 
-__all__ = ["ARCHITECTURES", "SENTIMENT_NAMES", "TextPredictor", "architecture", "build_cnn_core",
-           "build_rnn_core", "build_sentiment_cnn", "build_sentiment_core", "build_sentiment_model",
-           "build_sentiment_rnn", "sentiment_bigram_buckets"]
+__all__ = [
+    "ARCHITECTURES",
+    "SENTIMENT_NAMES",
+    "TextPredictor",
+    "architecture",
+    "build_cnn_core",
+    "build_rnn_core",
+    "build_sentiment_cnn",
+    "build_sentiment_core",
+    "build_sentiment_model",
+    "build_sentiment_rnn",
+    "sentiment_bigram_buckets",
+]
 
 
 def architecture(name: str):
@@ -39,8 +57,9 @@ def architecture(name: str):
     return ARCHITECTURES[name]
 
 
-def build_sentiment_core(name: str, vocab_size: int, config=None, keep_ids=(), ratio_input: bool = False
-                         ) -> keras.Model:
+def build_sentiment_core(
+    name: str, vocab_size: int, config=None, keep_ids=(), ratio_input: bool = False
+) -> keras.Model:
     """The trainable part of model `name`: (batch, steps) int ids -> (batch, 1) P(positive).
 
     vocab_size: vocabulary plus padding and unknown (the vectorizer's size).
@@ -81,6 +100,7 @@ class TextPredictor(Predictor):
     def __init__(self, model: keras.Model):
         super().__init__(model, short_name(model), signature=tf.TensorSpec([None], tf.string))
         self._reading = threading.Lock()  # sessions share the predictor: its lazy tables are read once, by one
+
     def _prepare(self, texts) -> list[bytes]:
         return [clean(t).encode("utf-8") for t in texts]
 
@@ -131,8 +151,10 @@ class TextPredictor(Predictor):
         read = min(len(tokens), ids.shape[1])  # the CNN's window cuts the rest
         count = min(read, limit) if limit is not None else read
         words = tables[0]
-        rows = [{"position": i + 1, "token": tokens[i], "known": bool(ids[0, i] > 1),
-                 "word_ratio": float(words[ids[0, i]])} for i in range(count)]
+        rows = [
+            {"position": i + 1, "token": tokens[i], "known": bool(ids[0, i] > 1), "word_ratio": float(words[ids[0, i]])}
+            for i in range(count)
+        ]
         if len(tables) > 1:
             pairs = tables[1]
             buckets = np.asarray(bigram_buckets(ids, len(pairs)))[0]
@@ -152,8 +174,10 @@ class TextPredictor(Predictor):
         counted = self._counted()
         if not counted["score"]:
             return None
-        return {"word": float(sum(r["word_ratio"] for r in evidence)),
-                "pair": float(sum(r["pair_ratio"] for r in evidence)) if len(counted["tables"]) > 1 else None}
+        return {
+            "word": float(sum(r["word_ratio"] for r in evidence)),
+            "pair": float(sum(r["pair_ratio"] for r in evidence)) if len(counted["tables"]) > 1 else None,
+        }
 
     def _counted(self) -> dict:
         """Read once from the core: "tables", its frozen ratio tables (word, then pair; [] without

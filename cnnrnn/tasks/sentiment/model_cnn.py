@@ -13,8 +13,17 @@ import keras
 from keras import layers
 
 from cnnrnn.tasks.sentiment.config import SENTIMENT
-from cnnrnn.tasks.sentiment.layers import (NB_SCORE, MeanOverWindows, SumOverWords, build_vectorizer, core_name,
-                                           head, keep_ids_of, text_pipeline, word_features)
+from cnnrnn.tasks.sentiment.layers import (
+    NB_SCORE,
+    MeanOverWindows,
+    SumOverWords,
+    build_vectorizer,
+    core_name,
+    head,
+    keep_ids_of,
+    text_pipeline,
+    word_features,
+)
 
 NAME = "cnn"
 
@@ -42,9 +51,16 @@ def build_cnn_core(vocab_size: int, config=None, keep_ids=(), ratio_input: bool 
     """
     config = config or SENTIMENT
     ids = keras.Input(shape=(config.sequence_length,), dtype="int64", name="ids")
-    inputs, words, x, ratios = word_features(ids, vocab_size, config, word_dropout=config.word_dropout,
-                                             seed=config.model_seed(NAME), keep_ids=keep_ids,
-                                             pair_buckets=pair_buckets(config), ratio_input=ratio_input)
+    inputs, words, x, ratios = word_features(
+        ids,
+        vocab_size,
+        config,
+        word_dropout=config.word_dropout,
+        seed=config.model_seed(NAME),
+        keep_ids=keep_ids,
+        pair_buckets=pair_buckets(config),
+        ratio_input=ratio_input,
+    )
     pooled = []
     for k in config.cnn_kernel_sizes:
         maps = layers.Conv1D(config.cnn_filters, k, activation="relu", name=f"conv{k}")(x)

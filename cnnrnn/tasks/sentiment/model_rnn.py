@@ -12,8 +12,15 @@ import keras
 from keras import layers
 
 from cnnrnn.tasks.sentiment.config import SENTIMENT
-from cnnrnn.tasks.sentiment.layers import (MaskedPoolOverTime, build_vectorizer, core_name, head, keep_ids_of,
-                                           text_pipeline, word_features)
+from cnnrnn.tasks.sentiment.layers import (
+    MaskedPoolOverTime,
+    build_vectorizer,
+    core_name,
+    head,
+    keep_ids_of,
+    text_pipeline,
+    word_features,
+)
 
 NAME = "rnn"
 
@@ -41,9 +48,16 @@ def build_rnn_core(vocab_size: int, config=None, keep_ids=(), ratio_input: bool 
     """
     config = config or SENTIMENT
     ids = keras.Input(shape=(None,), dtype="int64", name="ids")
-    inputs, _, x, _ = word_features(ids, vocab_size, config, word_dropout=config.rnn_word_dropout,
-                                    seed=config.model_seed(NAME), keep_ids=keep_ids, mask_zero=True,
-                                    ratio_input=ratio_input)
+    inputs, _, x, _ = word_features(
+        ids,
+        vocab_size,
+        config,
+        word_dropout=config.rnn_word_dropout,
+        seed=config.model_seed(NAME),
+        keep_ids=keep_ids,
+        mask_zero=True,
+        ratio_input=ratio_input,
+    )
     pooling = config.rnn_pooling
     cell = {"gru": layers.GRU, "lstm": layers.LSTM}[config.rnn_cell]
     rnn = cell(config.rnn_units, return_sequences=pooling != "last", name=config.rnn_cell)

@@ -30,5 +30,5 @@ def load_sentiment_models(weights_dir=None) -> dict[str, keras.Model]:
 
 
 def load_sentiment_predictors(weights_dir=None) -> dict[str, TextPredictor]:
-    """"rnn" and "cnn" -> TextPredictor over the shipped models."""
+    """ "rnn" and "cnn" -> TextPredictor over the shipped models."""
     return {name: TextPredictor(model) for name, model in load_sentiment_models(weights_dir).items()}

@@ -29,8 +29,10 @@ MAX_CHARS = 20_000
 # Prefix-by-prefix and drop-one-word views cost O(tokens^2): they read this many.
 MAX_VIEW_TOKENS = 120
 
-_CONTRACTION = (r"(^|[^\w'])(don|doesn|didn|isn|wasn|aren|weren|couldn|wouldn|shouldn|haven|hasn|hadn"
-                r"|can|ain)t([^\w']|$)")
+_CONTRACTION = (
+    r"(^|[^\w'])(don|doesn|didn|isn|wasn|aren|weren|couldn|wouldn|shouldn|haven|hasn|hadn"
+    r"|can|ain)t([^\w']|$)"
+)
 
 # (pattern, replacement) pairs. Written in the subset of syntax that Python's
 # `re` (with re.ASCII) and RE2 read the same way: no lookarounds, \w and \s are
@@ -147,8 +149,10 @@ class LimitedText:
     def notice(self) -> str | None:
         if not self.cut:
             return None
-        return (f"The text has {self.original_chars:,} characters; only the first {len(self.text):,} "
-                f"are read (the limit is {self.limit:,}).")
+        return (
+            f"The text has {self.original_chars:,} characters; only the first {len(self.text):,} "
+            f"are read (the limit is {self.limit:,})."
+        )
 
 
 def limit_text(text: str, max_chars: int = MAX_CHARS) -> LimitedText:
@@ -179,7 +183,7 @@ def build_vocabulary(texts, max_tokens: int) -> list[str]:
 
     counts = Counter(token for text in texts for token in tokenize(text))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [token for token, _ in ranked[:max(0, int(max_tokens))]]
+    return [token for token, _ in ranked[: max(0, int(max_tokens))]]
 
 
 def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int = 1) -> np.ndarray:
@@ -195,7 +199,7 @@ def nb_log_ratios(texts, labels, vocabulary, alpha: float = 1.0, min_count: int 
     rows = [[index[t] for t in tokenize(text) if t in index] for text in texts]
     ids = np.zeros((len(rows), max(map(len, rows), default=0) or 1), np.int64)  # padded with 0, never counted
     for row, known in zip(ids, rows):
-        row[:len(known)] = known
+        row[: len(known)] = known
     return nb_id_ratios(ids, labels, len(index) + 2, alpha, min_count)
 
 
@@ -216,8 +220,9 @@ def nb_id_ratios(ids, labels, vocab_size: int, alpha: float = 1.0, min_count: in
     return np.concatenate([[0.0, 0.0], ratios]).astype(np.float32)
 
 
-def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5, seed: int = 0,
-                          alpha: float = 1.0, min_count: int = 1) -> np.ndarray:
+def nb_out_of_fold_ratios(
+    ids, labels, counted, vocab_size: int, folds: int = 5, seed: int = 0, alpha: float = 1.0, min_count: int = 1
+) -> np.ndarray:
     """Each token's ratio as the model will meet it on a text it was not counted on: (n, steps) float32.
 
     ids: (n, steps) vectorized texts (id 0 padding, 1 [UNK]); labels: (n,);
@@ -252,23 +257,77 @@ def nb_out_of_fold_ratios(ids, labels, counted, vocab_size: int, folds: int = 5,
 # added to the training split only. Validation and test stay pure MR.
 
 _INTENSIFIERS = frozenset("is was are were so very too most more quite really pretty rather less as be been".split())
-_NOT_POLAR = frozenset("the and not but too more most much all its it's this that one than you film movie very so "
-                       "really quite just even enough such nothing never neither nor anything none".split())
+_NOT_POLAR = frozenset(
+    "the and not but too more most much all its it's this that one than you film movie very so "
+    "really quite just even enough such nothing never neither nor anything none".split()
+)
 # The most basic evaluative words, whose polarity MR's counts miss ("good" is as
 # common in its negative sentences, mostly as "not very good", as in its
 # positive ones), and verbs for "i loved it" / "i didn't like it".
-BASIC_POSITIVE = ("good", "great", "excellent", "wonderful", "fun", "funny", "enjoyable", "entertaining",
-                  "interesting", "brilliant", "beautiful", "amazing", "clever", "moving", "charming", "perfect")
-BASIC_NEGATIVE = ("bad", "terrible", "awful", "boring", "dull", "stupid", "poor", "weak", "silly", "annoying",
-                  "predictable", "pointless", "tedious", "lame", "bland", "mediocre")
-BASIC_VERBS = (("loved", "love", 1), ("enjoyed", "enjoy", 1), ("liked", "like", 1), ("admired", "admire", 1),
-               ("hated", "hate", 0), ("disliked", "dislike", 0))
-TEMPLATE_SUBJECTS = ("the film", "this movie", "it", "the story", "the acting", "the script", "the plot",
-                     "the cast", "the ending", "the dialogue", "the direction", "the characters", "the music")
+BASIC_POSITIVE = (
+    "good",
+    "great",
+    "excellent",
+    "wonderful",
+    "fun",
+    "funny",
+    "enjoyable",
+    "entertaining",
+    "interesting",
+    "brilliant",
+    "beautiful",
+    "amazing",
+    "clever",
+    "moving",
+    "charming",
+    "perfect",
+)
+BASIC_NEGATIVE = (
+    "bad",
+    "terrible",
+    "awful",
+    "boring",
+    "dull",
+    "stupid",
+    "poor",
+    "weak",
+    "silly",
+    "annoying",
+    "predictable",
+    "pointless",
+    "tedious",
+    "lame",
+    "bland",
+    "mediocre",
+)
+BASIC_VERBS = (
+    ("loved", "love", 1),
+    ("enjoyed", "enjoy", 1),
+    ("liked", "like", 1),
+    ("admired", "admire", 1),
+    ("hated", "hate", 0),
+    ("disliked", "dislike", 0),
+)
+TEMPLATE_SUBJECTS = (
+    "the film",
+    "this movie",
+    "it",
+    "the story",
+    "the acting",
+    "the script",
+    "the plot",
+    "the cast",
+    "the ending",
+    "the dialogue",
+    "the direction",
+    "the characters",
+    "the music",
+)
 
 
-def polar_words(texts, labels, min_count: int = 10, min_log_odds: float = 1.0,
-                min_after_intensifier: int = 3) -> tuple[list[str], list[str]]:
+def polar_words(
+    texts, labels, min_count: int = 10, min_log_odds: float = 1.0, min_after_intensifier: int = 3
+) -> tuple[list[str], list[str]]:
     """Evaluative words of `texts` by their class log-odds: (positive, negative), strongest first.
 
     A word qualifies when it is alphabetic, occurs in at least `min_count`
@@ -286,8 +345,13 @@ def polar_words(texts, labels, min_count: int = 10, min_log_odds: float = 1.0,
         (positive if int(label) == 1 else negative).update(set(tokens))
     scored = []
     for word in set(positive) | set(negative):
-        if (positive[word] + negative[word] < min_count or not word.isalpha() or len(word) < 3
-                or word in _NOT_POLAR or after[word] < min_after_intensifier):
+        if (
+            positive[word] + negative[word] < min_count
+            or not word.isalpha()
+            or len(word) < 3
+            or word in _NOT_POLAR
+            or after[word] < min_after_intensifier
+        ):
             continue
         score = math.log((positive[word] + 1) / (negative[word] + 1))
         if abs(score) >= min_log_odds:
@@ -340,10 +404,19 @@ def negation_templates(texts, labels, n: int, seed: int = 0, part: str = "all") 
             adverb = rng.choice(("", "", "very ", "really ", "so "))
             out.append(f"{subject} {be} {adverb}{word} .")
         elif kind < 0.75:
-            form = rng.choice((f"{subject} {be} not {word} .", f"{subject} {be}n't {word} .",
-                               f"{subject} {be} not very {word} .", f"{subject} {be} never {word} .",
-                               f"{subject} {be} not {word} at all .", f"not {word} .", f"never {word} .",
-                               f"{subject} {be} far from {word} .", f"{subject} {be} not {word} , not at all ."))
+            form = rng.choice(
+                (
+                    f"{subject} {be} not {word} .",
+                    f"{subject} {be}n't {word} .",
+                    f"{subject} {be} not very {word} .",
+                    f"{subject} {be} never {word} .",
+                    f"{subject} {be} not {word} at all .",
+                    f"not {word} .",
+                    f"never {word} .",
+                    f"{subject} {be} far from {word} .",
+                    f"{subject} {be} not {word} , not at all .",
+                )
+            )
             out.append(form)
             label = not label
         else:
@@ -370,7 +443,7 @@ def prefixes(tokens: list[str], limit: int = MAX_VIEW_TOKENS) -> list[str]:
 def occlusions(tokens: list[str], limit: int = MAX_VIEW_TOKENS) -> list[str]:
     """The text with token i dropped, for each i < min(len(tokens), limit)."""
     tokens = tokens[:limit]
-    return [" ".join(tokens[:i] + tokens[i + 1:]) for i in range(len(tokens))]
+    return [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
 
 
 def with_filler(tokens: list[str], n: int, where: str) -> str:
@@ -386,5 +459,9 @@ def cnn_view(tokens: list[str], sequence_length: int) -> dict:
 
     Returns {"kept": [...], "truncated": [...], "padding": int, "sequence_length": int}.
     """
-    return {"kept": tokens[:sequence_length], "truncated": tokens[sequence_length:],
-            "padding": max(0, sequence_length - len(tokens)), "sequence_length": int(sequence_length)}
+    return {
+        "kept": tokens[:sequence_length],
+        "truncated": tokens[sequence_length:],
+        "padding": max(0, sequence_length - len(tokens)),
+        "sequence_length": int(sequence_length),
+    }

@@ -21,18 +21,23 @@ from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, up
 from cnnrnn.tasks.sentiment.config import SENTIMENT_NAMES
 from cnnrnn.tasks.sentiment.data import load_polarity
 from cnnrnn.tasks.sentiment.experiments import sentiment_experiments
-from cnnrnn.tasks.sentiment.layers import (bigram_buckets, core_of, keep_ids_of, set_nb_tables, text_ids,
-                                           vectorizer_of)
+from cnnrnn.tasks.sentiment.layers import bigram_buckets, core_of, keep_ids_of, set_nb_tables, text_ids, vectorizer_of
 from cnnrnn.tasks.sentiment.model import TextPredictor, architecture, build_sentiment_core, build_sentiment_model
 from cnnrnn.tasks.sentiment.predict import TASK, weights_file
-from cnnrnn.tasks.sentiment.text import (build_vocabulary, nb_id_ratios, nb_log_ratios, nb_out_of_fold_ratios,
-                                         negation_templates)
+from cnnrnn.tasks.sentiment.text import (
+    build_vocabulary,
+    nb_id_ratios,
+    nb_log_ratios,
+    nb_out_of_fold_ratios,
+    negation_templates,
+)
 
 SENTIMENT_BUCKETS = (8, 16, 24, 32, 48, 64)  # RNN batches are padded to the next of these (fewer traces)
 
 
-def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, bucketed: bool,
-                       ratios: np.ndarray | None = None):
+def _sentiment_batches(
+    ids: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, bucketed: bool, ratios: np.ndarray | None = None
+):
     """A tf.data pipeline of (ids, labels) batches, reshuffled every epoch.
 
     ids: (n, steps) int64, zero-padded at the end. ratios: (n, steps, channels)
@@ -51,7 +56,7 @@ def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, see
             order = np.argsort(lengths + rng.uniform(0, 4, len(lengths)), kind="stable")
         else:
             order = rng.permutation(len(lengths))
-        chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         for index in rng.permutation(len(chunks)):
             rows = chunks[index]
             x = ids[rows]
@@ -70,8 +75,9 @@ def _sentiment_batches(ids: np.ndarray, labels: np.ndarray, batch_size: int, see
     return ds.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
 
 
-def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_momentum: float = 0.0,
-                 extra_val: tuple | None = None):
+def _select_best(
+    x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_momentum: float = 0.0, extra_val: tuple | None = None
+):
     """Keras callback: validation accuracy after each epoch, early stopping, best weights restored.
 
     With `ema_momentum` > 0 the weights judged (and kept) are an exponential
@@ -96,8 +102,10 @@ def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_moment
         def on_train_batch_end(self, batch, logs=None):
             if self.average is not None:
                 m = ema_momentum
-                self.average = [m * a + (1 - m) * ops.convert_to_numpy(v)
-                                for a, v in zip(self.average, self.model.trainable_variables)]
+                self.average = [
+                    m * a + (1 - m) * ops.convert_to_numpy(v)
+                    for a, v in zip(self.average, self.model.trainable_variables)
+                ]
 
         def _judged(self):
             if self.average is None:
@@ -112,10 +120,16 @@ def _select_best(x_val: np.ndarray, y_val: np.ndarray, patience: int, ema_moment
 
         def _probs(self, x):  # x: ids, or a tuple (ids, ratios) for a core that takes both
             parts = x if isinstance(x, tuple) else (x,)
-            return np.concatenate([
-                ops.convert_to_numpy(self.model([p[i:i + 256] for p in parts] if len(parts) > 1 else parts[0][i:i + 256],
-                                                training=False)).reshape(-1)
-                for i in range(0, len(parts[0]), 256)])
+            return np.concatenate(
+                [
+                    ops.convert_to_numpy(
+                        self.model(
+                            [p[i : i + 256] for p in parts] if len(parts) > 1 else parts[0][i : i + 256], training=False
+                        )
+                    ).reshape(-1)
+                    for i in range(0, len(parts[0]), 256)
+                ]
+            )
 
         def on_epoch_end(self, epoch, logs=None):
             weights = self._judged()
@@ -198,8 +212,9 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
         extra, extra_labels = negation_templates(splits.x_train, splits.y_train, config.negation_templates, seed)
         train_texts = train_texts + extra
         train_labels = np.concatenate([train_labels, np.asarray(extra_labels, train_labels.dtype)])
-        held, held_labels = negation_templates(splits.x_train, splits.y_train, max(200, config.negation_templates // 4),
-                                               seed + 1)
+        held, held_labels = negation_templates(
+            splits.x_train, splits.y_train, max(200, config.negation_templates // 4), seed + 1
+        )
         template_val = (vectorize(held), np.asarray(held_labels, np.float32)) if held else None
     else:
         template_val = None
@@ -207,31 +222,43 @@ def train_sentiment_model(name: str, splits, vocabulary, config, on_epoch=None):
     x_train, x_val = vectorize(train_texts), vectorize(splits.x_val)
     variable_length = arch.sequence_length(config) is None
     if variable_length:  # the RNN: no steps beyond the longest validation sentence
-        x_val = x_val[:, :max(1, int((x_val != 0).sum(axis=1).max()))]
+        x_val = x_val[:, : max(1, int((x_val != 0).sum(axis=1).max()))]
     train_ratios = None
     folds = arch.nb_folds(config)
     if tables and folds:
         # Out of fold in training (`text.nb_out_of_fold_ratios`); held-out text reads the tables, as shipped.
         counted = np.arange(len(x_train)) < tables["counted"]
-        train_ratios = np.stack([nb_out_of_fold_ratios(ids, train_labels, counted, len(table), folds,
-                                                       seed, config.nb_alpha, config.nb_min_count)
-                                 for ids, table in zip(tables["ids"](x_train), tables["tables"])], axis=-1)
+        train_ratios = np.stack(
+            [
+                nb_out_of_fold_ratios(
+                    ids, train_labels, counted, len(table), folds, seed, config.nb_alpha, config.nb_min_count
+                )
+                for ids, table in zip(tables["ids"](x_train), tables["tables"])
+            ],
+            axis=-1,
+        )
         core = build_sentiment_core(name, len(tables["tables"][0]), config, keep_ids_of(vocabulary), ratio_input=True)
         x_val = (x_val, tables["lookup"](x_val))
         if template_val is not None:
             template_val = ((template_val[0], tables["lookup"](template_val[0])), template_val[1])
     else:
         _set_nb_tables(core, tables)
-    optimizer = (keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
-                 if config.weight_decay else keras.optimizers.Adam(config.learning_rate))
+    optimizer = (
+        keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
+        if config.weight_decay
+        else keras.optimizers.Adam(config.learning_rate)
+    )
     core.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
-    select = _select_best(x_val, splits.y_val.astype(np.float32), config.patience, config.ema_momentum,
-                          template_val)
+    select = _select_best(x_val, splits.y_val.astype(np.float32), config.patience, config.ema_momentum, template_val)
     callbacks = [select] + ([epoch_callback(name, on_epoch)] if on_epoch else [])
     start = time.perf_counter()
-    history = core.fit(_sentiment_batches(x_train, train_labels, config.batch_size, seed, variable_length,
-                                          train_ratios),
-                       epochs=config.epochs, callbacks=callbacks, shuffle=False, verbose=0)
+    history = core.fit(
+        _sentiment_batches(x_train, train_labels, config.batch_size, seed, variable_length, train_ratios),
+        epochs=config.epochs,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=0,
+    )
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     best = select.best_epoch or len(history["loss"])
@@ -255,13 +282,22 @@ def train_sentiment(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=
     weights_dir.mkdir(parents=True, exist_ok=True)
     splits = load_polarity(config.val_size, config.test_size, config.split_seed, config.max_train)
     vocabulary = build_vocabulary(splits.x_train, config.max_features - 2)
-    x_test, y_test = splits.x_test[:config.max_test], splits.y_test[:config.max_test]
-    entry = {"task": TASK,
-             "data": {"dataset": "sentence polarity v1.0 (Pang & Lee 2005)", "files": splits.files,
-                      "train_size": len(splits.x_train), "val_size": len(splits.x_val),
-                      "test_size": len(splits.x_test), "split_seed": config.split_seed},
-             "config": {k: v for k, v in vars(config).items()}, "seed": config.seed,
-             "vocabulary_size": len(vocabulary) + 2, "models": {}}
+    x_test, y_test = splits.x_test[: config.max_test], splits.y_test[: config.max_test]
+    entry = {
+        "task": TASK,
+        "data": {
+            "dataset": "sentence polarity v1.0 (Pang & Lee 2005)",
+            "files": splits.files,
+            "train_size": len(splits.x_train),
+            "val_size": len(splits.x_val),
+            "test_size": len(splits.x_test),
+            "split_seed": config.split_seed,
+        },
+        "config": {k: v for k, v in vars(config).items()},
+        "seed": config.seed,
+        "vocabulary_size": len(vocabulary) + 2,
+        "models": {},
+    }
     wanted = list(models or SENTIMENT_NAMES)
     unknown = sorted(set(wanted) - set(SENTIMENT_NAMES))
     if unknown:
@@ -282,12 +318,19 @@ def train_sentiment(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=
         predictor = TextPredictor(load_model(path))  # measure exactly what ships
         accuracy = float(np.mean((predictor.predict_batches(x_test) >= 0.5) == y_test))
         predictors[name] = predictor
-        entry["models"][name] = {"file": path.name, "test_accuracy": accuracy, "params": int(model.count_params()),
-                                 "bytes": path.stat().st_size, "train_seconds": round(seconds, 1),
-                                 "seed": config.model_seed(name),
-                                 "best_epoch": best, "val_accuracy": history["val_accuracy"][best - 1],
-                                 "val_template_accuracy": history.get("val_template_accuracy", [None] * best)[best - 1],
-                                 "sequence_length": predictor.sequence_length, "history": history}
+        entry["models"][name] = {
+            "file": path.name,
+            "test_accuracy": accuracy,
+            "params": int(model.count_params()),
+            "bytes": path.stat().st_size,
+            "train_seconds": round(seconds, 1),
+            "seed": config.model_seed(name),
+            "best_epoch": best,
+            "val_accuracy": history["val_accuracy"][best - 1],
+            "val_template_accuracy": history.get("val_template_accuracy", [None] * best)[best - 1],
+            "sequence_length": predictor.sequence_length,
+            "history": history,
+        }
         log(f"sentiment {name}: test accuracy {accuracy:.4f} (best epoch {best}) in {seconds:.0f}s")
     log("running the sentiment experiments on the test split")
     tables = sentiment_experiments(predictors, x_test, y_test, config)

@@ -18,11 +18,19 @@ from cnnrnn.core.ui.page import manifest, shipped_tables, show_error
 from cnnrnn.core.weights import utc_now
 from cnnrnn.tasks.sentiment import experiments
 from cnnrnn.tasks.sentiment.api import sentiment_predictors
-from cnnrnn.tasks.sentiment.data import polarity_on_disk
 from cnnrnn.tasks.sentiment.config import LONGEST_MR_TOKENS, REFERENCE_ACCURACIES, SENTIMENT, SENTIMENT_NAMES
+from cnnrnn.tasks.sentiment.data import polarity_on_disk
 from cnnrnn.tasks.sentiment.predict import TASK
-from cnnrnn.tasks.sentiment.text import (EXAMPLE_SENTENCES, MAX_CHARS, MAX_VIEW_TOKENS, check_text, cnn_view,
-                                         known_fraction, limit_text, tokenize)
+from cnnrnn.tasks.sentiment.text import (
+    EXAMPLE_SENTENCES,
+    MAX_CHARS,
+    MAX_VIEW_TOKENS,
+    check_text,
+    cnn_view,
+    known_fraction,
+    limit_text,
+    tokenize,
+)
 
 TEXT_KEY = "sentiment_text"
 EXAMPLE_KEY = "sentiment_example"
@@ -47,10 +55,13 @@ def sentiment_analysis(text: str) -> dict:
     """Verdicts, prefix-by-prefix predictions, occlusion importance and the CNN's counted evidence."""
     predictors = sentiment_predictors()
     evidence = predictors["cnn"].counted_evidence(text)
-    return {"verdicts": experiments.sentiment_verdicts(predictors, text),
-            "prefixes": experiments.prefix_predictions(predictors, text),
-            "occlusion": experiments.occlusion_importance(predictors, text),
-            "evidence": evidence, "score": predictors["cnn"].counted_score(evidence)}
+    return {
+        "verdicts": experiments.sentiment_verdicts(predictors, text),
+        "prefixes": experiments.prefix_predictions(predictors, text),
+        "occlusion": experiments.occlusion_importance(predictors, text),
+        "evidence": evidence,
+        "score": predictors["cnn"].counted_score(evidence),
+    }
 
 
 @dataclass
@@ -148,10 +159,12 @@ def recompute_sentiment_tables() -> dict:
     return {"tables": experiments.held_out_tables(sentiment_predictors(), SENTIMENT), "measured_at": utc_now()}
 
 
-RERUN_NEEDS_DATA = ("Needs the 10,662 sentences of Pang & Lee's sentence-polarity data, which cannot ship with the "
-                    "app (its authors state no licence): set CNNRNN_DATA_DIR to a folder holding "
-                    "rt-polarity/rt-polarity.pos and .neg, or run `python -m cnnrnn evaluate sentiment` once "
-                    "online to download them.")
+RERUN_NEEDS_DATA = (
+    "Needs the 10,662 sentences of Pang & Lee's sentence-polarity data, which cannot ship with the "
+    "app (its authors state no licence): set CNNRNN_DATA_DIR to a folder holding "
+    "rt-polarity/rt-polarity.pos and .neg, or run `python -m cnnrnn evaluate sentiment` once "
+    "online to download them."
+)
 
 
 def rerun_available() -> bool:
@@ -183,10 +196,16 @@ def facts() -> dict:
     train = data.get("train_size", 8595)
     val = data.get("val_size", SENTIMENT.val_size)
     test = data.get("test_size", SENTIMENT.test_size)
-    return {"train_size": train, "test_size": test, "sentences": train + val + test,
-            "kernels": ", ".join(map(str, kernels[:-1])) + f" and {kernels[-1]}" if len(kernels) > 1 else str(kernels[0]),
-            "kernel_range": f"{min(kernels)}- to {max(kernels)}-word" if len(kernels) > 1 else f"{kernels[0]}-word",
-            "latency_range": f"{min(lengths):,} to {max(lengths):,} tokens",
-            "longest_tokens": LONGEST_MR_TOKENS, "max_chars": MAX_CHARS, "max_view_tokens": MAX_VIEW_TOKENS,
-            "references": ", ".join(f"{n} {a:.1%}" for n, a in REFERENCE_ACCURACIES[:-1])
-            + f"; {REFERENCE_ACCURACIES[-1][0]} {REFERENCE_ACCURACIES[-1][1]:.1%}"}
+    return {
+        "train_size": train,
+        "test_size": test,
+        "sentences": train + val + test,
+        "kernels": ", ".join(map(str, kernels[:-1])) + f" and {kernels[-1]}" if len(kernels) > 1 else str(kernels[0]),
+        "kernel_range": f"{min(kernels)}- to {max(kernels)}-word" if len(kernels) > 1 else f"{kernels[0]}-word",
+        "latency_range": f"{min(lengths):,} to {max(lengths):,} tokens",
+        "longest_tokens": LONGEST_MR_TOKENS,
+        "max_chars": MAX_CHARS,
+        "max_view_tokens": MAX_VIEW_TOKENS,
+        "references": ", ".join(f"{n} {a:.1%}" for n, a in REFERENCE_ACCURACIES[:-1])
+        + f"; {REFERENCE_ACCURACIES[-1][0]} {REFERENCE_ACCURACIES[-1][1]:.1%}",
+    }

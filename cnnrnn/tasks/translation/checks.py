@@ -3,8 +3,13 @@
 See cnnrnn/core/task.py for each name's meaning.
 """
 
-ENGLISH = ("Where is the train station?", "I am very tired today.", "She reads a book every night.",
-           "We will leave tomorrow morning.", "Do you like coffee?")
+ENGLISH = (
+    "Where is the train station?",
+    "I am very tired today.",
+    "She reads a book every night.",
+    "We will leave tomorrow morning.",
+    "Do you like coffee?",
+)
 
 OFFLINE_VIEWS = [[]]
 OFFLINE_CLICKS = {"translation_latency"}

@@ -33,8 +33,15 @@ def evaluate(weights_dir=None) -> dict:
     translators = load_translators(weights_dir)
     corpus = load_corpus(shipped_config(weights_dir))
     english, references = heldout(corpus, "test")
-    out = {"task": "translation", "test_size": len(english), "decoding": "beam 4", "bleu": {}, "chrf": {},
-           "bleu_by_length": {}, "greedy": {"bleu": {}, "chrf": {}}}
+    out = {
+        "task": "translation",
+        "test_size": len(english),
+        "decoding": "beam 4",
+        "bleu": {},
+        "chrf": {},
+        "bleu_by_length": {},
+        "greedy": {"bleu": {}, "chrf": {}},
+    }
     for name, translator in translators.items():
         beam = heldout_scores(translator, english, references, beam=4)
         greedy = heldout_scores(translator, english, references, beam=1)
@@ -47,13 +54,19 @@ def evaluate(weights_dir=None) -> dict:
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
     models = entry["models"]
-    return {"task": "translation", "test_size": entry["split"]["test_sentences"], "decoding": "beam 4",
-            "bleu": {name: info["test"]["bleu"] for name, info in models.items()},
-            "chrf": {name: info["test"]["chrf"] for name, info in models.items()},
-            "bleu_by_length": {name: {row["words"]: row["bleu"] for row in info["test"]["by_length"]}
-                               for name, info in models.items()},
-            "greedy": {key: {name: info["test"]["greedy"][key] for name, info in models.items()}
-                       for key in ("bleu", "chrf")}}
+    return {
+        "task": "translation",
+        "test_size": entry["split"]["test_sentences"],
+        "decoding": "beam 4",
+        "bleu": {name: info["test"]["bleu"] for name, info in models.items()},
+        "chrf": {name: info["test"]["chrf"] for name, info in models.items()},
+        "bleu_by_length": {
+            name: {row["words"]: row["bleu"] for row in info["test"]["by_length"]} for name, info in models.items()
+        },
+        "greedy": {
+            key: {name: info["test"]["greedy"][key] for name, info in models.items()} for key in ("bleu", "chrf")
+        },
+    }
 
 
 def _texts(args):
@@ -83,11 +96,12 @@ def cmd_translate(args) -> int:
 
 # --- The benchmark's rows ---------------------------------------------------------------
 
+
 def _shipped() -> bool:
     return have_files(shipped_files())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _translators() -> dict:
     return load_translators()
 
@@ -106,7 +120,8 @@ def bench(live: bool = False, repeats: int = 20, mixed: int = 30) -> dict:
     for name, translator in _translators().items():
         for beam in (4, 1):
             latency[f"translation_{name} beam{beam} 15 words"] = latency_summary(
-                time_ms(lambda t=translator, b=beam: t.translate(BENCH_SENTENCE, beam=b), repeats, warmup=2))
+                time_ms(lambda t=translator, b=beam: t.translate(BENCH_SENTENCE, beam=b), repeats, warmup=2)
+            )
         for _ in range(mixed):  # mixed lengths and beams: the traces must not grow
             words = rng.choice(vocabulary, int(rng.integers(1, 40)))
             translator.translate(" ".join(words).capitalize() + ".", beam=int(rng.integers(1, 6)))
@@ -119,6 +134,9 @@ def bench_calls(rng) -> list:
     if not _shipped():
         return []
     vocabulary = BENCH_SENTENCE.lower().rstrip(".").split()
-    return [lambda t=translator: t.translate(" ".join(rng.choice(vocabulary, int(rng.integers(1, 30)))),
-                                             beam=int(rng.choice([1, 4])))
-            for translator in _translators().values()]
+    return [
+        lambda t=translator: t.translate(
+            " ".join(rng.choice(vocabulary, int(rng.integers(1, 30)))), beam=int(rng.choice([1, 4]))
+        )
+        for translator in _translators().values()
+    ]

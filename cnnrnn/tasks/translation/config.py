@@ -58,7 +58,10 @@ class TranslationConfig:
     warmup_steps: int = 300
     clipnorm: float = 1.0
     steps: int = 12000
-    time_limit: float | None = 3300.0  # seconds per model (the three were trained at once, one thread each); the best validation weights are kept
+    time_limit: float | None = (
+        # seconds per model (the three were trained at once, one thread each); the best validation weights are kept
+        3300.0
+    )
     eval_every: int = 300
     eval_sentences: int = 500  # validation sentences per check (greedy BLEU)
     latency_lengths: tuple[int, ...] = (5, 10, 15, 20, 30, 40)  # English words, timed with beam 4 after training
@@ -68,8 +71,10 @@ class TranslationConfig:
 
     def receptive_fields(self) -> dict:
         """Tokens one convolutional position sees, in the encoder (both sides) and the causal decoder."""
-        return {"encoder": 1 + (self.cnn_kernel - 1) * self.cnn_encoder_layers,
-                "decoder": 1 + (self.cnn_kernel - 1) * self.cnn_decoder_layers}
+        return {
+            "encoder": 1 + (self.cnn_kernel - 1) * self.cnn_encoder_layers,
+            "decoder": 1 + (self.cnn_kernel - 1) * self.cnn_decoder_layers,
+        }
 
 
 TRANSLATION = TranslationConfig()

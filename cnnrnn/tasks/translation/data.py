@@ -50,8 +50,10 @@ def check_sha256(path: Path) -> str:
     """The file's sha256, or one ValueError line when it is not the 2019 release the models were trained on."""
     digest = sha256_file(path)
     if digest != PAIRS_SHA256:
-        raise ValueError(f"{path} is not the 2019 fra-eng release (sha256 {digest[:12]}..., "
-                         f"expected {PAIRS_SHA256[:12]}...); remove it or point CNNRNN_DATA_DIR at the data mirror")
+        raise ValueError(
+            f"{path} is not the 2019 fra-eng release (sha256 {digest[:12]}..., "
+            f"expected {PAIRS_SHA256[:12]}...); remove it or point CNNRNN_DATA_DIR at the data mirror"
+        )
     return digest
 
 
@@ -93,11 +95,11 @@ def load_corpus(config, path: Path | None = None) -> Corpus:
     digest = check_sha256(path)
     english, french = read_pairs(path)
     if config.max_pairs:
-        english, french = english[:config.max_pairs], french[:config.max_pairs]
+        english, french = english[: config.max_pairs], french[: config.max_pairs]
     order = np.random.default_rng(config.split_seed).permutation(len(english))
     split = np.zeros(len(english), dtype=np.int8)
-    split[order[:config.test_sentences]] = 2
-    split[order[config.test_sentences:config.test_sentences + config.val_sentences]] = 1
+    split[order[: config.test_sentences]] = 2
+    split[order[config.test_sentences : config.test_sentences + config.val_sentences]] = 1
     return Corpus(english=tuple(english), french=tuple(tuple(f) for f in french), split=split, sha256=digest)
 
 
@@ -113,7 +115,7 @@ def token_batches(source: list[list[int]], target: list[list[int]], batch_tokens
     while start < len(order):
         longest = lengths[order[start]]
         size = max(1, batch_tokens // max(1, int(lengths[order[min(len(order) - 1, start + batch_tokens // longest)]])))
-        chunk = order[start:start + size]
+        chunk = order[start : start + size]
         batches.append(pad_batch([source[i] for i in chunk], [target[i] for i in chunk]))
         start += size
     rng.shuffle(batches)
@@ -127,7 +129,7 @@ def pad_batch(source, target):
     tin = np.full((len(source), t_len), PAD_ID, np.int32)
     tout = np.full((len(source), t_len), PAD_ID, np.int32)
     for k, (s, t) in enumerate(zip(source, target)):
-        src[k, :len(s)] = s
-        tin[k, :len(t) + 1] = [START_ID, *t]
-        tout[k, :len(t) + 1] = [*t, END_ID]
+        src[k, : len(s)] = s
+        tin[k, : len(t) + 1] = [START_ID, *t]
+        tout[k, : len(t) + 1] = [*t, END_ID]
     return src, tin, tout

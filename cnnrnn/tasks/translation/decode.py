@@ -58,11 +58,19 @@ class Translator:
         state_spec = tf.nest.map_structure(_open_spec, state)
         self._encode = tf.function(self._encode_fn, input_signature=[tf.TensorSpec([None, None], tf.int32)])
         # Added to a step's log-probabilities: never padding or a second start (-inf there, 0 elsewhere).
-        self._never = tf.tensor_scatter_nd_update(tf.zeros([model.vocab_size]), [[PAD_ID], [START_ID]],
-                                                  [-np.inf, -np.inf])
-        self._step = tf.function(self._step_fn, input_signature=[
-            tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32), state_spec, mem_spec,
-            tf.TensorSpec([None], tf.int32)])
+        self._never = tf.tensor_scatter_nd_update(
+            tf.zeros([model.vocab_size]), [[PAD_ID], [START_ID]], [-np.inf, -np.inf]
+        )
+        self._step = tf.function(
+            self._step_fn,
+            input_signature=[
+                tf.TensorSpec([None], tf.int32),
+                tf.TensorSpec([], tf.int32),
+                state_spec,
+                mem_spec,
+                tf.TensorSpec([None], tf.int32),
+            ],
+        )
 
     def _encode_fn(self, src):
         memory = self.model.encode(src)
@@ -74,8 +82,10 @@ class Translator:
         return tf.nn.log_softmax(logits), state, weights
 
     def traces(self) -> dict:
-        return {"encode": self._encode.experimental_get_tracing_count(),
-                "step": self._step.experimental_get_tracing_count()}
+        return {
+            "encode": self._encode.experimental_get_tracing_count(),
+            "step": self._step.experimental_get_tracing_count(),
+        }
 
     # ---- input ----
     def prepare(self, text: str) -> tuple[list[int], list[str], list[str]]:
@@ -91,8 +101,10 @@ class Translator:
             raise ValueError("type an English sentence to translate (the text is empty)")
         pieces = self.subwords.tokenise(clean)
         if len(pieces) > MAX_SOURCE_TOKENS:
-            notices.append(f"The text was cut to its first {MAX_SOURCE_TOKENS} subword tokens "
-                           f"(of {len(pieces)}); the models were trained on sentences of up to about 20 words.")
+            notices.append(
+                f"The text was cut to its first {MAX_SOURCE_TOKENS} subword tokens "
+                f"(of {len(pieces)}); the models were trained on sentences of up to about 20 words."
+            )
             pieces = pieces[:MAX_SOURCE_TOKENS]
         ids = self.subwords.ids(pieces)
         unknown = sorted({p for p, i in zip(pieces, ids) if i == UNK_ID})
@@ -108,7 +120,7 @@ class Translator:
         width = max(1, max(len(s) for s in sources))
         src = np.full((len(sources), width), PAD_ID, np.int32)
         for k, s in enumerate(sources):
-            src[k, :len(s)] = s
+            src[k, : len(s)] = s
         memory, state = self._encode(tf.constant(src))
         limits = np.array([output_limit(len(s)) for s in sources])  # each sentence its own, as alone
         limit = int(limits.max())
@@ -145,7 +157,7 @@ class Translator:
         order = np.argsort([len(i) for i in ids], kind="stable")
         out: list[str] = [""] * len(texts)
         for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+            chunk = order[start : start + batch_size]
             batch = [ids[k] for k in chunk]
             results = self.greedy_ids(batch) if beam <= 1 else self.beam_batch_ids(batch, beam)
             for k, result in zip(chunk, results):
@@ -164,7 +176,7 @@ class Translator:
         width = max(1, max(len(s) for s in sources))
         src = np.full((n, width), PAD_ID, np.int32)
         for i, s in enumerate(sources):
-            src[i, :len(s)] = s
+            src[i, : len(s)] = s
         memory, state = self._encode(tf.constant(src))
         memory = tf.nest.map_structure(lambda m: tf.repeat(m, beam, axis=0), memory)
         state = tf.nest.map_structure(lambda s: tf.repeat(s, beam, axis=self.state_axis), state)
@@ -181,13 +193,14 @@ class Translator:
         rows = np.arange(n)[:, None]
         width = 2 * beam  # candidates kept per hypothesis
         for t in range(int(limits.max())):
-            logp, state, _ = self._step(tf.constant(tokens), tf.constant(t, tf.int32), state, memory,
-                                        tf.constant(parents))
+            logp, state, _ = self._step(
+                tf.constant(tokens), tf.constant(t, tf.int32), state, memory, tf.constant(parents)
+            )
             # The best 2 * beam continuations of a sentence are among the best 2 * beam words of each of its
             # hypotheses: TensorFlow picks those (sorted, ties to the lower word id), NumPy sorts the few.
             values, words = tf.math.top_k(logp + self._never, k=width)
             total = (scores[:, :, None] + values.numpy().reshape(n, beam, width)).reshape(n, -1)
-            top = np.argsort(-total, axis=1, kind="stable")[:, :2 * beam]  # ties: the lower hypothesis, word
+            top = np.argsort(-total, axis=1, kind="stable")[:, : 2 * beam]  # ties: the lower hypothesis, word
             top_scores = np.take_along_axis(total, top, 1)
             top_beam, top_word = top // width, np.take_along_axis(words.numpy().reshape(n, -1), top, 1)
             # finished candidates: the end mark among the top 2 * beam
@@ -237,12 +250,13 @@ class Translator:
         attn: list[list[np.ndarray]] = [[] for _ in range(beam)]
         finished = []
         for t in range(limit):
-            logp, state, weights = self._step(tf.constant(tokens), tf.constant(t, tf.int32), state, memory,
-                                              tf.constant(parents))
+            logp, state, weights = self._step(
+                tf.constant(tokens), tf.constant(t, tf.int32), state, memory, tf.constant(parents)
+            )
             logp, weights = logp.numpy(), weights.numpy()
             logp[:, PAD_ID] = logp[:, START_ID] = -np.inf
             total = scores[:, None] + logp
-            flat = np.argpartition(-total, 2 * beam - 1, axis=None)[:2 * beam]
+            flat = np.argpartition(-total, 2 * beam - 1, axis=None)[: 2 * beam]
             flat = flat[np.argsort(-total.ravel()[flat], kind="stable")]
             new_tokens, new_parents, new_scores, new_hist, new_attn = [], [], [], [], []
             for f in flat:
@@ -268,7 +282,7 @@ class Translator:
             b = int(np.argmax(scores))
             finished.append((scores[b] / max(1, len(history[b])) ** LENGTH_PENALTY, history[b], attn[b]))
         score, seq, rows = max(finished, key=lambda f: f[0])
-        matrix = np.stack(rows)[:, :len(source)] if rows else np.zeros((0, len(source)))
+        matrix = np.stack(rows)[:, : len(source)] if rows else np.zeros((0, len(source)))
         return seq, matrix, float(score), vector
 
     def translate(self, text: str, beam: int = 4) -> Translation:
@@ -276,6 +290,12 @@ class Translator:
         ids, pieces, notices = self.prepare(text)
         seq, matrix, score, vector = self.beam_ids(ids, beam)
         out_pieces = [self.subwords.piece(i) for i in seq]
-        return Translation(text=detokenise(out_pieces), source_pieces=pieces, output_pieces=out_pieces,
-                           attention=None if self.model.kind == "rnn_fixed" else matrix, vector=vector,
-                           notices=notices, score=score)
+        return Translation(
+            text=detokenise(out_pieces),
+            source_pieces=pieces,
+            output_pieces=out_pieces,
+            attention=None if self.model.kind == "rnn_fixed" else matrix,
+            vector=vector,
+            notices=notices,
+            score=score,
+        )

@@ -17,24 +17,36 @@ LENGTH_BINS = ((1, 4), (5, 6), (7, 8), (9, 10), (11, 13), (14, 17), (18, 24), (2
 # Sentences where one French word agrees with a word far from it. Each probe: the English, and for
 # each word that shows the agreement the French forms that are right and the forms that are wrong.
 CONTEXT_PROBES = (
-    {"english": "The girls who live next door are tired.",
-     "checks": [{"right": ["fatiguées"], "wrong": ["fatigué", "fatigués", "fatiguée"]}],
-     "why": "'tired' agrees with 'girls' (feminine plural), five words back"},
-    {"english": "The flowers that he gave her were beautiful.",
-     "checks": [{"right": ["belles"], "wrong": ["beau", "beaux", "belle"]}],
-     "why": "'beautiful' agrees with 'flowers' (feminine plural), six words back"},
-    {"english": "My sister, who lives in Paris with her husband, is happy.",
-     "checks": [{"right": ["heureuse", "contente"], "wrong": ["heureux", "content"]}],
-     "why": "'happy' agrees with 'sister', nine words back"},
-    {"english": "The women I met yesterday at the station were very kind.",
-     "checks": [{"right": ["gentilles", "aimables"], "wrong": ["gentil", "gentils", "gentille", "aimable"]}],
-     "why": "'kind' agrees with 'women' (feminine plural), nine words back"},
-    {"english": "The car that my father bought last year is new.",
-     "checks": [{"right": ["neuve", "nouvelle"], "wrong": ["neuf", "nouveau"]}],
-     "why": "'new' agrees with 'car' (la voiture), eight words back"},
-    {"english": "The letters you wrote to me last summer were long.",
-     "checks": [{"right": ["longues"], "wrong": ["long", "longs", "longue"]}],
-     "why": "'long' agrees with 'letters' (feminine plural), eight words back"},
+    {
+        "english": "The girls who live next door are tired.",
+        "checks": [{"right": ["fatiguées"], "wrong": ["fatigué", "fatigués", "fatiguée"]}],
+        "why": "'tired' agrees with 'girls' (feminine plural), five words back",
+    },
+    {
+        "english": "The flowers that he gave her were beautiful.",
+        "checks": [{"right": ["belles"], "wrong": ["beau", "beaux", "belle"]}],
+        "why": "'beautiful' agrees with 'flowers' (feminine plural), six words back",
+    },
+    {
+        "english": "My sister, who lives in Paris with her husband, is happy.",
+        "checks": [{"right": ["heureuse", "contente"], "wrong": ["heureux", "content"]}],
+        "why": "'happy' agrees with 'sister', nine words back",
+    },
+    {
+        "english": "The women I met yesterday at the station were very kind.",
+        "checks": [{"right": ["gentilles", "aimables"], "wrong": ["gentil", "gentils", "gentille", "aimable"]}],
+        "why": "'kind' agrees with 'women' (feminine plural), nine words back",
+    },
+    {
+        "english": "The car that my father bought last year is new.",
+        "checks": [{"right": ["neuve", "nouvelle"], "wrong": ["neuf", "nouveau"]}],
+        "why": "'new' agrees with 'car' (la voiture), eight words back",
+    },
+    {
+        "english": "The letters you wrote to me last summer were long.",
+        "checks": [{"right": ["longues"], "wrong": ["long", "longs", "longue"]}],
+        "why": "'long' agrees with 'letters' (feminine plural), eight words back",
+    },
 )
 
 
@@ -53,8 +65,10 @@ def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
     import sacrebleu
 
     streams = reference_streams(references)
-    return {"bleu": round(float(sacrebleu.corpus_bleu(hypotheses, streams).score), 2),
-            "chrf": round(float(sacrebleu.corpus_chrf(hypotheses, streams).score), 2)}
+    return {
+        "bleu": round(float(sacrebleu.corpus_bleu(hypotheses, streams).score), 2),
+        "chrf": round(float(sacrebleu.corpus_chrf(hypotheses, streams).score), 2),
+    }
 
 
 def bleu_by_length(sources: list[str], hypotheses: list[str], references: list[list[str]]) -> list[dict]:
@@ -68,18 +82,28 @@ def bleu_by_length(sources: list[str], hypotheses: list[str], references: list[l
         if len(picked) == 0:
             continue
         refs = [references[i] for i in picked]
-        rows.append({"words": f"{low}-{high}" if high < 200 else f"{low}+", "low": low, "high": min(high, 99),
-                     "sentences": int(len(picked)),
-                     "bleu": round(float(sacrebleu.corpus_bleu([hypotheses[i] for i in picked],
-                                                               reference_streams(refs)).score), 2)})
+        rows.append(
+            {
+                "words": f"{low}-{high}" if high < 200 else f"{low}+",
+                "low": low,
+                "high": min(high, 99),
+                "sentences": int(len(picked)),
+                "bleu": round(
+                    float(sacrebleu.corpus_bleu([hypotheses[i] for i in picked], reference_streams(refs)).score), 2
+                ),
+            }
+        )
     return rows
 
 
 def heldout_scores(translator, sources: list[str], references: list[list[str]], beam: int) -> dict:
     """Corpus BLEU, chrF and BLEU by length of the translations with `beam` (1: greedy)."""
     hypotheses = translator.translate_texts(sources, beam=beam)
-    return {**corpus_scores(hypotheses, references), "by_length": bleu_by_length(sources, hypotheses, references),
-            "hypotheses": hypotheses}
+    return {
+        **corpus_scores(hypotheses, references),
+        "by_length": bleu_by_length(sources, hypotheses, references),
+        "hypotheses": hypotheses,
+    }
 
 
 def probe_results(translator, beam: int = 4) -> list[dict]:
@@ -96,15 +120,22 @@ def probe_results(translator, beam: int = 4) -> list[dict]:
                 verdicts.append("wrong agreement")
             else:
                 verdicts.append("word not found")
-        rows.append({"english": probe["english"], "translation": out,
-                     "verdict": verdicts[0] if len(set(verdicts)) == 1 else ", ".join(verdicts)})
+        rows.append(
+            {
+                "english": probe["english"],
+                "translation": out,
+                "verdict": verdicts[0] if len(set(verdicts)) == 1 else ", ".join(verdicts),
+            }
+        )
     return rows
 
 
 def latency_by_length(translator, lengths=(5, 10, 15, 20, 30, 40), beam: int = 4, repeats: int = 3) -> list[dict]:
     """Median milliseconds to translate an English text of n words with `beam` hypotheses."""
-    base = ("the old man who lives in the small house near the river often walks his dog in the park "
-            "before he goes to work and comes back late in the evening with his friends").split()
+    base = (
+        "the old man who lives in the small house near the river often walks his dog in the park "
+        "before he goes to work and comes back late in the evening with his friends"
+    ).split()
     rows = []
     translator.translate("Hello.", beam=beam)  # trace once before timing
     for n in lengths:
@@ -118,8 +149,9 @@ def latency_by_length(translator, lengths=(5, 10, 15, 20, 30, 40), beam: int = 4
     return rows
 
 
-def joined_inputs(translator, sources: list[str], references: list[list[str]], counts=(1, 2, 3, 4, 6),
-                  groups: int = 150) -> list[dict]:
+def joined_inputs(
+    translator, sources: list[str], references: list[list[str]], counts=(1, 2, 3, 4, 6), groups: int = 150
+) -> list[dict]:
     """chrF when k held-out sentences are joined into one input (k in `counts`), against their first references joined.
 
     The question-answering point made concrete: inputs grow past the lengths the models were
@@ -130,9 +162,15 @@ def joined_inputs(translator, sources: list[str], references: list[list[str]], c
     rows = []
     for k in counts:
         n = min(groups, len(sources) // k)
-        inputs = [" ".join(sources[g * k:(g + 1) * k]) for g in range(n)]
-        refs = [" ".join(r[0] for r in references[g * k:(g + 1) * k]) for g in range(n)]
+        inputs = [" ".join(sources[g * k : (g + 1) * k]) for g in range(n)]
+        refs = [" ".join(r[0] for r in references[g * k : (g + 1) * k]) for g in range(n)]
         hyps = translator.translate_texts(inputs)
-        rows.append({"sentences": k, "inputs": n, "words": round(float(np.mean([english_words(t) for t in inputs])), 1),
-                     "chrf": round(float(sacrebleu.corpus_chrf(hyps, [refs]).score), 2)})
+        rows.append(
+            {
+                "sentences": k,
+                "inputs": n,
+                "words": round(float(np.mean([english_words(t) for t in inputs])), 1),
+                "chrf": round(float(sacrebleu.corpus_chrf(hyps, [refs]).score), 2),
+            }
+        )
     return rows

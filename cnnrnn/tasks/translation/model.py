@@ -69,7 +69,7 @@ class Translator(keras.Model):
 
     def build_all(self):
         """Create every weight (one tiny forward pass), so weights can be loaded or counted."""
-        self(( np.ones((1, 3), np.int32), np.ones((1, 2), np.int32)))
+        self((np.ones((1, 3), np.int32), np.ones((1, 2), np.int32)))
         return self
 
 
@@ -97,8 +97,9 @@ class FixedVectorRNN(Translator):
         emb = self.drop(self.embed(tin), training=training)
         steps = ops.shape(tin)[1]
         ctx = ops.repeat(ops.expand_dims(vector, 1), steps, axis=1)
-        states = self.decoder(ops.concatenate([emb, ctx], -1), initial_state=self.initial_state(memory)[0],
-                              training=training)
+        states = self.decoder(
+            ops.concatenate([emb, ctx], -1), initial_state=self.initial_state(memory)[0], training=training
+        )
         out = self.readout(self.drop(ops.concatenate([states, ctx, emb], -1), training=training))
         return self.tied_logits(out), None
 
@@ -116,8 +117,9 @@ class AttentionRNN(Translator):
     def __init__(self, config, vocab_size: int, **kwargs):
         super().__init__(config, vocab_size, **kwargs)
         units = config.rnn_units
-        self.encoder = layers.Bidirectional(layers.GRU(units // 2, return_sequences=True, return_state=True),
-                                            name="encoder_bigru")
+        self.encoder = layers.Bidirectional(
+            layers.GRU(units // 2, return_sequences=True, return_state=True), name="encoder_bigru"
+        )
         self.bridge = layers.Dense(units, activation="tanh", name="bridge")
         self.decoder = layers.GRU(units, return_sequences=True, name="decoder_gru")
         self.score = layers.Dense(units, use_bias=False, name="attention")
@@ -126,8 +128,9 @@ class AttentionRNN(Translator):
 
     def encode(self, src, training=False):
         mask = ops.not_equal(src, PAD_ID)
-        states, forward, backward = self.encoder(self.drop(self.embed(src), training=training), mask=mask,
-                                                 training=training)
+        states, forward, backward = self.encoder(
+            self.drop(self.embed(src), training=training), mask=mask, training=training
+        )
         return states, mask, self.bridge(ops.concatenate([forward, backward], -1))
 
     def initial_state(self, memory):
@@ -158,12 +161,14 @@ class ConvS2S(Translator):
         super().__init__(config, vocab_size, **kwargs)
         d, e, k = config.cnn_units, config.embedding_dim, config.cnn_kernel
         self.enc_in = layers.Dense(d, name="enc_in")
-        self.enc_convs = [layers.Conv1D(2 * d, k, padding="same", name=f"enc_conv{i}")
-                          for i in range(config.cnn_encoder_layers)]
+        self.enc_convs = [
+            layers.Conv1D(2 * d, k, padding="same", name=f"enc_conv{i}") for i in range(config.cnn_encoder_layers)
+        ]
         self.enc_out = layers.Dense(e, name="enc_out")
         self.dec_in = layers.Dense(d, name="dec_in")
-        self.dec_convs = [layers.Conv1D(2 * d, k, padding="causal", name=f"dec_conv{i}")
-                          for i in range(config.cnn_decoder_layers)]
+        self.dec_convs = [
+            layers.Conv1D(2 * d, k, padding="causal", name=f"dec_conv{i}") for i in range(config.cnn_decoder_layers)
+        ]
         self.att_in = [layers.Dense(e, name=f"att_in{i}") for i in range(config.cnn_decoder_layers)]
         self.att_out = [layers.Dense(d, name=f"att_out{i}") for i in range(config.cnn_decoder_layers)]
         self.dec_out = layers.Dense(e, name="dec_out")
@@ -211,8 +216,9 @@ class ConvS2S(Translator):
         return (ops.zeros((c.cnn_decoder_layers, batch, c.cnn_kernel - 1, c.cnn_units)),)
 
     def step(self, token, position, state, memory):
-        g = self.embed(token) * self.embed_scale + positions(ops.ones_like(token) * position,
-                                                             self.config_.embedding_dim)
+        g = self.embed(token) * self.embed_scale + positions(
+            ops.ones_like(token) * position, self.config_.embedding_dim
+        )
         g = ops.expand_dims(g, 1)
         x = self.dec_in(g)[:, 0]
         buffers, new, weights = state[0], [], []

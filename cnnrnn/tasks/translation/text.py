@@ -106,7 +106,7 @@ class Subwords:
         self._ranks = {tuple(m): r for r, m in enumerate(self.merges)}
 
     @classmethod
-    def learn(cls, texts, n_merges: int, min_char_count: int = 1) -> "Subwords":
+    def learn(cls, texts, n_merges: int, min_char_count: int = 1) -> Subwords:
         word_counts = collections.Counter(w for text in texts for w in words(text))
         chars = collections.Counter()
         for word, count in word_counts.items():
@@ -131,7 +131,7 @@ class Subwords:
             rank, k = min(ranked)
             if rank == 1 << 30:
                 break
-            symbols[k:k + 2] = [symbols[k] + symbols[k + 1]]
+            symbols[k : k + 2] = [symbols[k] + symbols[k + 1]]
         if len(self._cache) < 200_000:
             self._cache[word] = symbols
         return symbols
@@ -166,6 +166,6 @@ class Subwords:
         return json.dumps({"pieces": self.pieces, "merges": [list(m) for m in self.merges]}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Subwords":
+    def from_json(cls, text: str) -> Subwords:
         data = json.loads(text)
         return cls(pieces=list(data["pieces"]), merges=[tuple(m) for m in data["merges"]])

@@ -18,13 +18,12 @@ import tensorflow as tf
 from cnnrnn.core.fitting import KeepBest, Limits, warmup_cosine
 from cnnrnn.core.weights import library_versions, read_manifest, update_manifest, utc_now, weights_root
 from cnnrnn.tasks.translation.config import MODEL_NAMES, TRANSLATION
-from cnnrnn.tasks.translation.data import ATTRIBUTION, DOWNLOAD_URL, PAIRS_FILE, FOLDER, load_corpus, token_batches
+from cnnrnn.tasks.translation.data import ATTRIBUTION, DOWNLOAD_URL, FOLDER, PAIRS_FILE, load_corpus, token_batches
 from cnnrnn.tasks.translation.decode import Translator
 from cnnrnn.tasks.translation.experiments import corpus_scores, heldout_scores, latency_by_length, probe_results
 from cnnrnn.tasks.translation.model import build_model, count_params, load_weights_int8, save_weights_int8
 from cnnrnn.tasks.translation.predict import VOCAB_FILE, model_file
 from cnnrnn.tasks.translation.text import PAD_ID, Subwords
-
 
 
 def training_pairs(corpus, subwords, config):
@@ -83,24 +82,39 @@ def train_model(name, config, subwords, sources, targets, val, log, should_stop=
     while reason is None and done < config.steps:
         for src, tin, tout in token_batches(sources, targets, config.batch_tokens, rng):
             progress = limits.progress(done / config.steps)
-            optimizer.learning_rate.assign(warmup_cosine(config.learning_rate, done, config.warmup_steps,
-                                                         config.final_lr_fraction, progress))
+            optimizer.learning_rate.assign(
+                warmup_cosine(config.learning_rate, done, config.warmup_steps, config.final_lr_fraction, progress)
+            )
             losses.append(float(step(src, tin, tout)))
             done += 1
             reason = limits.reason() or ("steps" if done >= config.steps else None)
             if done % config.eval_every == 0 or reason:
                 bleu = corpus_scores(translator.translate_texts(val_en), val_refs)["bleu"]
                 kept = keep.update(bleu, model, done)
-                history.append({"step": done, "loss": round(float(np.mean(losses[-config.eval_every:])), 4),
-                                "val_bleu": bleu, "seconds": round(limits.elapsed(), 1)})
-                log(f"{name}: step {done}, loss {history[-1]['loss']:.3f}, validation BLEU {bleu:.2f}"
-                    f"{' (best)' if kept else ''}, {limits.elapsed():.0f} s")
+                history.append(
+                    {
+                        "step": done,
+                        "loss": round(float(np.mean(losses[-config.eval_every :])), 4),
+                        "val_bleu": bleu,
+                        "seconds": round(limits.elapsed(), 1),
+                    }
+                )
+                log(
+                    f"{name}: step {done}, loss {history[-1]['loss']:.3f}, validation BLEU {bleu:.2f}"
+                    f"{' (best)' if kept else ''}, {limits.elapsed():.0f} s"
+                )
             if reason:
                 break
     keep.restore(model)
-    record = {"steps": done, "stopped_by": reason, "train_seconds": round(limits.elapsed(), 1),
-              "best_step": keep.at, "best_val_bleu": keep.score, "history": history,
-              "params": count_params(model)}
+    record = {
+        "steps": done,
+        "stopped_by": reason,
+        "train_seconds": round(limits.elapsed(), 1),
+        "best_step": keep.at,
+        "best_val_bleu": keep.score,
+        "history": history,
+        "params": count_params(model),
+    }
     return model, record
 
 
@@ -114,11 +128,18 @@ def measure(translator, corpus, config) -> dict:
     greedy = heldout_scores(translator, test_en, test_refs, beam=1)
     hyps = beam.pop("hypotheses")
     greedy.pop("hypotheses")
-    return {**beam, "decoding": "beam 4", "beam_seconds": round(beam_seconds, 1), "greedy": greedy,
-            "probes": probe_results(translator),
-            "latency_beam4": latency_by_length(translator, config.latency_lengths, repeats=config.latency_repeats),
-            "examples": [{"english": e, "translation": h, "reference": r[0]}
-                         for e, h, r in list(zip(test_en, hyps, test_refs))[::max(1, len(test_en) // 12)][:12]]}
+    return {
+        **beam,
+        "decoding": "beam 4",
+        "beam_seconds": round(beam_seconds, 1),
+        "greedy": greedy,
+        "probes": probe_results(translator),
+        "latency_beam4": latency_by_length(translator, config.latency_lengths, repeats=config.latency_repeats),
+        "examples": [
+            {"english": e, "translation": h, "reference": r[0]}
+            for e, h, r in list(zip(test_en, hyps, test_refs))[:: max(1, len(test_en) // 12)][:12]
+        ],
+    }
 
 
 def train_translation(config=TRANSLATION, out_dir=None, models=None, log=print, should_stop=None) -> dict:
@@ -128,12 +149,15 @@ def train_translation(config=TRANSLATION, out_dir=None, models=None, log=print, 
     names = list(models or MODEL_NAMES)
     start = time.perf_counter()
     corpus = load_corpus(config)
-    subwords = Subwords.learn([t for pair in corpus.pairs("train") for t in pair], config.bpe_merges,
-                              config.min_char_count)
+    subwords = Subwords.learn(
+        [t for pair in corpus.pairs("train") for t in pair], config.bpe_merges, config.min_char_count
+    )
     (out / VOCAB_FILE).write_text(subwords.to_json(), encoding="utf-8")
     sources, targets, dropped = training_pairs(corpus, subwords, config)
-    log(f"vocabulary {len(subwords)} pieces; {len(sources)} training pairs ({dropped} over the length limits) "
-        f"in {time.perf_counter() - start:.0f} s")
+    log(
+        f"vocabulary {len(subwords)} pieces; {len(sources)} training pairs ({dropped} over the length limits) "
+        f"in {time.perf_counter() - start:.0f} s"
+    )
     val = heldout(corpus, "val", config.eval_sentences)
     previous = read_manifest(out).get("translation", {}).get("models", {})
     results = {k: v for k, v in previous.items() if k not in names and (out / model_file(k)).is_file()}
@@ -152,23 +176,45 @@ def train_translation(config=TRANSLATION, out_dir=None, models=None, log=print, 
     test_en, _ = heldout(corpus, "test")
     entry = {
         "task": "translation",
-        "data": {"file": f"{FOLDER}/{PAIRS_FILE}", "sha256": corpus.sha256, "download": DOWNLOAD_URL,
-                 "attribution": ATTRIBUTION, "english_sentences": len(corpus.english),
-                 "pairs": sum(len(f) for f in corpus.french), "test_size": len(test_en)},
-        "split": {"by": "English sentence", "seed": config.split_seed, "train_sentences": len(corpus.indices("train")),
-                  "val_sentences": len(corpus.indices("val")), "test_sentences": len(test_en),
-                  "training_pairs": len(sources), "dropped_over_limit": dropped,
-                  "max_train_source_tokens": config.max_train_source, "max_train_target_tokens": config.max_train_target},
-        "vocabulary": {"file": VOCAB_FILE, "pieces": len(subwords), "merges": len(subwords.merges),
-                       "bytes": (out / VOCAB_FILE).stat().st_size},
+        "data": {
+            "file": f"{FOLDER}/{PAIRS_FILE}",
+            "sha256": corpus.sha256,
+            "download": DOWNLOAD_URL,
+            "attribution": ATTRIBUTION,
+            "english_sentences": len(corpus.english),
+            "pairs": sum(len(f) for f in corpus.french),
+            "test_size": len(test_en),
+        },
+        "split": {
+            "by": "English sentence",
+            "seed": config.split_seed,
+            "train_sentences": len(corpus.indices("train")),
+            "val_sentences": len(corpus.indices("val")),
+            "test_sentences": len(test_en),
+            "training_pairs": len(sources),
+            "dropped_over_limit": dropped,
+            "max_train_source_tokens": config.max_train_source,
+            "max_train_target_tokens": config.max_train_target,
+        },
+        "vocabulary": {
+            "file": VOCAB_FILE,
+            "pieces": len(subwords),
+            "merges": len(subwords.merges),
+            "bytes": (out / VOCAB_FILE).stat().st_size,
+        },
         "config": {k: v for k, v in vars(config).items()},
         "receptive_field": config.receptive_fields(),
         "models": results,
-        "scorer": "sacreBLEU corpus BLEU and chrF (13a tokenisation), greedy decoding, every reference of each sentence",
+        "scorer": (
+            "sacreBLEU corpus BLEU and chrF (13a tokenisation), greedy decoding, every reference of each sentence"
+        ),
         "versions": library_versions(),
         "total_seconds": round(time.perf_counter() - start, 1),
     }
     update_manifest("translation", entry, out)
-    return {"task": "translation", "out": str(out),
-            "bleu": {k: v["test"]["bleu"] for k, v in results.items()},
-            "chrf": {k: v["test"]["chrf"] for k, v in results.items()}}
+    return {
+        "task": "translation",
+        "out": str(out),
+        "bleu": {k: v["test"]["bleu"] for k, v in results.items()},
+        "chrf": {k: v["test"]["chrf"] for k, v in results.items()},
+    }

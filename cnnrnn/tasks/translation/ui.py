@@ -1,6 +1,7 @@
 """The translation page's bridge to Streamlit: cached translators and translations, the page's facts.
 
-The translators load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every session;
+The translators load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by
+every session;
 their traced functions are thread-safe. Translations are cached per (text, beam). What the page
 says about the data and the models comes from the manifest.
 """
@@ -14,7 +15,7 @@ from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest, show_error
 from cnnrnn.core.warm import checkpoint
 from cnnrnn.core.weights import utc_now
-from cnnrnn.tasks.translation.config import MODEL_LABELS, MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_NAMES, TRANSLATION
+from cnnrnn.tasks.translation.config import MAX_INPUT_CHARS, MAX_SOURCE_TOKENS, MODEL_LABELS, MODEL_NAMES, TRANSLATION
 from cnnrnn.tasks.translation.data import ATTRIBUTION
 from cnnrnn.tasks.translation.experiments import CONTEXT_PROBES, latency_by_length, probe_results
 from cnnrnn.tasks.translation.predict import MAX_BEAM, load_translators
@@ -43,8 +44,7 @@ def translators_or_stop() -> dict:
     except FileNotFoundError:
         show_error("The translation models are not installed. Train them with: python -m cnnrnn train translation")
     except Exception:  # a damaged weights file: say so, never a traceback
-        show_error("The translation models could not be loaded. Retrain them with: "
-                   "python -m cnnrnn train translation")
+        show_error("The translation models could not be loaded. Retrain them with: python -m cnnrnn train translation")
     st.stop()
 
 
@@ -59,10 +59,14 @@ def translate_all(text: str, beam: int) -> dict:
         except ValueError as error:
             out[name] = {"error": str(error)}
             continue
-        out[name] = {"text": result.text, "source": result.source_pieces, "output": result.output_pieces,
-                     "attention": None if result.attention is None else result.attention.tolist(),
-                     "vector": None if result.vector is None else result.vector.tolist(),
-                     "notices": result.notices}
+        out[name] = {
+            "text": result.text,
+            "source": result.source_pieces,
+            "output": result.output_pieces,
+            "attention": None if result.attention is None else result.attention.tolist(),
+            "vector": None if result.vector is None else result.vector.tolist(),
+            "notices": result.notices,
+        }
     return out
 
 
@@ -90,9 +94,11 @@ def first_view() -> bool:
 
 def measure_latency(lengths=(5, 15, 30)):
     """The latency chart's table timed here and now (beam 4, one run per length), and when it was measured."""
-    rows = [{"model": name, "label": MODEL_LABELS[name], **row}
-            for name, translator in translators().items()
-            for row in latency_by_length(translator, lengths, repeats=1)]
+    rows = [
+        {"model": name, "label": MODEL_LABELS[name], **row}
+        for name, translator in translators().items()
+        for row in latency_by_length(translator, lengths, repeats=1)
+    ]
     return pd.DataFrame(rows), utc_now().replace("T", " ")[:16] + " UTC"
 
 

@@ -7,6 +7,15 @@ they cover a shipped task (tests/test_new_task.py), with no line about it in the
 
 from cnnrnn.core.task import Task
 
-TASK = Task(name="tiny", package="tiny_task", title="Tiny task", url_path="Tiny", icon=":material/star:",
-            page="tests/support/tiny_task/page.py", section="Labs", pattern="Tiny lab", shape="a number -> its double",
-            blurb="A task made by the tests.")
+TASK = Task(
+    name="tiny",
+    package="tiny_task",
+    title="Tiny task",
+    url_path="Tiny",
+    icon=":material/star:",
+    page="tests/support/tiny_task/page.py",
+    section="Labs",
+    pattern="Tiny lab",
+    shape="a number -> its double",
+    blurb="A task made by the tests.",
+)

@@ -25,9 +25,12 @@ DEFAULT_LENGTH = 120  # characters at most: a 七言律詩 is 64; generation sto
 def train(args, log) -> dict:
     """`python -m cnnrnn train tang`: args.preset, args.out, args.models; the held-out loss per model."""
     entry = train_tang(tang_preset(args.preset), args.out, models=args.models, log=log)
-    return {"task": "tang", "weights": str(args.out),
-            "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()},
-            "form_accuracy": {k: v["form_accuracy"] for k, v in entry["models"].items()}}
+    return {
+        "task": "tang",
+        "weights": str(args.out),
+        "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()},
+        "form_accuracy": {k: v["form_accuracy"] for k, v in entry["models"].items()},
+    }
 
 
 def evaluate(weights_dir=None) -> dict:
@@ -38,11 +41,15 @@ def evaluate(weights_dir=None) -> dict:
 def manifest_figures(entry: dict) -> dict:
     """What `evaluate` prints, as the manifest section recorded it when the weights were trained."""
     models = entry["models"]
-    figures = {"task": "tang", "loss": {name: info["heldout_loss"] for name, info in models.items()},
-               "form_accuracy": {name: info["form_accuracy"] for name, info in models.items()}}
+    figures = {
+        "task": "tang",
+        "loss": {name: info["heldout_loss"] for name, info in models.items()},
+        "form_accuracy": {name: info["form_accuracy"] for name, info in models.items()},
+    }
     if all("first_line_completion" in info for info in models.values()):
-        figures["first_line_completion"] = {name: info["first_line_completion"]["share"]
-                                            for name, info in models.items()}
+        figures["first_line_completion"] = {
+            name: info["first_line_completion"]["share"] for name, info in models.items()
+        }
     return figures
 
 
@@ -58,8 +65,9 @@ def cmd_generate(args) -> int:
     check_tang_weights(args.weights, (args.model,))
     predictor = load_tang(args.weights, names=(args.model,))[args.model]
     prime = "" if args.prime is None else args.prime
-    run = predictor.stream(prime, length, args.temperature, args.top_k, args.seed, args.form or "auto",
-                           args.title or "")
+    run = predictor.stream(
+        prime, length, args.temperature, args.top_k, args.seed, args.form or "auto", args.title or ""
+    )
     for note in run.notes:
         print(f"note: {note}", file=sys.stderr, flush=True)
     if hasattr(sys.stdout, "reconfigure"):
@@ -78,11 +86,12 @@ def cmd_generate(args) -> int:
 
 # --- The benchmark's rows ---------------------------------------------------------------
 
+
 def _shipped() -> bool:
     return have_files([TANG_VOCAB, model_file("lstm"), model_file("cnn")])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _predictors() -> dict:
     return load_tang()
 
@@ -110,5 +119,6 @@ def bench_calls(rng) -> list:
     """The memory loop's calls: a quatrain from each shipped model, a random seed each time."""
     if not _shipped():
         return []
-    return [lambda p=predictor: p.write("七言絕句", seed=int(rng.integers(0, 1000)))
-            for predictor in _predictors().values()]
+    return [
+        lambda p=predictor: p.write("七言絕句", seed=int(rng.integers(0, 1000))) for predictor in _predictors().values()
+    ]

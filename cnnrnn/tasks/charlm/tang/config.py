@@ -69,7 +69,7 @@ class TangConfig:
     def receptive_field(self) -> int:
         return 1 + (self.cnn_kernel_size - 1) * sum(self.cnn_dilations)
 
-    def for_model(self, name: str) -> "TangConfig":
+    def for_model(self, name: str) -> TangConfig:
         """This config with the CNN's own steps, time limit and dropout in place of the LSTM's for "cnn"."""
         if name != "cnn":
             return self
@@ -77,8 +77,17 @@ class TangConfig:
 
 
 TANG = TangConfig()
-TANG_QUICK = replace(TANG, steps=300, time_limit=300.0, cnn_steps=300, cnn_time_limit=200.0, eval_every=100,
-                     eval_poems=128, form_poems=20, completion_seeds=1)
+TANG_QUICK = replace(
+    TANG,
+    steps=300,
+    time_limit=300.0,
+    cnn_steps=300,
+    cnn_time_limit=200.0,
+    eval_every=100,
+    eval_poems=128,
+    form_poems=20,
+    completion_seeds=1,
+)
 TANG_TINY = replace(
     TANG,
     vocab_size=300,

@@ -29,8 +29,10 @@ FOLDER = "tang-poems"
 CORPUS_FILE = "quantangshi.tsv"
 ANTHOLOGY_FILE = "tangshi300.tsv"
 CORPUS_SHA256 = "5d184cb2a5b9a84a30ca796a9bcbe1e300bed971c792df7491b1132dcbdc530e"
-SOURCE = ("the chinese-poetry database (github.com/chinese-poetry/chinese-poetry, MIT licence; npm package "
-          "chinese-poetry 2.0.1)")
+SOURCE = (
+    "the chinese-poetry database (github.com/chinese-poetry/chinese-poetry, MIT licence; npm package "
+    "chinese-poetry 2.0.1)"
+)
 
 # Marks: private-use characters, which never occur in the poems. PAD is id 0 (never a target).
 PAD = "\ue000"
@@ -41,8 +43,13 @@ END = "\ue007"
 UNKNOWN = "□"  # the corpus's own sign for a lost character; every character outside the vocabulary
 MARKS = (PAD, ANY_FORM, *FORM_MARKS.values(), TITLE_END, END)
 SPECIALS = (*MARKS, UNKNOWN)
-MARK_LABELS = {PAD: "<pad>", ANY_FORM: "<start>", **{m: f"<{f}>" for f, m in FORM_MARKS.items()},
-               TITLE_END: "<title end>", END: "<end>"}
+MARK_LABELS = {
+    PAD: "<pad>",
+    ANY_FORM: "<start>",
+    **{m: f"<{f}>" for f, m in FORM_MARKS.items()},
+    TITLE_END: "<title end>",
+    END: "<end>",
+}
 _NOTES = re.compile(r"[（(〖\[{【][^）)〗\]}】]*[）)〗\]}】]")  # editors' notes: (一作「叉」), [...]
 
 
@@ -94,12 +101,15 @@ class TangCorpus:
 def _folder() -> Path:
     root = data_dir()
     if root is None:
-        raise FileNotFoundError(f"the Tang poems are not shipped: set CNNRNN_DATA_DIR to a folder holding "
-                                f"{FOLDER}/{CORPUS_FILE} (from {SOURCE}); the shipped models need no data")
+        raise FileNotFoundError(
+            f"the Tang poems are not shipped: set CNNRNN_DATA_DIR to a folder holding "
+            f"{FOLDER}/{CORPUS_FILE} (from {SOURCE}); the shipped models need no data"
+        )
     folder = root / FOLDER
     if not (folder / CORPUS_FILE).is_file():
-        raise FileNotFoundError(f"CNNRNN_DATA_DIR is set but {folder / CORPUS_FILE} does not exist "
-                                f"(the Tang poems come from {SOURCE})")
+        raise FileNotFoundError(
+            f"CNNRNN_DATA_DIR is set but {folder / CORPUS_FILE} does not exist (the Tang poems come from {SOURCE})"
+        )
     return folder
 
 
@@ -127,8 +137,9 @@ def load_tang(config=None) -> TangCorpus:
     for row in _rows(path):
         text = clean_poem(row.get("poem") or "")
         if text:
-            poems.append(Poem(clean_poem(row.get("title") or ""), (row.get("author") or "").strip(), text,
-                              form_of(text)))
+            poems.append(
+                Poem(clean_poem(row.get("title") or ""), (row.get("author") or "").strip(), text, form_of(text))
+            )
     heldout = heldout_mask(len(poems), config.heldout_fraction, config.split_seed)
     if config.max_poems is not None:
         poems, heldout = poems[: config.max_poems], heldout[: config.max_poems]
@@ -144,7 +155,8 @@ def load_anthology() -> list[dict]:
 
 
 def build_vocab(poems, size: int = TANG.vocab_size) -> CharVocab:
-    """The marks, the unknown symbol, then the `size - len(SPECIALS)` most frequent characters of the poems and titles."""
+    """The marks, the unknown symbol, then the `size - len(SPECIALS)` most frequent characters of the poems
+    and titles."""
     counts = collections.Counter()
     for poem in poems:
         counts.update(poem.text)
@@ -171,7 +183,11 @@ def sequence_text(poem: Poem, index: int, config=None) -> str:
     rng = np.random.default_rng([config.seed, index])
     titled, any_form = rng.random(2)
     form = poem.form if poem.form and any_form >= config.any_form_share else None
-    title = poem.title + TITLE_END if poem.title and len(poem.title) <= config.max_title and titled < config.title_share else ""
+    title = (
+        poem.title + TITLE_END
+        if poem.title and len(poem.title) <= config.max_title and titled < config.title_share
+        else ""
+    )
     return start_mark(form) + title + poem.text + END
 
 

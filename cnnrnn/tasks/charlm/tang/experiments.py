@@ -33,7 +33,7 @@ def poem_losses(predictor, seqs, batch_size: int = 64) -> list[np.ndarray]:
     order = np.argsort([len(s) for s in seqs], kind="stable")
     out: list = [None] * len(seqs)
     for start in range(0, len(order), batch_size):
-        chosen = order[start:start + batch_size]
+        chosen = order[start : start + batch_size]
         batch = pad_batch([seqs[i] for i in chosen])
         losses = predictor.token_losses(batch)
         for row, i in enumerate(chosen):
@@ -74,7 +74,7 @@ def write_many(predictor, prefixes: list[np.ndarray], length: int, temperature: 
         groups.setdefault(len(ids), []).append(i)
     for _, members in sorted(groups.items()):
         for start in range(0, len(members), MAX_BATCH):
-            chosen = members[start:start + MAX_BATCH]
+            chosen = members[start : start + MAX_BATCH]
             ids = predictor.generate_batch(np.stack([prefixes[i] for i in chosen]), length, temperature, seed)
             for row, i in enumerate(chosen):
                 out[i] = predictor.vocab.decode(ids[row]).split(END)[0]
@@ -94,9 +94,12 @@ def form_figures(predictor, n: int = TANG.form_poems, temperature: float = TANG.
             check = check_form(poem, form)
             kept_lines.append(count if check.ok else min(check.kept_lines(), count - 1))
         kept_lines = np.array(kept_lines)
-        out[form] = {"accuracy": round(float(np.mean(kept_lines == count)), 4), "poems": n,
-                     "kept": [round(float(np.mean(kept_lines >= k)), 4) for k in range(1, count + 1)],
-                     "example": poems[0]}
+        out[form] = {
+            "accuracy": round(float(np.mean(kept_lines == count)), 4),
+            "poems": n,
+            "kept": [round(float(np.mean(kept_lines >= k)), 4) for k in range(1, count + 1)],
+            "example": poems[0],
+        }
     return out
 
 
@@ -110,8 +113,9 @@ def anthology_first_lines(anthology=None) -> list[str]:
     return lines
 
 
-def completion(predictor, first_lines, seeds: int = TANG.completion_seeds, temperature: float = TANG.temperature,
-               length: int = 40) -> dict:
+def completion(
+    predictor, first_lines, seeds: int = TANG.completion_seeds, temperature: float = TANG.temperature, length: int = 40
+) -> dict:
     """Each first line completed `seeds` times as `generate` does by default (a quatrain of its line length,
     unknown characters left out); the share whose whole text (line and continuation) is that quatrain."""
     prepared = [predictor.prepare_poem(line) for line in first_lines]
@@ -136,14 +140,15 @@ def evaluate_tang(weights_dir=None, config=None) -> dict:
     vocab = next(iter(predictors.values())).vocab
     _, held = corpus_sequences(corpus, vocab, config)
     first_lines = anthology_first_lines()
-    result = {"task": "tang", "loss": {}, "form_accuracy": {}, "first_line_completion": {},
-              "heldout_poems": len(held)}
+    result = {"task": "tang", "loss": {}, "form_accuracy": {}, "first_line_completion": {}, "heldout_poems": len(held)}
     for name, predictor in predictors.items():
         result["loss"][name] = round(mean_loss(poem_losses(predictor, held)), 4)
-        result["form_accuracy"][name] = {f: v["accuracy"] for f, v in form_figures(predictor, config.form_poems,
-                                                                                  config.temperature).items()}
-        result["first_line_completion"][name] = completion(predictor, first_lines, config.completion_seeds,
-                                                           config.temperature)["share"]
+        result["form_accuracy"][name] = {
+            f: v["accuracy"] for f, v in form_figures(predictor, config.form_poems, config.temperature).items()
+        }
+        result["first_line_completion"][name] = completion(
+            predictor, first_lines, config.completion_seeds, config.temperature
+        )["share"]
     return result
 
 
@@ -154,15 +159,17 @@ def form_table(entry: dict) -> pd.DataFrame:
         for form, figures in record.get("forms", {}).items():
             chars, _ = FORMS[form]
             for line, share in enumerate(figures["kept"], start=1):
-                rows.append({"model": name, "form": form, "line": line, "chars": line * (chars + 1),
-                             "share": float(share)})
+                rows.append(
+                    {"model": name, "form": form, "line": line, "chars": line * (chars + 1), "share": float(share)}
+                )
     return pd.DataFrame(rows, columns=["model", "form", "line", "chars", "share"])
 
 
 def shipped_loss_by_position(entry: dict) -> pd.DataFrame:
     """The manifest's loss by position (section "tang") as a table: model, context, loss."""
-    rows = [{"model": name, "context": p + 1, "loss": float(v)}
-            for name, record in entry.get("models", {}).items() for p, v in enumerate(record.get("loss_by_position", []))]
+    rows = [
+        {"model": name, "context": p + 1, "loss": float(v)}
+        for name, record in entry.get("models", {}).items()
+        for p, v in enumerate(record.get("loss_by_position", []))
+    ]
     return pd.DataFrame(rows, columns=["model", "context", "loss"])
-
-

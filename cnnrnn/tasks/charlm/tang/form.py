@@ -15,8 +15,12 @@ from dataclasses import dataclass
 
 FORMS = {"五言絕句": (5, 4), "七言絕句": (7, 4), "五言律詩": (5, 8), "七言律詩": (7, 8)}  # form -> (chars, lines)
 FORM_NAMES = tuple(FORMS)
-FORM_ENGLISH = {"五言絕句": "five-character quatrain", "七言絕句": "seven-character quatrain",
-                "五言律詩": "five-character octave", "七言律詩": "seven-character octave"}
+FORM_ENGLISH = {
+    "五言絕句": "five-character quatrain",
+    "七言絕句": "seven-character quatrain",
+    "五言律詩": "five-character octave",
+    "七言律詩": "seven-character octave",
+}
 AUTO = "auto"  # the form `generate` writes by default: a quatrain as long as the prime's first line
 ANY = "any"  # no form asked for: the model chooses
 FORM_CHOICES = (AUTO, ANY, *FORM_NAMES)
@@ -29,7 +33,7 @@ _LINE = re.compile(f"[^{LINE_MARKS}]*[{LINE_MARKS}]")
 def split_lines(text: str) -> tuple[list[str], str]:
     """(lines, rest): each line its characters and its closing mark; rest: what follows the last mark."""
     lines = _LINE.findall(text)
-    return lines, text[sum(len(line) for line in lines):]
+    return lines, text[sum(len(line) for line in lines) :]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ import numpy as np
 
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import require_files
-from cnnrnn.tasks.charlm.api import CharVocab, check_generation_settings, show_chars
-from cnnrnn.tasks.charlm.api import CharPredictor, GenerationRun
+from cnnrnn.tasks.charlm.api import CharPredictor, CharVocab, GenerationRun, check_generation_settings, show_chars
 from cnnrnn.tasks.charlm.tang.config import TANG_NAMES
 from cnnrnn.tasks.charlm.tang.data import END, MARKS, TITLE_END, UNKNOWN, start_mark
 from cnnrnn.tasks.charlm.tang.form import ANY, AUTO, FORM_CHOICES, FORMS, LINE_MARKS, split_lines
@@ -95,10 +94,17 @@ class PoemPredictor(CharPredictor):
     with `form` (the form asked for, or None) and `title` set on it; the run stops at the end mark.
     """
 
-    def __init__(self, model: keras.Model, vocab: CharVocab, name: str | None = None, live: bool = False,
-                 jit_step: bool | None = None):
-        super().__init__(model, vocab, name, live, jit_step, banned="".join(m for m in MARKS if m != END) + UNKNOWN,
-                         stop=END)
+    def __init__(
+        self,
+        model: keras.Model,
+        vocab: CharVocab,
+        name: str | None = None,
+        live: bool = False,
+        jit_step: bool | None = None,
+    ):
+        super().__init__(
+            model, vocab, name, live, jit_step, banned="".join(m for m in MARKS if m != END) + UNKNOWN, stop=END
+        )
 
     def _known(self, text: str, what: str, notes: list[str]) -> str:
         """`text` without whitespace and without characters the model cannot take (a note names them)."""
@@ -106,12 +112,16 @@ class PoemPredictor(CharPredictor):
         unknown = [c for c in dict.fromkeys(text) if c not in self.vocab or c in MARKS or c == UNKNOWN]
         if unknown:
             dropped = sum(text.count(c) for c in unknown)
-            notes.append(f"Left out {dropped:,} character{'s' if dropped != 1 else ''} of the {what} this model "
-                         f"has never seen: {show_chars(unknown)}.")
+            notes.append(
+                f"Left out {dropped:,} character{'s' if dropped != 1 else ''} of the {what} this model "
+                f"has never seen: {show_chars(unknown)}."
+            )
             text = "".join(c for c in text if c not in unknown)
         return text
 
-    def prepare_poem(self, prime: str, form=AUTO, title: str = "") -> tuple[np.ndarray, str, str, str | None, list[str]]:
+    def prepare_poem(
+        self, prime: str, form=AUTO, title: str = ""
+    ) -> tuple[np.ndarray, str, str, str | None, list[str]]:
         """(ids int32, the poem's beginning fed, the title fed, the form or None, notes)."""
         notes: list[str] = []
         prime = prime if isinstance(prime, str) else ""
@@ -122,7 +132,7 @@ class PoemPredictor(CharPredictor):
         if len(poem) > MAX_PRIME_CHARS:
             cut = poem[-MAX_PRIME_CHARS:]
             first = next((i for i, c in enumerate(cut) if c in LINE_MARKS), -1)
-            poem = cut[first + 1:] if 0 <= first < len(cut) - 1 else cut
+            poem = cut[first + 1 :] if 0 <= first < len(cut) - 1 else cut
             notes.append(f"The prime is long; only its last {len(poem):,} characters (whole lines) are read.")
         title = self._known(title, "title", notes)
         if len(title) > MAX_TITLE_CHARS:
@@ -132,21 +142,38 @@ class PoemPredictor(CharPredictor):
         text = start_mark(chosen) + (title + TITLE_END if title else "") + poem
         return self.vocab.encode(text), poem, title, chosen, notes
 
-    def stream(self, prime: str = "", length: int = 120, temperature: float = 0.8, top_k: int = 0, seed: int = 0,
-               form=AUTO, title: str = "") -> GenerationRun:
+    def stream(
+        self,
+        prime: str = "",
+        length: int = 120,
+        temperature: float = 0.8,
+        top_k: int = 0,
+        seed: int = 0,
+        form=AUTO,
+        title: str = "",
+    ) -> GenerationRun:
         length, temperature, top_k, seed = check_generation_settings(length, temperature, top_k, seed)
         ids, poem, title, chosen, notes = self.prepare_poem(prime, form, title)
         run = GenerationRun(self, ids, poem, notes, length, temperature, top_k, seed)
         run.form, run.title = chosen, title
         return run
 
-    def generate(self, prime: str = "", length: int = 120, temperature: float = 0.8, top_k: int = 0, seed: int = 0,
-                 form=AUTO, title: str = "") -> str:
+    def generate(
+        self,
+        prime: str = "",
+        length: int = 120,
+        temperature: float = 0.8,
+        top_k: int = 0,
+        seed: int = 0,
+        form=AUTO,
+        title: str = "",
+    ) -> str:
         """The characters following the prime, up to the end mark or `length` (the prime not included)."""
         return "".join(self.stream(prime, length, temperature, top_k, seed, form, title))
 
-    def write(self, form, prime: str = "", title: str = "", temperature: float = 0.8, seed: int = 0,
-              top_k: int = 0) -> str:
+    def write(
+        self, form, prime: str = "", title: str = "", temperature: float = 0.8, seed: int = 0, top_k: int = 0
+    ) -> str:
         """A whole poem (prime and continuation) of `form` (a form name, or None for any form)."""
         chars, count = FORMS[form] if form else (7, 12)
         run = self.stream(prime, (chars + 1) * count + 8, temperature, top_k, seed, form or ANY, title)
@@ -164,7 +191,7 @@ def load_tang(weights_dir=None, names=None, jit_step: bool | None = None) -> dic
     names = tuple(names or TANG_NAMES)
     root = check_tang_weights(weights_dir, names)
     vocab = CharVocab.load(root / TANG_VOCAB)
-    return {name: PoemPredictor(float32_model(load_model(root / model_file(name))), vocab, name, jit_step=jit_step)
-            for name in names}
-
-
+    return {
+        name: PoemPredictor(float32_model(load_model(root / model_file(name))), vocab, name, jit_step=jit_step)
+        for name in names
+    }

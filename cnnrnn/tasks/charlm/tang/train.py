@@ -17,9 +17,7 @@ import tensorflow as tf
 from cnnrnn.core.fitting import HeldOutLoss, Limits, warmup_cosine
 from cnnrnn.core.predictor import load_model
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
-from cnnrnn.tasks.charlm.api import CharVocab
-from cnnrnn.tasks.charlm.api import build_charlm
-from cnnrnn.tasks.charlm.api import CharPredictor
+from cnnrnn.tasks.charlm.api import CharPredictor, CharVocab, build_charlm
 from cnnrnn.tasks.charlm.tang.config import TANG, TANG_NAMES
 from cnnrnn.tasks.charlm.tang.data import (
     UNKNOWN,
@@ -63,7 +61,8 @@ def poem_batches(seqs, config, seed: int):
 
 
 def fit_tang(model, train_seqs, held_seqs, config, vocab, *, on_progress=None, should_stop=None) -> dict:
-    """Train in steps of `batch_size` poems; every `eval_every` steps judge `eval_poems` held-out poems, keep the best."""
+    """Train in steps of `batch_size` poems; every `eval_every` steps judge `eval_poems` held-out poems, keep
+    the best."""
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
     optimizer.build(model.trainable_variables)
     spec = tf.TensorSpec([None, None], tf.int32)
@@ -90,15 +89,30 @@ def fit_tang(model, train_seqs, held_seqs, config, vocab, *, on_progress=None, s
 
     def report(value):
         if on_progress:
-            on_progress({"step": step, "steps": config.steps, "seconds": limits.elapsed(), "loss": ema,
-                         "val_loss": value, "best_val_loss": heldout.best.score, "evaluated": True})
+            on_progress(
+                {
+                    "step": step,
+                    "steps": config.steps,
+                    "seconds": limits.elapsed(),
+                    "loss": ema,
+                    "val_loss": value,
+                    "best_val_loss": heldout.best.score,
+                    "evaluated": True,
+                }
+            )
 
     heldout = HeldOutLoss(model, lambda: mean_loss(poem_losses(scorer, check_seqs)), history, on_check=report)
 
     for x, y in poem_batches(train_seqs, config, config.seed):
-        optimizer.learning_rate.assign(warmup_cosine(config.learning_rate, step, config.warmup_steps,
-                                                     config.final_lr_fraction,
-                                                     limits.progress(step / max(config.steps, 1))))
+        optimizer.learning_rate.assign(
+            warmup_cosine(
+                config.learning_rate,
+                step,
+                config.warmup_steps,
+                config.final_lr_fraction,
+                limits.progress(step / max(config.steps, 1)),
+            )
+        )
         loss = float(train_step(tf.constant(x), tf.constant(y)))
         step += 1
         ema = loss if ema is None else 0.9 * ema + 0.1 * loss
@@ -116,8 +130,13 @@ def fit_tang(model, train_seqs, held_seqs, config, vocab, *, on_progress=None, s
             stopped = reason
             break
     heldout.finish(step)
-    history.update(seconds=round(limits.elapsed(), 1), best_step=heldout.best.at,
-                   best_val_loss=round(heldout.best.score, 5), stopped=stopped, step=step)
+    history.update(
+        seconds=round(limits.elapsed(), 1),
+        best_step=heldout.best.at,
+        best_val_loss=round(heldout.best.score, 5),
+        stopped=stopped,
+        step=step,
+    )
     return history
 
 
@@ -139,12 +158,16 @@ def measure(predictor, held_seqs, first_lines, config) -> dict:
     """A shipped model's figures: held-out loss, loss by position, forms (per form and line), first-line completion."""
     losses = poem_losses(predictor, held_seqs)
     forms = form_figures(predictor, config.form_poems, config.temperature)
-    figures = {"heldout_loss": round(mean_loss(losses), 4),
-               "loss_by_position": [round(v, 4) for v in loss_by_position(losses)],
-               "forms": forms, "form_accuracy": {f: v["accuracy"] for f, v in forms.items()}}
+    figures = {
+        "heldout_loss": round(mean_loss(losses), 4),
+        "loss_by_position": [round(v, 4) for v in loss_by_position(losses)],
+        "forms": forms,
+        "form_accuracy": {f: v["accuracy"] for f, v in forms.items()},
+    }
     if first_lines:
-        figures["first_line_completion"] = completion(predictor, first_lines, config.completion_seeds,
-                                                      config.temperature)
+        figures["first_line_completion"] = completion(
+            predictor, first_lines, config.completion_seeds, config.temperature
+        )
     return figures
 
 
@@ -198,13 +221,17 @@ def train_tang(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=pr
         model_config = config.for_model(name)
         keras.utils.set_random_seed(config.seed)
         model = build_charlm(name, len(vocab), model_config)
-        log(f"training tang {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
-            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else ""))
+        log(
+            f"training tang {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
+            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else "")
+        )
 
         def progress(info, name=name):
             if info.get("evaluated"):
-                log(f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
-                    f"({info['seconds']:.0f} s)")
+                log(
+                    f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
+                    f"({info['seconds']:.0f} s)"
+                )
             if on_progress:
                 on_progress(name, info)
 
@@ -212,33 +239,60 @@ def train_tang(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=pr
         float32_loss = mean_loss(poem_losses(CharPredictor(model, vocab, live=True), held_seqs))
         path = weights_dir / model_file(name)
         predictor = PoemPredictor(save_model(model, name, config, len(vocab), path), vocab, name)
-        record = {"file": path.name, "heldout_loss_float32": round(float32_loss, 4),
-                  **measure(predictor, held_seqs, first_lines, config),
-                  "params": int(model.count_params()), "bytes": path.stat().st_size,
-                  "weights_dtype": "float16" if config.store_float16 else "float32",
-                  "train_seconds": history["seconds"], "steps": history["step"], "best_step": history["best_step"],
-                  "stopped": history["stopped"], "history": history, "seed": config.seed,
-                  "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(model_config).items()},
-                  "versions": library_versions(), "trained_at": utc_now()}
+        record = {
+            "file": path.name,
+            "heldout_loss_float32": round(float32_loss, 4),
+            **measure(predictor, held_seqs, first_lines, config),
+            "params": int(model.count_params()),
+            "bytes": path.stat().st_size,
+            "weights_dtype": "float16" if config.store_float16 else "float32",
+            "train_seconds": history["seconds"],
+            "steps": history["step"],
+            "best_step": history["best_step"],
+            "stopped": history["stopped"],
+            "history": history,
+            "seed": config.seed,
+            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(model_config).items()},
+            "versions": library_versions(),
+            "trained_at": utc_now(),
+        }
         if name == "cnn":
             record["receptive_field"] = config.receptive_field
         trained[name] = record
-        log(f"{name}: held-out {record['heldout_loss']:.4f} nats/char (float32 {record['heldout_loss_float32']:.4f}) "
-            f"in {history['seconds']:.0f} s; {figures_line(record)}")
+        log(
+            f"{name}: held-out {record['heldout_loss']:.4f} nats/char (float32 {record['heldout_loss_float32']:.4f}) "
+            f"in {history['seconds']:.0f} s; {figures_line(record)}"
+        )
     unknown_share = float(np.mean(np.concatenate(held_seqs) == vocab.index[UNKNOWN]))
     entry = read_manifest(weights_dir).get("tang", {})
-    entry.update({"task": "tang", "command": "python -m cnnrnn train tang",
-                  "data": {"file": corpus.source, "sha256": corpus.sha256, "poems": len(corpus.poems),
-                           "train_poems": len(train_seqs), "heldout_poems": len(held_seqs),
-                           "heldout_fraction": config.heldout_fraction, "split_seed": config.split_seed,
-                           "forms": form_share(corpus.poems),
-                           "licence": "chinese-poetry database, MIT licence (c) 2016 JackeyGao; poems public domain"},
-                  "vocab": {"file": TANG_VOCAB, "size": len(vocab), "heldout_unknown_share": round(unknown_share, 4)},
-                  "evaluation": ("mean nats per predicted character over every held-out poem, read from its start "
-                                 "mark to its end mark; form accuracy: of seeded poems written from nothing at "
-                                 f"temperature {config.temperature}, the share keeping every line's length and mark"),
-                  "first_lines": len(first_lines)})
-    entry["models"] = {name: record for name, record in {**entry.get("models", {}), **trained}.items()
-                       if (weights_dir / model_file(name)).is_file()}
+    entry.update(
+        {
+            "task": "tang",
+            "command": "python -m cnnrnn train tang",
+            "data": {
+                "file": corpus.source,
+                "sha256": corpus.sha256,
+                "poems": len(corpus.poems),
+                "train_poems": len(train_seqs),
+                "heldout_poems": len(held_seqs),
+                "heldout_fraction": config.heldout_fraction,
+                "split_seed": config.split_seed,
+                "forms": form_share(corpus.poems),
+                "licence": "chinese-poetry database, MIT licence (c) 2016 JackeyGao; poems public domain",
+            },
+            "vocab": {"file": TANG_VOCAB, "size": len(vocab), "heldout_unknown_share": round(unknown_share, 4)},
+            "evaluation": (
+                "mean nats per predicted character over every held-out poem, read from its start "
+                "mark to its end mark; form accuracy: of seeded poems written from nothing at "
+                f"temperature {config.temperature}, the share keeping every line's length and mark"
+            ),
+            "first_lines": len(first_lines),
+        }
+    )
+    entry["models"] = {
+        name: record
+        for name, record in {**entry.get("models", {}), **trained}.items()
+        if (weights_dir / model_file(name)).is_file()
+    }
     update_manifest("tang", entry, weights_dir)
     return entry

@@ -1,6 +1,7 @@
 """The Tang poems on the generation page: cached loaders, the poem writer's helpers, texts from the manifest.
 
-The shipped models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by every session
+The shipped models load once per process (`core.ui.loading.loader`, warmed at server start) and are shared by
+every session
 (PoemPredictor is thread-safe). The page (`pages/charlm.py`) calls these and the charts.
 """
 
@@ -9,13 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from cnnrnn.core.streaming import paced
 from cnnrnn.core.ui.loading import loader
 from cnnrnn.core.ui.page import manifest
-from cnnrnn.core.streaming import paced
 from cnnrnn.core.warm import checkpoint
-from cnnrnn.tasks.charlm.api import CHARLM_LABELS
-from cnnrnn.tasks.charlm.api import SERVER_JIT, escape_markdown
-from cnnrnn.tasks.charlm.api import generation_steps_table, temperature_samples as run_temperatures
+from cnnrnn.tasks.charlm.api import CHARLM_LABELS, SERVER_JIT, escape_markdown, generation_steps_table
+from cnnrnn.tasks.charlm.api import temperature_samples as run_temperatures
 from cnnrnn.tasks.charlm.tang import charts
 from cnnrnn.tasks.charlm.tang.config import TANG
 from cnnrnn.tasks.charlm.tang.data import END, MARK_LABELS
@@ -36,7 +36,7 @@ END_SHOWN = "⏹"  # the end mark in tables and charts
 
 @loader("the Tang-poem models")
 def tang_predictors() -> dict:
-    """"lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
+    """ "lstm" and "cnn" -> PoemPredictor over the shipped Tang models (FileNotFoundError when missing)."""
     predictors = load_tang(jit_step=SERVER_JIT)  # no XLA in the server: see charlm.predict.SERVER_JIT
     for predictor in predictors.values():
         checkpoint()  # the warm start lets a running page go first
@@ -51,15 +51,17 @@ def tang_manifest() -> dict:
 
 def corpus_blurb(entry: dict) -> str:
     """What the models read, the poem count from the manifest's "tang" section."""
-    return (f"{entry.get('data', {}).get('poems', 0):,} poems of the 全唐詩 (the complete Tang poems, from the "
-            "chinese-poetry database, MIT licence; the poems are public domain), one poem a sequence: a start mark "
-            "naming its form, sometimes its title, the poem, an end mark. A regular poem has 4 (絕句) or 8 (律詩) "
-            "lines of 5 (五言) or 7 (七言) characters, a comma after the first line of each couplet and a full stop "
-            "after the second.")
+    return (
+        f"{entry.get('data', {}).get('poems', 0):,} poems of the 全唐詩 (the complete Tang poems, from the "
+        "chinese-poetry database, MIT licence; the poems are public domain), one poem a sequence: a start mark "
+        "naming its form, sometimes its title, the poem, an end mark. A regular poem has 4 (絕句) or 8 (律詩) "
+        "lines of 5 (五言) or 7 (七言) characters, a comma after the first line of each couplet and a full stop "
+        "after the second."
+    )
 
 
 def form_label(form: str | None) -> str:
-    """"五言絕句 (five-character quatrain)", or "any form"."""
+    """ "五言絕句 (five-character quatrain)", or "any form"."""
     return f"{form} ({FORM_ENGLISH[form]})" if form else "any form (the model chooses)"
 
 
@@ -80,9 +82,17 @@ def write_poem(predictor, form: str | None, prime: str, title: str, temperature:
 
 def poem_record(run, model: str) -> dict:
     """What the page keeps of a written poem (session_state["tang_last"][model])."""
-    return {"model": model, "prime": run.prime, "text": run.text, "title": run.title, "form": run.form,
-            "finished": run.finished, "steps": run.steps, "notes": run.notes,
-            "speed": len(run.steps) / max(run.seconds, 1e-9)}
+    return {
+        "model": model,
+        "prime": run.prime,
+        "text": run.text,
+        "title": run.title,
+        "form": run.form,
+        "finished": run.finished,
+        "steps": run.steps,
+        "notes": run.notes,
+        "speed": len(run.steps) / max(run.seconds, 1e-9),
+    }
 
 
 def stream_lines(run):
@@ -113,13 +123,20 @@ def line_checks(record: dict) -> pd.DataFrame:
     if not form:
         return pd.DataFrame(columns=["line", "text", "characters", "form kept"])
     check = check_form(poem, form)
-    rows = [{"line": i, "text": line.text, "characters": len(line.text) - 1, "form kept": "yes" if line.ok else
-             ("no: length" if not line.length_ok else "no: mark")} for i, line in enumerate(check.lines, start=1)]
+    rows = [
+        {
+            "line": i,
+            "text": line.text,
+            "characters": len(line.text) - 1,
+            "form kept": "yes" if line.ok else ("no: length" if not line.length_ok else "no: mark"),
+        }
+        for i, line in enumerate(check.lines, start=1)
+    ]
     return pd.DataFrame(rows, columns=["line", "text", "characters", "form kept"])
 
 
 def verdict(record: dict) -> str:
-    """"In form: 4 lines of 5 characters, marks in place." or what breaks it."""
+    """ "In form: 4 lines of 5 characters, marks in place." or what breaks it."""
     form = record["form"]
     if not form:
         return "Any form: nothing to check against."
@@ -139,14 +156,16 @@ def steps_table(record: dict) -> pd.DataFrame:
 
 
 def generation_caption(record: dict) -> str:
-    return (f"{CHARLM_LABELS[record['model']]}: {len(record['steps']):,} characters at {record['speed']:,.0f} per "
-            f"second; {END_SHOWN} is the end mark, where it stops.")
+    return (
+        f"{CHARLM_LABELS[record['model']]}: {len(record['steps']):,} characters at {record['speed']:,.0f} per "
+        f"second; {END_SHOWN} is the end mark, where it stops."
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def read_poem(text: str) -> dict:
     """Both shipped models' readings of a poem (`PoemPredictor.read`), from the start mark."""
-    return {name: predictor.read(text[:PRIME_CHARS * 4]) for name, predictor in tang_predictors().items()}
+    return {name: predictor.read(text[: PRIME_CHARS * 4]) for name, predictor in tang_predictors().items()}
 
 
 @st.cache_data(show_spinner="Continuing the first line at each temperature...", max_entries=32)
@@ -192,24 +211,33 @@ def figures_caption(entry: dict) -> str:
     forms = record.get("forms", {})
     poems = next(iter(forms.values()), {}).get("poems", TANG.form_poems)
     completion = record.get("first_line_completion", {})
-    text = (f"{poems} seeded poems per form and model, written from the form's start mark alone at temperature "
-            f"{record.get('config', {}).get('temperature', TANG.temperature):g} when the models were trained; "
-            "a poem keeps its form while every line has the right length and ends with the right mark. ")
+    text = (
+        f"{poems} seeded poems per form and model, written from the form's start mark alone at temperature "
+        f"{record.get('config', {}).get('temperature', TANG.temperature):g} when the models were trained; "
+        "a poem keeps its form while every line has the right length and ends with the right mark. "
+    )
     if completion:
         seeds = completion["poems"] // max(entry.get("first_lines", 1), 1)
-        text += (f"First lines: each of the {entry.get('first_lines', 0)} quatrains of the 300 anthology that keep "
-                 f"their form, {seeds} seed{'s' if seeds != 1 else ''} each, completed as `generate` does by default.")
+        text += (
+            f"First lines: each of the {entry.get('first_lines', 0)} quatrains of the 300 anthology that keep "
+            f"their form, {seeds} seed{'s' if seeds != 1 else ''} each, completed as `generate` does by default."
+        )
     return text
 
 
 def losses_text(entry: dict) -> str:
-    """"LSTM (carries its state) 5.123, causal CNN (fixed window) 5.456" from the manifest."""
-    return ", ".join(f"{CHARLM_LABELS.get(n, n)} {r['heldout_loss']:.3f}" for n, r in entry.get("models", {}).items()
-                     if r.get("heldout_loss") is not None)
+    """ "LSTM (carries its state) 5.123, causal CNN (fixed window) 5.456" from the manifest."""
+    return ", ".join(
+        f"{CHARLM_LABELS.get(n, n)} {r['heldout_loss']:.3f}"
+        for n, r in entry.get("models", {}).items()
+        if r.get("heldout_loss") is not None
+    )
 
 
 def data_caption(entry: dict) -> str:
     data = entry.get("data", {})
-    return (f"Held out: {data.get('heldout_poems', 0):,} of {data.get('poems', 0):,} poems "
-            f"({data.get('heldout_fraction', TANG.heldout_fraction):.0%}, a fixed seeded draw), each read from its "
-            f"start mark to its end mark. Mean over every character: {losses_text(entry)} nats.")
+    return (
+        f"Held out: {data.get('heldout_poems', 0):,} of {data.get('poems', 0):,} poems "
+        f"({data.get('heldout_fraction', TANG.heldout_fraction):.0%}, a fixed seeded draw), each read from its "
+        f"start mark to its end mark. Mean over every character: {losses_text(entry)} nats."
+    )
