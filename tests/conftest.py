@@ -40,3 +40,11 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files that hold slow tests first, each file's tests in their order: the suite runs a file per worker
+    at a time (pytest.ini: --dist loadfile), so the long files start at once and the short ones fill in at the
+    end, instead of one long file running alone after the rest."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group stays

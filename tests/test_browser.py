@@ -6,6 +6,7 @@ A failing test saves a screenshot under test-artifacts/.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,11 @@ def server():
             pytest.fail(str(error))
         yield url
         proc.terminate()
-        proc.wait(timeout=20)
+        try:  # Streamlit stops on SIGTERM; on a loaded machine TensorFlow's teardown can take a while
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

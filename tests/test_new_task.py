@@ -50,7 +50,7 @@ def test_the_registry_wide_tests_cover_a_new_task_with_no_line_about_it():
         text = (ROOT / file).read_text(encoding="utf-8")
         assert not any(name in text for name in ("tiny_task", '"tiny"', "'tiny'", "Tiny")), f"{file} names it"
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "--durations=0", *COVERED],
+        [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-rA", "--durations=0", *COVERED],
         capture_output=True,
         text=True,
         cwd=ROOT,
