@@ -13,6 +13,17 @@ import pytest
 
 from cnnrnn.browser import CHROMIUM, wait_rendered
 
+# The browser tests' Chromium: no sandbox (root in CI), no GPU, and none of the background connections that this
+# machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"  # the README's pictures, retaken by every run of the browser suite
