@@ -33,6 +33,10 @@ def cmd_train(args) -> int:
     unknown = sorted(set(args.models or ()) - set(known))
     if unknown:  # before TensorFlow loads
         raise ValueError(f"unknown {args.task} model(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    if args.seeds is not None and not getattr(task.module("parser"), "PROTOCOL", False):
+        raise ValueError(f"{args.task} is not trained under the fair-fight protocol yet: it takes no --seeds")
+    if args.seeds is not None and args.seeds < 1:
+        raise ValueError("--seeds must be 1 or more")
     print_json(task.module("cli").train(args, log))
     return 0
 
@@ -88,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", default="full", choices=("full", "quick", "tiny"))
     train.add_argument("--out", help="weights directory (default: the shipped cnnrnn/weights)")
     train.add_argument("--models", help="comma-separated subset to retrain (see each task's models in docs/models.md)")
+    train.add_argument(
+        "--seeds",
+        type=int,
+        help="training seeds per model under the fair-fight protocol (default: the task's); finished runs are "
+        "kept under runs/, so the same command continues a stopped one",
+    )
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="evaluate shipped models on the test split; prints JSON")

@@ -129,6 +129,15 @@ def _training(info: dict) -> str:
     return ", ".join(parts)
 
 
+def _over_seeds(info: dict) -> str:
+    """ "0.9650 [0.9581, 0.9719], 3 seeds": a protocol model's mean metric, its interval and how many seeds."""
+    if info.get("metric_mean") is None:
+        return ""
+    ci = info.get("metric_ci95")
+    spread = f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
+    return f"{info['metric_mean']:.4f}{spread}, {info.get('spread_seeds', len(info.get('seeds', [])))} seeds"
+
+
 def _first(*values):
     return next((value for value in values if value is not None), None)
 
@@ -190,7 +199,9 @@ def task_section(task: Task, entry: dict) -> list[str]:
     command = entry.get("command", f"python -m cnnrnn train {task.name}")
     lines += [f"Trained with `{command}`.", ""]
     metrics = [m for m in METRICS if any(m.value(info) is not None for info in models.values())]
-    head = ["model", "file", "parameters", "size", *(m.label for m in metrics), "training", "seed", "trained"]
+    protocol = entry.get("protocol")
+    spread = [f"{protocol.get('label', protocol['metric'])} over seeds (95% interval)"] if protocol else []
+    head = ["model", "file", "parameters", "size", *(m.label for m in metrics), *spread, "training", "seed", "trained"]
     rows = []
     for name, info in models.items():
         rows.append(
@@ -200,6 +211,7 @@ def task_section(task: Task, entry: dict) -> list[str]:
                 _number(info.get("params", "")),
                 _size(info["bytes"]) if "bytes" in info else "",
                 *(m.text(info) for m in metrics),
+                *([_over_seeds(info)] if protocol else []),
                 _training(info),
                 _number(_first(_seed(info, entry), ""), "seed"),
                 str(_first(info.get("trained_at"), entry.get("trained_at"), ""))[:10],
@@ -257,7 +269,9 @@ def models_md(manifest: dict, tasks: Sequence[Task]) -> str:
         "",
         "What each task ships in `cnnrnn/weights/`, as its training run recorded it in "
         "[the manifest](../cnnrnn/weights/manifest.json): parameters, file size, the test figures, the "
-        "training time (on the machine that trained it), the seed and the sha256 of the data. "
+        "training time (on the machine that trained it), the seed and the sha256 of the data. Tasks trained "
+        "under the fair-fight protocol (`cnnrnn/core/protocol.py`) also give the mean over seeds with its 95% "
+        "interval; their seed column is the shipped (median) seed. "
         "`python -m cnnrnn evaluate TASK` measures the shipped models again and prints the same figures; "
         "`python -m cnnrnn train TASK` retrains them and rewrites the manifest. Hyperparameters are in each "
         "task's `config.py` and in the manifest.",

@@ -5,6 +5,7 @@ import random
 import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, UPLOAD_TYPES, ImageError
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, share_panel
 from cnnrnn.tasks.captions import charts, ui
@@ -216,4 +217,7 @@ info = ui.captioner_info()
 if info:
     with st.expander("About the model"):
         st.markdown(ui.model_summary(info))
+fair_fight_panel(
+    "captions", ["captioner"], {"captioner": "CNN encoder, RNN decoder"}, legacy=("exact_match", "exact match")
+)
 share_panel()

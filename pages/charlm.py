@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.runs import show_run_end
@@ -362,4 +363,12 @@ if live is not None and live.history.get("step") and job is None:
             st.write_stream(ui.markdown_pieces(run, run.prime))
 elif corpus is None:
     st.info("Choose a text to train on: upload one, paste one, or take the Shakespeare sample.")
+fair_fight_panel(
+    "tang" if tang else "charlm",
+    ["lstm", "cnn"],
+    charts.CHARLM_LABELS,
+    {charts.CHARLM_LABELS[k]: v for k, v in charts.CHARLM_COLORS.items()},
+    [("lstm", "cnn")],
+    legacy=("heldout_loss", "held-out loss (nats per character)"),
+)
 share_panel()

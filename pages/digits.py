@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnrnn.core.images import MAX_UPLOAD_BYTES, RESIZE_METHODS, UPLOAD_TYPES, ImageError
 from cnnrnn.core.ui.canvas import drawing_canvas
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, lazy_tabs, share_panel
@@ -218,3 +219,12 @@ if st.button(f"Recompute on {ui.RECOMPUTE_N:,} test digits", key="cnn_recompute"
         charts.resolution_chart(recomputed, title=f"Recomputed on {ui.RECOMPUTE_N:,} test digits at {measured}"),
         width="stretch",
     )
+
+fair_fight_panel(
+    "mnist",
+    ["cnn_fixed", "cnn_gap", "rnn_rows"],
+    charts.MODEL_LABELS,
+    {charts.MODEL_LABELS[k]: v for k, v in charts.MODEL_COLORS.items()},
+    [("cnn_fixed", "rnn_rows"), ("cnn_gap", "rnn_rows"), ("cnn_fixed", "cnn_gap")],
+    legacy=("test_accuracy", "test accuracy"),
+)

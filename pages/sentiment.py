@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.sentiment import ui
 from cnnrnn.tasks.sentiment.charts import (
+    SENTIMENT_COLORS,
     SENTIMENT_LABELS,
     evidence_chart,
     evidence_table,
@@ -260,4 +262,14 @@ st.markdown(
     "naive-Bayes log-count ratio, how much more often it occurs in positive than in negative training "
     "sentences (Wang & Manning 2012). It is counted on the training sentences only and is worth about two "
     "points of accuracy to each model."
+)
+
+fair_fight_panel(
+    "sentiment",
+    ["rnn", "cnn"],
+    SENTIMENT_COLORS,
+    SENTIMENT_LABELS,
+    {SENTIMENT_LABELS[k]: v for k, v in SENTIMENT_COLORS.items()},
+    [("rnn", "cnn")],
+    legacy=("test_accuracy", "test accuracy"),
 )

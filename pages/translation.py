@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.loading import await_first_view
 from cnnrnn.core.ui.page import page_header, show_error
 from cnnrnn.core.ui.share import bound, explain, share_panel
 from cnnrnn.tasks.translation import ui
 from cnnrnn.tasks.translation.charts import (
+    COLORS,
     attention_chart,
     attention_table,
     bleu_by_length_chart,
@@ -208,3 +210,12 @@ st.dataframe(
     width="stretch",
 )
 st.caption(f"Pairs from {facts['attribution']} (CC-BY 2.0).")
+
+fair_fight_panel(
+    "translation",
+    list(MODEL_NAMES),
+    MODEL_LABELS,
+    {MODEL_LABELS[k]: v for k, v in COLORS.items()},
+    [("rnn_attention", "cnn"), ("rnn_fixed", "rnn_attention")],
+    legacy=("test.bleu", "test BLEU"),
+)

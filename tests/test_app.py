@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from app_pages import open_app, open_page
+from app_pages import chart_titles, open_app, open_page
 
 from cnnrnn.core.weights import read_manifest
 from cnnrnn.tasks import page_tasks
@@ -20,6 +20,13 @@ def test_every_page_opens_from_the_app_without_exception(task):
     at = open_page(task.page)
     titles = [t.value for t in at.title]
     assert titles and titles[0] != "CNN vs RNN, side by side", f"{task.page} rendered no title of its own"
+    if task.module("parser").MODELS:  # a page of trained models says how fair their comparison is
+        assert "How fair is this fight" in [h.value for h in at.subheader], f"{task.page} has no fairness panel"
+        entry = read_manifest().get(task.name, {})
+        if entry.get("protocol"):  # trained under the protocol: its table and both learning curves
+            table = at.dataframe[-1].value
+            assert {"parameters", "steps", "CPU seconds", "learning rate", "seeds", "95% interval"} <= set(table)
+            assert {"Against optimizer steps", "Against CPU seconds"} <= set(chart_titles(at))
 
 
 def test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table():

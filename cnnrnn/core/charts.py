@@ -36,3 +36,20 @@ def rule_at(value: float, axis: str = "y") -> alt.Chart:
         .mark_rule(strokeDash=[4, 4], color="grey")
         .encode(**{axis: "value:Q"})
     )
+
+
+def learning_curves_chart(rows: list[dict], x: str, metric: str, colors: dict[str, str], title: str) -> alt.Chart:
+    """Validation metric against `x` ("step" or "CPU seconds") from `cnnrnn.core.protocol.curve_rows`: one line per
+    model for its shipped seed, its other seeds as thin faint lines, the colours in `colors` (by model label)."""
+    df = pd.DataFrame(rows)
+    df["run"] = df["model"] + " seed " + df["seed"].astype(str)
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X(f"{x}:Q", title="optimizer steps" if x == "step" else "CPU seconds on this machine"),
+        y=alt.Y("validation:Q", title=f"validation {metric}", scale=alt.Scale(zero=False)),
+        color=color_scale(df["model"], colors),
+        detail="run:N",
+        tooltip=["model", "seed", alt.Tooltip(f"{x}:Q", format=",.0f"), alt.Tooltip("validation:Q", format=".4f")],
+    )
+    shipped = base.transform_filter("datum.shipped").mark_line(point=True, strokeWidth=2.5)
+    others = base.transform_filter("!datum.shipped").mark_line(strokeWidth=1, opacity=0.35)
+    return (others + shipped).properties(height=260)

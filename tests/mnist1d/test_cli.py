@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,4 +70,27 @@ def test_train_tiny_writes_the_chosen_models_and_prints_json(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("*.keras")) == ["mnist1d_cnn.keras", "mnist1d_logreg.keras"]
     manifest = json.loads((tmp_path / "manifest.json").read_text())["mnist1d"]
     assert set(manifest["models"]) == {"logreg", "cnn"} and "experiments" not in manifest, "tables need all eight"
-    assert "  cnn epoch 1: accuracy=" in out.stderr and "test_accuracy=" in out.stderr  # the epoch printer
+    assert "  cnn lr=0.01 seed=1 steps=3: training" in out.stderr, out.stderr[-2000:]
+    assert result["shipped_seed"]["cnn"] in (1, 2) and 0 <= result["accuracy_mean"]["cnn"] <= 1
+    # The same command again continues the protocol: every run finished, so nothing trains and nothing changes.
+    again = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "logreg,cnn")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert ": training" not in again.stderr and re.search(r"  cnn lr=[\d.]+ seed=2 steps=3: done before", again.stderr)
+    assert json.loads(again.stdout)["accuracy"] == result["accuracy"]
+    # A third seed adds one run per model, at each model's chosen rate.
+    third = run_cli("train", "mnist1d", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn", "--seeds", "3")
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert third.stderr.count(": training") == 1 and "seed=3 steps=3: training" in third.stderr
+    entry = json.loads((tmp_path / "manifest.json").read_text())["mnist1d"]
+    assert [s["seed"] for s in entry["models"]["cnn"]["seeds"]] == [1, 2, 3] and entry["models"]["cnn"]["shipped_seed"]
+
+
+def test_train_seeds_is_refused_where_the_task_has_no_protocol_yet(tmp_path):
+    from cnnrnn.tasks import trained_tasks
+
+    legacy = [t.name for t in trained_tasks() if not getattr(t.module("parser"), "PROTOCOL", False)]
+    if not legacy:
+        pytest.skip("every task trains under the protocol")
+    out = run_cli("train", legacy[0], "--seeds", "3", "--out", str(tmp_path))
+    assert out.returncode != 0 and "not trained under the fair-fight protocol yet" in out.stderr
+    assert "Traceback" not in out.stderr and not list(tmp_path.iterdir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -27,6 +28,34 @@ def _captions(at) -> str:
 
 def _shipped_entry() -> dict:
     return json.loads((WEIGHTS / "manifest.json").read_text())["mnist1d"]
+
+
+def _texts(at) -> str:
+    return "\n".join(element.value for kind in ("markdown", "caption") for element in at.get(kind))
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["tie", "win"])
+def test_the_page_claims_a_win_only_when_the_seeds_show_one(monkeypatch, apart):
+    """The same page over two manifests: seeds' intervals that overlap (and no paired test) make a tie, on the
+    fairness panel and in the guide; intervals apart make a win."""
+    from cnnrnn.core.ui import fair
+
+    entry = copy.deepcopy(_shipped_entry())
+    assert entry.get("protocol"), "the shipped sequence-lab models were trained under the protocol"
+    entry["models"]["cnn"].update(metric_mean=0.95, metric_ci95=[0.94, 0.96])
+    gru = (0.90, [0.89, 0.91]) if apart else (0.945, [0.93, 0.96])
+    entry["models"]["gru"].update(metric_mean=gru[0], metric_ci95=gru[1])
+    entry["comparisons"] = [c for c in entry.get("comparisons", []) if {c["a"], c["b"]} != {"cnn", "gru"}]
+    monkeypatch.setattr(fair, "manifest", lambda: {"mnist1d": entry})
+    at = _open_page()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    if apart:
+        assert "CNN wins: CNN 0.950 [0.940, 0.960] against GRU 0.900 [0.890, 0.910]" in text
+        assert "the CNN beats the GRU" in text and "CNN and GRU tie" not in text
+    else:
+        assert "A tie: CNN 0.950 [0.940, 0.960] against GRU 0.945 [0.930, 0.960]" in text
+        assert "CNN and GRU tie" in text and "the CNN beats the GRU" not in text
 
 
 def test_page_trains_two_models_live_and_adds_them_to_the_table():
@@ -75,9 +104,13 @@ def test_page_numbers_come_from_the_manifest_and_the_data():
     assert "The data: 4,000 training and 1,000 test signals of 40 points" in subheaders
     assert "Variable length: the signals resampled to 20 to 160 points" in subheaders
     captions = _captions(at)
-    ratio = models["gru"]["train_seconds"] / models["cnn"]["train_seconds"]
-    cpu = models["gru"]["train_cpu_seconds"] / models["cnn"]["train_cpu_seconds"]
-    assert f"the GRU took **{ratio:.1f}x** as long as the CNN ({cpu:.1f}x in CPU time)" in captions
+    ratio = models["gru"]["seconds"] / models["cnn"]["seconds"]
+    cpu = models["gru"]["cpu_seconds"] / models["cnn"]["cpu_seconds"]
+    assert f"the GRU took **{cpu:.1f}x** the CNN's CPU time ({ratio:.1f}x its wall time); the authors" in captions
+    per_step = {name: 1000 * models[name]["cpu_seconds"] / models[name]["steps"] for name in ("logreg", "cnn", "gru")}
+    beyond = (per_step["gru"] - per_step["logreg"]) / (per_step["cnn"] - per_step["logreg"])
+    assert f"even the logistic regression pays ({per_step['logreg']:.1f} ms" in captions
+    assert f"the GRU's recurrence costs **{beyond:.0f}x** the CNN's convolutions" in captions
     assert f"Human accuracy: {MNIST1D_HUMAN:.0%}." in captions
     seconds = models["cnn"]["train_seconds"] * 15 / models["cnn"]["epochs"]
     assert f"A CNN of 15 epochs takes about {seconds:.0f} seconds" in captions

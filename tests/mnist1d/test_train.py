@@ -14,9 +14,9 @@ def tiny_weights(tmp_path_factory):
     from cnnrnn.tasks.mnist1d.train import train_mnist1d
 
     out = tmp_path_factory.mktemp("mnist1d_weights")
-    seen = []
-    entry = train_mnist1d(MNIST1D_TINY, out, log=lambda m: None, on_epoch=lambda *a: seen.append(a[0]))
-    return out, entry, seen
+    lines = []
+    entry = train_mnist1d(MNIST1D_TINY, out, log=lines.append)
+    return out, entry, lines
 
 
 @pytest.mark.slow  # trains (tiny_weights)
@@ -25,9 +25,25 @@ def test_train_writes_weights_and_the_manifest(tiny_weights):
     from cnnrnn.core.weights import read_manifest
     from cnnrnn.tasks.mnist1d.config import MNIST1D_MODELS
 
-    out, entry, seen = tiny_weights
-    assert set(seen) == set(MNIST1D_MODELS)
+    out, entry, lines = tiny_weights
+    assert {line.split()[0] for line in lines if line.endswith(": training")} == set(MNIST1D_MODELS)
     assert read_manifest(out)["mnist1d"] == json.loads(json.dumps(entry))
+    protocol = entry["protocol"]
+    assert protocol["metric"] == "test_accuracy" and protocol["lr_grid"] == [0.01, 0.03] and protocol["seeds"] == 2
+    assert {record["steps"] for record in entry["models"].values()} == {protocol["steps"]}, "equal steps"
+    for name, record in entry["models"].items():
+        seeds = record["seeds"]
+        assert [s["seed"] for s in seeds] == [1, 2], name
+        assert record["shipped_seed"] == sorted(seeds, key=lambda s: (-s["val_metric"], s["seed"]))[1]["seed"]
+        shipped = next(s for s in seeds if s["seed"] == record["shipped_seed"])
+        assert record["test_accuracy"] == round(shipped["metric"], 4), "the shipped file is the median seed's"
+        assert record["metric_mean"] == pytest.approx(sum(s["metric"] for s in seeds) / 2, abs=1e-5)
+        assert record["lr"] in protocol["lr_grid"] and len(record["lr_search"]) == 2
+        assert [p["step"] for p in record["history"]] == [protocol["steps"]]  # one tiny epoch
+        assert record["cpu_seconds"] > 0 and record["params"] > 0
+    assert {(c["a"], c["b"]) for c in entry["comparisons"]} >= {("cnn", "gru"), ("cnn_mixed", "gru_mixed")}
+    assert all(c["test"] == "mcnemar" and 0 <= c["p"] <= 1 for c in entry["comparisons"])
+    assert entry["data"]["validation_size"] == 32 and entry["data"]["train_size"] == 96
     for _name, record in entry["models"].items():
         path = out / record["file"]
         assert path.is_file() and record["bytes"] == path.stat().st_size

@@ -54,7 +54,7 @@ def mnist1d_table_chart(
     groups = [f"{m}, {v}" for v in variants for m in order]
     sources = list(dict.fromkeys(["paper", "this project", *df["source"].tolist()]))
     palette = (["#bbbbbb", "#1f77b4"] + RUN_COLORS)[: len(sources)]
-    return (
+    bars = (
         alt.Chart(df)
         .mark_bar()
         .encode(
@@ -70,11 +70,26 @@ def mnist1d_table_chart(
                 "variant",
                 "source",
                 alt.Tooltip("accuracy:Q", format=".1%"),
+                alt.Tooltip("low:Q", title="95% interval from", format=".1%"),
+                alt.Tooltip("high:Q", title="to", format=".1%"),
                 alt.Tooltip("train_seconds:Q", title="training (s)", format=".1f"),
             ],
         )
-        .properties(height=240, title=title)
     )
+    if "low" not in df or df["low"].isna().all():
+        return bars.properties(height=240, title=title)
+    spread = (  # the 95% interval over seeds of each model this project trained under the protocol
+        alt.Chart(df)
+        .transform_filter("isValid(datum.low)")
+        .mark_rule(color="black", strokeWidth=1.5)
+        .encode(
+            x=alt.X("group:N", sort=groups),
+            xOffset=alt.XOffset("name:N"),
+            y="low:Q",
+            y2="high:Q",
+        )
+    )
+    return (bars + spread).properties(height=240, title=title)
 
 
 def mnist1d_length_chart(

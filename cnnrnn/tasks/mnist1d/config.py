@@ -41,6 +41,12 @@ class Mnist1dConfig:
     gru_epochs: int = 40  # the same as the others, so that training times compare
     # Mixed-length training (cnn_mixed, gru_mixed): each batch resampled to one of these lengths.
     mixed_lengths: tuple[int, ...] = (20, 30, 40, 60, 80, 120, 160)
+    # The fair-fight protocol (cnnrnn.core.protocol): the last `val_size` training signals are the validation split
+    # that picks each model's learning rate from `lr_grid` and its shipped seed; every model trains `epochs` epochs
+    # of the same batches (the same steps), `seeds` times.
+    val_size: int = 400
+    lr_grid: tuple[float, ...] = (0.003, 0.01, 0.03)
+    seeds: int = 3
     max_train: int | None = None  # cap on training signals (tiny presets)
     max_test: int | None = None
     # The experiment tables stored in the manifest (the page charts them instantly).
@@ -51,7 +57,7 @@ class Mnist1dConfig:
 
 
 MNIST1D = Mnist1dConfig()
-MNIST1D_QUICK = replace(MNIST1D, epochs=8, gru_epochs=8)
+MNIST1D_QUICK = replace(MNIST1D, epochs=8, gru_epochs=8, lr_grid=(0.01, 0.03), seeds=2)
 MNIST1D_TINY = replace(
     MNIST1D,
     epochs=1,
@@ -63,6 +69,9 @@ MNIST1D_TINY = replace(
     gru_units=4,
     gru_bidirectional=False,
     mixed_lengths=(20, 40),
+    val_size=32,
+    lr_grid=(0.01, 0.03),
+    seeds=2,
     max_train=128,
     max_test=64,
     sweep_lengths=(20, 40, 80),
@@ -92,6 +101,17 @@ MNIST1D_MODELS = {
     "cnn_mixed": ("cnn", "normal", True),
     "gru_mixed": ("gru", "normal", True),
 }
+# The comparisons the page draws (each gets a paired McNemar test of the shipped seeds on the test signals).
+MNIST1D_PAIRS = (
+    ("cnn", "gru"),
+    ("cnn", "mlp"),
+    ("gru", "mlp"),
+    ("mlp", "logreg"),
+    ("cnn_shuffled", "gru_shuffled"),
+    ("cnn", "cnn_shuffled"),
+    ("gru", "gru_shuffled"),
+    ("cnn_mixed", "gru_mixed"),
+)
 # The models trained on one length, whatever the variant (what `evaluate` scores).
 SINGLE_LENGTH_MODELS = tuple(name for name, (_, _, mixed) in MNIST1D_MODELS.items() if not mixed)
 

@@ -32,8 +32,9 @@ def mnist1d_table(records: dict) -> pd.DataFrame:
 
     records: name -> {"kind", "variant", "test_accuracy", "train_seconds"} (the
     manifest's models, or the page's live runs; mixed-length models are left out).
-    Columns: model, variant, source ("this project" or "paper"), accuracy,
-    train_seconds (None for the paper), name.
+    Columns: model, variant, source ("this project" or "paper"), accuracy (the mean over
+    seeds where the manifest has one), low and high (its 95% interval; None for the paper
+    and single runs), train_seconds (None for the paper), name.
     """
     rows = []
     for (kind, variant), accuracy in MNIST1D_PAPER.items():
@@ -43,6 +44,8 @@ def mnist1d_table(records: dict) -> pd.DataFrame:
                 "variant": variant,
                 "source": "paper",
                 "accuracy": accuracy,
+                "low": None,
+                "high": None,
                 "train_seconds": None,
                 "name": f"paper {kind}",
             }
@@ -50,17 +53,22 @@ def mnist1d_table(records: dict) -> pd.DataFrame:
     for name, record in records.items():
         if record.get("mixed_lengths") or record.get("test_accuracy") is None:
             continue
+        interval = record.get("metric_ci95") or [None, None]
         rows.append(
             {
                 "model": record["kind"],
                 "variant": record.get("variant", "normal"),
                 "source": "this project",
-                "accuracy": float(record["test_accuracy"]),
+                "accuracy": float(record.get("metric_mean", record["test_accuracy"])),
+                "low": interval[0],
+                "high": interval[1],
                 "train_seconds": record.get("train_seconds"),
                 "name": name,
             }
         )
-    return pd.DataFrame(rows, columns=["model", "variant", "source", "accuracy", "train_seconds", "name"])
+    return pd.DataFrame(
+        rows, columns=["model", "variant", "source", "accuracy", "low", "high", "train_seconds", "name"]
+    )
 
 
 def evaluate_mnist1d(weights_dir=None) -> dict:

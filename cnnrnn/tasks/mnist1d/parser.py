@@ -9,3 +9,5 @@ from __future__ import annotations
 from cnnrnn.tasks.mnist1d.config import MNIST1D_MODELS
 
 MODELS = tuple(MNIST1D_MODELS)  # logreg, mlp, cnn, gru, cnn_shuffled, gru_shuffled, cnn_mixed, gru_mixed
+
+PROTOCOL = True  # trained under the fair-fight protocol: `train mnist1d --seeds N`

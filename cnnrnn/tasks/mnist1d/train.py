@@ -1,9 +1,11 @@
 """Training the sequence lab's models: the shipped eight (`train_mnist1d`) and the page's live runs.
 
 `Mnist1dRun` trains one model an epoch at a time (so two can take turns on the page) with
-Keras's own `fit`, a cosine-decayed Adam and no model selection: the test signals are scored
-after each epoch for the learning curve only. `train_mnist1d` writes `mnist1d_NAME.keras`,
-the experiment tables and the manifest section "mnist1d".
+Keras's own `fit`, a cosine-decayed Adam and no model selection: the page's live runs score the test
+signals after each epoch for the learning curve only. `train_mnist1d` trains the shipped models under the
+fair-fight protocol (each rate of the grid and each seed judged on a validation split carved from the
+training signals), ships each model's median seed as `mnist1d_NAME.keras`, and writes the experiment
+tables and the manifest section "mnist1d".
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnnrnn.core.protocol import Protocol
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.mnist1d.config import (
     MNIST1D,
     MNIST1D_LIVE,
     MNIST1D_LIVE_MAX_EPOCHS,
     MNIST1D_MODELS,
+    MNIST1D_PAIRS,
     TASK,
     weights_file,
 )
@@ -60,8 +65,10 @@ class Mnist1dRun:
     epoch count). After each `train_epoch()` the test signals are scored, for the
     learning curve only: nothing is selected on them. `history` holds epoch,
     loss, accuracy (training), test_accuracy and seconds (training time so far,
-    scoring excluded). `live=True` (the page's runs) seeds the model's own initializers
-    from config.seed instead of calling `keras.utils.set_random_seed` (the command line's).
+    scoring excluded). With `validation` (signals, labels) each epoch is judged on those instead
+    ("val_accuracy") and the test signals are left for the end. `live=True` (the page's runs) seeds the
+    model's own initializers from config.seed instead of calling `keras.utils.set_random_seed` (the
+    command line's).
     """
 
     def __init__(
@@ -75,6 +82,7 @@ class Mnist1dRun:
         lengths=None,
         label: str | None = None,
         live: bool = False,
+        validation=None,
     ):
         self.config = config = config or MNIST1D
         self.kind, self.label = kind, label or kind
@@ -107,7 +115,9 @@ class Mnist1dRun:
             optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=False
         )
         self.predictor = SignalPredictor(self.model)
-        self.history = {"epoch": [], "loss": [], "accuracy": [], "test_accuracy": [], "seconds": []}
+        self.validation = validation  # (signals, labels): judged after each epoch instead of the test signals
+        judged = "val_accuracy" if validation is not None else "test_accuracy"
+        self.history = {"epoch": [], "loss": [], "accuracy": [], judged: [], "seconds": []}
         self.seconds = 0.0  # wall time in fit
         self.cpu_seconds = 0.0  # CPU time of this process in fit (other jobs on the machine do not count)
 
@@ -121,7 +131,8 @@ class Mnist1dRun:
 
     @property
     def test_accuracy(self) -> float | None:
-        return self.history["test_accuracy"][-1] if self.history["test_accuracy"] else None
+        """The last epoch's test accuracy (None before one, and for a run judged on a validation split)."""
+        return self.history["test_accuracy"][-1] if self.history.get("test_accuracy") else None
 
     def train_epoch(self, should_stop=None) -> dict | None:
         """Train one more epoch; returns that epoch's record (epoch, loss, accuracy, test_accuracy, seconds).
@@ -156,12 +167,13 @@ class Mnist1dRun:
         if stopped:
             self.model.stop_training = False
             return None
-        probs = self.predictor.predict_batches(self.splits.x_test)
+        x, y = self.validation if self.validation is not None else (self.splits.x_test, self.splits.y_test)
+        judged = "val_accuracy" if self.validation is not None else "test_accuracy"
         record = {
             "epoch": self.epoch + 1,
             "loss": round(float(logs["loss"][-1]), 5),
             "accuracy": round(float(logs["accuracy"][-1]), 5),
-            "test_accuracy": float(np.mean(probs.argmax(1) == self.splits.y_test)),
+            judged: float(np.mean(self.predictor.predict_batches(x).argmax(1) == y)),
             "seconds": round(self.seconds, 2),
         }
         for key, value in record.items():
@@ -175,13 +187,92 @@ class Mnist1dRun:
         return copy
 
 
-def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_epoch=None) -> dict:
-    """Train the MNIST-1D models (all of MNIST1D_MODELS unless `models` names some), save them, run the
-    experiments, and write the manifest section "mnist1d". Returns that section.
+def validation_split(splits, val_size: int):
+    """(the splits with their last `val_size` training signals taken out, (x_val, y_val) those signals)."""
+    if not 0 < val_size < len(splits.x_train):
+        raise ValueError(f"the validation split needs 1 to {len(splits.x_train) - 1} signals (got {val_size})")
+    cut = len(splits.x_train) - val_size
+    rest = replace(splits, x_train=splits.x_train[:cut], y_train=splits.y_train[:cut])
+    return rest, (splits.x_train[cut:], splits.y_train[cut:])
 
-    Writes `mnist1d_NAME.keras` (uncompiled). Models not retrained keep their
-    record; the experiment tables are recomputed once every file exists.
-    on_epoch(name, epoch_index, logs) is called after each epoch.
+
+def mnist1d_protocol(config, train_size: int, models=None) -> Protocol:
+    """The sequence lab's fair-fight protocol for `config` on `train_size` training signals (validation
+    excluded): every model the same epochs of the same batch size, so the same steps and signals."""
+    per_epoch = int(np.ceil(train_size / config.batch_size))
+    names = set(models or MNIST1D_MODELS)
+    return Protocol(
+        metric="test_accuracy",
+        val_metric="val_accuracy",
+        higher_is_better=True,
+        steps=per_epoch * config.epochs,
+        batch_size=config.batch_size,
+        lr_grid=tuple(config.lr_grid),
+        label="test accuracy",
+        unit="signals",
+        seeds=config.seeds,
+        pairs=tuple(pair for pair in MNIST1D_PAIRS if set(pair) <= names),
+    )
+
+
+def mnist1d_fit(data: dict, config):
+    """The protocol's fit(spec) for the sequence lab: one model trained from scratch at the spec's rate and seed
+    for its steps (whole epochs), judged on the validation signals after every epoch and on the test signals at
+    the end. Runs last seconds to a minute, so a run is the unit that resumes (no checkpoint inside one)."""
+
+    def fit(spec: RunSpec) -> RunResult:
+        kind, variant, mixed = MNIST1D_MODELS[spec.model]
+        train, (x_val, y_val) = data[variant]
+        per_epoch = int(np.ceil(len(train.x_train) / config.batch_size))
+        if spec.steps % per_epoch:
+            raise ValueError(f"{spec.steps} steps is not a whole number of epochs of {per_epoch} steps")
+        run = Mnist1dRun(
+            kind,
+            train,
+            replace(config, seed=spec.seed),
+            epochs=spec.steps // per_epoch,
+            learning_rate=spec.lr,
+            lengths=config.mixed_lengths if mixed else None,
+            label=spec.model,
+            validation=(x_val, y_val),
+        )
+        history = []
+        while not run.done:
+            record = run.train_epoch()
+            history.append(
+                {
+                    "step": record["epoch"] * per_epoch,
+                    "seconds": round(run.cpu_seconds, 2),
+                    "val_metric": record["val_accuracy"],
+                }
+            )
+        correct = run.predictor.predict_batches(train.x_test).argmax(1) == train.y_test
+        run.shipped_model().save(spec.folder / "model.keras")
+        return RunResult(
+            metric=float(np.mean(correct)),
+            val_metric=history[-1]["val_metric"],
+            steps=spec.steps,
+            cpu_seconds=run.cpu_seconds,
+            seconds=run.seconds,
+            params=int(run.model.count_params()),
+            history=history,
+            items=correct,
+            weights="model.keras",
+        )
+
+    return fit
+
+
+def train_mnist1d(
+    config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_epoch=None, seeds: int | None = None
+) -> dict:
+    """Train the MNIST-1D models (all of MNIST1D_MODELS unless `models` names some) under the fair-fight protocol,
+    ship each model's median seed, run the experiments, and write the manifest section "mnist1d". Returns it.
+
+    Every run is kept under the runs folder (cnnrnn.core.seeds): the same command continues a stopped one.
+    Writes `mnist1d_NAME.keras` (uncompiled). Models not retrained keep their record; the experiment tables are
+    recomputed once every file exists. `seeds` overrides the config's count. on_epoch is not called (the runs
+    print one line each).
     """
     config = config or MNIST1D
     wanted = list(models or MNIST1D_MODELS)
@@ -190,60 +281,56 @@ def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log
         raise ValueError(f"unknown MNIST-1D model(s) {', '.join(unknown)}; choose from {', '.join(MNIST1D_MODELS)}")
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
-    data = {
+    loaded = {
         variant: load_mnist1d(variant == "shuffled", config.max_train, config.max_test)
         for variant in ("normal", "shuffled")
     }
+    data = {variant: validation_split(splits, config.val_size) for variant, splits in loaded.items()}
+    protocol = mnist1d_protocol(config, len(data["normal"][0].x_train), wanted)
+    result = run_protocol(TASK, protocol, wanted, mnist1d_fit(data, config), weights_dir, seeds=seeds, log=log)
+    entry = read_manifest(weights_dir).get(TASK, {})
     trained = {}
     for name in wanted:
         kind, variant, mixed = MNIST1D_MODELS[name]
-        run = Mnist1dRun(kind, data[variant], config, lengths=config.mixed_lengths if mixed else None, label=name)
-        log(
-            f"training mnist1d {name} ({run.model.count_params():,} parameters) for {run.epochs} epochs "
-            f"on {len(data[variant].x_train):,} {variant} signals" + (" of mixed lengths" if mixed else "")
-        )
-        while not run.done:
-            record = run.train_epoch()
-            if on_epoch:
-                on_epoch(name, record["epoch"] - 1, {k: v for k, v in record.items() if k != "epoch"})
-        path = weights_dir / weights_file(name)
-        run.shipped_model().save(path)
+        fields = result["models"][name]
+        path = ship(result["shipped"][name], weights_dir / weights_file(name))
         trained[name] = {
+            **fields,
             "file": path.name,
             "kind": kind,
             "variant": variant,
             "mixed_lengths": mixed,
-            "test_accuracy": round(run.test_accuracy, 4),
-            "params": int(run.model.count_params()),
+            "test_accuracy": round(fields["metric"], 4),
             "bytes": path.stat().st_size,
-            "train_seconds": round(run.seconds, 1),
-            "train_cpu_seconds": round(run.cpu_seconds, 1),
-            "epochs": run.epochs,
-            "seed": config.seed,
-            "history": run.history,
+            "train_seconds": fields["seconds"],
+            "train_cpu_seconds": fields["cpu_seconds"],
+            "epochs": protocol.steps // int(np.ceil(len(data[variant][0].x_train) / config.batch_size)),
+            "seed": fields["shipped_seed"],
             "trained_at": utc_now(),
         }
         log(
-            f"mnist1d {name}: test accuracy {run.test_accuracy:.4f} in {run.seconds:.1f} s "
-            f"({run.cpu_seconds:.1f} s of CPU)"
+            f"mnist1d {name}: test accuracy {fields['metric_mean']:.4f} over {len(fields['seeds'])} seeds, "
+            f"shipped seed {fields['shipped_seed']} ({fields['metric']:.4f}, {fields['cpu_seconds']:.1f} CPU s)"
         )
-    entry = read_manifest(weights_dir).get(TASK, {})
-    normal = data["normal"]
+    train_split, (x_val, _) = data["normal"]
     entry.update(
         {
             "task": TASK,
             "command": f"python -m cnnrnn train {TASK}",
             "data": {
                 "dataset": "MNIST-1D (Greydanus & Kobak, ICML 2024)",
-                "source": normal.source,
-                "sha256": normal.sha256 or None,
+                "source": train_split.source,
+                "sha256": train_split.sha256 or None,
                 "generation_args": dict(MNIST1D_ARGS),
-                "train_size": int(len(normal.x_train)),
-                "test_size": int(len(normal.x_test)),
+                "train_size": int(len(train_split.x_train)),
+                "validation_size": int(len(x_val)),
+                "test_size": int(len(train_split.x_test)),
                 "shuffled": "generated with shuffle_seq=True (one fixed permutation of the 40 points)",
             },
             "config": dict(vars(config)),
             "versions": library_versions(),
+            "protocol": result["protocol"],
+            "protocol_cpu_seconds": result["cpu_seconds"],  # every run of this command, the grid included
         }
     )
     entry["models"] = {
@@ -251,9 +338,11 @@ def train_mnist1d(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log
         for name, record in {**entry.get("models", {}), **trained}.items()
         if (weights_dir / weights_file(name)).is_file()
     }
+    kept = [c for c in entry.get("comparisons", []) if not ({c["a"], c["b"]} & set(wanted))]
+    entry["comparisons"] = kept + result["comparisons"]
     if all((weights_dir / weights_file(name)).is_file() for name in MNIST1D_MODELS):
         log("running the mnist1d experiments (lengths, shifts, latency)")
-        tables = mnist1d_experiments(load_mnist1d_predictors(weights_dir), normal, config)
+        tables = mnist1d_experiments(load_mnist1d_predictors(weights_dir), loaded["normal"], config)
         entry["experiments"] = {key: df.to_dict(orient="records") for key, df in tables.items()}
     update_manifest(TASK, entry, weights_dir)
     return entry

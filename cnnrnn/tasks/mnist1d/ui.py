@@ -230,7 +230,12 @@ def mnist1d_table(records: dict) -> pd.DataFrame:
 def mnist1d_table_view(table: pd.DataFrame) -> pd.DataFrame:
     """The table as shown: one row per model, variant and source, readable column names."""
     view = table.rename(columns={"name": "run", "train_seconds": "training (s)"})
-    return view[["model", "variant", "source", "run", "accuracy", "training (s)"]]
+    spread = [
+        f"{low:.3f} to {high:.3f}" if pd.notna(low) and pd.notna(high) else ""
+        for low, high in zip(view.get("low", []), view.get("high", []))
+    ]
+    view = view.assign(**{"95% interval": spread or [""] * len(view)})
+    return view[["model", "variant", "source", "run", "accuracy", "95% interval", "training (s)"]]
 
 
 def mnist1d_time_ratio(entry: dict, key: str = "train_seconds") -> float | None:
@@ -239,6 +244,21 @@ def mnist1d_time_ratio(entry: dict, key: str = "train_seconds") -> float | None:
     models = entry.get("models", {})
     cnn, gru = (models.get(name, {}).get(key) for name in ("cnn", "gru"))
     return gru / cnn if cnn and gru else None
+
+
+def step_costs(entry: dict) -> dict | None:
+    """What one training step of 100 signals cost each model in CPU milliseconds (logreg, cnn, gru: the shipped
+    seeds, the same steps and batches), and the GRU-to-CNN ratio with and without the fixed cost that every step
+    pays whatever the model (taken as the logistic regression's: 410 weights, so its step is almost all fixed
+    cost). None without the three records."""
+    models = entry.get("models", {})
+    steps = {name: models.get(name, {}).get("steps") for name in ("logreg", "cnn", "gru")}
+    cpu = {name: models.get(name, {}).get("cpu_seconds") for name in ("logreg", "cnn", "gru")}
+    if not all(steps.values()) or not all(cpu.values()):
+        return None
+    ms = {name: 1000 * cpu[name] / steps[name] for name in cpu}
+    beyond = (ms["gru"] - ms["logreg"]) / (ms["cnn"] - ms["logreg"]) if ms["cnn"] > ms["logreg"] else None
+    return {"ms": ms, "ratio": ms["gru"] / ms["cnn"], "beyond_fixed": beyond, "steps": steps["cnn"]}
 
 
 def cnn_seconds(entry: dict, epochs: int) -> float | None:
