@@ -19,6 +19,7 @@ require_chromium()
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from cnnrnn.browser import locate, start_streamlit, wait_rendered  # noqa: E402
+from cnnrnn.core.weights import read_manifest  # noqa: E402
 from cnnrnn.tasks import page_tasks  # noqa: E402
 
 
@@ -580,6 +581,19 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
                         problems.append(
                             f"{path} at 390x844: the key result ends at {reach[path]} px, past the second screen"
                         )
+            if task and task.module("parser").MODELS:  # a page of trained models: how fair is their fight
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                panel = page.locator(".st-key-fair_fight")
+                expect(panel.get_by_role("heading", name="How fair is this fight")).to_be_visible()
+                entry = read_manifest().get(task.name, {})
+                expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(1 if entry.get("models") else 0)
+                if entry.get("protocol"):  # both learning curves, drawn
+                    charts = panel.locator('[data-testid="stVegaLiteChart"]')
+                    expect(charts).to_have_count(2)
+                    for chart in charts.all():
+                        chart.scroll_into_view_if_needed()
+                        expect(chart.locator("canvas, svg").first).to_be_visible()
+                    panel.screenshot(path=str(ARTIFACTS / f"fair_{name}.png"))
         # The drawing canvases fit a phone: each opened by a link to its Draw view.
         page.set_viewport_size({"width": 390, "height": 844})
         links = [

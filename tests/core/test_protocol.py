@@ -204,3 +204,27 @@ def test_a_costly_model_gets_one_full_seed_and_its_spread_at_a_reduced_budget(tm
     assert fields["steps"] == 40 and fields["shipped_seed"] == 1
     assert "reduced" in fairness_sentence({**result, "protocol": result["protocol"]}, ["rnn"])
     assert curve_rows(result, ["rnn"])[0]["model"] == "rnn"
+
+
+def test_the_learning_curves_draw_the_shipped_seed_bold_and_the_others_faint(tmp_path):
+    from cnnrnn.core.charts import learning_curves_chart
+
+    result = run_protocol(
+        "toy",
+        Protocol(metric="test_accuracy", higher_is_better=True, steps=40, batch_size=8, lr_grid=(0.01,), seeds=3),
+        ["cnn", "rnn"],
+        FakeTask(),
+        tmp_path,
+        log=lambda m: None,
+    )
+    rows = curve_rows(result, ["cnn", "rnn"], {"cnn": "CNN", "rnn": "RNN"})
+    assert len(rows) == 2 * 3 * 2, "two points for each of three seeds of two models"
+    assert sum(r["shipped"] for r in rows) == 2 * 2
+    for x in ("step", "CPU seconds"):
+        spec = learning_curves_chart(rows, x, "accuracy", {"CNN": "#1f77b4", "RNN": "#d62728"}, "t").to_dict()
+        faint, bold = spec["layer"]
+        assert faint["mark"]["opacity"] < 1 and bold["mark"]["strokeWidth"] > faint["mark"]["strokeWidth"]
+        assert bold["encoding"]["x"]["field"] == x and bold["encoding"]["color"]["scale"]["range"][:2] == [
+            "#1f77b4",
+            "#d62728",
+        ]

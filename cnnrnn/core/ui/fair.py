@@ -42,7 +42,11 @@ def fair_fight_panel(
     `names` by default); legacy: (manifest key, label) of the metric a section trained before the protocol
     recorded.
     """
-    labels = dict(labels or {})
+    with st.container(key="fair_fight"):  # one per page: the browser suite finds the panel by this key
+        _panel(task, names, dict(labels or {}), colors, pairs, note, curves, legacy)
+
+
+def _panel(task, names, labels, colors, pairs, note, curves, legacy) -> None:
     st.subheader("How fair is this fight", anchor="how-fair-is-this-fight")
     entry = manifest().get(task, {})
     models = entry.get("models", {})
@@ -55,7 +59,20 @@ def fair_fight_panel(
     for verdict in verdicts(task, [p for p in pairs if set(p) <= set(present)], labels).values():
         st.markdown(f"- {verdict.text}")
     table = pd.DataFrame(fairness_rows(entry, present, labels, legacy)).dropna(axis=1, how="all")
-    st.dataframe(table, hide_index=True, width="stretch")
+    counts = {
+        column: st.column_config.NumberColumn(format="localized")
+        for column in table.columns
+        if column in ("parameters", "steps") or column.endswith(" seen")
+    }
+    figures = {
+        column: st.column_config.NumberColumn(format="%.1f")
+        for column in ("CPU seconds", "wall seconds")
+        if column in table.columns
+    }
+    metric = (protocol or {}).get("label") or (legacy or ("", ""))[1]
+    if metric in table.columns:
+        figures[metric] = st.column_config.NumberColumn(format="%.3f" if "accuracy" in metric else "%.2f")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={**counts, **figures})
     rows = curve_rows(entry, [n for n in (curves or present) if n in present], labels)
     if rows:
         metric = (protocol or {}).get("label", "metric").replace("test ", "")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnrnn.core.ui.fair import fair_fight_panel
 from cnnrnn.core.ui.page import page_header
 from tiny_task import ui
 
@@ -14,3 +15,4 @@ number = st.number_input("A number", value=2.0, key="tiny_number")
 if st.button("Double it", key="tiny_go"):
     st.session_state["tiny_result"] = ui.doubled(number)
 st.metric("Double", st.session_state.get("tiny_result", ui.doubled(2.0)))
+fair_fight_panel("tiny", ["double"])  # every page of trained models says how fair their comparison is
