@@ -42,9 +42,52 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+DURATIONS = ROOT / "tests" / "durations.json"  # seconds per test file, from a whole-suite run (see below)
+
+
+def _recorded() -> dict[str, float]:
+    import json
+
+    try:
+        return json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def pytest_collection_modifyitems(config, items):
-    """The files that hold slow tests first, each file's tests in their order: the suite runs a file per worker
-    at a time (pytest.ini: --dist loadfile), so the long files start at once and the short ones fill in at the
-    end, instead of one long file running alone after the rest."""
+    """The longest files first, each file's tests in their order: the suite runs a file per worker at a time
+    (pytest.ini: --dist loadfile), so the long files start at once and the short ones fill in at the end,
+    instead of one long file running alone after the rest. A file's length is its seconds in
+    tests/durations.json (written by a whole-suite run with CNNRNN_RECORD_DURATIONS=1); a file not in it counts
+    as long when it holds a slow test."""
+    recorded = _recorded()
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group stays
+    longest = max(recorded.values(), default=0.0)
+
+    def length(item) -> float:
+        name = item.path.relative_to(ROOT).as_posix()
+        if name in recorded:
+            return recorded[name]
+        return longest + 1 if item.path in slow_files else 0.0
+
+    items.sort(key=lambda item: -length(item))  # stable: the order within each file stays
+
+
+_SPENT: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """With CNNRNN_RECORD_DURATIONS=1: add each test phase's seconds to its file's total (on the controller too,
+    which receives every worker's reports)."""
+    if os.environ.get("CNNRNN_RECORD_DURATIONS"):
+        name = report.nodeid.split("::")[0]
+        _SPENT[name] = _SPENT.get(name, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With CNNRNN_RECORD_DURATIONS=1, on the controller of a whole-suite run: write tests/durations.json."""
+    import json
+
+    if os.environ.get("CNNRNN_RECORD_DURATIONS") and _SPENT and not os.environ.get("PYTEST_XDIST_WORKER"):
+        totals = {name: round(seconds, 1) for name, seconds in sorted(_SPENT.items())}
+        DURATIONS.write_text(json.dumps(totals, indent=1) + "\n", encoding="utf-8")
