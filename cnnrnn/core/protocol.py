@@ -340,13 +340,38 @@ def fairness_rows(
     return rows
 
 
+def _unequal(models: list[dict], names: Sequence[str], labels: dict, time_key: str, time_words: str) -> list[str]:
+    """What differs between the models beyond the noise of a budget: parameters (more than PARAMS_GAP apart),
+    steps, and time (`time_key`, more than 1.25x apart)."""
+    unequal = []
+    params = [m.get("params") or 0 for m in models]
+    if params and max(params) and (max(params) - min(params)) / max(params) > PARAMS_GAP:
+        big, small = names[params.index(max(params))], names[params.index(min(params))]
+        unequal.append(
+            f"{labels.get(big, big)} has {max(params) / max(min(params), 1):.1f}x the parameters of "
+            f"{labels.get(small, small)} ({max(params):,} against {min(params):,})"
+        )
+    steps = [m.get("steps") for m in models]
+    if all(steps) and len(set(steps)) > 1:
+        unequal.append("steps: " + ", ".join(f"{labels.get(n, n)} {s:,}" for n, s in zip(names, steps)))
+    spent = [m.get(time_key) or 0 for m in models]
+    if min(spent) > 0 and max(spent) / min(spent) > 1.25:
+        slow, fast = names[spent.index(max(spent))], names[spent.index(min(spent))]
+        unequal.append(
+            f"{labels.get(slow, slow)} took {max(spent) / min(spent):.1f}x the {time_words} of {labels.get(fast, fast)}"
+        )
+    return unequal
+
+
 def fairness_sentence(entry: dict, names: Sequence[str], labels: dict | None = None) -> str:
     """One sentence on what is equal between the models and what is not, from the manifest."""
     protocol = entry.get("protocol")
     labels = labels or {}
-    if not protocol:
-        return "These models were trained before the fair-fight protocol: each by its own recipe, with one seed."
     models = [entry["models"][n] for n in names]
+    if not protocol:
+        sentence = "These models were trained before the fair-fight protocol: each by its own recipe, with one seed."
+        unequal = _unequal(models, names, labels, "train_seconds", "training time") if len(models) > 1 else []
+        return sentence + (" Not equal: " + "; ".join(unequal) + "." if unequal else "")
     equal = []
     steps = {m.get("steps") for m in models}
     if len(steps) == 1:
@@ -358,20 +383,7 @@ def fairness_sentence(entry: dict, names: Sequence[str], labels: dict | None = N
     counts = [len([s for s in m.get("seeds", []) if s.get("steps") == m.get("steps")]) for m in models]
     if len(set(counts)) == 1:
         equal.append(f"{counts[0]} seeds each")
-    unequal = []
-    params = [m.get("params") or 0 for m in models]
-    if params and max(params) and (max(params) - min(params)) / max(params) > PARAMS_GAP:
-        big, small = names[params.index(max(params))], names[params.index(min(params))]
-        unequal.append(
-            f"{labels.get(big, big)} has {max(params) / max(min(params), 1):.1f}x the parameters of "
-            f"{labels.get(small, small)} ({max(params):,} against {min(params):,})"
-        )
-    cpu = [m.get("cpu_seconds") or 0 for m in models]
-    if min(cpu) > 0 and max(cpu) / min(cpu) > 1.25:
-        slow, fast = names[cpu.index(max(cpu))], names[cpu.index(min(cpu))]
-        unequal.append(
-            f"{labels.get(slow, slow)} took {max(cpu) / min(cpu):.1f}x the CPU time of {labels.get(fast, fast)}"
-        )
+    unequal = _unequal(models, names, labels, "cpu_seconds", "CPU time")
     reduced = [labels.get(n, n) for n, m in zip(names, models) if m.get("spread_steps") not in (None, m.get("steps"))]
     if reduced:
         unequal.append(f"{', '.join(reduced)}: one seed at the full budget, the spread from seeds at a reduced one")

@@ -117,7 +117,12 @@ def test_models_without_the_protocol_get_no_verdict():
     entry = {"models": {"cnn": {"test_accuracy": 0.99}, "rnn": {"test_accuracy": 0.98}}}
     verdict = judge(entry, "cnn", "rnn")
     assert verdict.tie and "not trained under the protocol" in verdict.text
-    assert "before the fair-fight protocol" in fairness_sentence(entry, ["cnn", "rnn"])
+    assert fairness_sentence(entry, ["cnn", "rnn"]).endswith("each by its own recipe, with one seed.")
+    entry["models"]["cnn"].update(params=520_193, steps=827, train_seconds=540.6)
+    entry["models"]["rnn"].update(params=1_338_305, steps=2_500, train_seconds=3075.3)
+    said = fairness_sentence(entry, ["cnn", "rnn"], {"cnn": "CNN", "rnn": "LSTM"})
+    assert "Not equal: LSTM has 2.6x the parameters of CNN (1,338,305 against 520,193)" in said
+    assert "steps: CNN 827, LSTM 2,500" in said and "LSTM took 5.7x the training time of CNN" in said
 
 
 def test_the_fairness_sentence_says_what_is_equal_and_what_is_not():
