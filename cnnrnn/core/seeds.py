@@ -41,7 +41,7 @@ def runs_root(weights_dir=None) -> Path:
 class RunSpec:
     """One training run the protocol needs: a model at a learning rate and seed for a number of steps.
 
-    folder: where the run keeps its checkpoint and, once finished, its weights (`weights_name`).
+    folder: where the run keeps its checkpoint and, once finished, its weights (`RunResult.weights`).
     """
 
     model: str
@@ -138,7 +138,7 @@ def run_protocol(
     "shipped": {name: path of the shipped seed's weights}, "cpu_seconds": all runs' CPU seconds together}.
     """
     record = protocol.as_manifest()
-    count = int(seeds or protocol.seeds)
+    count = protocol.seeds if seeds is None else int(seeds)  # 0 is refused below, not read as the default
     if count < 1:
         raise ValueError("--seeds must be 1 or more")
     record["seeds"] = count

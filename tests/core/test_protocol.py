@@ -189,6 +189,8 @@ def test_the_runner_picks_the_rate_on_validation_ships_the_median_seed_and_resum
     more = FakeTask()
     run_protocol("toy", protocol, ["cnn"], more, tmp_path, seeds=4, log=lambda m: None)
     assert more.calls == [("cnn", 0.03, 4, 40)], "a fourth seed adds one run"
+    with pytest.raises(ValueError, match="1 or more"):
+        run_protocol("toy", protocol, ["cnn"], FakeTask(), tmp_path, seeds=0, log=lambda m: None)
 
 
 def test_a_costly_model_gets_one_full_seed_and_its_spread_at_a_reduced_budget(tmp_path):

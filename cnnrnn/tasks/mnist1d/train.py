@@ -104,7 +104,7 @@ class Mnist1dRun:
             keras.utils.set_random_seed(config.seed)
             self.model = build_mnist1d(kind, config)
         self.rng = np.random.default_rng(config.seed)
-        steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * self.epochs
+        steps = steps_per_epoch(len(splits.x_train), config.batch_size) * self.epochs
         schedule = keras.optimizers.schedules.CosineDecay(rate, max(steps, 1))
         optimizer = (
             keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
@@ -187,6 +187,11 @@ class Mnist1dRun:
         return copy
 
 
+def steps_per_epoch(signals: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch over `signals` training signals (the last batch may be short)."""
+    return int(np.ceil(signals / batch_size))
+
+
 def validation_split(splits, val_size: int):
     """(the splits with their last `val_size` training signals taken out, (x_val, y_val) those signals)."""
     if not 0 < val_size < len(splits.x_train):
@@ -199,7 +204,7 @@ def validation_split(splits, val_size: int):
 def mnist1d_protocol(config, train_size: int, models=None) -> Protocol:
     """The sequence lab's fair-fight protocol for `config` on `train_size` training signals (validation
     excluded): every model the same epochs of the same batch size, so the same steps and signals."""
-    per_epoch = int(np.ceil(train_size / config.batch_size))
+    per_epoch = steps_per_epoch(train_size, config.batch_size)
     names = set(models or MNIST1D_MODELS)
     return Protocol(
         metric="test_accuracy",
@@ -223,7 +228,7 @@ def mnist1d_fit(data: dict, config):
     def fit(spec: RunSpec) -> RunResult:
         kind, variant, mixed = MNIST1D_MODELS[spec.model]
         train, (x_val, y_val) = data[variant]
-        per_epoch = int(np.ceil(len(train.x_train) / config.batch_size))
+        per_epoch = steps_per_epoch(len(train.x_train), config.batch_size)
         if spec.steps % per_epoch:
             raise ValueError(f"{spec.steps} steps is not a whole number of epochs of {per_epoch} steps")
         run = Mnist1dRun(
@@ -264,15 +269,14 @@ def mnist1d_fit(data: dict, config):
 
 
 def train_mnist1d(
-    config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_epoch=None, seeds: int | None = None
+    config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, seeds: int | None = None
 ) -> dict:
     """Train the MNIST-1D models (all of MNIST1D_MODELS unless `models` names some) under the fair-fight protocol,
     ship each model's median seed, run the experiments, and write the manifest section "mnist1d". Returns it.
 
     Every run is kept under the runs folder (cnnrnn.core.seeds): the same command continues a stopped one.
     Writes `mnist1d_NAME.keras` (uncompiled). Models not retrained keep their record; the experiment tables are
-    recomputed once every file exists. `seeds` overrides the config's count. on_epoch is not called (the runs
-    print one line each).
+    recomputed once every file exists. `seeds` overrides the config's count.
     """
     config = config or MNIST1D
     wanted = list(models or MNIST1D_MODELS)
@@ -304,7 +308,7 @@ def train_mnist1d(
             "bytes": path.stat().st_size,
             "train_seconds": fields["seconds"],
             "train_cpu_seconds": fields["cpu_seconds"],
-            "epochs": protocol.steps // int(np.ceil(len(data[variant][0].x_train) / config.batch_size)),
+            "epochs": protocol.steps // steps_per_epoch(len(data[variant][0].x_train), config.batch_size),
             "seed": fields["shipped_seed"],
             "trained_at": utc_now(),
         }
