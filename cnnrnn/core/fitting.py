@@ -158,3 +158,8 @@ class LocalSeeds:
         if self.rng is None:
             return name
         return self._CLASSES[name](seed=self.next())
+
+
+def steps_per_epoch(examples: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch over `examples` training examples (the last batch may be short)."""
+    return -(-int(examples) // int(batch_size))

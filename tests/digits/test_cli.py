@@ -99,16 +99,22 @@ def test_predict_image_bad_option_is_a_usage_error():
 
 @pytest.mark.slow  # trains
 def test_train_tiny_writes_weights_manifest_and_prints_accuracy(tmp_path):
-    out = run_cli("train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows")
+    out = run_cli(
+        "train", "mnist", "--preset", "tiny", "--out", str(tmp_path), "--models", "cnn_fixed,rnn_rows", "--seeds", "1"
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["task"] == "mnist" and result["weights"] == str(tmp_path)
     assert set(result["accuracy"]) == {"cnn_fixed", "rnn_rows"}
     assert all(0.0 <= value <= 1.0 for value in result["accuracy"].values())
-    # Progress goes to standard error: the start line, one line per epoch, the result line.
-    assert f"training cnn_fixed for {MNIST_TINY.epochs} epochs on {MNIST_TINY.max_train} images" in out.stderr
-    assert f"  cnn_fixed epoch 1/{MNIST_TINY.epochs}: accuracy=" in out.stderr and "val_loss=" in out.stderr
-    assert "rnn_rows: test accuracy " in out.stderr
+    # Progress goes to standard error: the learning-rate grid, each run's checks, each model's result line.
+    rates = ", ".join(f"{rate:g}" for rate in MNIST_TINY.lr_grid)
+    assert f"mnist cnn_fixed: learning rates {rates} at 4 steps" in out.stderr
+    assert "  cnn_fixed lr=0.002 seed=1 steps=4: step 4 loss " in out.stderr and " val " in out.stderr
+    # --seeds 1: rnn_rows (reduced in the tiny preset) trains seed 1 at the full budget and at half of it.
+    mean = result["accuracy_mean"]["rnn_rows"]
+    assert f"mnist rnn_rows: test accuracy {mean:.4f} over 1 seed at 2 steps" in out.stderr
+    assert set(result["shipped_seed"]) == {"cnn_fixed", "rnn_rows"}
     entry = read_manifest(tmp_path)["mnist"]
     assert {info["file"] for info in entry["models"].values()} == {"mnist_cnn_fixed.keras", "mnist_rnn_rows.keras"}
     assert all((tmp_path / info["file"]).is_file() for info in entry["models"].values())

@@ -23,13 +23,23 @@ from cnnrnn.tasks.digits.train import train_mnist
 
 
 def train(args, log) -> dict:
-    """Train the image models of preset `args.preset` into `args.out`; the JSON line to print."""
+    """Train the image models of preset `args.preset` into `args.out` (the compared ones under the fair-fight
+    protocol, `args.seeds` seeds each, else the preset's); the JSON line to print."""
     config = preset(args.preset)
-    entry = train_mnist(config, args.out, on_epoch=epoch_printer(config.epochs, log), log=log, models=args.models)
+    entry = train_mnist(
+        config,
+        args.out,
+        on_epoch=epoch_printer(config.epochs, log),
+        log=log,
+        models=args.models,
+        seeds=getattr(args, "seeds", None),
+    )
     return {
         "task": TASK,
         "weights": str(args.out),
         "accuracy": {k: v["test_accuracy"] for k, v in entry["models"].items()},
+        "accuracy_mean": {k: v.get("metric_mean") for k, v in entry["models"].items()},
+        "shipped_seed": {k: v.get("shipped_seed") for k, v in entry["models"].items()},
     }
 
 

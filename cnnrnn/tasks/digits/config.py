@@ -16,6 +16,8 @@ MODEL_NAMES = ("cnn_fixed", "cnn_gap", "rnn_rows")  # the shipped image models, 
 # the pooled CNN as it was first trained, with a 24-pixel receptive field and sizes 16-56 only.
 REFERENCE_NAMES = ("cnn_gap_1scale",)
 SHIPPED_NAMES = MODEL_NAMES + REFERENCE_NAMES
+# The comparisons the page draws (each gets a paired McNemar test of the shipped seeds on the test images).
+DIGITS_PAIRS = (("cnn_fixed", "rnn_rows"), ("cnn_gap", "rnn_rows"), ("cnn_fixed", "cnn_gap"))
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class MnistConfig:
     batch_size: int = 128
     epochs: int = 15  # keras-io trains its convnet for 15 epochs
     learning_rate: float = 2e-3  # Adam, with cosine decay to zero over training
+    # The fair-fight protocol (cnnrnn.core.protocol): cnn_fixed, cnn_gap and rnn_rows train the same steps
+    # (`epochs` epochs of `batch_size` images; cnn_gap the same pixels per step at many sides), each at the rate of
+    # `lr_grid` its seed-1 run at `grid_share` of the steps scores best on the validation images, then `seeds`
+    # seeds; a model in `reduced` costs over 1,200 CPU seconds a run: one seed at the full budget and `seeds` at
+    # `reduced_share` of it. Runs checkpoint every `checkpoint_seconds` (the same command continues).
+    lr_grid: tuple[float, ...] = (1e-3, 2e-3, 4e-3)
+    seeds: int = 3
+    grid_share: float = 0.25
+    reduced: tuple[str, ...] = ("cnn_gap", "rnn_rows")
+    reduced_share: float = 0.25
+    eval_every: int = 0  # steps between validation checks (0: one epoch)
+    checkpoint_seconds: float = 300.0
     # Augmentation (all three models): small rotations, shifts and zooms, and
     # random stroke thickening/thinning, so real uploads look familiar.
     rotation: float = 0.025  # fraction of a full turn (0.025 = 9 degrees)
@@ -49,16 +63,15 @@ class MnistConfig:
     native_share: float = 0.25  # ... except this share of the steps, which are at 28 px, MNIST's own size
     pixel_budget: int = 128 * 28 * 28
     max_batch: int = 256
-    scale_steps: int = 8000  # cnn_gap's training steps (warm-up, then cosine decay)
     # From this share of the steps on, batch normalisation is frozen (its moving statistics,
     # a mixture over every scale, are used in training as at inference) and the convolutions
     # learn to work with them: trained on batch statistics of one scale at a time, the network
     # otherwise reads a single image badly at the extreme sizes.
     scale_freeze_at: float = 0.4
-    scale_warmup: int = 300
-    scale_time_limit: float | None = 4500.0  # seconds; the schedule follows time when it binds
-    scale_eval_every: int = 1000  # steps between validation checks (the best is kept)
-    scale_eval_sizes: tuple[int, ...] = (16, 28, 56, 112)  # ... on which the worst accuracy counts
+    scale_warmup: int = 300  # steps of linear warm-up before the cosine decay (at most a tenth of a run's steps)
+    # At the end of each cnn_gap run, its validation accuracy at these sides on this many images (recorded beside
+    # the protocol's 28-pixel validation accuracy, which picks its rate and seed as for the other models).
+    scale_eval_sizes: tuple[int, ...] = (16, 28, 56, 112)
     scale_eval_images: int = 1000
     max_train: int | None = None  # cap on training images (tiny presets)
     max_test: int | None = None
@@ -67,7 +80,7 @@ class MnistConfig:
 
 
 MNIST = MnistConfig()
-MNIST_QUICK = replace(MNIST, epochs=2, max_train=12000, max_test=2000, scale_steps=600, scale_eval_every=300)
+MNIST_QUICK = replace(MNIST, epochs=2, max_train=12000, max_test=2000, lr_grid=(2e-3,), seeds=2)
 MNIST_TINY = replace(
     MNIST,
     epochs=1,
@@ -79,13 +92,17 @@ MNIST_TINY = replace(
     dense_units=8,
     gap_filters=(4, 8, 8),
     gap_stages=((4,), (8,), (8,), (8,), (8,)),
-    scale_steps=6,
     scale_warmup=2,
-    scale_eval_every=3,
     scale_eval_images=32,
     pixel_budget=16 * 28 * 28,
     max_batch=32,
     sweep_sizes=(8, 28, 56),
+    lr_grid=(2e-3, 4e-3),
+    seeds=2,
+    grid_share=1.0,
+    reduced=("rnn_rows",),
+    reduced_share=0.5,
+    checkpoint_seconds=0.0,
 )
 
 
@@ -110,6 +127,7 @@ __all__ = [
     "MNIST",
     "MNIST_QUICK",
     "MNIST_TINY",
+    "DIGITS_PAIRS",
     "MODEL_NAMES",
     "REFERENCE_NAMES",
     "SHIPPED_NAMES",

@@ -12,6 +12,8 @@ from cnnrnn.tasks.digits.prepare import ASPECTS
 
 MODELS = SHIPPED_NAMES  # what `train mnist --models` may name
 
+PROTOCOL = True  # the compared models train under the fair-fight protocol: `train mnist --seeds N`
+
 
 def add_commands(sub) -> None:
     """`predict-image PATH... [--model] [--resize] [--aspect] [--weights]` (runs `cli.cmd_predict_image`)."""

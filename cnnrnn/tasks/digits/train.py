@@ -1,25 +1,30 @@
 """Training: writes the image models' weights in `weights/` and their manifest section.
 
-`train_mnist` trains cnn_fixed, cnn_gap, rnn_rows and cnn_gap_1scale on MNIST's training
-images (minus a seeded validation split) with the same augmentation (cnn_gap in its own
-multi-scale loop, `train_multiscale`), evaluates them on
-the test images, measures accuracy against input resolution, and records
-everything needed to reproduce the run in `weights/manifest.json`.
+`train_mnist` trains cnn_fixed, cnn_gap and rnn_rows under the fair-fight protocol (`digits_protocol`: the same
+steps of the same number of images, each model's rate from the same grid, several seeds; `digits_fit` runs one of
+them, checkpointed) on MNIST's training images minus a seeded validation split, with the same augmentation
+(cnn_gap at many scales, `_multiscale_dataset`); the reference cnn_gap_1scale trains by its own recipe when named.
+It evaluates them on the test images, measures accuracy against input resolution, and records everything needed to
+reproduce the run in `weights/manifest.json`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback
+from cnnrnn.core.fitting import epoch_callback, steps_per_epoch
+from cnnrnn.core.protocol import Protocol
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
-from cnnrnn.tasks.digits.config import SHIPPED_NAMES, receptive_field
+from cnnrnn.tasks.digits.config import DIGITS_PAIRS, MODEL_NAMES, SHIPPED_NAMES
 from cnnrnn.tasks.digits.data import load_mnist, scaled
 from cnnrnn.tasks.digits.experiments import accuracy_of, resolution_sweep
 from cnnrnn.tasks.digits.model import ImagePredictor, build_augmenter, build_model, resize_batch
@@ -123,80 +128,10 @@ def scale_accuracy(predictor, images, labels, sizes) -> dict[int, float]:
     return out
 
 
-def train_multiscale(splits, config, log=print):
-    """Train cnn_gap at many scales; returns (model, seconds, history dict).
-
-    Every `scale_eval_every` steps the worst validation accuracy over `scale_eval_sizes`
-    is checked and the best weights are kept; the run stops at `scale_steps` or its time limit.
-    """
-    keras.utils.set_random_seed(config.seed)
-    model = build_model("cnn_gap", config)
-    steps, every = config.scale_steps, config.scale_eval_every
-    schedule = _WarmupCosine(config.learning_rate, config.scale_warmup, steps)
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
-    freeze_at = int(round(config.scale_freeze_at * steps))
-    data = iter(_multiscale_dataset(splits.x_train, splits.y_train, config))
-    x_val = scaled(splits.x_val[: config.scale_eval_images])
-    y_val = splits.y_val[: config.scale_eval_images]
-    best, limits = KeepBest(higher=True), Limits(config.scale_time_limit)
-    history: dict[str, list] = {"step": [], "loss": [], "accuracy": [], "val_worst": [], "val_by_size": []}
-    done = 0
-    log(
-        f"training cnn_gap for {steps} steps at sides {config.scale_range[0]}-{config.scale_range[1]} "
-        f"(receptive field {receptive_field(config.gap_stages)} px)"
-    )
-    while done < steps:
-        n = min(every, steps - done)
-        logs = {}
-        for _ in range(n):
-            if done == freeze_at and freeze_at < steps:
-                for layer in model.layers:
-                    if isinstance(layer, keras.layers.BatchNormalization):
-                        layer.trainable = False  # Keras 3: a frozen BatchNormalization runs in inference mode
-                # A fresh optimizer for the remaining weights, continuing the schedule where it was.
-                model.compile(
-                    optimizer=keras.optimizers.Adam(_Offset(schedule, done)),
-                    loss="sparse_categorical_crossentropy",
-                    metrics=["accuracy"],
-                )
-                log(f"  cnn_gap step {done}: batch normalisation frozen")
-            a, b = next(data)
-            logs = model.train_on_batch(a, b, return_dict=True)
-            done += 1
-        by_size = scale_accuracy(ImagePredictor(model), x_val, y_val, config.scale_eval_sizes)
-        worst = min(by_size.values())
-        best.update(worst, model, done)
-        for key, value in (
-            ("step", done),
-            ("loss", float(logs["loss"])),
-            ("accuracy", float(logs["accuracy"])),
-            ("val_worst", worst),
-            ("val_by_size", {str(k): v for k, v in by_size.items()}),
-        ):
-            history[key].append(value)
-        log(
-            f"  cnn_gap step {done}/{steps}: loss={logs['loss']:.4f} val by side "
-            + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items())
-            + f" ({limits.elapsed():.0f}s)"
-        )
-        if limits.reason():
-            log(f"  cnn_gap: {limits.reason()} after {done} steps")
-            break
-    best.restore(model)
-    history["best_step"] = best.at
-    # A clean copy to save: no frozen layers, and an optimizer the safe loader knows.
-    clean = build_model("cnn_gap", config)
-    clean.set_weights(model.get_weights())
-    clean.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return clean, limits.elapsed(), history
-
-
 def train_image_model(name: str, splits, config, on_epoch=None, log=print):
-    """Train one image model; returns (model, seconds, history dict)."""
-    if name == "cnn_gap":
-        return train_multiscale(splits, config, log)
+    """Train the reference model (cnn_gap_1scale) by its own recipe; returns (model, seconds, history dict)."""
+    if name in MODEL_NAMES:
+        raise ValueError(f"{name} trains under the fair-fight protocol (digits_fit), not by its own recipe")
     keras.utils.set_random_seed(config.seed)
     model = build_model(name, config)
     steps = int(np.ceil(len(splits.x_train) / config.batch_size)) * config.epochs
@@ -216,20 +151,227 @@ def train_image_model(name: str, splits, config, on_epoch=None, log=print):
     return model, time.perf_counter() - start, {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print, models=None) -> dict:
-    """Train the image models (all three unless `models` names some), save them, update the manifest.
+def digits_protocol(config, train_size: int, models=None) -> Protocol:
+    """The image task's fair-fight protocol for `config` on `train_size` training images: the same steps of
+    `batch_size` images for every compared model (cnn_gap: the same pixels per step, at many sides)."""
+    steps = steps_per_epoch(train_size, config.batch_size) * config.epochs
+    names = set(models or MODEL_NAMES)
+    cut = max(1, int(round(steps * config.reduced_share)))
+    return Protocol(
+        metric="test_accuracy",
+        val_metric="val_accuracy",
+        higher_is_better=True,
+        steps=steps,
+        batch_size=config.batch_size,
+        lr_grid=tuple(config.lr_grid),
+        label="test accuracy",
+        unit="images",
+        seeds=config.seeds,
+        grid_steps=max(1, int(round(steps * config.grid_share))),
+        reduced={name: cut for name in config.reduced if name in names},
+        pairs=tuple(pair for pair in DIGITS_PAIRS if set(pair) <= names),
+    )
 
-    Models not retrained keep their manifest record. Once all three weight files
-    exist, the accuracy-vs-resolution table is recomputed from them. Returns the entry.
+
+def _stream(name: str, splits, config):
+    """Endless augmented training batches for `name` (its own recipe: 28 px for cnn_fixed, random row counts for
+    rnn_rows, random sides at a fixed pixel budget for cnn_gap), shuffled by `config.seed`."""
+    if name == "cnn_gap":
+        return iter(_multiscale_dataset(splits.x_train, splits.y_train, config))
+    return iter(_dataset(splits.x_train, splits.y_train, config, name, training=True).repeat())
+
+
+def _freeze_batch_norm(model, optimizer):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False  # Keras 3: a frozen BatchNormalization runs in inference mode
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+class _DigitsRun:
+    """One protocol run of an image model, resumable: weights, optimizer state and history are checkpointed in the
+    run's folder every `config.checkpoint_seconds` of CPU time (a resumed run draws fresh batches from a seed that
+    depends on the step it resumes at, so it is not bit-identical to an unbroken one)."""
+
+    def __init__(self, spec: RunSpec, splits, config):
+        self.spec, self.splits = spec, splits
+        self.config = replace(config, seed=spec.seed, learning_rate=spec.lr)
+        self.steps = spec.steps
+        warmup = min(config.scale_warmup, max(1, spec.steps // 10)) if spec.model == "cnn_gap" else 0
+        self.schedule = _WarmupCosine(spec.lr, warmup, spec.steps)
+        self.freeze_at = int(round(config.scale_freeze_at * spec.steps)) if spec.model == "cnn_gap" else -1
+        keras.utils.set_random_seed(spec.seed)
+        self.model = build_model(spec.model, self.config)
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(self.schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
+        self.done, self.cpu, self.seconds, self.history = 0, 0.0, 0.0, []
+        self.frozen = False
+        self._resume()
+
+    # -- checkpoints
+    @property
+    def _paths(self):
+        return self.spec.folder / "checkpoint.npz", self.spec.folder / "checkpoint.json"
+
+    def _freeze(self):
+        _freeze_batch_norm(self.model, keras.optimizers.Adam(_Offset(self.schedule, self.freeze_at)))
+        self.frozen = True
+
+    def _resume(self):
+        arrays, state = self._paths
+        if not (arrays.is_file() and state.is_file()):
+            return
+        saved = json.loads(state.read_text(encoding="utf-8"))
+        if saved["frozen"]:
+            self._freeze()
+        data = np.load(arrays)
+        weights = [data[f"w{i}"] for i in range(saved["weights"])]
+        self.model.set_weights(weights)
+        optimizer = self.model.optimizer
+        optimizer.build(self.model.trainable_variables)
+        for i, variable in enumerate(optimizer.variables):
+            variable.assign(data[f"o{i}"])
+        self.done, self.cpu, self.seconds = saved["done"], saved["cpu"], saved["seconds"]
+        self.history = saved["history"]
+
+    def checkpoint(self):
+        arrays, state = self._paths
+        weights = self.model.get_weights()
+        optimizer = [np.asarray(v) for v in self.model.optimizer.variables]
+        tmp = arrays.with_suffix(".tmp.npz")
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)}, **{f"o{i}": o for i, o in enumerate(optimizer)})
+        tmp.replace(arrays)
+        saved = {
+            "done": self.done,
+            "cpu": self.cpu,
+            "seconds": self.seconds,
+            "frozen": self.frozen,
+            "weights": len(weights),
+            "history": self.history,
+        }
+        state.write_text(json.dumps(saved), encoding="utf-8")
+
+    # -- training
+    def validation(self) -> float:
+        x_val = scaled(self.splits.x_val)
+        return accuracy_of({self.spec.model: ImagePredictor(self.model)}, x_val, self.splits.y_val)[self.spec.model]
+
+    def train(self, eval_every: int, log=print):
+        data = _stream(self.spec.model, self.splits, replace(self.config, seed=self.spec.seed * 100_003 + self.done))
+        last = self.cpu
+        while self.done < self.steps:
+            n = min(eval_every - self.done % eval_every, self.steps - self.done)
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            logs = {}
+            for _ in range(n):
+                if self.done == self.freeze_at and not self.frozen:
+                    self._freeze()
+                a, b = next(data)
+                logs = self.model.train_on_batch(a, b, return_dict=True)
+                self.done += 1
+            self.cpu += time.process_time() - cpu0
+            self.seconds += time.perf_counter() - wall0
+            val = self.validation()
+            loss = float(logs["loss"])
+            point = {"step": self.done, "seconds": round(self.cpu, 2), "val_metric": round(val, 6), "loss": loss}
+            self.history.append(point)
+            if self.done < self.steps and self.cpu - last >= self.config.checkpoint_seconds:
+                self.checkpoint()
+                last = self.cpu
+            log(f"    {self.spec.label}: step {self.done:,} loss {loss:.4f} val {val:.4f} ({self.cpu:.0f} CPU s)")
+
+    def clean_model(self):
+        """A copy to save: nothing frozen, and an optimizer the safe loader knows."""
+        clean = build_model(self.spec.model, self.config)
+        clean.set_weights(self.model.get_weights())
+        clean.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return clean
+
+
+def digits_fit(splits, config, log=print):
+    """The protocol's fit(spec) for the image models: trained from scratch at the spec's rate and seed for its
+    steps (cosine decay to zero over them), validated at 28 px every epoch, tested on the test images at 28 px."""
+    x_test = scaled(splits.x_test)
+    eval_every = config.eval_every or steps_per_epoch(len(splits.x_train), config.batch_size)
+
+    def fit(spec: RunSpec) -> RunResult:
+        run = _DigitsRun(spec, splits, config)
+        run.train(eval_every, log)
+        model = run.clean_model()
+        correct = ImagePredictor(model).predict_batches(x_test, 500).argmax(axis=1) == splits.y_test
+        model.save(spec.folder / "model.keras")
+        extra = {}
+        if spec.model == "cnn_gap":
+            n = config.scale_eval_images
+            by_size = scale_accuracy(
+                ImagePredictor(model), scaled(splits.x_val[:n]), splits.y_val[:n], config.scale_eval_sizes
+            )
+            extra["val_by_size"] = {str(side): round(value, 4) for side, value in by_size.items()}
+            log(f"    {spec.label}: validation by side " + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items()))
+        for path in run._paths:
+            path.unlink(missing_ok=True)
+        return RunResult(
+            metric=float(np.mean(correct)),
+            val_metric=run.history[-1]["val_metric"],
+            steps=spec.steps,
+            cpu_seconds=run.cpu,
+            seconds=run.seconds,
+            params=int(model.count_params()),
+            history=run.history,
+            items=correct,
+            weights="model.keras",
+            extra=extra,
+        )
+
+    return fit
+
+
+def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print, models=None, seeds=None) -> dict:
+    """Train the image models, save them, update the manifest; returns the entry.
+
+    The compared models (MODEL_NAMES, or those of them `models` names) train under the fair-fight protocol
+    (`digits_protocol`; every run kept in the runs folder, so the same command continues) and their median seed by
+    validation accuracy is shipped. The reference model cnn_gap_1scale trains by its own recipe only when named.
+    Models not retrained keep their manifest record. Once every weight file exists, the accuracy-vs-resolution
+    table is recomputed from them.
     """
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
     splits = load_mnist(config.val_size, config.seed, config.max_train, config.max_test)
     x_test = scaled(splits.x_test)
+    wanted = list(models or MODEL_NAMES)
+    compared = [name for name in wanted if name in MODEL_NAMES]
     trained = {}
-    for name in models or SHIPPED_NAMES:
-        if name != "cnn_gap":
-            log(f"training {name} for {config.epochs} epochs on {len(splits.x_train)} images")
+    if compared:
+        protocol = digits_protocol(config, len(splits.x_train), compared)
+        result = run_protocol(TASK, protocol, compared, digits_fit(splits, config, log), weights_dir, seeds, log)
+        for name in compared:
+            fields = result["models"][name]
+            path = ship(result["shipped"][name], weights_dir / weight_file(name))
+            trained[name] = {
+                **fields,
+                "file": path.name,
+                "test_accuracy": round(fields["metric"], 4),
+                "val_accuracy": fields["val_metric"],
+                "bytes": path.stat().st_size,
+                "train_seconds": fields["seconds"],
+                "train_cpu_seconds": fields["cpu_seconds"],
+                "seed": fields["shipped_seed"],
+                "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
+                "versions": library_versions(),
+                "trained_at": utc_now(),
+            }
+            log(
+                f"mnist {name}: test accuracy {fields['metric_mean']:.4f} over {fields['spread_seeds']} "
+                f"seed{'s' if fields['spread_seeds'] != 1 else ''} at "
+                f"{fields['spread_steps']:,} steps, "
+                f"shipped seed {fields['shipped_seed']} ({fields['metric']:.4f}, {fields['cpu_seconds']:.0f} CPU s)"
+            )
+    for name in wanted:
+        if name in MODEL_NAMES:
+            continue
+        log(f"training {name} for {config.epochs} epochs on {len(splits.x_train)} images (its own recipe)")
         model, seconds, history = train_image_model(name, splits, config, on_epoch, log)
         accuracy = accuracy_of({name: ImagePredictor(model)}, x_test, splits.y_test)[name]
         path = weights_dir / weight_file(name)
@@ -251,6 +393,10 @@ def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=prin
         log(f"{name}: test accuracy {accuracy:.4f} in {seconds:.0f}s")
     # Read the manifest only now: another run may have finished meanwhile.
     entry = read_manifest(weights_dir).get(TASK, {})
+    if compared:
+        entry["protocol"] = result["protocol"]
+        entry["comparisons"] = result["comparisons"]
+        entry["protocol_cpu_seconds"] = result["cpu_seconds"]
     entry.update(
         {
             "task": TASK,

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnnrnn.core.fitting import steps_per_epoch
 from cnnrnn.core.protocol import Protocol
 from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
@@ -185,11 +186,6 @@ class Mnist1dRun:
         copy = build_mnist1d(self.kind, self.config)
         copy.set_weights(self.model.get_weights())
         return copy
-
-
-def steps_per_epoch(signals: int, batch_size: int) -> int:
-    """Optimizer steps in one epoch over `signals` training signals (the last batch may be short)."""
-    return int(np.ceil(signals / batch_size))
 
 
 def validation_split(splits, val_size: int):
