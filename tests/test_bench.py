@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from cli import run_cli
 
+from cnnrnn.tasks import all_tasks
+
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "cnnrnn" / "weights"
 
@@ -21,19 +23,28 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+_ROWS: dict[str, dict] = {}  # task name -> its bench() rows with small counts, measured once per test process
+
+
+def _rows(task) -> dict:
+    """The task's benchmark rows with small counts (its checks.BENCH_SMALL), so the test takes seconds;
+    `python -m cnnrnn bench` uses the defaults."""
+    if task.name not in _ROWS:
+        small = getattr(task.module("checks"), "BENCH_SMALL", {})
+        _ROWS[task.name] = task.module("cli").bench(**small)
+    return _ROWS[task.name]
+
+
 @pytest.fixture(scope="module")
 def bench() -> dict:
-    """Every task's benchmark rows with small counts, merged as `bench.run` merges them."""
+    """Every task's benchmark rows, merged as `bench.run` merges them, and the memory loop."""
     from cnnrnn import bench as B
     from cnnrnn.core.timing import rss_mb
     from cnnrnn.tasks import all_tasks
 
     result = {"machine": "test", "tensorflow": "test", "latency_ms": {}, "traces": {}}
     for task in all_tasks():
-        # Small counts (the task's checks.BENCH_SMALL), so the test takes seconds; `python -m cnnrnn bench` uses
-        # the defaults.
-        small = getattr(task.module("checks"), "BENCH_SMALL", {})
-        for key, values in task.module("cli").bench(**small).items():
+        for key, values in _rows(task).items():
             if key in ("latency_ms", "traces"):
                 result[key].update(values)
             else:
@@ -41,6 +52,36 @@ def bench() -> dict:
     result["rss_mb"] = round(rss_mb(), 1)
     result.update(B.bench_memory(interactions=200))
     return result
+
+
+def _numbers(value):
+    """Every number in a benchmark result, however deep."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield value
+
+
+@pytest.mark.slow  # the task's benchmark
+@pytest.mark.parametrize("task", all_tasks(), ids=lambda task: task.name)
+def test_every_task_benchmarks_itself_and_feeds_the_memory_loop(task):
+    """Each registered task (a new one the day it is added) gives benchmark rows whose numbers are finite, latency
+    rows with 0 < p50 <= p95, and memory-loop calls that run."""
+    import numpy as np
+
+    rows = _rows(task)
+    numbers = list(_numbers(rows))
+    assert numbers, f"{task.name}: bench() gave no figures"
+    assert all(math.isfinite(x) for x in numbers), rows
+    for name, row in rows.get("latency_ms", {}).items():
+        assert 0 < row["p50"] <= row["p95"], (name, row)
+    cli = task.module("cli")
+    for call in cli.bench_calls(np.random.default_rng(0)) if hasattr(cli, "bench_calls") else ():
+        call()
 
 
 def test_bench_command_has_json_and_startup_options():

@@ -26,6 +26,8 @@ from cnnrnn.tasks import page_tasks  # noqa: E402
 @pytest.fixture(scope="module")
 def server():
     ARTIFACTS.mkdir(exist_ok=True)
+    for name in ("widths.txt", "phone_key_results.txt", "present_key_results.txt"):  # appended to by this module
+        (ARTIFACTS / name).unlink(missing_ok=True)
     with open(ARTIFACTS / "streamlit.log", "w") as log:
         try:
             proc, url = start_streamlit(90, log)
@@ -282,22 +284,9 @@ def _set_slider(page, label: str, value: int, nth: int = 0):
     expect(slider).to_have_attribute("aria-valuetext", str(value))
 
 
-def test_sequence_lab_trains_two_models_live(server, page):
-    page.goto(f"{server}/Sequence_Lab")
-    expect(page.get_by_role("heading", name="Sequence lab: CNN against GRU on MNIST-1D")).to_be_visible(timeout=90_000)
-    _no_exception(page)
-    # Model A: the CNN for 2 epochs; model B: the GRU for 1 epoch (short runs).
-    _set_slider(page, "Epochs", 2, nth=0)
-    _set_slider(page, "Epochs", 1, nth=1)
-    page.get_by_role("button", name="Train both").click()
-    # Progress bars show while it trains; when both finish the page reruns with the session's runs.
-    expect(page.locator('[data-testid="stProgress"]').first).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("button", name="Clear my runs")).to_be_visible(timeout=180_000)
-    _no_exception(page)
-    assert not page.locator('[data-testid="stAlertContentError"]').count()
-
-
 def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, page):
+    """Both models train live in the browser (their progress drawn epoch by epoch); Stop ends the long one and keeps
+    what both reached. (A run that ends by itself is the offline crawl's: tests/test_offline.py.)"""
     import re
 
     page.goto(f"{server}/Sequence_Lab")
@@ -315,6 +304,7 @@ def test_sequence_lab_stop_ends_a_long_run_and_keeps_what_it_reached(server, pag
     expect(gru).to_have_count(0)  # no more epochs are drawn: the run ended
     expect(page.get_by_role("button", name="Clear my runs")).to_be_visible()  # both runs were kept
     _no_exception(page)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
 
 
 def test_image_page_reads_a_digit_drawn_on_the_canvas(server, page):
@@ -544,63 +534,75 @@ def _check_navigation(page, path: str) -> None:
     assert headers == ["patterns", "labs"], headers
 
 
-def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
+@pytest.mark.parametrize("task", [None, *page_tasks()], ids=lambda task: task.name if task else "home")
+def test_every_page_fits_phone_projector_and_desktop_widths(server, browser, task):
     """Home and every task's url path (from the registry: a new task is covered the day it is added) render
-    cleanly with the registry's navigation; at 1400x1000, 1280x720 and 390x844 no page scrolls sideways and
-    no chart passes its column; on a phone each key result is within two screens. Also the README's
-    screenshots (desktop and phone), so that they show the app as it is."""
+    cleanly with the registry's navigation; at 1400x1000, 1280x720 and 390x844 the page does not scroll sideways
+    and no chart passes its column; on a phone its key result is within two screens; a page of trained models shows
+    how fair their fight is. Also the README's screenshots (desktop and phone), so that they show the app as it is."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    problems, reach = [], {}
+    problems = []
+    path = task.url_path if task else ""
+    name = path or "Home"
+    shipped = task is None or task.package.startswith("cnnrnn.")  # the README's pictures: shipped pages only
     try:
-        for task in [None, *page_tasks()]:
-            path = task.url_path if task else ""
-            shipped = task is None or task.package.startswith("cnnrnn.")  # the README's pictures: shipped pages only
+        page.goto(f"{server}/{path}")
+        wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
+        close_notice(page)
+        _check_navigation(page, path)
+        click = task and _checks(task, "WALK_CLICK")
+        if click:  # e.g. the Generation page's candidates chart is drawn once text is written
+            page.get_by_role("button", name=click["button"], exact=True).click()
+            expect(locate(page, click["result"])).to_be_visible(timeout=90_000)
+            wait_rendered(page)
+        for width, height in VIEWPORTS:
+            page.set_viewport_size({"width": width, "height": height})
+            problems += _fits(page, f"{name} at {width}x{height}")
+            if width == 1400 and shipped:
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=70)
+            if width == 390 and path:
+                if shipped:
+                    page.screenshot(path=str(SCREENSHOTS / f"{name}_phone.jpg"), type="jpeg", quality=70)
+                box = _key_result(page, task).bounding_box()  # the page is at its top
+                reach = box and round(box["y"] + box["height"])
+                with (ARTIFACTS / "phone_key_results.txt").open("a") as out:
+                    out.write(f"{path} {reach}\n")
+                if box is None or box["y"] + box["height"] > 2 * height:
+                    problems.append(f"{path} at 390x844: the key result ends at {reach} px, past the second screen")
+        if task and task.module("parser").MODELS:  # a page of trained models: how fair is their fight
             page.set_viewport_size({"width": 1400, "height": 1000})
-            page.goto(f"{server}/{path}")
-            wait_rendered(page)  # the app marks the end of a script run on its root: the whole page has rendered
-            close_notice(page)
-            _check_navigation(page, path)
-            name = path or "Home"
-            click = task and _checks(task, "WALK_CLICK")
-            if click:  # e.g. the Generation page's candidates chart is drawn once text is written
-                page.get_by_role("button", name=click["button"], exact=True).click()
-                expect(locate(page, click["result"])).to_be_visible(timeout=90_000)
-                wait_rendered(page)
-            for width, height in VIEWPORTS:
-                page.set_viewport_size({"width": width, "height": height})
-                problems += _fits(page, f"{name} at {width}x{height}")
-                if width == 1400 and shipped:
-                    page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=70)
-                if width == 390 and path:
-                    if shipped:
-                        page.screenshot(path=str(SCREENSHOTS / f"{name}_phone.jpg"), type="jpeg", quality=70)
-                    box = _key_result(page, task).bounding_box()  # the page is at its top
-                    reach[path] = box and round(box["y"] + box["height"])
-                    if box is None or box["y"] + box["height"] > 2 * height:
-                        problems.append(
-                            f"{path} at 390x844: the key result ends at {reach[path]} px, past the second screen"
-                        )
-            if task and task.module("parser").MODELS:  # a page of trained models: how fair is their fight
-                page.set_viewport_size({"width": 1400, "height": 1000})
-                panel = page.locator(".st-key-fair_fight")
-                expect(panel.get_by_role("heading", name="How fair is this fight")).to_be_visible()
-                entry = read_manifest().get(task.name, {})
-                expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(1 if entry.get("models") else 0)
-                if entry.get("protocol"):  # both learning curves, drawn
-                    charts = panel.locator('[data-testid="stVegaLiteChart"]')
-                    expect(charts).to_have_count(2)
-                    for chart in charts.all():
-                        chart.scroll_into_view_if_needed()
-                        expect(chart.locator("canvas, svg").first).to_be_visible()
-                    panel.screenshot(path=str(ARTIFACTS / f"fair_{name}.png"))
-        # The drawing canvases fit a phone: each opened by a link to its Draw view.
-        page.set_viewport_size({"width": 390, "height": 844})
-        links = [
-            f"{task.url_path}?{_checks(task, 'CANVAS_QUERY')}" for task in page_tasks() if _checks(task, "CANVAS_QUERY")
-        ]
-        assert links, "no page declares a drawing canvas (checks.CANVAS_QUERY)"
+            panel = page.locator(".st-key-fair_fight")
+            expect(panel.get_by_role("heading", name="How fair is this fight")).to_be_visible()
+            entry = read_manifest().get(task.name, {})
+            expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(1 if entry.get("models") else 0)
+            if entry.get("protocol"):  # both learning curves, drawn
+                charts = panel.locator('[data-testid="stVegaLiteChart"]')
+                expect(charts).to_have_count(2)
+                for chart in charts.all():
+                    chart.scroll_into_view_if_needed()
+                    expect(chart.locator("canvas, svg").first).to_be_visible()
+                panel.screenshot(path=str(ARTIFACTS / f"fair_{name}.png"))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"fits_{name}.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_drawing_canvases_fit_a_phone(server, browser):
+    """Every page that declares a drawing canvas (checks.CANVAS_QUERY), opened on its Draw view by a link at
+    390x844: the canvas lies inside the screen and nothing scrolls sideways."""
+    links = [
+        f"{task.url_path}?{_checks(task, 'CANVAS_QUERY')}" for task in page_tasks() if _checks(task, "CANVAS_QUERY")
+    ]
+    assert links, "no page declares a drawing canvas (checks.CANVAS_QUERY)"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems = []
+    try:
         for link in links:
             page.goto(f"{server}/{link}")
             wait_rendered(page)
@@ -614,11 +616,10 @@ def test_every_page_fits_phone_projector_and_desktop_widths(server, browser):
                     f"{link} at 390x844: the canvas spans {box['x']:.0f} to {box['x'] + box['width']:.0f} px"
                 )
     except Exception:
-        page.screenshot(path=str(ARTIFACTS / "fits.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "canvas_fits.png"), full_page=True)
         raise
     finally:
         context.close()
-    (ARTIFACTS / "phone_key_results.txt").write_text(f"{reach}\n")
     assert not problems, "\n".join(problems)
 
 
@@ -643,38 +644,37 @@ def _frame_brightness(png: bytes) -> float:
     return float(np.median(frame))
 
 
-def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(server, browser):
-    """At 1280x720 with ?present=1, on a machine set to dark mode: the toggle on, the sidebar collapsed, each key
-    result inside the first screen, and the page and its charts dark (they follow Streamlit's theme)."""
+@pytest.mark.parametrize("task", page_tasks(), ids=lambda task: task.name)
+def test_presenter_mode_puts_each_key_result_on_the_first_projector_screen(server, browser, task):
+    """At 1280x720 with ?present=1, on a machine set to dark mode: the toggle on, the sidebar collapsed, the page's
+    key result inside the first screen, and the page and its charts dark (they follow Streamlit's theme)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
     page = context.new_page()
     late = []
     try:
-        for task in page_tasks():
-            page.goto(f"{server}/{task.url_path}?present=1")
-            wait_rendered(page)
-            close_notice(page)
-            _no_exception(page)
-            expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
-            sidebar = page.locator('[data-testid="stSidebar"]')
-            assert sidebar.get_attribute("data-collapsed") == "true", f"{task.url_path}: the sidebar is open"
-            key = _key_result(page, task)
-            expect(key).to_be_visible()
-            box = key.bounding_box()
-            (ARTIFACTS / "present_key_results.txt").open("a").write(
-                f"{task.url_path} {box and round(box['y'] + box['height'])}\n"
-            )
-            if box is None or box["y"] + box["height"] > 720:
-                late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
-            page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
-            app = page.locator('[data-testid="stApp"]').evaluate(_BRIGHTNESS)
-            if app > 80:
-                late.append(f"{task.url_path}: the page is not dark in dark mode (background {app:.0f} of 255)")
-            chart = page.locator('[data-testid="stVegaLiteChart"]:visible').first
-            if chart.count():
-                shade = _frame_brightness(chart.screenshot())
-                if shade > 80:  # a chart left in the light theme would be a white box (255) on the dark page
-                    late.append(f"{task.url_path}: the first chart stays light in dark mode ({shade:.0f} of 255)")
+        page.goto(f"{server}/{task.url_path}?present=1")
+        wait_rendered(page)
+        close_notice(page)
+        _no_exception(page)
+        expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_attribute("data-collapsed") == "true", f"{task.url_path}: the sidebar is open"
+        key = _key_result(page, task)
+        expect(key).to_be_visible()
+        box = key.bounding_box()
+        with (ARTIFACTS / "present_key_results.txt").open("a") as out:
+            out.write(f"{task.url_path} {box and round(box['y'] + box['height'])}\n")
+        if box is None or box["y"] + box["height"] > 720:
+            late.append(f"{task.url_path}: the key result ends at {box and box['y'] + box['height']:.0f} px")
+        page.screenshot(path=str(ARTIFACTS / f"present_{task.url_path}.png"))
+        app = page.locator('[data-testid="stApp"]').evaluate(_BRIGHTNESS)
+        if app > 80:
+            late.append(f"{task.url_path}: the page is not dark in dark mode (background {app:.0f} of 255)")
+        chart = page.locator('[data-testid="stVegaLiteChart"]:visible').first
+        if chart.count():
+            shade = _frame_brightness(chart.screenshot())
+            if shade > 80:  # a chart left in the light theme would be a white box (255) on the dark page
+                late.append(f"{task.url_path}: the first chart stays light in dark mode ({shade:.0f} of 255)")
         assert not late, "\n".join(late)
     finally:
         context.close()

@@ -27,10 +27,10 @@ COVERED = [
     "tests/test_app.py::test_home_has_a_card_per_task_in_registry_order_and_the_manifest_table",  # the home cards
     "tests/test_cli.py::test_every_task_is_on_the_command_line",
     "tests/test_offline.py::test_every_button_works_offline[tiny]",
-    "tests/test_bench.py::test_bench_reports_every_model_and_figure",
+    "tests/test_bench.py::test_every_task_benchmarks_itself_and_feeds_the_memory_loop[tiny]",
     "tests/test_bench.py::test_the_room_spreads_its_sessions_over_the_actions_every_page_declares",
-    "tests/test_browser.py::test_every_page_fits_phone_projector_and_desktop_widths",  # the browser walk
-    "tests/test_browser.py::test_presenter_mode_puts_each_key_result_on_the_first_projector_screen",
+    "tests/test_browser.py::test_every_page_fits_phone_projector_and_desktop_widths[tiny]",  # the browser walk
+    "tests/test_browser.py::test_presenter_mode_puts_each_key_result_on_the_first_projector_screen[tiny]",
 ]
 
 
