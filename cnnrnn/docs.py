@@ -130,12 +130,16 @@ def _training(info: dict) -> str:
 
 
 def _over_seeds(info: dict) -> str:
-    """ "0.9650 [0.9581, 0.9719], 3 seeds": a protocol model's mean metric, its interval and how many seeds."""
+    """ "0.9650 [0.9581, 0.9719], 3 seeds": a protocol model's mean metric, its interval and how many seeds (and
+    at how many steps, for a model whose spread comes from seeds at a reduced budget)."""
     if info.get("metric_mean") is None:
         return ""
     ci = info.get("metric_ci95")
     spread = f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
-    return f"{info['metric_mean']:.4f}{spread}, {info.get('spread_seeds', len(info.get('seeds', [])))} seeds"
+    seeds = info.get("spread_seeds", len(info.get("seeds", [])))
+    steps = info.get("spread_steps")
+    reduced = f" at {steps:,} steps" if steps and steps != info.get("steps") else ""  # a costlier model's spread
+    return f"{info['metric_mean']:.4f}{spread}, {seeds} seeds{reduced}"
 
 
 def _first(*values):

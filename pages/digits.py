@@ -226,5 +226,6 @@ fair_fight_panel(
     charts.MODEL_LABELS,
     {charts.MODEL_LABELS[k]: v for k, v in charts.MODEL_COLORS.items()},
     [("cnn_fixed", "rnn_rows"), ("cnn_gap", "rnn_rows"), ("cnn_fixed", "cnn_gap")],
+    note=ui.FAIR_NOTE,
     legacy=("test_accuracy", "test accuracy"),
 )

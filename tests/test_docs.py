@@ -125,6 +125,14 @@ def test_a_new_task_gets_its_section_and_rows_without_a_list_of_names():
     assert "| Toy | `toy` | `tiny` | 12 | test accuracy | 0.5000 |" in docs.results_table(manifest, [task])
 
 
+def test_a_model_over_seeds_says_its_interval_and_a_reduced_budget():
+    full = {"metric_mean": 0.99, "metric_ci95": [0.98, 0.995], "steps": 6450, "spread_steps": 6450, "spread_seeds": 3}
+    assert docs._over_seeds(full) == "0.9900 [0.9800, 0.9950], 3 seeds"
+    reduced = {**full, "spread_steps": 1612}  # a costlier model: its spread from seeds at a quarter of the steps
+    assert docs._over_seeds(reduced) == "0.9900 [0.9800, 0.9950], 3 seeds at 1,612 steps"
+    assert docs._over_seeds({"test_accuracy": 0.9}) == ""
+
+
 def test_a_generated_file_names_the_command_that_made_it():
     for name in (docs.MODELS_MD, docs.BENCHMARKS_MD):
         assert "python -m cnnrnn docs" in (ROOT / name).read_text(encoding="utf-8").splitlines()[0]

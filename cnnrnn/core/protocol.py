@@ -310,6 +310,8 @@ def fairness_rows(
         if spread and spread != steps:
             seeds_text += f" (+{model.get('spread_seeds', 0)} at {spread:,} steps)"
         mean = model.get("metric_mean")
+        # A model whose steps hold a varying number of examples records "seen" itself (None: not counted).
+        seen = model["seen"] if "seen" in model else (steps * per_step if steps and per_step else None)
         old = _dig(model, legacy[0]) if legacy else None
         if mean is None and old is not None:
             rows.append(
@@ -328,7 +330,7 @@ def fairness_rows(
                 "model": labels.get(name, name),
                 "parameters": model.get("params"),
                 "steps": steps,
-                f"{unit} seen": steps * per_step if steps and per_step else None,
+                f"{unit} seen": seen,
                 "CPU seconds": model.get("cpu_seconds", model.get("train_cpu_seconds")),
                 "learning rate": model.get("lr"),
                 "seeds": seeds_text,

@@ -137,6 +137,8 @@ def test_the_fairness_sentence_says_what_is_equal_and_what_is_not():
     rows = fairness_rows(entry, ["cnn", "rnn"])
     assert [r["examples seen"] for r in rows] == [1000, 1000]
     assert rows[0]["95% interval"] == "0.940 to 0.960"
+    entry["models"]["rnn"]["seen"] = None  # its steps hold a varying number of examples, not counted
+    assert [r["examples seen"] for r in fairness_rows(entry, ["cnn", "rnn"])] == [1000, None]
 
 
 class FakeTask:

@@ -359,6 +359,7 @@ def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=prin
                 "train_cpu_seconds": fields["cpu_seconds"],
                 "seed": fields["shipped_seed"],
                 "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
+                **({"seen": None} if name == "cnn_gap" else {}),  # its steps hold a varying number of images
                 "versions": library_versions(),
                 "trained_at": utc_now(),
             }

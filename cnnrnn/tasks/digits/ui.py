@@ -44,6 +44,13 @@ ONE_SCALE_FIELD = receptive_field(((_F1, _F1), (_F2, _F2), (_F3,)))  # cnn_gap_1
 ONE_SCALE_SIDES = (min(MNIST.rescale_sizes), max(MNIST.rescale_sizes))  # what it was trained at
 MANY_SCALE_FIELD = receptive_field(MNIST.gap_stages)  # cnn_gap's: 122 px
 SCALE_RANGE = MNIST.scale_range  # the sides cnn_gap was trained at
+# The fairness panel's note: what "the same steps" means for the pooled CNN.
+FAIR_NOTE = (
+    f"The pooled CNN's steps hold the same pixels as {MNIST.batch_size} digits at {MNIST.image_size} px: at a larger "
+    f"side fewer digits (at least 8), at a smaller one more (at most {MNIST.max_batch}), drawn from sides "
+    f"{SCALE_RANGE[0]} to {SCALE_RANGE[1]} px; so it sees a different number of digits than the other two in the "
+    "same steps. All three see the same augmentations."
+)
 MAX_MAPS = 16  # feature maps shown per layer
 VIEWS = ("Any array size", "Step by step", "Across sizes", "Resize and aspect", "Inside the models")  # the tabs
 STRIP_TILE = 112  # px: one preprocessing step's tile (its caption wraps at word breaks within it)
