@@ -51,8 +51,30 @@ def cmd_task(args) -> int:
     return getattr(get_task(args.task).module("cli"), args.run)(args)
 
 
+def _counts(text: str) -> list[int]:
+    """`--audience 10,50,100` -> [10, 50, 100]; each a whole number of at least 1."""
+    try:
+        counts = [int(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise ValueError("--audience takes phone counts of at least 1, separated by commas (e.g. 10,50,100)")
+    return counts
+
+
 def cmd_bench(args) -> int:
     server_settings()  # the kernels and the malloc settings the server runs with (core.ui.app.run_page)
+    if args.audience is not None:
+        counts = _counts(args.audience)
+        if args.sends < 1:
+            raise ValueError("--sends takes a whole number of at least 1")
+        from cnnrnn.audience import TARGETS, bench_audience, format_audience  # Streamlit's protocol: only here
+
+        results = [bench_audience(n, sends=args.sends) for n in counts]
+        held = [r["phones"] for r in results if r["holds"]]
+        summary = {"runs": results, "largest_holding": max(held) if held else None, "targets": TARGETS}
+        print_json(summary) if args.json else print(format_audience(summary))
+        return 0
     if args.room is not None:
         if args.room < 1 or args.rounds < 1:
             raise ValueError("--room and --rounds take a whole number of at least 1")
@@ -138,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(needs Chromium); per page p50/p95 action-to-result, errors, server memory",
     )
     bench.add_argument("--rounds", type=int, default=4, help="with --room: actions per session (default 4)")
+    bench.add_argument(
+        "--audience",
+        metavar="N[,N...]",
+        help="instead: a cold `streamlit run`, the audience room's speaker in a real browser (needs Chromium) and N "
+        "simulated phones speaking Streamlit's websocket protocol (no browser each) that join over 15 s and send "
+        "digits and sentences; per N: join time, send-to-verdict p50/p95, the speaker's lag, errors, server CPU "
+        "and memory, and the largest N that holds the targets",
+    )
+    bench.add_argument("--sends", type=int, default=2, help="with --audience: submissions per phone (default 2)")
     bench.add_argument(
         "--train-seconds",
         type=float,

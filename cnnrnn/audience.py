@@ -1,0 +1,503 @@
+"""Simulated phones: Streamlit sessions driven over Streamlit's own websocket protocol, with no browser per phone.
+
+A browser tab of the app is one websocket at `/_stcore/stream`: it sends `BackMsg` protobufs (a rerun of the page
+with the current value of every widget) and receives `ForwardMsg` protobufs (the elements each run draws, then
+"script finished"). `Session` does the same from Python with the `streamlit` package's own message classes, so a
+load test can open a hundred sessions where a hundred browsers would need many machines. What it does not do: run
+the page's JavaScript (the canvas is set by the value its component would send, not by drawing) or lay out the
+page.
+
+Used by `python -m cnnrnn bench --audience N` (`cnnrnn.loadtest`); no Streamlit runtime is started here and
+nothing here imports Playwright.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+_WIDGET_KINDS = {  # element type -> the WidgetState field a browser fills for it
+    "text_input": "string_value",
+    "text_area": "string_value",
+    "radio": "string_value",
+    "selectbox": "string_value",
+    "button_group": "string_array_value",
+    "checkbox": "bool_value",
+    "button": "trigger_value",
+    "bidi_component": "json_value",
+}
+_SCRIPTS = re.compile(r'<(?:script|link)[^>]+(?:src|href)="(\./static/[^"]+)"')
+
+
+class SessionError(RuntimeError):
+    """A session that could not connect, or a run that did not finish in time."""
+
+
+@dataclass
+class Drawn:
+    """What one element of a run says: its type, its widget key (if any) and its visible text."""
+
+    kind: str
+    key: str | None
+    text: str
+    widget_id: str = ""
+    label: str = ""
+
+
+@dataclass
+class Run:
+    """One script run as the session saw it: the elements drawn (in arrival order), exceptions, seconds."""
+
+    elements: list[Drawn] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    reruns: int = 0  # runs the script ended early for (st.rerun) before this one finished
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [e.text for e in self.elements if kind is None or e.kind == kind]
+
+    def metrics(self) -> list[tuple[str, str]]:
+        """(label, value) of every st.metric drawn."""
+        return [(e.label, e.text) for e in self.elements if e.kind == "metric"]
+
+
+def _key_of(widget_id: str) -> str | None:
+    """The user's key in a widget id ("$$ID-<hash>-<key>"), or None for a widget without one."""
+    match = re.match(r"\$\$ID-[0-9a-f]+-(.+)$", widget_id)
+    return match.group(1) if match else None
+
+
+def _element(msg) -> Drawn | None:
+    element = msg.delta.new_element
+    kind = element.WhichOneof("type")
+    if kind is None:
+        return None
+    inner = getattr(element, kind)
+    widget_id = getattr(inner, "id", "") if hasattr(inner, "id") else ""
+    label = getattr(inner, "label", "") if hasattr(inner, "label") else ""
+    if kind == "metric":
+        text = inner.body
+    elif kind in ("markdown", "alert", "heading", "text", "code"):
+        text = inner.body
+    elif kind == "exception":
+        text = f"{inner.type}: {inner.message}"
+    else:
+        text = label
+    return Drawn(kind, _key_of(widget_id) if widget_id else None, text, widget_id, label)
+
+
+def canvas_value(image) -> str:
+    """The drawing canvas component's state as its browser side sends it: a PNG data URL of the drawing (the
+    page reads only that), for an (H, W) or (H, W, 4) uint8 array, white strokes on black."""
+    import numpy as np
+    from PIL import Image
+
+    array = np.asarray(image, np.uint8)
+    if array.ndim == 2:
+        array = np.dstack([array, array, array, np.full_like(array, 255)])
+    buffer = io.BytesIO()
+    Image.fromarray(array, "RGBA").save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return json.dumps({"drawing": {"raw": {"objects": [], "background": "#000000"}, "data": url}})
+
+
+class Session:
+    """One simulated browser tab on `page` (its url path) of the app at `base` (http://host:port), opened with
+    `query` (the address's query string, without "?").
+
+    `open()` fetches the page's HTML and its scripts once, as a browser does, connects and runs the page; `send()`
+    sets widgets by their keys (and presses one button) and waits for the run to finish, following st.rerun."""
+
+    def __init__(self, base: str, page: str, query: str = "", timeout: float = 60.0):
+        self.base, self.page, self.query, self.timeout = base.rstrip("/"), page, query, timeout
+        self.widgets: dict[str, tuple[str, str]] = {}  # key -> (widget id, element type)
+        self.values: dict[str, Any] = {}  # key -> value, sent with every run as a browser sends them all
+        self.socket = None
+        self.fetched_bytes = 0
+
+    # -- connecting
+    def _fetch(self, path: str) -> bytes:
+        with urllib.request.urlopen(f"{self.base}/{path}", timeout=self.timeout) as response:
+            body = response.read()
+        self.fetched_bytes += len(body)
+        return body
+
+    def open(self, assets: bool = True) -> Run:
+        """Load the page as a browser does (HTML, then its scripts and styles unless `assets` is False: a browser
+        with them cached), connect, run the page; returns that first run."""
+        html = self._fetch(f"{self.page}?{self.query}" if self.query else self.page).decode("utf-8", "replace")
+        if assets:
+            for path in dict.fromkeys(_SCRIPTS.findall(html)):
+                self._fetch(path.removeprefix("./"))
+        ws_url = self.base.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
+        try:
+            self.socket = connect(ws_url, subprotocols=["streamlit"], max_size=2**26, open_timeout=self.timeout)
+        except (OSError, TimeoutError) as error:
+            raise SessionError(f"could not connect to {ws_url}: {error}") from error
+        return self._run(None)
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- running
+    def send(self, values: dict[str, Any] | None = None, press: str | None = None) -> Run:
+        """Set the widgets `values` names (by key; kept for later runs), press the button `press` (a key), and
+        return the run that follows (after any st.rerun). A key the page has not drawn raises KeyError."""
+        for key, value in (values or {}).items():
+            if key not in self.widgets:
+                raise KeyError(f"no widget with key {key!r} on {self.page} (drawn: {', '.join(sorted(self.widgets))})")
+            self.values[key] = value
+        if press is not None and press not in self.widgets:
+            raise KeyError(f"no button with key {press!r} on {self.page}")
+        return self._run(press)
+
+    def _message(self, press: str | None) -> bytes:
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        state.page_name = self.page
+        for key, value in self.values.items():
+            widget_id, kind = self.widgets[key]
+            widget = state.widget_states.widgets.add()
+            widget.id = widget_id
+            slot = _WIDGET_KINDS[kind]
+            if slot == "string_array_value":
+                widget.string_array_value.data.extend([str(v) for v in value])
+            else:
+                setattr(widget, slot, value)
+        if press is not None:
+            widget = state.widget_states.widgets.add()
+            widget.id = self.widgets[press][0]
+            widget.trigger_value = True
+        return msg.SerializeToString()
+
+    def _run(self, press: str | None) -> Run:
+        if self.socket is None:
+            raise SessionError("the session is not open")
+        start = time.perf_counter()
+        self.socket.send(self._message(press))
+        run = Run()
+        deadline = start + self.timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise SessionError(f"{self.page}: the run did not finish within {self.timeout:.0f} s")
+            try:
+                raw = self.socket.recv(timeout=left)
+            except TimeoutError as error:
+                raise SessionError(f"{self.page}: the run did not finish within {self.timeout:.0f} s") from error
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                drawn = _element(msg)
+                if drawn is None:
+                    continue
+                if drawn.kind == "exception":
+                    run.exceptions.append(drawn.text)
+                if drawn.key and drawn.kind in _WIDGET_KINDS:
+                    self.widgets[drawn.key] = (drawn.widget_id, drawn.kind)
+                run.elements.append(drawn)
+            elif kind == "script_finished":
+                status = msg.script_finished
+                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    run.reruns += 1
+                    run.elements.clear()
+                    continue
+                if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    continue  # a fragment's own rerun (run_every), not the page's
+                run.seconds = time.perf_counter() - start
+                drawn = {e.key for e in run.elements if e.key and e.kind in _WIDGET_KINDS}
+                self.widgets = {k: v for k, v in self.widgets.items() if k in drawn}  # as a browser holds them
+                self.values = {k: v for k, v in self.values.items() if k in drawn}
+                return run
+
+
+# --- The benchmark: a room of simulated phones, the speaker in a real browser ------------------------------------
+
+# The targets of one server (docs/benchmarks.md): a phone joined within this long of the first phone; a send
+# answered within; a submission on the speaker's view within; memory at the peak.
+TARGETS = {"join_max_s": 60.0, "send_p95_s": 2.0, "speaker_lag_max_s": 3.0, "server_peak_mb": 1536.0}
+SENTENCES = (
+    ("the acting is wonderful", "positive"),
+    ("a dull and lifeless film", "negative"),
+    ("I laughed the whole way through", "positive"),
+    ("not worth the ticket", "negative"),
+)
+
+
+@dataclass
+class Phone:
+    """What one simulated phone saw: when it joined, each send's seconds to its verdicts, what went wrong."""
+
+    index: int
+    joined_s: float | None = None  # from the first phone's start
+    join_took_s: float | None = None  # from its own start: the page fetched, connected and drawn
+    sends: list[float] = field(default_factory=list)
+    acked: list[float] = field(default_factory=list)  # monotonic time of each acknowledged send
+    errors: list[str] = field(default_factory=list)
+    exceptions: int = 0
+
+
+def _digits(count: int):
+    """Canvas drawings (280 px, white on black) of MNIST test digits, with their labels: the phones' drawings."""
+    import numpy as np
+    from PIL import Image
+
+    from cnnrnn.tasks.digits.api import test_digits
+
+    images, labels = test_digits(count)
+    drawings = []
+    for image, label in zip(images, labels):
+        grey = np.asarray(image, np.float32)
+        grey = (grey * 255 if grey.max() <= 1.0 else grey).astype(np.uint8)
+        drawings.append((np.asarray(Image.fromarray(grey).resize((280, 280), Image.BILINEAR)), int(label)))
+    return drawings
+
+
+def _phone(phone: Phone, base: str, code: str, start: float, at: float, sends: int, think, drawings, rng) -> None:
+    """One phone: joins at `at` seconds, then sends `sends` submissions (a digit, a sentence, ...) at a human pace."""
+    time.sleep(max(0.0, start + at - time.monotonic()))
+    session = Session(base, "Room", f"room={code}")
+    began = time.monotonic()
+    try:
+        session.open()
+        phone.joined_s = time.monotonic() - start
+        phone.join_took_s = time.monotonic() - began
+        for n in range(sends):
+            time.sleep(rng.uniform(*think))
+            mode = "A digit" if n % 2 == 0 else "A sentence"
+            if session.values.get("room_what", ["A digit"]) != [mode]:  # a tap on "Send: A digit | A sentence"
+                session.send({"room_what": [mode]})
+            if mode == "A digit":
+                image, label = drawings[(phone.index + n) % len(drawings)]
+                values = {f"room_canvas_{n}": canvas_value(image), f"room_label_{n}": str(label)}
+                button, expected = "room_send_digit", 3
+            else:
+                sentence, said = SENTENCES[(phone.index + n) % len(SENTENCES)]
+                values = {f"room_sentence_{n}": sentence, f"room_said_{n}": said}
+                button, expected = "room_send_sentence", 2
+            run = session.send(values, press=button)
+            phone.exceptions += len(run.exceptions)
+            if len(run.metrics()) != expected or not any(t.startswith("**Sent:") for t in run.texts("markdown")):
+                said = run.texts("alert") or run.texts("markdown")[-1:]
+                phone.errors.append(f"phone {phone.index} send {n + 1}: no verdicts ({'; '.join(said)[:120]})")
+                continue
+            phone.sends.append(run.seconds)
+            phone.acked.append(time.monotonic())
+    except (SessionError, KeyError, OSError) as error:
+        phone.errors.append(f"phone {phone.index}: {error}")
+    finally:
+        session.close()
+
+
+def _p95(values: list[float]) -> float | None:
+    import numpy as np
+
+    return round(float(np.percentile(values, 95)), 2) if values else None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process `pid` so far (Linux /proc)."""
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think=(3.0, 6.0), seed: int = 0) -> dict:
+    """A cold `streamlit run`, a speaker who opens a room in a real browser, and `phones` simulated phones that join
+    over `join_window` seconds and each send `sends` submissions (digits and sentences, alternately).
+
+    Returns phones, join_max_s, send_p50_s, send_p95_s, send_max_s, speaker_lag_max_s (from a send's verdict to
+    the speaker's count including it), submissions (acknowledged) and shown (on the speaker's view at the end),
+    errors, exceptions, server_cpu_s (during the room), server_peak_mb and server_final_mb, and `holds` (whether
+    every target in TARGETS held, with no error and no exception).
+    """
+    import os
+    import threading
+
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+
+    from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered
+    from cnnrnn.loadtest import MemorySampler
+
+    drawings = _digits(20)
+    log_path = Path(__file__).resolve().parents[1] / "test-artifacts" / "audience.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as log, sync_playwright() as playwright:
+        server, url = start_streamlit(120, log)
+        sampler = MemorySampler(server.pid)
+        sampler.start()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            speaker = browser.new_page(viewport={"width": 1280, "height": 720})
+            speaker.goto(f"{url}/Room")
+            wait_rendered(speaker, 120)
+            speaker.get_by_role("button", name="Open a room").click()
+            speaker.wait_for_url(re.compile(r"room=[A-Z0-9]+"), timeout=60_000)
+            code = re.search(r"room=([A-Z0-9]+)", speaker.url).group(1)
+            wait_rendered(speaker, 60)
+            cpu0 = _cpu_seconds(server.pid)
+            start = time.monotonic()
+            crowd = [Phone(i) for i in range(phones)]
+            threads = [
+                threading.Thread(
+                    target=_phone,
+                    args=(
+                        p,
+                        url,
+                        code,
+                        start,
+                        join_window * i / max(phones, 1),
+                        sends,
+                        think,
+                        drawings,
+                        np.random.default_rng(seed + 1 + i),
+                    ),
+                    daemon=True,
+                )
+                for i, p in enumerate(crowd)
+            ]
+            for thread in threads:
+                thread.start()
+            shown_at: list[float] = []  # monotonic time at which the speaker's count first reached k + 1
+            count = (
+                "Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).slice(0, 2)"
+                ".reduce((n, e) => n + (parseInt(e.innerText) || 0), 0)"
+            )
+            while any(t.is_alive() for t in threads):
+                seen = int(speaker.evaluate(f"() => {count}"))
+                now = time.monotonic()
+                shown_at += [now] * max(0, seen - len(shown_at))
+                speaker.wait_for_timeout(200)
+            for thread in threads:
+                thread.join()
+            acked = sorted(t for p in crowd for t in p.acked)
+            settle = time.monotonic() + TARGETS["speaker_lag_max_s"] * 3
+            while len(shown_at) < len(acked) and time.monotonic() < settle:
+                seen = int(speaker.evaluate(f"() => {count}"))
+                shown_at += [time.monotonic()] * max(0, seen - len(shown_at))
+                speaker.wait_for_timeout(200)
+            cpu = _cpu_seconds(server.pid) - cpu0
+        finally:
+            browser.close()
+            memory = sampler.stop()
+            server.terminate()
+            server.wait(timeout=30)
+    times = [s for p in crowd for s in p.sends]
+    joined = [p.joined_s for p in crowd if p.joined_s is not None]
+    lags = [shown - ack for shown, ack in zip(shown_at, acked)]
+    missing = len(acked) - len(shown_at)
+    errors = [e for p in crowd for e in p.errors]
+    if missing > 0:
+        errors.append(f"{missing} acknowledged submissions never reached the speaker's view")
+    result = {
+        "phones": phones,
+        "sends_per_phone": sends,
+        "join_window_s": join_window,
+        "machine_cores": os.cpu_count(),
+        "joined": len(joined),
+        "join_max_s": round(max(joined), 2) if len(joined) == phones and joined else None,
+        "join_each_p95_s": _p95([p.join_took_s for p in crowd if p.join_took_s is not None]),
+        "send_p50_s": round(float(np.percentile(times, 50)), 2) if times else None,
+        "send_p95_s": round(float(np.percentile(times, 95)), 2) if times else None,
+        "send_max_s": round(max(times), 2) if times else None,
+        "speaker_lag_max_s": round(max(lags), 2) if lags else None,
+        "submissions": len(acked),
+        "shown": len(shown_at),
+        "errors": len(errors),
+        "error_messages": errors[:20],
+        "exceptions": sum(p.exceptions for p in crowd),
+        "server_cpu_s": round(cpu, 1),
+        "server_peak_mb": memory["peak"],
+        "server_final_mb": memory["final"],
+    }
+    result["holds"] = bool(
+        result["errors"] == 0
+        and result["exceptions"] == 0
+        and all(result[key] is not None and result[key] <= limit for key, limit in TARGETS.items())
+    )
+    return result
+
+
+def format_audience(summary: dict) -> str:
+    """The audience benchmark as a table: a row per phone count, then the largest count that held the targets."""
+    head = (
+        "phones",
+        "joined",
+        "join max s",
+        "each join p95 s",
+        "send p50 s",
+        "p95 s",
+        "max s",
+        "speaker lag s",
+        "errors",
+        "exceptions",
+        "server CPU s",
+        "peak MB",
+        "holds",
+    )
+    keys = (
+        "phones",
+        "joined",
+        "join_max_s",
+        "join_each_p95_s",
+        "send_p50_s",
+        "send_p95_s",
+        "send_max_s",
+        "speaker_lag_max_s",
+        "errors",
+        "exceptions",
+        "server_cpu_s",
+        "server_peak_mb",
+        "holds",
+    )
+    rows = [[("-" if run.get(k) is None else str(run[k])) for k in keys] for run in summary["runs"]]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    targets = summary["targets"]
+    lines.append(
+        f"targets: every phone joined within {targets['join_max_s']:.0f} s of the first, send p95 at most "
+        f"{targets['send_p95_s']:.0f} s, on the speaker's view within {targets['speaker_lag_max_s']:.0f} s, peak "
+        f"memory at most {targets['server_peak_mb']:,.0f} MB, no error and no exception"
+    )
+    largest = summary.get("largest_holding")
+    lines.append(f"largest phone count that held them: {largest if largest else 'none of those tried'}")
+    for run in summary["runs"]:
+        lines += [f"error ({run['phones']} phones): {message}" for message in run.get("error_messages", [])]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "Drawn",
+    "Phone",
+    "Run",
+    "Session",
+    "SessionError",
+    "TARGETS",
+    "bench_audience",
+    "canvas_value",
+    "format_audience",
+]

@@ -1,0 +1,127 @@
+"""Simulated phones (`cnnrnn.audience`): Streamlit's own protocol, checked against a real browser, and the audience
+benchmark (`python -m cnnrnn bench --audience N`) on a small room."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from cli import run_cli
+from PIL import Image, ImageDraw
+
+from cnnrnn.audience import TARGETS, _key_of, canvas_value, format_audience
+
+
+def test_the_canvas_value_is_the_drawing_as_a_png_data_url():
+    drawing = np.zeros((280, 280), np.uint8)
+    drawing[40:240, 130:150] = 255
+    state = json.loads(canvas_value(drawing))
+    url = state["drawing"]["data"]
+    assert url.startswith("data:image/png;base64,")
+    back = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    assert back.shape == (280, 280, 4) and (back[..., 0] == drawing).all() and (back[..., 3] == 255).all()
+
+
+def test_a_widget_id_gives_back_the_key_the_page_chose():
+    assert _key_of("$$ID-5179a7c724f2b9a6950c31d83874927a-room_join_code") == "room_join_code"
+    assert _key_of("$$ID-d2e7-FormSubmitter:room_join-Join") == "FormSubmitter:room_join-Join"
+    assert _key_of("no-key-here") is None
+
+
+def test_the_table_says_which_counts_held_and_why_not():
+    run = {"phones": 100, "joined": 98, "join_max_s": None, "send_p50_s": 0.4, "send_p95_s": 2.6, "errors": 2}
+    text = format_audience(
+        {"runs": [run], "largest_holding": None, "targets": TARGETS} | {"runs": [run | {"error_messages": ["x"]}]}
+    )
+    lines = text.splitlines()
+    assert lines[0].split()[:2] == ["phones", "joined"] and lines[1].split()[:3] == ["100", "98", "-"]
+    assert "send p95 at most 2 s" in text and "largest phone count that held them: none of those tried" in text
+    assert "error (100 phones): x" in text
+
+
+def test_a_count_of_no_phones_is_refused_in_one_line():
+    out = run_cli("bench", "--audience", "10,0", timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == (
+        "error: --audience takes phone counts of at least 1, separated by commas (e.g. 10,50,100)"
+    )
+
+
+# --- Against a real server ---------------------------------------------------------------------------------------
+
+
+def _stroke() -> np.ndarray:
+    """The stroke the browser test draws (tests/test_browser_room.py): top to bottom, 18 px wide, on the canvas."""
+    image = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(image).line([(140, 45), (134, 235)], fill=255, width=18)
+    return np.asarray(image)
+
+
+@pytest.mark.slow  # a real server and Chromium
+def test_a_simulated_phone_gets_the_verdicts_a_browser_phone_gets(tmp_path):
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, close_notice, require_chromium, settle
+
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from cnnrnn.audience import Session
+    from cnnrnn.browser import start_streamlit, wait_rendered
+    from cnnrnn.tasks.room import store
+    from cnnrnn.tasks.room.ui import engine
+
+    code, _ = store.open_room(engine())
+    with open(tmp_path / "server.log", "w") as log:
+        server, url = start_streamlit(120, log)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{url}/Room?room={code}")
+            wait_rendered(page)
+            close_notice(page)
+            page.locator(".st-key-room_what").get_by_text("A sentence", exact=True).click()
+            settle(page)
+            page.get_by_label("Your sentence").fill("not worth the ticket")
+            page.get_by_role("radiogroup", name="Is it positive or negative?").get_by_text("negative").click()
+            settle(page)
+            page.get_by_role("button", name="Send the sentence").click()
+            values = page.locator('[data-testid="stMetricValue"]')
+            expect(values).to_have_count(2, timeout=90_000)
+            in_browser = [v.inner_text().strip() for v in values.all()]
+            browser.close()
+        with Session(url, "Room", f"room={code}") as phone:
+            first = phone.open()
+            assert not first.exceptions and "room_send_digit" in phone.widgets
+            phone.send({"room_what": ["A sentence"]})
+            typed = {"room_sentence_0": "not worth the ticket", "room_said_0": "negative"}
+            sent = phone.send(typed, "room_send_sentence")
+            assert [value for _, value in sent.metrics()] == in_browser
+            assert any(text.startswith("**Sent: a negative sentence.**") for text in sent.texts("markdown"))
+            phone.send({"room_what": ["A digit"]})
+            drawn = phone.send({"room_canvas_1": canvas_value(_stroke()), "room_label_1": "1"}, "room_send_digit")
+            assert [value for _, value in drawn.metrics()] == ["1", "1", "1"], drawn.metrics()
+            assert not sent.exceptions and not drawn.exceptions
+            with pytest.raises(KeyError, match="no widget with key 'room_nothing'"):
+                phone.send({"room_nothing": 1})
+        rows = store.submissions(engine(), code)
+        assert sorted(row["kind"] for row in rows) == ["digit", "sentence", "sentence"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow  # a real server, Chromium and a room of phones
+def test_the_audience_benchmark_counts_every_phone_and_every_send():
+    from cnnrnn.audience import bench_audience
+
+    result = bench_audience(3, sends=2, join_window=2.0, think=(0.3, 0.8))
+    assert result["joined"] == 3 and result["submissions"] == 6 and result["shown"] == 6, result
+    assert result["errors"] == 0 and result["exceptions"] == 0, result["error_messages"]
+    assert 0 < result["send_p50_s"] <= result["send_p95_s"] <= result["send_max_s"]
+    assert result["speaker_lag_max_s"] is not None and result["server_cpu_s"] > 0 and result["server_peak_mb"] > 100
+    assert isinstance(result["holds"], bool)
+    assert re.fullmatch(r"\d+", str(result["machine_cores"]))
