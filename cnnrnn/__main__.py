@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from cnnrnn import docs
+from cnnrnn.audience import TARGETS, bench_audience, format_audience
 from cnnrnn.bench import LATEST, context, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.process import server_settings
@@ -68,8 +69,6 @@ def cmd_bench(args) -> int:
         counts = _counts(args.audience)
         if args.sends < 1:
             raise ValueError("--sends takes a whole number of at least 1")
-        from cnnrnn.audience import TARGETS, bench_audience, format_audience  # Streamlit's protocol: only here
-
         results = [bench_audience(n, sends=args.sends) for n in counts]
         held = [r["phones"] for r in results if r["holds"]]
         summary = {"runs": results, "largest_holding": max(held) if held else None, "targets": TARGETS}

@@ -14,6 +14,7 @@ nothing here imports Playwright.
 from __future__ import annotations
 
 import base64
+import http.cookiejar
 import io
 import json
 import re
@@ -23,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from websockets.sync.client import connect
+from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered
+from cnnrnn.loadtest import MemorySampler
+from cnnrnn.tasks import get_task
 
 _WIDGET_KINDS = {  # element type -> the WidgetState field a browser fills for it
     "text_input": "string_value",
@@ -84,16 +85,13 @@ def _element(msg) -> Drawn | None:
     if kind is None:
         return None
     inner = getattr(element, kind)
-    widget_id = getattr(inner, "id", "") if hasattr(inner, "id") else ""
-    label = getattr(inner, "label", "") if hasattr(inner, "label") else ""
-    if kind == "metric":
-        text = inner.body
-    elif kind in ("markdown", "alert", "heading", "text", "code"):
-        text = inner.body
-    elif kind == "exception":
+    fields = inner.DESCRIPTOR.fields_by_name if hasattr(inner, "DESCRIPTOR") else {}
+    widget_id = inner.id if "id" in fields else ""
+    label = inner.label if "label" in fields else ""
+    if kind == "exception":
         text = f"{inner.type}: {inner.message}"
-    else:
-        text = label
+    else:  # what it shows: a body (markdown, metric, alert, heading, text), code, or else its label
+        text = next((getattr(inner, name) for name in ("body", "code_text") if name in fields), label)
     return Drawn(kind, _key_of(widget_id) if widget_id else None, text, widget_id, label)
 
 
@@ -125,13 +123,34 @@ class Session:
         self.values: dict[str, Any] = {}  # key -> value, sent with every run as a browser sends them all
         self.socket = None
         self.fetched_bytes = 0
+        # Cookies, as a browser keeps them: a load balancer's sticky-session cookie, Streamlit's XSRF cookie.
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
     # -- connecting
     def _fetch(self, path: str) -> bytes:
-        with urllib.request.urlopen(f"{self.base}/{path}", timeout=self.timeout) as response:
+        with self._opener.open(f"{self.base}/{path}", timeout=self.timeout) as response:
             body = response.read()
         self.fetched_bytes += len(body)
         return body
+
+    def cookie(self, name: str) -> str | None:
+        """The value of the cookie `name` this session holds (e.g. the balancer's replica), or None."""
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+    def key(self, prefix: str) -> str:
+        """The key of the widget the page draws now whose key starts with `prefix` (a page that numbers its
+        widgets, as the room numbers each send's fresh canvas and choices)."""
+        found = sorted(k for k in self.widgets if k.startswith(prefix))
+        if not found:
+            raise KeyError(f"no widget whose key starts with {prefix!r} on {self.page}")
+        return found[-1]
+
+    def reconnect(self) -> Run:
+        """What a browser does when its socket drops: load the page again (through a balancer, to a live replica)
+        and open a new session with the widgets' values it holds."""
+        self.close()
+        return self.open(assets=False)
 
     def open(self, assets: bool = True) -> Run:
         """Load the page as a browser does (HTML, then its scripts and styles unless `assets` is False: a browser
@@ -140,10 +159,20 @@ class Session:
         if assets:
             for path in dict.fromkeys(_SCRIPTS.findall(html)):
                 self._fetch(path.removeprefix("./"))
+        from websockets.exceptions import ConnectionClosed  # here: `python -m cnnrnn` loads no websockets
+        from websockets.sync.client import connect
+
         ws_url = self.base.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.cookies)
         try:
-            self.socket = connect(ws_url, subprotocols=["streamlit"], max_size=2**26, open_timeout=self.timeout)
-        except (OSError, TimeoutError) as error:
+            self.socket = connect(
+                ws_url,
+                subprotocols=["streamlit"],
+                max_size=2**26,
+                open_timeout=self.timeout,
+                additional_headers={"Cookie": cookies} if cookies else None,
+            )
+        except (OSError, TimeoutError, ConnectionClosed) as error:
             raise SessionError(f"could not connect to {ws_url}: {error}") from error
         return self._run(None)
 
@@ -171,6 +200,8 @@ class Session:
         return self._run(press)
 
     def _message(self, press: str | None) -> bytes:
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # Streamlit's own messages, loaded when first used
+
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
@@ -191,10 +222,16 @@ class Session:
         return msg.SerializeToString()
 
     def _run(self, press: str | None) -> Run:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.exceptions import ConnectionClosed
+
         if self.socket is None:
             raise SessionError("the session is not open")
         start = time.perf_counter()
-        self.socket.send(self._message(press))
+        try:
+            self.socket.send(self._message(press))
+        except ConnectionClosed as error:
+            raise SessionError(f"{self.page}: the connection closed ({error})") from error
         run = Run()
         deadline = start + self.timeout
         while True:
@@ -205,6 +242,8 @@ class Session:
                 raw = self.socket.recv(timeout=left)
             except TimeoutError as error:
                 raise SessionError(f"{self.page}: the run did not finish within {self.timeout:.0f} s") from error
+            except ConnectionClosed as error:
+                raise SessionError(f"{self.page}: the connection closed ({error})") from error
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
@@ -263,9 +302,7 @@ def _digits(count: int):
     import numpy as np
     from PIL import Image
 
-    from cnnrnn.tasks.digits.api import test_digits
-
-    images, labels = test_digits(count)
+    images, labels = get_task("mnist").module("api").test_digits(count)
     drawings = []
     for image, label in zip(images, labels):
         grey = np.asarray(image, np.float32)
@@ -290,11 +327,11 @@ def _phone(phone: Phone, base: str, code: str, start: float, at: float, sends: i
                 session.send({"room_what": [mode]})
             if mode == "A digit":
                 image, label = drawings[(phone.index + n) % len(drawings)]
-                values = {f"room_canvas_{n}": canvas_value(image), f"room_label_{n}": str(label)}
+                values = {session.key("room_canvas_"): canvas_value(image), session.key("room_label_"): str(label)}
                 button, expected = "room_send_digit", 3
             else:
                 sentence, said = SENTENCES[(phone.index + n) % len(SENTENCES)]
-                values = {f"room_sentence_{n}": sentence, f"room_said_{n}": said}
+                values = {session.key("room_sentence_"): sentence, session.key("room_said_"): said}
                 button, expected = "room_send_sentence", 2
             run = session.send(values, press=button)
             phone.exceptions += len(run.exceptions)
@@ -338,9 +375,6 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
 
     import numpy as np
     from playwright.sync_api import sync_playwright
-
-    from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered
-    from cnnrnn.loadtest import MemorySampler
 
     drawings = _digits(20)
     log_path = Path(__file__).resolve().parents[1] / "test-artifacts" / "audience.log"

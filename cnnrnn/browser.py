@@ -4,7 +4,7 @@ and the browser tests.
 `start_streamlit` starts the server on a free local port and polls `/_stcore/health` instead of sleeping.
 `wait_rendered` (and its twin for Playwright's async API, `wait_rendered_async`) waits for a page's script
 run to end. `locate` turns what a task's `checks` module declares of its page into a locator.
-The only module of the package that imports Playwright, inside its functions; the app never imports it.
+It imports Playwright inside its functions (as the audience benchmark does); the app never imports it.
 """
 
 from __future__ import annotations
