@@ -14,6 +14,7 @@ nothing here imports Playwright.
 from __future__ import annotations
 
 import base64
+import gzip
 import http.cookiejar
 import io
 import json
@@ -64,6 +65,8 @@ class Run:
     exceptions: list[str] = field(default_factory=list)
     seconds: float = 0.0
     reruns: int = 0  # runs the script ended early for (st.rerun) before this one finished
+    received_bytes: int = 0  # what the server sent for it (every message, the early-ended runs' included)
+    sizes: dict = field(default_factory=dict)  # element type -> bytes of its messages
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [e.text for e in self.elements if kind is None or e.kind == kind]
@@ -129,10 +132,13 @@ class Session:
 
     # -- connecting
     def _fetch(self, path: str) -> bytes:
-        with self._opener.open(f"{self.base}/{path}", timeout=self.timeout) as response:
+        # Compressed where the server compresses, as a browser asks (the bytes counted are those sent).
+        request = urllib.request.Request(f"{self.base}/{path}", headers={"Accept-Encoding": "gzip"})
+        with self._opener.open(request, timeout=self.timeout) as response:
             body = response.read()
+            packed = response.headers.get("Content-Encoding", "") == "gzip"
         self.fetched_bytes += len(body)
-        return body
+        return gzip.decompress(body) if packed else body
 
     def cookie(self, name: str) -> str | None:
         """The value of the cookie `name` this session holds (e.g. the balancer's replica), or None."""
@@ -244,6 +250,7 @@ class Session:
                 raise SessionError(f"{self.page}: the run did not finish within {self.timeout:.0f} s") from error
             except ConnectionClosed as error:
                 raise SessionError(f"{self.page}: the connection closed ({error})") from error
+            run.received_bytes += len(raw)
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
@@ -251,6 +258,7 @@ class Session:
                 drawn = _element(msg)
                 if drawn is None:
                     continue
+                run.sizes[drawn.kind] = run.sizes.get(drawn.kind, 0) + len(raw)
                 if drawn.kind == "exception":
                     run.exceptions.append(drawn.text)
                 if drawn.key and drawn.kind in _WIDGET_KINDS:
