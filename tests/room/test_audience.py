@@ -71,9 +71,10 @@ def test_a_simulated_phone_gets_the_verdicts_a_browser_phone_gets(tmp_path):
     from cnnrnn.audience import Session
     from cnnrnn.browser import start_streamlit, wait_rendered
     from cnnrnn.tasks.room import store
+    from cnnrnn.tasks.room.limits import PER_MINUTE
     from cnnrnn.tasks.room.ui import engine
 
-    code, _ = store.open_room(engine())
+    code, key = store.open_room(engine())
     with open(tmp_path / "server.log", "w") as log:
         server, url = start_streamlit(120, log)
     try:
@@ -107,8 +108,38 @@ def test_a_simulated_phone_gets_the_verdicts_a_browser_phone_gets(tmp_path):
             assert not sent.exceptions and not drawn.exceptions
             with pytest.raises(KeyError, match="no widget with key 'room_nothing'"):
                 phone.send({"room_nothing": 1})
+            # Bad input at scale. A connection dropped mid-send: the send is not acknowledged, and after the
+            # phone reconnects the room holds it at most once.
+            phone.send({"room_what": ["A sentence"]})
+            phone.values.update({phone.key("room_sentence_"): "dropped mid-send", phone.key("room_said_"): "negative"})
+            phone.socket.send(phone._message("room_send_sentence"))
+            phone.close()
+            phone.reconnect()
+            # A phone flooding sends: the first PER_MINUTE of its new session are acknowledged, the rest told why.
+            phone.send({"room_what": ["A sentence"]})
+            told = []
+            for i in range(PER_MINUTE + 2):
+                typed = {phone.key("room_sentence_"): f"flood {i}", phone.key("room_said_"): "positive"}
+                run = phone.send(typed, "room_send_sentence")
+                assert not run.exceptions
+                told.append("acknowledged" if len(run.metrics()) == 2 else " ".join(run.texts("alert")))
+            assert told[:PER_MINUTE] == ["acknowledged"] * PER_MINUTE, told
+            assert all(
+                t.startswith(f"Slow down: one phone may send {PER_MINUTE} submissions a minute")
+                for t in told[PER_MINUTE:]
+            )
+            # The room closed while phones send: the phone is told, and nothing more is stored.
+            before = len(store.submissions(engine(), code))
+            assert store.close_room(engine(), code, key)
+            closed = phone.send()
+            assert any("The speaker has closed this room" in t for t in closed.texts()), closed.texts()
+            assert len(store.submissions(engine(), code)) == before
         rows = store.submissions(engine(), code)
-        assert sorted(row["kind"] for row in rows) == ["digit", "sentence", "sentence"]
+        assert sum(row["sentence"] == "dropped mid-send" for row in rows) <= 1, "stored twice"
+        assert sorted(row["sentence"] for row in rows if (row["sentence"] or "").startswith("flood")) == sorted(
+            f"flood {i}" for i in range(PER_MINUTE)
+        )
+        assert [row["kind"] for row in rows].count("digit") == 1
     finally:
         server.terminate()
         server.wait(timeout=30)
