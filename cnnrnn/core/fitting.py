@@ -6,9 +6,11 @@ Each task's `train.py` builds its own loop from these; nothing here knows a task
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -163,3 +165,44 @@ class LocalSeeds:
 def steps_per_epoch(examples: int, batch_size: int) -> int:
     """Optimizer steps in one epoch over `examples` training examples (the last batch may be short)."""
     return -(-int(examples) // int(batch_size))
+
+
+class Checkpoint:
+    """A training run's weights, optimizer state and progress in its folder (`checkpoint.npz` and `checkpoint.json`,
+    each replaced whole), so that a run stopped part-way resumes where it was: `state()` says how far it got,
+    `restore(model)` puts its weights and its optimizer's moments and step count back, `clear()` removes both once
+    the run has finished."""
+
+    def __init__(self, folder):
+        folder = Path(folder)
+        self.arrays, self.progress = folder / "checkpoint.npz", folder / "checkpoint.json"
+
+    def state(self) -> dict | None:
+        """The progress saved with the last checkpoint, or None when there is none."""
+        if not (self.arrays.is_file() and self.progress.is_file()):
+            return None
+        return json.loads(self.progress.read_text(encoding="utf-8"))
+
+    def save(self, model, state: dict) -> None:
+        weights = model.get_weights()
+        optimizer = [np.asarray(v) for v in model.optimizer.variables]
+        tmp = self.arrays.with_suffix(".tmp.npz")
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)}, **{f"o{i}": o for i, o in enumerate(optimizer)})
+        tmp.replace(self.arrays)
+        text = json.dumps({**state, "weights": len(weights), "optimizer": len(optimizer)})
+        tmp = self.progress.with_suffix(".tmp.json")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.progress)
+
+    def restore(self, model) -> None:
+        """Weights and optimizer state into `model` (compiled as it was when saved: the same trainable layers)."""
+        state = self.state()
+        data = np.load(self.arrays)
+        model.set_weights([data[f"w{i}"] for i in range(state["weights"])])
+        model.optimizer.build(model.trainable_variables)
+        for i, variable in enumerate(model.optimizer.variables):
+            variable.assign(data[f"o{i}"])
+
+    def clear(self) -> None:
+        for path in (self.arrays, self.progress):
+            path.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ reproduce the run in `weights/manifest.json`.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import replace
@@ -20,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import epoch_callback, steps_per_epoch
+from cnnrnn.core.fitting import Checkpoint, epoch_callback, steps_per_epoch
 from cnnrnn.core.protocol import Protocol
 from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
@@ -207,50 +206,27 @@ class _DigitsRun:
         )
         self.done, self.cpu, self.seconds, self.history = 0, 0.0, 0.0, []
         self.frozen = False
+        self.saved = Checkpoint(spec.folder)
         self._resume()
 
-    # -- checkpoints
-    @property
-    def _paths(self):
-        return self.spec.folder / "checkpoint.npz", self.spec.folder / "checkpoint.json"
-
+    # -- checkpoints (cnnrnn.core.fitting.Checkpoint, in the run's folder)
     def _freeze(self):
         _freeze_batch_norm(self.model, keras.optimizers.Adam(_Offset(self.schedule, self.freeze_at)))
         self.frozen = True
 
     def _resume(self):
-        arrays, state = self._paths
-        if not (arrays.is_file() and state.is_file()):
+        saved = self.saved.state()
+        if saved is None:
             return
-        saved = json.loads(state.read_text(encoding="utf-8"))
         if saved["frozen"]:
             self._freeze()
-        data = np.load(arrays)
-        weights = [data[f"w{i}"] for i in range(saved["weights"])]
-        self.model.set_weights(weights)
-        optimizer = self.model.optimizer
-        optimizer.build(self.model.trainable_variables)
-        for i, variable in enumerate(optimizer.variables):
-            variable.assign(data[f"o{i}"])
+        self.saved.restore(self.model)
         self.done, self.cpu, self.seconds = saved["done"], saved["cpu"], saved["seconds"]
         self.history = saved["history"]
 
     def checkpoint(self):
-        arrays, state = self._paths
-        weights = self.model.get_weights()
-        optimizer = [np.asarray(v) for v in self.model.optimizer.variables]
-        tmp = arrays.with_suffix(".tmp.npz")
-        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)}, **{f"o{i}": o for i, o in enumerate(optimizer)})
-        tmp.replace(arrays)
-        saved = {
-            "done": self.done,
-            "cpu": self.cpu,
-            "seconds": self.seconds,
-            "frozen": self.frozen,
-            "weights": len(weights),
-            "history": self.history,
-        }
-        state.write_text(json.dumps(saved), encoding="utf-8")
+        state = {"done": self.done, "cpu": self.cpu, "seconds": self.seconds, "frozen": self.frozen}
+        self.saved.save(self.model, {**state, "history": self.history})
 
     # -- training
     def validation(self) -> float:
@@ -309,8 +285,7 @@ def digits_fit(splits, config, log=print):
             )
             extra["val_by_size"] = {str(side): round(value, 4) for side, value in by_size.items()}
             log(f"    {spec.label}: validation by side " + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items()))
-        for path in run._paths:
-            path.unlink(missing_ok=True)
+        run.saved.clear()
         return RunResult(
             metric=float(np.mean(correct)),
             val_metric=run.history[-1]["val_metric"],
