@@ -69,10 +69,19 @@ def test_cli_train_tiny_writes_weights_and_prints_its_scores(tmp_path):
     out = run_cli("train", "captions", "--preset", "tiny", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
-    assert set(result) == {"task", "weights", "exact_match", "token_accuracy", "beam_exact_match"}
+    assert set(result) == {
+        "task",
+        "weights",
+        "exact_match",
+        "token_accuracy",
+        "beam_exact_match",
+        "exact_match_mean",
+        "shipped_seed",
+    }
     assert result["task"] == "captions" and result["weights"] == str(tmp_path)
     assert 0.0 <= result["exact_match"] <= result["token_accuracy"] + 1e-9 <= 1.0 + 1e-9
-    assert "captioner epoch 1/1:" in out.stderr and "validation after epoch 1" in out.stderr
+    assert "captions captioner: learning rates 0.002, 0.004 at " in out.stderr
+    assert "captioner lr=0.002 seed=1 steps=" in out.stderr and ": epoch 1/1: loss " in out.stderr
     assert (tmp_path / "captions_model.keras").is_file() and (tmp_path / "manifest.json").is_file()
     evaluated = run_cli("evaluate", "captions", "--weights", str(tmp_path))  # the tiny model on the full test split
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]

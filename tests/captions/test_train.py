@@ -17,11 +17,19 @@ from cnnrnn.tasks.captions.train import train_captions
 
 @pytest.mark.slow  # trains
 def test_tiny_training_writes_weights_and_manifest(tmp_path):
-    epochs = []
-    entry = train_captions(CAPTIONS_TINY, tmp_path, on_epoch=lambda m, e, logs: epochs.append(logs), log=lambda _: None)
-    assert len(epochs) == CAPTIONS_TINY.epochs and "val_exact_match" in epochs[0]
+    lines = []
+    entry = train_captions(CAPTIONS_TINY, tmp_path, log=lines.append)
+    assert any(" epoch 1/1: loss " in line and "validation exact match" in line for line in lines), lines
     section = read_manifest(tmp_path)["captions"]
     info = section["models"]["captioner"]
+    # Under the protocol: both rates at seed 1 (the grid is the full budget in the tiny preset), then seed 2.
+    protocol = section["protocol"]
+    assert protocol["metric"] == "exact_match" and protocol["lr_grid"] == list(CAPTIONS_TINY.lr_grid)
+    assert [s["seed"] for s in info["seeds"]] == [1, 2] and info["steps"] == protocol["steps"]
+    assert info["lr"] in CAPTIONS_TINY.lr_grid and len(info["lr_search"]) == 2
+    shipped = next(s for s in info["seeds"] if s["seed"] == info["shipped_seed"])
+    assert info["exact_match"] == round(shipped["metric"], 4), "the shipped file is the shipped seed's"
+    assert [point["step"] for point in info["history"]] == [protocol["steps"]]
     assert (tmp_path / CAPTIONS_FILE).stat().st_size == info["bytes"] and info["params"] > 0
     assert 0.0 <= info["exact_match"] <= info["token_accuracy"] + 1e-9 <= 1.0 + 1e-9
     assert section["data"]["seeds"] == {"train": 11, "val": 22, "test": 33}

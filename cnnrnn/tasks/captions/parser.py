@@ -10,6 +10,8 @@ from cnnrnn.tasks.captions.config import MODEL_NAME
 
 MODELS = (MODEL_NAME,)
 
+PROTOCOL = True  # trained under the fair-fight protocol (seeds and a learning-rate grid): `train captions --seeds N`
+
 
 def add_commands(sub) -> None:
     """`caption PATH... [--beam K] [--weights DIR]` (runs `cli.cmd_caption`)."""

@@ -1,9 +1,8 @@
-"""Training the captioner on generated scenes: teacher forcing, the best validation epoch kept, the manifest.
+"""Training the captioner on generated scenes under the fair-fight protocol: teacher forcing, seeds, the manifest.
 
-`fit_captions` trains a built model (a cosine learning rate over the larger of the step and
-time fractions, greedy exact match on the validation scenes after each epoch);
-`train_captions` draws the splits, trains, saves `captions_model.keras` uncompiled and
-writes the manifest's "captions" section with the test tables.
+`captions_fit` runs one protocol run (a cosine learning rate over its steps, greedy exact match on the validation
+scenes after each epoch, checkpointed); `train_captions` draws the splits, runs the protocol, ships the median seed
+as `captions_model.keras` (uncompiled) and writes the manifest's "captions" section with the test tables.
 """
 
 from __future__ import annotations
@@ -15,13 +14,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import KeepBest, Limits, epoch_callback, warmup_cosine
+from cnnrnn.core.fitting import Checkpoint, steps_per_epoch, warmup_cosine
+from cnnrnn.core.protocol import Protocol
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, update_manifest, utc_now
 from cnnrnn.tasks.captions.config import CAPTIONS, MODEL_NAME
 from cnnrnn.tasks.captions.data import CAPTION_VOCAB, SCENE_VERSION, caption_targets, make_scenes
 from cnnrnn.tasks.captions.experiments import caption_scores, captions_by_objects, captions_by_size, scene_inputs
 from cnnrnn.tasks.captions.model import CaptionPredictor, build_caption_model
-from cnnrnn.tasks.captions.predict import CAPTIONS_FILE
+from cnnrnn.tasks.captions.predict import CAPTIONS_FILE, load_caption_model
 
 
 def _caption_batches(
@@ -59,75 +60,138 @@ def _caption_batches(
     ).prefetch(tf.data.AUTOTUNE)
 
 
-def fit_captions(model, train, val, config, on_epoch=None, log=print) -> dict:
-    """Teacher-forced training; after each epoch, greedy exact match on `val`; keeps the best epoch's weights.
-
-    train, val: `data.SceneSet`s. The learning rate follows a cosine from
-    `learning_rate` to zero over the larger of the step and time fractions, so a
-    run stopped by `time_limit` ends at a low rate. Returns the history.
-    """
-    x_in, x_out = caption_targets(train.captions, config.max_length)
-    steps_per_epoch = int(np.ceil(len(train.images) / config.batch_size))
-    total_steps = max(1, steps_per_epoch * config.epochs)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        weighted_metrics=["accuracy"],
+def captions_protocol(config, train_size: int) -> Protocol:
+    """The captioner's protocol for `config` on `train_size` training scenes: `epochs` epochs of `batch_size` scenes,
+    a learning rate from `lr_grid`, `seeds` seeds (one model: seeds and rates, no pairs)."""
+    per_epoch = steps_per_epoch(train_size, config.batch_size)
+    steps = per_epoch * config.epochs
+    grid = max(1, round(config.epochs * config.grid_share)) * per_epoch  # whole epochs
+    return Protocol(
+        metric="exact_match",
+        val_metric="val_exact_match",
+        higher_is_better=True,
+        steps=steps,
+        batch_size=config.batch_size,
+        lr_grid=tuple(config.lr_grid),
+        label="test exact match",
+        unit="scenes",
+        seeds=config.seeds,
+        grid_steps=grid,
     )
-    predictor = CaptionPredictor(model, config.max_length)
-    x_val = scene_inputs(val.images)
-    state = {"step": 0, "stopped": "epochs"}
-    best = KeepBest(higher=True)
-    history = {"loss": [], "accuracy": [], "val_exact_match": [], "val_token_accuracy": [], "seconds": []}
-    limits = Limits(config.time_limit)
 
-    class Schedule(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            progress = limits.progress(state["step"] / total_steps)
-            self.model.optimizer.learning_rate.assign(
-                warmup_cosine(config.learning_rate, state["step"], 0, 0.0, progress)
-            )
 
-        def on_train_batch_end(self, batch, logs=None):
-            state["step"] += 1
-            if limits.reason() == "time limit":
-                state["stopped"] = "time limit"
-                self.model.stop_training = True
+class _CaptionRun:
+    """One protocol run of the captioner: teacher forcing for the spec's steps (whole epochs, a cosine from its rate
+    to zero), greedy exact match on the validation scenes after each epoch; resumable from its checkpoint
+    (`cnnrnn.core.fitting.Checkpoint`, every `checkpoint_seconds` CPU seconds; a resumed run reshuffles from a seed
+    that depends on the epoch it resumes at)."""
 
-    def validate(name, epoch, logs):
-        scores = caption_scores(predictor.greedy(x_val), val.captions)
-        history["loss"].append(round(float(logs.get("loss", float("nan"))), 5))
-        history["accuracy"].append(round(float(logs.get("accuracy", float("nan"))), 5))
-        history["val_exact_match"].append(round(scores["exact_match"], 4))
-        history["val_token_accuracy"].append(round(scores["token_accuracy"], 4))
-        history["seconds"].append(round(limits.elapsed(), 1))
-        best.update(scores["exact_match"] + 1e-3 * scores["token_accuracy"], model, epoch + 1)
-        log(
-            f"  validation after epoch {epoch + 1}: exact match {scores['exact_match']:.4f}, "
-            f"token accuracy {scores['token_accuracy']:.4f} ({history['seconds'][-1]:.0f} s)"
+    def __init__(self, spec: RunSpec, train, val, config):
+        self.spec, self.train_set, self.val, self.config = spec, train, val, config
+        self.per_epoch = steps_per_epoch(len(train.images), config.batch_size)
+        if spec.steps % self.per_epoch:
+            raise ValueError(f"{spec.steps} steps is not a whole number of epochs of {self.per_epoch} steps")
+        self.epochs = spec.steps // self.per_epoch
+        keras.utils.set_random_seed(spec.seed)
+        self.model = build_caption_model(config)
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(spec.lr, clipnorm=1.0),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            weighted_metrics=["accuracy"],
         )
-        if on_epoch:
-            on_epoch(
-                name,
-                epoch,
-                {**logs, "val_exact_match": scores["exact_match"], "val_token_accuracy": scores["token_accuracy"]},
+        self.epoch, self.cpu, self.seconds, self.history = 0, 0.0, 0.0, []
+        self.saved = Checkpoint(spec.folder)
+        state = self.saved.state()
+        if state is not None:
+            self.saved.restore(self.model)
+            self.epoch, self.cpu, self.seconds, self.history = (
+                state["epoch"],
+                state["cpu"],
+                state["seconds"],
+                state["history"],
             )
 
-    model.fit(
-        _caption_batches(train.images, x_in, x_out, config.batch_size, config.seed, True),
-        epochs=config.epochs,
-        callbacks=[Schedule(), epoch_callback(MODEL_NAME, validate)],
-        verbose=0,
-    )
-    best.restore(model)
-    history.update(
-        best_epoch=best.at, stopped=state["stopped"], steps=state["step"], train_seconds=round(limits.elapsed(), 1)
-    )
-    return history
+    def run(self, log=print) -> None:
+        config, spec = self.config, self.spec
+        x_in, x_out = caption_targets(self.train_set.captions, config.max_length)
+        predictor = CaptionPredictor(self.model, config.max_length)
+        x_val = scene_inputs(self.val.images)
+        step = {"at": self.epoch * self.per_epoch}
+
+        class Schedule(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                rate = warmup_cosine(spec.lr, step["at"], 0, 0.0, step["at"] / spec.steps)
+                self.model.optimizer.learning_rate.assign(rate)
+
+            def on_train_batch_end(self, batch, logs=None):
+                step["at"] += 1
+
+        batches = _caption_batches(
+            self.train_set.images, x_in, x_out, config.batch_size, spec.seed * 1000 + self.epoch, True
+        )
+        last = self.cpu
+        while self.epoch < self.epochs:
+            cpu, wall = time.process_time(), time.perf_counter()
+            logs = self.model.fit(batches, epochs=1, callbacks=[Schedule()], verbose=0).history
+            self.cpu += time.process_time() - cpu
+            self.seconds += time.perf_counter() - wall
+            self.epoch += 1
+            scores = caption_scores(predictor.greedy(x_val), self.val.captions)
+            self.history.append(
+                {
+                    "step": self.epoch * self.per_epoch,
+                    "seconds": round(self.cpu, 2),
+                    "val_metric": round(scores["exact_match"], 4),
+                    "val_token_accuracy": round(scores["token_accuracy"], 4),
+                    "loss": round(float(logs["loss"][-1]), 5),
+                }
+            )
+            if self.epoch < self.epochs and self.cpu - last >= config.checkpoint_seconds:
+                self.saved.save(
+                    self.model,
+                    {"epoch": self.epoch, "cpu": self.cpu, "seconds": self.seconds, "history": self.history},
+                )
+                last = self.cpu
+            log(
+                f"    {spec.label}: epoch {self.epoch}/{self.epochs}: loss {logs['loss'][-1]:.4f}, validation exact "
+                f"match {scores['exact_match']:.4f}, token accuracy {scores['token_accuracy']:.4f} "
+                f"({self.cpu:.0f} CPU s)"
+            )
 
 
-def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=print) -> dict:
-    """Train the captioner on generated scenes; save it and the manifest section "captions".
+def captions_fit(train, val, test, config, log=print):
+    """The protocol's fit(spec) for the captioner; its per-item outcomes are greedy exact matches on the test
+    scenes."""
+    x_test = scene_inputs(test.images)
+
+    def fit(spec: RunSpec) -> RunResult:
+        run = _CaptionRun(spec, train, val, config)
+        run.run(log)
+        shipped = build_caption_model(config)  # uncompiled: no optimizer state in the file
+        shipped.set_weights(run.model.get_weights())
+        shipped.save(spec.folder / "model.keras")
+        predicted = CaptionPredictor(shipped, config.max_length).greedy(x_test)
+        correct = np.array([p == t for p, t in zip(predicted, test.captions)], bool)
+        run.saved.clear()
+        return RunResult(
+            metric=float(correct.mean()),
+            val_metric=run.history[-1]["val_metric"],
+            steps=spec.steps,
+            cpu_seconds=run.cpu,
+            seconds=run.seconds,
+            params=int(shipped.count_params()),
+            history=run.history,
+            items=correct,
+            weights="model.keras",
+        )
+
+    return fit
+
+
+def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, log=print, seeds: int | None = None) -> dict:
+    """Train the captioner on generated scenes under the fair-fight protocol (`captions_protocol`: every run kept in
+    the runs folder, so the same command continues; `seeds` overrides the config's count); ship the median seed and
+    write the manifest section "captions".
 
     Writes `captions_model.keras` (uncompiled: no optimizer state) and records
     exact match and token accuracy on the test scenes (greedy and beam search),
@@ -143,17 +207,13 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, 
     val = make_scenes(config.val_size, config.val_seed, config.image_size)
     test = make_scenes(config.test_size, config.test_seed, config.image_size)
     log(f"  drawn in {time.perf_counter() - begin:.0f} s")
-    keras.utils.set_random_seed(config.seed)
-    model = build_caption_model(config)
-    log(
-        f"training the captioner ({model.count_params():,} parameters) for up to {config.epochs} epochs"
-        + (f" or {config.time_limit:.0f} s" if config.time_limit else "")
+    protocol = captions_protocol(config, len(train.images))
+    result = run_protocol(
+        "captions", protocol, [MODEL_NAME], captions_fit(train, val, test, config, log), weights_dir, seeds, log
     )
-    history = fit_captions(model, train, val, config, on_epoch=on_epoch, log=log)
-    shipped = build_caption_model(config)  # uncompiled: no optimizer state in the file
-    shipped.set_weights(model.get_weights())
-    path = weights_dir / CAPTIONS_FILE
-    shipped.save(path)
+    fields = result["models"][MODEL_NAME]
+    path = ship(result["shipped"][MODEL_NAME], weights_dir / CAPTIONS_FILE)
+    shipped = load_caption_model(weights_dir)
     predictor = CaptionPredictor(shipped, config.max_length)
     by_objects = captions_by_objects(predictor, test, config.beam_width)
     overall = by_objects[by_objects["objects"] == "all"].set_index("decoder")
@@ -180,14 +240,13 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, 
                 "beam_token_accuracy": round(float(overall.loc["beam", "token_accuracy"]), 4),
                 "beam_width": config.beam_width,
                 "test_accuracy": round(float(overall.loc["greedy", "exact_match"]), 4),  # the home page's column
+                **fields,
                 "params": int(shipped.count_params()),
                 "bytes": path.stat().st_size,
-                "train_seconds": history["train_seconds"],
-                "best_epoch": history["best_epoch"],
-                "stopped": history["stopped"],
-                "history": history,
-                "seed": config.seed,
-                "config": dict(vars(config)),
+                "train_seconds": fields["seconds"],
+                "train_cpu_seconds": fields["cpu_seconds"],
+                "seed": fields["shipped_seed"],
+                "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
                 "versions": library_versions(),
                 "trained_at": utc_now(),
             }
@@ -197,9 +256,13 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, 
             "by_size": by_size.to_dict(orient="records"),
         },
     }
+    entry.update(protocol=result["protocol"], comparisons=result["comparisons"])
+    entry["protocol_cpu_seconds"] = result["cpu_seconds"]
     update_manifest("captions", entry, weights_dir)
+    info = entry["models"][MODEL_NAME]
     log(
-        f"captioner: test exact match {entry['models']['captioner']['exact_match']:.4f} (greedy), "
-        f"{entry['models']['captioner']['beam_exact_match']:.4f} (beam) in {history['train_seconds']:.0f} s"
+        f"captioner: test exact match {info['metric_mean']:.4f} over {info['spread_seeds']} seeds; shipped seed "
+        f"{info['shipped_seed']}: {info['exact_match']:.4f} (greedy), {info['beam_exact_match']:.4f} (beam), "
+        f"{info['cpu_seconds']:.0f} CPU s"
     )
     return entry
