@@ -256,6 +256,9 @@ def judge(entry: dict, a: str, b: str, labels: dict | None = None) -> Verdict:
         model = entry["models"][name]
         ci = _interval(model)
         spread = f" [{fmt_metric(ci[0], protocol)}, {fmt_metric(ci[1], protocol)}]" if ci else ""
+        steps = model.get("spread_steps")
+        if steps and steps != model.get("steps"):  # a costlier model's spread: seeds at its reduced budget
+            spread += f" at {steps:,} steps"
         return f"{labels.get(name, name)} {fmt_metric(model['metric_mean'], protocol)}{spread}"
 
     ci_a, ci_b = _interval(ma), _interval(mb)

@@ -237,3 +237,10 @@ def test_the_learning_curves_draw_the_shipped_seed_bold_and_the_others_faint(tmp
             "#1f77b4",
             "#d62728",
         ]
+
+
+def test_a_reduced_budget_interval_says_its_steps():
+    entry = _entry(0.95, [0.94, 0.96], 0.90, [0.89, 0.91])
+    entry["models"]["rnn"].update(steps=100, spread_steps=25)
+    text = judge(entry, "cnn", "rnn").text
+    assert "0.900 [0.890, 0.910] at 25 steps" in text and "0.950 [0.940, 0.960] against" in text
