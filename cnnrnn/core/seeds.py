@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnrnn.core.protocol import Protocol, mean_ci95, paired_test, summarize_seeds
-from cnnrnn.core.weights import WEIGHTS_DIR
+from cnnrnn.core.weights import WEIGHTS_DIR, utc_now
 
 RUNS_DIR = Path(__file__).resolve().parents[2] / "runs"  # the checkout's runs/ (ignored by git)
 
@@ -203,3 +203,17 @@ def ship(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+def shipped_fields(fields: dict, path: Path) -> dict:
+    """What every protocol task records of a model it shipped to `path`: the model's protocol fields (from
+    `run_protocol`), its file and size, its shipped seed's wall and CPU seconds, that seed, and when."""
+    return {
+        **fields,
+        "file": path.name,
+        "bytes": path.stat().st_size,
+        "train_seconds": fields["seconds"],
+        "train_cpu_seconds": fields["cpu_seconds"],
+        "seed": fields["shipped_seed"],
+        "trained_at": utc_now(),
+    }

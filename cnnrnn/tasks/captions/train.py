@@ -16,8 +16,8 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import Checkpoint, steps_per_epoch, warmup_cosine
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
-from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, update_manifest, utc_now
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, update_manifest
 from cnnrnn.tasks.captions.config import CAPTIONS, MODEL_NAME
 from cnnrnn.tasks.captions.data import CAPTION_VOCAB, SCENE_VERSION, caption_targets, make_scenes
 from cnnrnn.tasks.captions.experiments import caption_scores, captions_by_objects, captions_by_size, scene_inputs
@@ -240,15 +240,10 @@ def train_captions(config=None, weights_dir: Path = WEIGHTS_DIR, log=print, seed
                 "beam_token_accuracy": round(float(overall.loc["beam", "token_accuracy"]), 4),
                 "beam_width": config.beam_width,
                 "test_accuracy": round(float(overall.loc["greedy", "exact_match"]), 4),  # the home page's column
-                **fields,
+                **shipped_fields(fields, path),
                 "params": int(shipped.count_params()),
-                "bytes": path.stat().st_size,
-                "train_seconds": fields["seconds"],
-                "train_cpu_seconds": fields["cpu_seconds"],
-                "seed": fields["shipped_seed"],
                 "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
                 "versions": library_versions(),
-                "trained_at": utc_now(),
             }
         },
         "experiments": {

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import Checkpoint, epoch_callback, steps_per_epoch
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.digits.config import DIGITS_PAIRS, MODEL_NAMES, SHIPPED_NAMES
 from cnnrnn.tasks.digits.data import load_mnist, scaled
@@ -325,18 +325,12 @@ def train_mnist(config, weights_dir: Path = WEIGHTS_DIR, on_epoch=None, log=prin
             fields = result["models"][name]
             path = ship(result["shipped"][name], weights_dir / weight_file(name))
             trained[name] = {
-                **fields,
-                "file": path.name,
+                **shipped_fields(fields, path),
                 "test_accuracy": round(fields["metric"], 4),
                 "val_accuracy": fields["val_metric"],
-                "bytes": path.stat().st_size,
-                "train_seconds": fields["seconds"],
-                "train_cpu_seconds": fields["cpu_seconds"],
-                "seed": fields["shipped_seed"],
                 "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
                 **({"seen": None} if name == "cnn_gap" else {}),  # its steps hold a varying number of images
                 "versions": library_versions(),
-                "trained_at": utc_now(),
             }
             log(
                 f"mnist {name}: test accuracy {fields['metric_mean']:.4f} over {fields['spread_seeds']} "

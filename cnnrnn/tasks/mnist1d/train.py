@@ -20,8 +20,8 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import steps_per_epoch
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship
-from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest
 from cnnrnn.tasks.mnist1d.config import (
     MNIST1D,
     MNIST1D_LIVE,
@@ -295,18 +295,12 @@ def train_mnist1d(
         fields = result["models"][name]
         path = ship(result["shipped"][name], weights_dir / weights_file(name))
         trained[name] = {
-            **fields,
-            "file": path.name,
+            **shipped_fields(fields, path),
             "kind": kind,
             "variant": variant,
             "mixed_lengths": mixed,
             "test_accuracy": round(fields["metric"], 4),
-            "bytes": path.stat().st_size,
-            "train_seconds": fields["seconds"],
-            "train_cpu_seconds": fields["cpu_seconds"],
             "epochs": protocol.steps // steps_per_epoch(len(data[variant][0].x_train), config.batch_size),
-            "seed": fields["shipped_seed"],
-            "trained_at": utc_now(),
         }
         log(
             f"mnist1d {name}: test accuracy {fields['metric_mean']:.4f} over {len(fields['seeds'])} seeds, "
