@@ -31,6 +31,20 @@ NOT_RUNNING = f"() => {SCRIPT_STATE} === 'notRunning'"
 POLL_MS = 25
 
 
+def healthy(url: str, timeout: float) -> bool:
+    """Whether the Streamlit server (or a balancer in front of replicas) at `url` says ok on /_stcore/health
+    within `timeout` seconds, polled without sleeping long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
     """`streamlit run streamlit_app.py` on a free local port, returned once /_stcore/health says ok.
 
@@ -62,14 +76,8 @@ def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
         stdout=output,
         stderr=errors,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return server, url
-        except OSError:
-            time.sleep(0.05)
+    if healthy(url, timeout):
+        return server, url
     server.terminate()
     server.wait(timeout=30)
     raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")

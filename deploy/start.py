@@ -25,30 +25,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).resolve().parent / "haproxy.cfg"
+sys.path.insert(0, str(ROOT))  # run as `python deploy/start.py`: the package beside this folder
+
+from cnnrnn.browser import healthy  # noqa: E402  (the same health poll as the test servers')
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _healthy(url: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------------
@@ -216,7 +206,7 @@ def start(
             )
             deployment.replicas.append(Replica(f"r{i}", replica_port, process))
         for replica in deployment.replicas:
-            if not _healthy(replica.url, timeout):
+            if not healthy(replica.url, timeout):
                 raise RuntimeError(f"replica {replica.name} did not start within {timeout:.0f} s")
         port = port or free_port()
         config = folder / "haproxy.cfg"
@@ -226,7 +216,7 @@ def start(
         command = [haproxy, "-db", "-f", str(config)]
         deployment.balancer = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deployment.url = f"http://{'127.0.0.1' if bind in ('0.0.0.0', '') else bind}:{port}"
-        if not _healthy(deployment.url, 30):
+        if not healthy(deployment.url, 30):
             raise RuntimeError("HAProxy did not answer within 30 s (see its log)")
         return deployment
     except BaseException:
