@@ -380,10 +380,9 @@ def fairness_sentence(entry: dict, names: Sequence[str], labels: dict | None = N
     equal = []
     steps = {m.get("steps") for m in models}
     if len(steps) == 1:
-        equal.append(
-            f"the same {protocol['steps']:,} steps of {protocol['batch_size']:,} "
-            f"{protocol.get('unit') or 'examples'} on the same data"
-        )
+        per_step = protocol.get("per_step") or protocol["batch_size"]  # characters, where a step holds windows
+        unit = protocol.get("unit") or "examples"
+        equal.append(f"the same {protocol['steps']:,} steps of {per_step:,} {unit} on the same data")
     equal.append(f"learning rates each chosen on the validation split from the same {len(protocol['lr_grid'])}")
     counts = [len([s for s in m.get("seeds", []) if s.get("steps") == m.get("steps")]) for m in models]
     if len(set(counts)) == 1:
