@@ -23,27 +23,41 @@ SHIPPED = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory):
-    """`python -m cnnrnn train charlm --preset tiny` into a temp dir: (folder, the JSON it printed)."""
+    """`python -m cnnrnn train charlm --preset tiny --seeds 3` into a temp dir: (folder, the JSON it printed,
+    its standard error)."""
     out = tmp_path_factory.mktemp("charlm_cli")
-    result = run_cli("train", "charlm", "--preset", "tiny", "--out", str(out))
+    result = run_cli("train", "charlm", "--preset", "tiny", "--out", str(out), "--seeds", "3")
     assert result.returncode == 0, result.stderr[-2000:]
-    return out, json.loads(result.stdout)
+    return out, json.loads(result.stdout), result.stderr
 
 
 @pytest.mark.slow  # trains (the module's tiny_weights)
 def test_cli_train_tiny_prints_the_heldout_loss_and_writes_the_files(tiny_weights):
-    out, printed = tiny_weights
+    out, printed, stderr = tiny_weights
     assert printed["task"] == "charlm" and printed["weights"] == str(out)
     manifest = json.loads((out / "manifest.json").read_text())["charlm"]
-    assert printed["loss"] == {name: manifest["models"][name]["heldout_loss"] for name in ("lstm", "cnn")}
+    models = manifest["models"]
+    assert printed["loss"] == {name: models[name]["heldout_loss"] for name in ("lstm", "cnn")}
+    assert printed["loss_mean"] == {name: models[name]["metric_mean"] for name in ("lstm", "cnn")}
+    assert printed["shipped_seed"] == {name: models[name]["shipped_seed"] for name in ("lstm", "cnn")}
     assert {p.name for p in out.iterdir()} == {
         "charlm_lstm.keras",
         "charlm_cnn.keras",
         "charlm_vocab.json",
         "manifest.json",
+        "runs",  # every protocol run of a weights folder other than the shipped one is kept beside it
     }
-    assert manifest["models"]["cnn"]["receptive_field"] == CHARLM_TINY.receptive_field
+    assert models["cnn"]["receptive_field"] == CHARLM_TINY.receptive_field
     assert manifest["data"]["chars"] == CHARLM_TINY.max_chars
+    # --seeds 3: the CNN (not reduced in the tiny preset) trains three seeds at the full budget and ships the
+    # middle one by validation loss; the LSTM (reduced) one full seed and three at its reduced budget.
+    assert manifest["protocol"]["seeds"] == 3
+    rates = ", ".join(f"{rate:g}" for rate in CHARLM_TINY.lr_grid)
+    assert f"charlm cnn: learning rates {rates} at 3 steps" in stderr
+    full = sorted((s for s in models["cnn"]["seeds"] if s["steps"] == CHARLM_TINY.steps), key=lambda s: s["val_metric"])
+    assert [s["seed"] for s in sorted(full, key=lambda s: s["seed"])] == [1, 2, 3]
+    assert models["cnn"]["shipped_seed"] == full[1]["seed"], "the median seed by validation loss, never the best"
+    assert sorted((s["seed"], s["steps"]) for s in models["lstm"]["seeds"]) == [(1, 3), (1, 6), (2, 3), (3, 3)]
 
 
 def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
@@ -56,7 +70,7 @@ def test_cli_train_rejects_an_unknown_model_before_training(tmp_path):
 def test_cli_evaluate_and_generate(tiny_weights):
     from cnnrnn.tasks.charlm.predict import load_charlm
 
-    out, _ = tiny_weights
+    out, _, _ = tiny_weights
     result = run_cli("evaluate", "charlm", "--weights", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     loss = json.loads(result.stdout)

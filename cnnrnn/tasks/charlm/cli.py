@@ -23,12 +23,18 @@ from cnnrnn.tasks.charlm.train import start_live_model, train_charlm, train_live
 
 
 def train(args, log) -> dict:
-    """`python -m cnnrnn train charlm`: args.preset, args.out, args.models; the held-out loss per model."""
-    entry = train_charlm(charlm_preset(args.preset), args.out, models=args.models, log=log)
+    """`python -m cnnrnn train charlm`: args.preset, args.out, args.models, args.seeds (the fair-fight protocol's
+    seeds, else the preset's); the shipped seed's held-out loss per model, the mean over seeds and which seed."""
+    entry = train_charlm(
+        charlm_preset(args.preset), args.out, models=args.models, log=log, seeds=getattr(args, "seeds", None)
+    )
+    models = entry["models"]
     return {
         "task": "charlm",
         "weights": str(args.out),
-        "loss": {k: v["heldout_loss"] for k, v in entry["models"].items()},
+        "loss": {k: v["heldout_loss"] for k, v in models.items()},
+        "loss_mean": {k: v["metric_mean"] for k, v in models.items() if "metric_mean" in v},
+        "shipped_seed": {k: v["shipped_seed"] for k, v in models.items() if "shipped_seed" in v},
     }
 
 

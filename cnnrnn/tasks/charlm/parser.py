@@ -13,6 +13,8 @@ from cnnrnn.tasks.charlm.config import CHARLM_NAMES
 
 MODELS = CHARLM_NAMES
 
+PROTOCOL = True  # trained under the fair-fight protocol: `train charlm --seeds N` (`--models cnn`: that model only)
+
 CORPORA = {"shakespeare": "charlm", "tang": "tang"}  # corpus -> the registered task whose models write it
 
 

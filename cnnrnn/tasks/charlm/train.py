@@ -1,12 +1,15 @@
 """Training the character models: the shipped LSTM and CNN on tiny Shakespeare, and the page's live LSTM.
 
-`train_charlm` writes charlm_lstm.keras, charlm_cnn.keras, charlm_vocab.json and the
-manifest's "charlm" section; `fit_charlm` / `train_live` train in chunks with progress, a
-stop test and a time limit (the generation page's live training).
+`train_charlm` trains the LSTM and the CNN under the fair-fight protocol (`charlm_protocol`: the same steps of the
+same characters, each model's rate from the same grid on the validation text, several seeds; `charlm_fit` runs one
+of them, `_CharRun`, checkpointed) and writes charlm_lstm.keras, charlm_cnn.keras (the median seeds),
+charlm_vocab.json and the manifest's "charlm" section; `fit_charlm` / `train_live` train in chunks with progress,
+a stop test and a time limit (the generation page's live training).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,14 +17,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnrnn.core.fitting import HeldOutLoss, Limits, warmup_cosine
-from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
+from cnnrnn.core.fitting import Checkpoint, HeldOutLoss, Limits, warmup_cosine
+from cnnrnn.core.protocol import Protocol
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE, CHARLM_NAMES
 from cnnrnn.tasks.charlm.data import CharVocab, load_shakespeare
 from cnnrnn.tasks.charlm.experiments import heldout_losses, heldout_windows, loss_by_position
 from cnnrnn.tasks.charlm.model import build_charlm
 from cnnrnn.tasks.charlm.model_lstm import build_char_lstm
-from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, CharPredictor, model_file
+from cnnrnn.tasks.charlm.predict import CHARLM_VOCAB, CharPredictor, load_charlm, model_file
 
 
 def charlm_batches(ids: np.ndarray, sequence_length: int, batch_size: int, seed: int):
@@ -159,13 +164,169 @@ def fit_charlm(
     return history
 
 
-def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, on_progress=None) -> dict:
-    """Train the character LSTM and CNN on tiny Shakespeare; save them, the vocabulary and the manifest.
+def charlm_protocol(config, models=None) -> Protocol:
+    """The character models' fair-fight protocol for `config`: the same `steps` steps of `batch_size` windows of
+    `sequence_length` characters for the LSTM and the CNN (the same characters), each model's rate from the same
+    grid, judged on the test text's loss (lower is better; the paired test of the shipped seeds is a bootstrap over
+    the test windows)."""
+    names = set(models or CHARLM_NAMES)
+    cut = max(1, int(round(config.steps * config.reduced_share)))
+    return Protocol(
+        metric="heldout_loss",
+        val_metric="val_loss",
+        higher_is_better=False,
+        steps=config.steps,
+        batch_size=config.batch_size,
+        lr_grid=tuple(config.lr_grid),
+        label="test loss in nats per character",
+        unit="characters",
+        per_step=config.batch_size * config.sequence_length,
+        seeds=config.seeds,
+        grid_steps=max(1, int(round(config.steps * config.grid_share))),
+        reduced={name: cut for name in config.reduced if name in names},
+        pairs=(("lstm", "cnn"),) if {"lstm", "cnn"} <= names else (),
+        test="bootstrap",
+    )
 
-    Writes charlm_lstm.keras, charlm_cnn.keras and charlm_vocab.json in `weights_dir`
-    and the manifest section "charlm": held-out loss (nats per character over the
-    last 10%), loss by position in the context, parameters, bytes, training time,
-    seed, data sha256 and library versions. Models not retrained keep their record.
+
+@dataclass(frozen=True)
+class CharSplits:
+    """Tiny Shakespeare cut for the protocol: the vocabulary (of the whole text), the training ids (the first 85%),
+    and the validation and test windows (every non-overlapping `eval_length`-character window of the 5% before the
+    last 10%, and of the last 10%: the held-out text `evaluate` scores)."""
+
+    vocab: CharVocab
+    train_ids: np.ndarray
+    val_windows: np.ndarray
+    test_windows: np.ndarray
+    train_chars: int
+    val_chars: int
+
+
+def charlm_splits(corpus, vocab, config) -> CharSplits:
+    """The corpus's training, validation and test parts (`CharSplits`) for `config`."""
+    cut = corpus.split - int(len(corpus.text) * config.validation_fraction)
+    if cut <= config.sequence_length + 1:
+        raise ValueError(f"{len(corpus.text):,} characters leave too little training text before the validation text")
+    train, val = corpus.text[:cut], corpus.text[cut : corpus.split]
+    return CharSplits(
+        vocab=vocab,
+        train_ids=vocab.encode(train),
+        val_windows=heldout_windows(vocab.encode(val), config.eval_length),
+        test_windows=heldout_windows(vocab.encode(corpus.val_text), config.eval_length),
+        train_chars=len(train),
+        val_chars=len(val),
+    )
+
+
+class _CharRun:
+    """One protocol run of a character model, resumable: trained from scratch at the spec's rate and seed for its
+    steps (a warm-up of at most a tenth of them, then a cosine to `final_lr_fraction` of the rate), the loss on
+    every validation window every `eval_every` steps and at the end; weights, optimizer state and history are
+    checkpointed in the run's folder every `config.checkpoint_seconds` CPU seconds (`cnnrnn.core.fitting.Checkpoint`;
+    a resumed run draws its windows from a seed that depends on the step it resumes at, so it is not bit-identical
+    to an unbroken one)."""
+
+    def __init__(self, spec: RunSpec, data: CharSplits, config, log=print):
+        self.spec, self.data, self.config = spec, data, config.for_model(spec.model)
+        self.warmup = min(config.warmup_steps, max(1, spec.steps // 10))
+        keras.utils.set_random_seed(spec.seed)
+        self.model = build_charlm(spec.model, len(data.vocab), self.config)
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(spec.lr, clipnorm=config.clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        self.done, self.cpu, self.seconds, self.history = 0, 0.0, 0.0, []
+        self.saved = Checkpoint(spec.folder)
+        state = self.saved.state()
+        if state is not None:
+            self.saved.restore(self.model)
+            self.done, self.cpu, self.seconds = state["done"], state["cpu"], state["seconds"]
+            self.history = state["history"]
+            log(f"    {spec.label}: resumed at step {self.done:,} ({self.cpu:.0f} CPU s)")
+        self.scorer = CharPredictor(self.model, data.vocab, spec.model, live=True)  # reads the weights as they train
+
+    def checkpoint(self) -> None:
+        state = {"done": self.done, "cpu": self.cpu, "seconds": self.seconds, "history": self.history}
+        self.saved.save(self.model, state)
+
+    def validation(self) -> float:
+        """Nats per character over every validation window, with the weights as they are now."""
+        return float(np.mean(heldout_losses(self.scorer, self.data.val_windows)))
+
+    def train(self, log=print) -> None:
+        spec, config = self.spec, self.config
+        seed = spec.seed * 100_003 + self.done  # a resumed run draws fresh windows
+        batches = iter(charlm_batches(self.data.train_ids, config.sequence_length, config.batch_size, seed))
+        eval_every = max(1, config.eval_every)
+        last, losses = self.cpu, []
+        while self.done < spec.steps:
+            cpu, wall = time.process_time(), time.perf_counter()
+            rate = warmup_cosine(spec.lr, self.done, self.warmup, config.final_lr_fraction, self.done / spec.steps)
+            self.model.optimizer.learning_rate.assign(rate)
+            x, y = next(batches)
+            losses.append(float(self.model.train_on_batch(x, y, return_dict=True)["loss"]))
+            self.done += 1
+            self.cpu += time.process_time() - cpu
+            self.seconds += time.perf_counter() - wall
+            checked = self.done % eval_every == 0 or self.done == spec.steps
+            if checked:
+                val, loss = self.validation(), float(np.mean(losses))
+                point = {"step": self.done, "seconds": round(self.cpu, 2), "val_metric": round(val, 6)}
+                self.history.append({**point, "loss": round(loss, 5)})
+                losses = []
+            if self.done < spec.steps and self.cpu - last >= config.checkpoint_seconds:
+                self.checkpoint()
+                last = self.cpu
+            if checked:
+                log(f"    {spec.label}: step {self.done:,} loss {loss:.4f} val {val:.4f} ({self.cpu:.0f} CPU s)")
+
+    def clean_model(self) -> keras.Model:
+        """The trained weights in an uncompiled model (no optimizer state in the file)."""
+        clean = build_charlm(self.spec.model, len(self.data.vocab), self.config)
+        clean.set_weights(self.model.get_weights())
+        return clean
+
+
+def charlm_fit(data: CharSplits, config, log=print):
+    """The protocol's fit(spec) for the character models (`_CharRun`); a run's test metric is the mean loss over
+    every test window (what `evaluate charlm` measures of a shipped file), its per-item outcomes each window's mean
+    loss (the paired bootstrap's items)."""
+
+    def fit(spec: RunSpec) -> RunResult:
+        run = _CharRun(spec, data, config, log)
+        run.train(log)
+        model = run.clean_model()
+        model.save(spec.folder / "model.keras")
+        losses = heldout_losses(CharPredictor(model, data.vocab, spec.model), data.test_windows)
+        run.saved.clear()
+        return RunResult(
+            metric=float(losses.mean()),
+            val_metric=run.history[-1]["val_metric"],
+            steps=spec.steps,
+            cpu_seconds=run.cpu,
+            seconds=run.seconds,
+            params=int(model.count_params()),
+            history=run.history,
+            items=losses.mean(axis=1),
+            weights="model.keras",
+        )
+
+    return fit
+
+
+def train_charlm(
+    config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=print, seeds: int | None = None
+) -> dict:
+    """Train the character LSTM and CNN on tiny Shakespeare under the fair-fight protocol; ship them, the
+    vocabulary and the manifest.
+
+    The models (CHARLM_NAMES, or those `models` names) train under `charlm_protocol` (every run kept in the runs
+    folder, checkpointed, so the same command continues and a finished run is not trained again; `seeds`
+    overrides the config's count), and each one's median seed by validation loss is shipped as charlm_<name>.keras
+    beside charlm_vocab.json. The manifest section "charlm" records the protocol's fields, the held-out loss of
+    the shipped seed (nats per character over the last 10%) and, for it only, the loss by position in the context.
+    Models not retrained keep their record.
     """
     config = config or CHARLM
     weights_dir = Path(weights_dir)
@@ -177,64 +338,35 @@ def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=
         for stale in CHARLM_NAMES:  # a model trained on another vocabulary cannot be kept
             (weights_dir / model_file(stale)).unlink(missing_ok=True)
     vocab.save(vocab_path)
-    train_ids, val_ids = vocab.encode(corpus.train_text), vocab.encode(corpus.val_text)
-    windows = heldout_windows(val_ids, config.eval_length)
+    data = charlm_splits(corpus, vocab, config)
+    wanted = [name for name in CHARLM_NAMES if name in (models or CHARLM_NAMES)]
+    protocol = charlm_protocol(config, wanted)
+    result = run_protocol("charlm", protocol, wanted, charlm_fit(data, config, log), weights_dir, seeds, log)
     trained = {}
-    for name in models or CHARLM_NAMES:
-        model_config = config.for_model(name)
-        keras.utils.set_random_seed(config.seed)
-        model = build_charlm(name, len(vocab), model_config)
-        log(
-            f"training charlm {name} ({model.count_params():,} parameters) for up to {model_config.steps:,} steps"
-            + (f" or {model_config.time_limit:.0f} s" if model_config.time_limit else "")
-        )
-
-        def progress(info, name=name):
-            if info.get("evaluated"):
-                log(
-                    f"  {name} step {info['step']:,}: loss {info['loss']:.4f}, held-out {info['val_loss']:.4f} "
-                    f"({info['seconds']:.0f} s)"
-                )
-            if on_progress:
-                on_progress(name, info)
-
-        history = fit_charlm(
-            model,
-            train_ids,
-            val_ids,
-            model_config,
-            vocab,
-            on_progress=progress,
-            progress_every=max(config.eval_every // 5, 1),
-        )
-        path = weights_dir / model_file(name)
-        shipped = build_charlm(name, len(vocab), model_config)  # uncompiled: no optimizer state in the file
-        shipped.set_weights(model.get_weights())
-        shipped.save(path)
-        predictor = CharPredictor(shipped, vocab, name)
-        losses = heldout_losses(predictor, windows)  # (windows, eval_length)
+    for name in wanted:
+        fields = result["models"][name]
+        path = ship(result["shipped"][name], weights_dir / model_file(name))
+        predictor = load_charlm(weights_dir, names=(name,))[name]  # the shipped file, as `evaluate` reads it
         by_position = loss_by_position({name: predictor}, corpus.val_text, config.eval_length)
         record = {
-            "file": path.name,
-            "heldout_loss": round(float(losses.mean()), 4),
+            **shipped_fields(fields, path),
+            "heldout_loss": round(fields["metric"], 4),
+            "val_loss": fields["val_metric"],
             "loss_by_position": [round(float(v), 4) for v in by_position["loss"]],
             "loss_by_position_windows": int(by_position["windows"].iloc[0]),
-            "params": int(model.count_params()),
-            "bytes": path.stat().st_size,
-            "train_seconds": history["seconds"],
-            "steps": history["step"],
-            "best_step": history["best_step"],
-            "stopped": history["stopped"],
-            "history": history,
-            "seed": config.seed,
-            "config": dict(vars(config)),
+            "config": {**dict(vars(config)), "learning_rate": fields["lr"]},
             "versions": library_versions(),
-            "trained_at": utc_now(),
         }
         if name == "cnn":
             record["receptive_field"] = config.receptive_field
         trained[name] = record
-        log(f"{name}: held-out {record['heldout_loss']:.4f} nats/char in {history['seconds']:.0f} s")
+        log(
+            f"charlm {name}: test loss {fields['metric_mean']:.4f} nats/char over {fields['spread_seeds']} "
+            f"seed{'s' if fields['spread_seeds'] != 1 else ''} at {fields['spread_steps']:,} steps, shipped seed "
+            f"{fields['shipped_seed']} ({fields['metric']:.4f} at {fields['steps']:,} steps, "
+            f"{fields['cpu_seconds']:.0f} CPU s)"
+        )
+    # Read the manifest only now: another run (the other model's) may have finished meanwhile.
     entry = read_manifest(weights_dir).get("charlm", {})
     entry.update(
         {
@@ -244,18 +376,24 @@ def train_charlm(config=None, weights_dir: Path = WEIGHTS_DIR, models=None, log=
                 "file": corpus.source,
                 "sha256": corpus.sha256,
                 "chars": len(corpus.text),
-                "train_chars": len(corpus.train_text),
+                "train_chars": data.train_chars,
+                "validation_chars": data.val_chars,
                 "heldout_chars": len(corpus.val_text),
                 "val_fraction": config.val_fraction,
+                "validation_fraction": config.validation_fraction,
             },
             "vocab": {"file": CHARLM_VOCAB, "size": len(vocab)},
             "evaluation": (
-                f"mean nats per character over every position of the {len(windows)} "
-                f"non-overlapping {config.eval_length}-character windows of the held-out text; "
-                f"loss by position over windows starting every {config.eval_length // 4} "
-                "characters"
+                f"mean nats per character over every position of the {len(data.test_windows)} "
+                f"non-overlapping {config.eval_length}-character windows of the held-out text (the last "
+                f"{config.val_fraction:.0%}); learning rates and the shipped seed chosen on the "
+                f"{len(data.val_windows)} windows of the {config.validation_fraction:.0%} before it; "
+                f"loss by position over windows starting every {config.eval_length // 4} characters"
             ),
             "eval_length": config.eval_length,
+            "protocol": result["protocol"],
+            "comparisons": result["comparisons"],
+            "protocol_cpu_seconds": result["cpu_seconds"],  # every run of this command, the grid included
         }
     )
     entry["models"] = {
