@@ -109,8 +109,12 @@ class CharVocab:
         return {"chars": list(self.chars)}
 
     def save(self, path: str | os.PathLike) -> Path:
+        """Write the vocabulary to `path` whole (a temporary file replaces it), so that another process training
+        the other model beside this one never reads it half-written."""
         path = Path(path)
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
         return path
 
     @classmethod
