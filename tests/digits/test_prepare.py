@@ -262,6 +262,41 @@ def test_a_thick_one_drawn_on_the_canvas_is_ink_not_a_sheet_of_paper(width):
     assert digit.max() > 0.9 and (columns > 0.5).sum() <= 14, "one upright bar, as MNIST frames a 1"
 
 
+def test_a_drawing_on_black_skips_the_photo_steps_and_reads_as_the_photo_pipeline_does(monkeypatch):
+    """The canvas's drawings (light strokes on flat black) need no sheet finder and no lighting model: the
+    audience room reads a hundred of them a minute. The short path must frame them as the full one does."""
+    from cnnrnn.tasks.digits import ink
+
+    drawings = []
+    for digit in range(10):
+        mask = strokes_mask(digit, side=280, width=0.06, seed=digit)
+        rgba = np.zeros((280, 280, 4), np.uint8)
+        rgba[..., :3] = np.rint(mask * 255).astype(np.uint8)[..., None]
+        rgba[..., 3] = 255
+        drawings.append(rgba)
+    assert all(ink.drawn_on_black(images.float_pixels(Image.fromarray(d))[0]) for d in drawings)
+    short = [prepare_digit(d).model_input for d in drawings]
+    monkeypatch.setattr(ink, "drawn_on_black", lambda rgb: False)
+    monkeypatch.setattr(prepare, "drawn_on_black", lambda rgb: False)
+    full = [prepare_digit(d).model_input for d in drawings]
+    assert all(similarity(a, b) > 0.99 for a, b in zip(short, full))
+
+
+def test_photos_and_coloured_drawings_take_the_full_path():
+    from cnnrnn.tasks.digits import ink
+
+    mask = strokes_mask(4, side=280, width=0.06)
+    photo = dark_on_light(mask).astype(np.float32) / 255
+    assert not ink.drawn_on_black(photo)  # dark ink on light paper
+    inverted = 1.0 - photo
+    assert ink.drawn_on_black(inverted)
+    noisy = np.clip(inverted + np.random.default_rng(0).normal(0, 0.01, inverted.shape), 0, 1)
+    assert not ink.drawn_on_black(noisy)  # a photo of a blackboard: no flat black
+    red = inverted.copy()
+    red[..., 1:] = 0
+    assert not ink.drawn_on_black(red)  # not grey: coloured strokes
+
+
 def test_fully_transparent_canvas_is_an_error():
     with pytest.raises(ImageError, match="transparent"):
         prepare_digit(np.zeros((280, 280, 4), np.uint8))

@@ -11,6 +11,8 @@ from scipy import ndimage as ndi
 from cnnrnn.core.images import LUMA, ImageError, luma, resize, resize_free
 
 MIN_CONTRAST = 0.08  # ink must differ from the paper by this much (0..1 scale) to count
+DRAWN_BLACK = 0.5  # a drawing on black: at least this share of its pixels exactly black (a digit drawn on
+# the 280 px canvas leaves 80-95% black; an MNIST digit scaled up to it, 59-90%)
 
 
 def flatten_alpha(rgb: np.ndarray, alpha: np.ndarray, notes: list[str]) -> np.ndarray:
@@ -166,10 +168,31 @@ def _envelope(smooth: np.ndarray, size: int, dark_ink: bool) -> np.ndarray:
     return np.maximum(env, smooth) if dark_ink else np.minimum(env, smooth)
 
 
+def drawn_on_black(rgb: np.ndarray) -> bool:
+    """Whether `rgb` (H, W, 3) floats in [0, 1] is a drawing on a flat black ground, as the app's canvas gives:
+    grey levels only, and at least DRAWN_BLACK of its pixels exactly black. Such a picture has no paper, no
+    lighting and no table to correct, so `find_ink` and the sheet finder have nothing to do."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        return False
+    red = rgb[..., 0]
+    if np.count_nonzero(red == 0) < DRAWN_BLACK * red.size:  # cheap first: most photographs stop here
+        return False
+    return all(float(np.abs(rgb[..., c] - red).max()) <= 1.5 / 255 for c in (1, 2))
+
+
 def find_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """(ink (H, W) float32 in [0, 1] light on dark, background (H, W, 3), dark_ink)."""
+    large = max(rgb.shape[:2]) >= 256  # then a touch of denoising for camera noise and JPEG artefacts
+    if drawn_on_black(rgb):  # light strokes on a flat black ground: the ground is known, the ink is the light
+        # (for grey pixels the colour distance from black is the grey level: one channel does for three)
+        strength = rgb[..., 0].astype(np.float32)
+        if large:
+            strength = ndi.gaussian_filter(strength, 0.7)
+        if _kth_largest(strength, max(16, strength.size // 5000)) < MIN_CONTRAST:
+            raise no_digit()
+        return _normalise_ink(strength), np.zeros_like(rgb), False
     smooth = rgb
-    if max(rgb.shape[:2]) >= 256:  # a touch of denoising for camera noise and JPEG artefacts
+    if large:
         smooth = np.stack([ndi.gaussian_filter(rgb[..., c], 0.7) for c in range(3)], axis=-1)
     # Pass 1: a smooth model of the paper: is there ink at all, is it dark or light, how wide?
     background = _estimate_background(rgb)

@@ -56,7 +56,16 @@ from cnnrnn.core.images import (
     reduce_image,
     resize,
 )
-from cnnrnn.tasks.digits.ink import dilate, find_ink, flatten_alpha, main_strokes, no_digit, square, stroke_width
+from cnnrnn.tasks.digits.ink import (
+    dilate,
+    drawn_on_black,
+    find_ink,
+    flatten_alpha,
+    main_strokes,
+    no_digit,
+    square,
+    stroke_width,
+)
 from cnnrnn.tasks.digits.sheet import find_sheet, on_sheet
 
 ASPECTS = ("pad", "stretch", "crop")
@@ -236,8 +245,8 @@ def _find_digit(source) -> FoundDigit:
             as_uint8(rgb if alpha is None else _on_checkerboard(rgb, alpha)),
         )
     )
-    # A sheet of paper on a table: work on the sheet alone, turned upright.
-    found = find_sheet(image) if alpha is None else None
+    # A sheet of paper on a table: work on the sheet alone, turned upright (not on a drawing on black).
+    found = find_sheet(image) if alpha is None and not drawn_on_black(rgb) else None
     if found is not None:
         mask, angle = found
         outline = mask & ~ndi.binary_erosion(mask, iterations=2)
