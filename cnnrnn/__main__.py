@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from cnnrnn import docs
-from cnnrnn.audience import TARGETS, bench_audience, format_audience
+from cnnrnn.audience import AUDIENCE_JSON, JOIN_WINDOW_S, TARGETS, bench_audience, format_audience, save_audience
 from cnnrnn.bench import LATEST, context, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.process import server_settings
@@ -69,10 +69,20 @@ def cmd_bench(args) -> int:
         counts = _counts(args.audience)
         if args.sends < 1:
             raise ValueError("--sends takes a whole number of at least 1")
-        results = [bench_audience(n, sends=args.sends) for n in counts]
+        if args.join_window <= 0 or args.browsers < 0:
+            raise ValueError("--join-window takes seconds above 0, --browsers a whole number of at least 0")
+        before = context() if args.save else {}
+        results = [
+            bench_audience(n, sends=args.sends, join_window=args.join_window, browsers=args.browsers) for n in counts
+        ]
         held = [r["phones"] for r in results if r["holds"]]
         summary = {"runs": results, "largest_holding": max(held) if held else None, "targets": TARGETS}
         print_json(summary) if args.json else print(format_audience(summary))
+        if args.save:
+            path = AUDIENCE_JSON if args.save == str(LATEST) else Path(args.save)
+            command = f"python -m cnnrnn bench --audience {args.audience} --sends {args.sends} --join-window "
+            command += f"{args.join_window:g}" + (f" --browsers {args.browsers}" if args.browsers else "")
+            log(f"saved {save_audience(summary, path, command, before)}")
         return 0
     if args.room is not None:
         if args.room < 1 or args.rounds < 1:
@@ -149,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         const=str(LATEST),
         metavar="PATH",
         help="also write the result as JSON, with the date, CPU and commit (default PATH: "
-        "docs/bench-latest.json, which `python -m cnnrnn docs` renders into docs/benchmarks.md)",
+        "docs/bench-latest.json, with --audience docs/bench-audience.json, its runs added to those saved; "
+        "`python -m cnnrnn docs` renders both into docs/benchmarks.md)",
     )
     bench.add_argument(
         "--room",
@@ -163,11 +174,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--audience",
         metavar="N[,N...]",
         help="instead: a cold `streamlit run`, the audience room's speaker in a real browser (needs Chromium) and N "
-        "simulated phones speaking Streamlit's websocket protocol (no browser each) that join over 15 s and send "
-        "digits and sentences; per N: join time, send-to-verdict p50/p95, the speaker's lag, errors, server CPU "
-        "and memory, and the largest N that holds the targets",
+        "simulated phones speaking Streamlit's websocket protocol (no browser each) that join over --join-window "
+        "seconds and send digits and sentences; per N: join time, send-to-verdict p50/p95, the speaker's lag, "
+        "errors, server CPU and memory, and the largest N that holds the targets",
     )
     bench.add_argument("--sends", type=int, default=2, help="with --audience: submissions per phone (default 2)")
+    bench.add_argument(
+        "--join-window",
+        type=float,
+        default=JOIN_WINDOW_S,
+        metavar="S",
+        help=f"with --audience: the phones join evenly over S seconds (default {JOIN_WINDOW_S:.0f}: a rush; a talk's "
+        "room fills over a minute)",
+    )
+    bench.add_argument(
+        "--browsers",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --audience: K of the phones are real Chromium browsers at a phone's size (each draws a 1, then "
+        "types a sentence), the rest simulated: their times side by side check the simulation",
+    )
     bench.add_argument(
         "--train-seconds",
         type=float,

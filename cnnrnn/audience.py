@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import base64
 import gzip
-import http.cookiejar
 import io
 import json
 import re
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered
+from cnnrnn.bench import provenance
+from cnnrnn.browser import CHROMIUM, start_streamlit, wait_rendered, wait_rendered_async
+from cnnrnn.core import warm
 from cnnrnn.loadtest import MemorySampler
 from cnnrnn.tasks import get_task
 
@@ -126,18 +126,28 @@ class Session:
         self.values: dict[str, Any] = {}  # key -> value, sent with every run as a browser sends them all
         self.socket = None
         self.fetched_bytes = 0
-        # Cookies, as a browser keeps them: a load balancer's sticky-session cookie, Streamlit's XSRF cookie.
-        self.cookies = http.cookiejar.CookieJar()
-        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        # Cookies, as a browser keeps them (a load balancer's sticky-session cookie, Streamlit's XSRF cookie), and
+        # its connections kept alive between requests, as a browser keeps them.
+        import requests  # here: `python -m cnnrnn` loads no HTTP client
+
+        self._http = requests.Session()
+        self.cookies = self._http.cookies
 
     # -- connecting
     def _fetch(self, path: str) -> bytes:
         # Compressed where the server compresses, as a browser asks (the bytes counted are those sent).
-        request = urllib.request.Request(f"{self.base}/{path}", headers={"Accept-Encoding": "gzip"})
-        with self._opener.open(request, timeout=self.timeout) as response:
-            body = response.read()
-            packed = response.headers.get("Content-Encoding", "") == "gzip"
+        import requests
+
+        try:
+            response = self._http.get(
+                f"{self.base}/{path}", headers={"Accept-Encoding": "gzip"}, timeout=self.timeout, stream=True
+            )
+            body = response.raw.read(decode_content=False)
+            response.raise_for_status()
+        except requests.RequestException as error:
+            raise OSError(f"could not fetch /{path}: {error}") from error
         self.fetched_bytes += len(body)
+        packed = response.headers.get("Content-Encoding", "") == "gzip"
         return gzip.decompress(body) if packed else body
 
     def cookie(self, name: str) -> str | None:
@@ -183,6 +193,7 @@ class Session:
         return self._run(None)
 
     def close(self) -> None:
+        """Close the websocket (the page's session ends); the kept-alive HTTP connections close with the object."""
         if self.socket is not None:
             self.socket.close()
             self.socket = None
@@ -283,6 +294,7 @@ class Session:
 
 # The targets of one server (docs/benchmarks.md): a phone joined within this long of the first phone; a send
 # answered within; a submission on the speaker's view within; memory at the peak.
+JOIN_WINDOW_S = 15.0  # the phones join over this many seconds (a room filling from a QR code: 15 s is a rush)
 TARGETS = {"join_max_s": 60.0, "send_p95_s": 2.0, "speaker_lag_max_s": 3.0, "server_peak_mb": 1536.0}
 SENTENCES = (
     ("the acting is wonderful", "positive"),
@@ -297,6 +309,7 @@ class Phone:
     """What one simulated phone saw: when it joined, each send's seconds to its verdicts, what went wrong."""
 
     index: int
+    browser: bool = False  # a real Chromium (`_browser_phone`), else simulated (`_phone`)
     joined_s: float | None = None  # from the first phone's start
     join_took_s: float | None = None  # from its own start: the page fetched, connected and drawn
     sends: list[float] = field(default_factory=list)
@@ -355,6 +368,104 @@ def _phone(phone: Phone, base: str, code: str, start: float, at: float, sends: i
         session.close()
 
 
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+BROWSER_SENDS = 2  # a browser phone draws a 1, then types a sentence: each send's verdicts read differently
+
+
+async def _browser_phone(phone: Phone, browser, base: str, code: str, start: float, at: float, sends, think, rng):
+    """One phone as a real browser page at a phone's size, in its own browser context (its own cookies and
+    storage, as its own device): opens the room's link, draws a "1" on the canvas with the mouse and sends it,
+    then types a sentence and sends it; each send timed from the tap on Send to its verdicts on the screen."""
+    import asyncio
+
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import expect
+
+    await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+    began = time.monotonic()
+    context = await browser.new_context(viewport=PHONE_VIEWPORT)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{base}/Room?room={code}", timeout=120_000)
+        canvas = page.locator("canvas.upper-canvas")
+        await expect(canvas).to_have_count(1, timeout=120_000)
+        await wait_rendered_async(page, 120)
+        phone.joined_s = time.monotonic() - start
+        phone.join_took_s = time.monotonic() - began
+        for n in range(min(sends, BROWSER_SENDS)):
+            await page.wait_for_timeout(1000 * rng.uniform(*think))
+            if n == 0:
+                await page.get_by_role("radiogroup", name="Which digit is it?").get_by_text("1", exact=True).click()
+                await wait_rendered_async(page, 60, started_within=3.0)
+                await page.wait_for_timeout(500)  # the canvas component re-mounts after the run ends
+                box = await canvas.bounding_box()
+                await page.mouse.move(box["x"] + 140, box["y"] + 45)  # one stroke from top to bottom
+                await page.mouse.down()
+                await page.mouse.move(box["x"] + 134, box["y"] + 235, steps=15)
+                await page.mouse.up()
+                await wait_rendered_async(page, 60, started_within=3.0)
+                button, told = "Send the digit", "Sent: your 1."
+            else:
+                sentence, said = SENTENCES[phone.index % len(SENTENCES)]
+                await page.locator(".st-key-room_what").get_by_text("A sentence", exact=True).click()
+                await wait_rendered_async(page, 60, started_within=3.0)
+                await page.get_by_label("Your sentence").fill(sentence)
+                await page.get_by_role("radiogroup", name="Is it positive or negative?").get_by_text(said).click()
+                await wait_rendered_async(page, 60, started_within=3.0)
+                button, told = "Send the sentence", f"Sent: a {said} sentence."
+            tapped = time.monotonic()
+            await page.get_by_role("button", name=button).click()
+            await expect(page.get_by_text(told)).to_be_visible(timeout=60_000)
+            phone.sends.append(round(time.monotonic() - tapped, 3))
+            phone.acked.append(time.monotonic())
+        phone.exceptions += await page.locator('[data-testid="stException"]').count()
+    except (PlaywrightError, AssertionError, OSError) as error:
+        phone.errors.append(f"phone {phone.index} (browser): {str(error).splitlines()[0][:160]}")
+    finally:
+        await context.close()
+
+
+def _browser_phones(crowd: list[Phone], base: str, code: str, start: float, window: float, sends, think, seed):
+    """The crowd's browser phones: one headless Chromium (launched as the room starts filling: the first phone's
+    join includes the launch) with a context per phone, all driven from this thread's event loop."""
+    import asyncio
+
+    import numpy as np
+    from playwright.async_api import async_playwright
+
+    async def main():
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            try:
+                await asyncio.gather(
+                    *(
+                        _browser_phone(
+                            p,
+                            browser,
+                            base,
+                            code,
+                            start,
+                            window * p.index / max(len(crowd), 1),
+                            sends,
+                            think,
+                            np.random.default_rng(seed + 1 + p.index),
+                        )
+                        for p in crowd
+                        if p.browser
+                    )
+                )
+            finally:
+                await browser.close()
+
+    asyncio.run(main())
+
+
+def _p50(values: list[float]) -> float | None:
+    import numpy as np
+
+    return round(float(np.percentile(values, 50)), 2) if values else None
+
+
 def _p95(values: list[float]) -> float | None:
     import numpy as np
 
@@ -369,7 +480,24 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think=(3.0, 6.0), seed: int = 0) -> dict:
+def _wait_warm(log_path: Path, began: float, timeout: float) -> float | None:
+    """Seconds from the server's start until its log says the warm start is done (None: not within `timeout`)."""
+    while time.monotonic() - began < timeout:
+        if warm.DONE in log_path.read_text(errors="replace"):
+            return round(time.monotonic() - began, 1)
+        time.sleep(0.5)
+    return None
+
+
+def bench_audience(
+    phones: int,
+    sends: int = 2,
+    join_window: float = JOIN_WINDOW_S,
+    think=(3.0, 6.0),
+    seed: int = 0,
+    browsers: int = 0,
+    wait_warm: bool = True,
+) -> dict:
     """A cold `streamlit run`, a speaker who opens a room in a real browser, and `phones` simulated phones that join
     over `join_window` seconds and each send `sends` submissions (digits and sentences, alternately).
 
@@ -388,6 +516,7 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
     log_path = Path(__file__).resolve().parents[1] / "test-artifacts" / "audience.log"
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log, sync_playwright() as playwright:
+        began = time.monotonic()
         server, url = start_streamlit(120, log)
         sampler = MemorySampler(server.pid)
         sampler.start()
@@ -400,27 +529,30 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
             speaker.wait_for_url(re.compile(r"room=[A-Z0-9]+"), timeout=60_000)
             code = re.search(r"room=([A-Z0-9]+)", speaker.url).group(1)
             wait_rendered(speaker, 60)
-            cpu0 = _cpu_seconds(server.pid)
+            # The room fills once the server is warm, as in a talk: the speaker's first page started the warm
+            # start (every task's models loaded in the background), which ends before the QR code goes up.
+            warm_s = _wait_warm(log_path, began, 300) if wait_warm else None
+            cpu0, own0 = _cpu_seconds(server.pid), _cpu_seconds(os.getpid())
             start = time.monotonic()
-            crowd = [Phone(i) for i in range(phones)]
+            crowd = [Phone(i, browser=i < browsers) for i in range(phones)]
             threads = [
                 threading.Thread(
                     target=_phone,
-                    args=(
-                        p,
-                        url,
-                        code,
-                        start,
-                        join_window * i / max(phones, 1),
-                        sends,
-                        think,
-                        drawings,
-                        np.random.default_rng(seed + 1 + i),
-                    ),
+                    args=(p, url, code, start, join_window * i / max(phones, 1), sends, think, drawings)
+                    + (np.random.default_rng(seed + 1 + i),),
                     daemon=True,
                 )
                 for i, p in enumerate(crowd)
+                if not p.browser
             ]
+            if browsers:
+                threads.append(
+                    threading.Thread(
+                        target=_browser_phones,
+                        args=(crowd, url, code, start, join_window, sends, think, seed),
+                        daemon=True,
+                    )
+                )
             for thread in threads:
                 thread.start()
             shown_at: list[float] = []  # monotonic time at which the speaker's count first reached k + 1
@@ -441,7 +573,7 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
                 seen = int(speaker.evaluate(f"() => {count}"))
                 shown_at += [time.monotonic()] * max(0, seen - len(shown_at))
                 speaker.wait_for_timeout(200)
-            cpu = _cpu_seconds(server.pid) - cpu0
+            cpu, own = _cpu_seconds(server.pid) - cpu0, _cpu_seconds(os.getpid()) - own0
         finally:
             browser.close()
             memory = sampler.stop()
@@ -456,15 +588,21 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
         errors.append(f"{missing} acknowledged submissions never reached the speaker's view")
     result = {
         "phones": phones,
+        "browsers": min(browsers, phones),
         "sends_per_phone": sends,
         "join_window_s": join_window,
         "machine_cores": os.cpu_count(),
+        "warm_start_s": warm_s,
         "joined": len(joined),
         "join_max_s": round(max(joined), 2) if len(joined) == phones and joined else None,
         "join_each_p95_s": _p95([p.join_took_s for p in crowd if p.join_took_s is not None]),
         "send_p50_s": round(float(np.percentile(times, 50)), 2) if times else None,
         "send_p95_s": round(float(np.percentile(times, 95)), 2) if times else None,
         "send_max_s": round(max(times), 2) if times else None,
+        "browser_send_p50_s": _p50([s for p in crowd if p.browser for s in p.sends]),
+        "browser_send_p95_s": _p95([s for p in crowd if p.browser for s in p.sends]),
+        "simulated_send_p50_s": _p50([s for p in crowd if not p.browser for s in p.sends]),
+        "simulated_send_p95_s": _p95([s for p in crowd if not p.browser for s in p.sends]),
         "speaker_lag_max_s": round(max(lags), 2) if lags else None,
         "submissions": len(acked),
         "shown": len(shown_at),
@@ -472,6 +610,7 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
         "error_messages": errors[:20],
         "exceptions": sum(p.exceptions for p in crowd),
         "server_cpu_s": round(cpu, 1),
+        "phones_cpu_s": round(own, 1),  # this process: the simulated phones and the speaker's browser driver
         "server_peak_mb": memory["peak"],
         "server_final_mb": memory["final"],
     }
@@ -481,6 +620,42 @@ def bench_audience(phones: int, sends: int = 2, join_window: float = 15.0, think
         and all(result[key] is not None and result[key] <= limit for key, limit in TARGETS.items())
     )
     return result
+
+
+AUDIENCE_JSON = Path(__file__).resolve().parents[1] / "docs" / "bench-audience.json"  # `bench --audience --save`
+
+
+def _run_key(run: dict) -> tuple:
+    return (run.get("join_window_s"), run.get("browsers") or 0, run.get("sends_per_phone"), run["phones"])
+
+
+def save_audience(summary: dict, path: Path, command: str, before: dict) -> Path:
+    """Add this command's runs to the saved audience benchmarks at `path` (each run with its own command, commit,
+    date, CPU and load), replacing a saved run of the same phones, browsers, sends and join window; the file
+    keeps the runs in order of join window, browsers and phones, for `python -m cnnrnn docs`."""
+    path = Path(path)
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    where = provenance(command, before)
+    runs = {_run_key(run): run for run in saved.get("runs", [])}
+    runs.update({_run_key(run): {**run, **where} for run in summary["runs"]})
+    ordered = [runs[key] for key in sorted(runs, key=lambda k: tuple(-1 if v is None else v for v in k))]
+    record = {"targets": summary["targets"], "runs": ordered}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def largest_holding(runs: list[dict]) -> dict:
+    """join window (s) -> the largest phone count that held every target at it (None: none of those tried)."""
+    out: dict = {}
+    for run in runs:
+        window = run.get("join_window_s")
+        held = out.get(window)
+        if run.get("holds") and (held is None or run["phones"] > held):
+            out[window] = run["phones"]
+        else:
+            out.setdefault(window, held)
+    return out
 
 
 def format_audience(summary: dict) -> str:
@@ -516,6 +691,10 @@ def format_audience(summary: dict) -> str:
         "holds",
     )
     rows = [[("-" if run.get(k) is None else str(run[k])) for k in keys] for run in summary["runs"]]
+    for row, run in zip(rows, summary["runs"]):
+        real = run.get("browsers") or 0
+        row[0] += f" ({real} in browsers)" if real else ""
+        row[0] += f" over {run.get('join_window_s', '?')} s"
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
@@ -528,6 +707,15 @@ def format_audience(summary: dict) -> str:
     largest = summary.get("largest_holding")
     lines.append(f"largest phone count that held them: {largest if largest else 'none of those tried'}")
     for run in summary["runs"]:
+        if run.get("browsers"):
+            real, fake = (
+                "/".join("-" if run.get(f"{kind}_send_{q}_s") is None else str(run[f"{kind}_send_{q}_s"]) for q in qs)
+                for kind, qs in (("browser", ("p50", "p95")), ("simulated", ("p50", "p95")))
+            )
+            lines.append(
+                f"{run['phones']} phones: send p50/p95 {real} s in the {run['browsers']} browsers, "
+                f"{fake} s in the simulated phones"
+            )
         lines += [f"error ({run['phones']} phones): {message}" for message in run.get("error_messages", [])]
     return "\n".join(lines)
 
@@ -538,8 +726,11 @@ __all__ = [
     "Run",
     "Session",
     "SessionError",
+    "AUDIENCE_JSON",
     "TARGETS",
     "bench_audience",
+    "largest_holding",
+    "save_audience",
     "canvas_value",
     "format_audience",
 ]

@@ -249,6 +249,18 @@ def context() -> dict:
     return {"commit": git_commit(), "load_average": {"before": load_average()}}
 
 
+def provenance(command: str, before: dict) -> dict:
+    """Where a result came from: command, commit (from `before`, `context()` taken at the start), date (UTC),
+    cpu and load_average (1-minute, before and after)."""
+    return {
+        "command": command,
+        "commit": before.get("commit"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu": cpu_name(),
+        "load_average": {**before.get("load_average", {}), "after": load_average()},
+    }
+
+
 def save(result: dict, path: Path, command: str, before: dict) -> Path:
     """Write a benchmark result as JSON, with what `python -m cnnrnn docs` needs to say where it came from.
 
@@ -256,14 +268,7 @@ def save(result: dict, path: Path, command: str, before: dict) -> Path:
     `context()` taken at the start; None outside git), "date" (UTC, to the second), "cpu" (the processor's
     name) and "load_average" (1-minute, before and after the run).
     """
-    record = {
-        **result,
-        "command": command,
-        "commit": before.get("commit"),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpu": cpu_name(),
-        "load_average": {**before.get("load_average", {}), "after": load_average()},
-    }
+    record = {**result, **provenance(command, before)}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # rows in run order

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnrnn.audience import AUDIENCE_JSON, largest_holding
 from cnnrnn.bench import LATEST as BENCH_JSON
 from cnnrnn.core.task import Task
 from cnnrnn.core.weights import WEIGHTS_DIR, read_manifest
@@ -322,12 +323,110 @@ def _ms(value) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def benchmarks_md(result: dict | None) -> str:
-    """docs/benchmarks.md from a saved `bench` result (or a page saying that none is saved)."""
-    lines = header("docs/bench-latest.json (`python -m cnnrnn bench --save`)") + ["# Speed and memory", ""]
+def _seconds(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def audience_md(saved: dict | None) -> list[str]:
+    """The audience room's section of docs/benchmarks.md, from `bench --audience N --save` runs."""
+    lines = ["## A room of phones on one server", ""]
+    if not saved or not saved.get("runs"):
+        return lines + [
+            "No audience benchmark is saved yet. Run `python -m cnnrnn bench --audience 10,50,100 --save`, "
+            f"then `{COMMAND}`.",
+            "",
+        ]
+    targets = saved["targets"]
+    lines += [
+        "`python -m cnnrnn bench --audience N`: a cold `streamlit run`, the speaker's view of a new room in a real "
+        "browser (1280x720), and N phones that join evenly over the join window and each send a drawn digit and "
+        "then a sentence, with its label, 3 to 6 s apart. A simulated phone speaks Streamlit's own websocket "
+        "protocol (it fetches the page and its scripts once, as a browser does); `--browsers K` makes K of them "
+        "real Chromium at 390x844 that draw with the mouse and type. The phones join once the server's warm start "
+        "has loaded every model, as it has by the time a speaker shows the QR code. Send: from the tap on Send to "
+        "the phone's verdicts; speaker lag: from a verdict to the speaker's count including it. Server CPU: the "
+        "server process's CPU seconds while the room filled; phones CPU: the benchmark's own process (the "
+        "simulated phones and the speaker's browser driver), on the same 2 cores.",
+        "",
+        f"Targets: every phone joined within {targets['join_max_s']:.0f} s of the first, send p95 at most "
+        f"{targets['send_p95_s']:.0f} s, every submission on the speaker's view within "
+        f"{targets['speaker_lag_max_s']:.0f} s, server memory at most {targets['server_peak_mb']:,.0f} MB at "
+        "peak, no error and no exception.",
+        "",
+    ]
+    rows = []
+    for run in saved["runs"]:
+        rows.append(
+            [
+                f"{run['phones']:,}",
+                f"{run.get('browsers') or 0:,}",
+                f"{run['join_window_s']:g}",
+                f"{run['joined']:,}",
+                _seconds(run.get("join_max_s")),
+                _seconds(run.get("join_each_p95_s")),
+                _seconds(run.get("send_p50_s")),
+                _seconds(run.get("send_p95_s")),
+                _seconds(run.get("send_max_s")),
+                _seconds(run.get("speaker_lag_max_s")),
+                f"{run['errors']:,}",
+                f"{run['exceptions']:,}",
+                f"{run['server_cpu_s']:.1f}",
+                "" if run.get("phones_cpu_s") is None else f"{run['phones_cpu_s']:.1f}",
+                f"{run['server_peak_mb']:,.0f}",
+                "yes" if run["holds"] else "no",
+                run.get("date", "")[:10],
+            ]
+        )
+    head = ["phones", "of them browsers", "join window s", "joined", "join max s", "one join p95 s", "send p50 s"]
+    head += ["send p95 s", "send max s", "speaker lag max s", "errors", "exceptions", "server CPU s", "phones CPU s"]
+    head += ["server peak MB", "targets held", "date"]
+    lines += _table(head, rows) + [""]
+    for window, held in sorted(largest_holding(saved["runs"]).items(), key=lambda item: item[0] or 0):
+        tried = sorted(r["phones"] for r in saved["runs"] if r.get("join_window_s") == window)
+        shown = f"{held:,} phones" if held else "none of those tried"
+        lines.append(
+            f"- phones joining over {window:g} s: the largest count that held every target: {shown} "
+            f"(tried: {', '.join(f'{n:,}' for n in tried)})"
+        )
+    for run in saved["runs"]:
+        if run.get("browsers") and run.get("browser_send_p50_s") is not None:
+            lines.append(
+                f"- {run['phones']:,} phones, {run['browsers']:,} in browsers: send p50 "
+                f"{run['browser_send_p50_s']:.2f} s, p95 {run['browser_send_p95_s']:.2f} s in the browsers"
+                + (
+                    f"; {run['simulated_send_p50_s']:.2f} s and {run['simulated_send_p95_s']:.2f} s in the simulated"
+                    if run.get("simulated_send_p50_s") is not None
+                    else ""
+                )
+            )
+    commits = sorted({(run.get("commit") or "not recorded")[:12] for run in saved["runs"]})
+    loads = [run.get("load_average", {}) for run in saved["runs"]]
+    worst = max(
+        (max(v for v in (load.get("before"), load.get("after")) if v is not None) for load in loads if load),
+        default=None,
+    )
+    lines += [
+        "",
+        f"Measured on {saved['runs'][0].get('cpu') or 'an unrecorded CPU'} ({saved['runs'][0].get('machine_cores')} "
+        f"cores), commit{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits)}"
+        + (f"; the highest 1-minute load average around a run was {worst}" if worst is not None else "")
+        + ". The raw figures are in [bench-audience.json](bench-audience.json); what one replica holds behind a "
+        "balancer is in [deploy.md](deploy.md).",
+        "",
+    ]
+    return lines
+
+
+def benchmarks_md(result: dict | None, audience: dict | None = None) -> str:
+    """docs/benchmarks.md from a saved `bench` result (or a page saying that none is saved) and the saved
+    audience benchmark (`bench --audience N --save`)."""
+    source = "docs/bench-latest.json (`python -m cnnrnn bench --save`) and docs/bench-audience.json"
+    lines = header(source + " (`bench --audience N --save`)") + ["# Speed and memory", ""]
     if result is None:
         return "\n".join(
-            lines + [f"No benchmark run is saved yet. Run `python -m cnnrnn bench --save`, then `{COMMAND}`.", ""]
+            lines
+            + [f"No benchmark run is saved yet. Run `python -m cnnrnn bench --save`, then `{COMMAND}`.", ""]
+            + audience_md(audience)
         )
     commit = result.get("commit") or "not recorded"
     load = result.get("load_average") or {}
@@ -408,6 +507,7 @@ def benchmarks_md(result: dict | None) -> str:
         "[deploy.md](deploy.md)); `--save` writes the run here for the next `python -m cnnrnn docs`.",
         "",
     ]
+    lines += audience_md(audience)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -417,14 +517,22 @@ def read_bench(path: Path = BENCH_JSON) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def generate(root: Path = ROOT, weights_dir: Path = WEIGHTS_DIR, bench_json: Path | None = None) -> dict[str, str]:
+def generate(
+    root: Path = ROOT,
+    weights_dir: Path = WEIGHTS_DIR,
+    bench_json: Path | None = None,
+    audience_json: Path | None = None,
+) -> dict[str, str]:
     """Every generated file's text, by path relative to `root` (the README with its results block replaced)."""
     manifest = read_manifest(weights_dir)
     tasks = trained_tasks()
     readme = (Path(root) / README).read_text(encoding="utf-8")
     return {
         MODELS_MD: models_md(manifest, tasks),
-        BENCHMARKS_MD: benchmarks_md(read_bench(bench_json or Path(root) / "docs" / BENCH_JSON.name)),
+        BENCHMARKS_MD: benchmarks_md(
+            read_bench(bench_json or Path(root) / "docs" / BENCH_JSON.name),
+            read_bench(audience_json or Path(root) / "docs" / AUDIENCE_JSON.name),
+        ),
         README: replace_results(readme, results_table(manifest, tasks)),
     }
 

@@ -170,7 +170,59 @@ def test_the_benchmark_page_renders_a_saved_run_and_says_when_there_is_none():
 
 def test_the_committed_benchmark_page_is_the_committed_run():
     saved = docs.read_bench(ROOT / "docs" / "bench-latest.json")
-    assert (ROOT / docs.BENCHMARKS_MD).read_text(encoding="utf-8") == docs.benchmarks_md(saved)
+    audience = docs.read_bench(ROOT / "docs" / "bench-audience.json")
+    assert (ROOT / docs.BENCHMARKS_MD).read_text(encoding="utf-8") == docs.benchmarks_md(saved, audience)
+
+
+def _room(phones: int, window: float, holds: bool, **extra) -> dict:
+    return {
+        "phones": phones,
+        "browsers": 0,
+        "join_window_s": window,
+        "sends_per_phone": 2,
+        "joined": phones,
+        "join_max_s": window + 1,
+        "join_each_p95_s": 0.9,
+        "send_p50_s": 0.2,
+        "send_p95_s": 0.5 if holds else 4.2,
+        "send_max_s": 0.9 if holds else 6.0,
+        "speaker_lag_max_s": 2.1,
+        "errors": 0,
+        "exceptions": 0,
+        "server_cpu_s": 30.5,
+        "phones_cpu_s": 6.1,
+        "server_peak_mb": 990.0,
+        "holds": holds,
+        "machine_cores": 2,
+        "date": "2026-12-08T04:00:00+00:00",
+        "commit": "abc123def4567",
+        **extra,
+    }
+
+
+def test_the_audience_section_gives_the_largest_room_that_held_per_join_window(tmp_path):
+    from cnnrnn.audience import TARGETS, save_audience
+
+    assert "No audience benchmark is saved yet" in docs.benchmarks_md(None, None)
+    path = tmp_path / "bench-audience.json"
+    first = {"runs": [_room(40, 15.0, True), _room(100, 15.0, False)], "targets": TARGETS}
+    save_audience(first, path, "python -m cnnrnn bench --audience 40,100", {"commit": "abc123def4567"})
+    browsers = _room(10, 15.0, True, browsers=10, browser_send_p50_s=0.41, browser_send_p95_s=0.77)
+    later = {"runs": [_room(100, 60.0, True), _room(40, 15.0, False), browsers], "targets": TARGETS}
+    save_audience(later, path, "python -m cnnrnn bench --audience 100 --join-window 60", {"commit": "abc123def4567"})
+    saved = docs.read_bench(path)
+    keys = [(r["join_window_s"], r["browsers"], r["phones"]) for r in saved["runs"]]
+    assert keys == [(15.0, 0, 40), (15.0, 0, 100), (15.0, 10, 10), (60.0, 0, 100)]  # the later 40 replaced the first
+    assert [r["holds"] for r in saved["runs"]] == [False, False, True, True]
+    assert saved["runs"][0]["command"] == "python -m cnnrnn bench --audience 100 --join-window 60"
+    text = docs.benchmarks_md(None, saved)
+    assert "| 100 | 0 | 60 | 100 | 61.00 | 0.90 | 0.20 | 0.50 | 0.90 | 2.10 | 0 | 0 | 30.5 | 6.1 | 990 | yes |" in text
+    assert (
+        "- phones joining over 15 s: the largest count that held every target: 10 phones (tried: 10, 40, 100)" in text
+    )
+    assert "- phones joining over 60 s: the largest count that held every target: 100 phones (tried: 100)" in text
+    assert "- 10 phones, 10 in browsers: send p50 0.41 s, p95 0.77 s in the browsers" in text
+    assert "send p95 at most 2 s" in text and "`abc123def456`" in text
 
 
 def test_the_docs_module_imports_no_tensorflow_and_no_streamlit():

@@ -34,11 +34,17 @@ def test_a_widget_id_gives_back_the_key_the_page_chose():
 
 def test_the_table_says_which_counts_held_and_why_not():
     run = {"phones": 100, "joined": 98, "join_max_s": None, "send_p50_s": 0.4, "send_p95_s": 2.6, "errors": 2}
+    run |= {"join_window_s": 15.0}
+    browsers = {"phones": 10, "joined": 10, "join_max_s": 16.1, "browsers": 4, "join_window_s": 15.0}
+    browsers |= {"browser_send_p50_s": 0.5, "browser_send_p95_s": 0.9, "simulated_send_p50_s": 0.2}
     text = format_audience(
-        {"runs": [run], "largest_holding": None, "targets": TARGETS} | {"runs": [run | {"error_messages": ["x"]}]}
+        {"runs": [run | {"error_messages": ["x"]}, browsers], "largest_holding": None, "targets": TARGETS}
     )
     lines = text.splitlines()
-    assert lines[0].split()[:2] == ["phones", "joined"] and lines[1].split()[:3] == ["100", "98", "-"]
+    assert lines[0].split()[:2] == ["phones", "joined"]
+    assert lines[1].split()[:5] == ["100", "over", "15.0", "s", "98"] and lines[1].split()[5] == "-"
+    assert lines[2].split()[:9] == ["10", "(4", "in", "browsers)", "over", "15.0", "s", "10", "16.1"]
+    assert "10 phones: send p50/p95 0.5/0.9 s in the 4 browsers, 0.2/- s in the simulated phones" in text
     assert "send p95 at most 2 s" in text and "largest phone count that held them: none of those tried" in text
     assert "error (100 phones): x" in text
 
@@ -149,8 +155,11 @@ def test_a_simulated_phone_gets_the_verdicts_a_browser_phone_gets(tmp_path):
 def test_the_audience_benchmark_counts_every_phone_and_every_send():
     from cnnrnn.audience import bench_audience
 
-    result = bench_audience(3, sends=2, join_window=2.0, think=(0.3, 0.8))
+    # One of the three phones a real browser (it draws a 1 and types a sentence), two simulated; the room fills
+    # while the server warms (wait_warm=False: the suite's time).
+    result = bench_audience(3, sends=2, join_window=2.0, think=(0.3, 0.8), browsers=1, wait_warm=False)
     assert result["joined"] == 3 and result["submissions"] == 6 and result["shown"] == 6, result
+    assert result["browsers"] == 1 and result["browser_send_p50_s"] > 0 and result["simulated_send_p50_s"] > 0
     assert result["errors"] == 0 and result["exceptions"] == 0, result["error_messages"]
     assert 0 < result["send_p50_s"] <= result["send_p95_s"] <= result["send_max_s"]
     assert result["speaker_lag_max_s"] is not None and result["server_cpu_s"] > 0 and result["server_peak_mb"] > 100
