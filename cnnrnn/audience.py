@@ -460,6 +460,50 @@ def _browser_phones(crowd: list[Phone], base: str, code: str, start: float, wind
     asyncio.run(main())
 
 
+def _probe(base: str, server_pid: int, drawings, repeats: int = 3) -> dict:
+    """What one phone costs the server, step by step, on the warm server before the room fills: the median over
+    `repeats` phones (in a room of their own, so the speaker's count is the crowd's alone) of the server's
+    CPU seconds for the page's scripts and styles (fetched as a browser does, once), the page's first run, a
+    drawn digit sent, the switch to a sentence and a sentence sent."""
+    import numpy as np
+
+    room = get_task("room")
+    code, _ = room.module("store").open_room(room.module("ui").engine())
+    steps: dict[str, list[float]] = {}
+    last = [0.0]
+
+    def mark(name: str | None = None) -> None:  # the CPU seconds since the last mark go to `name`
+        now = _cpu_seconds(server_pid)
+        if name:
+            steps.setdefault(name, []).append(now - last[0])
+        last[0] = now
+
+    for n in range(repeats):
+        with Session(base, "Room", f"room={code}") as phone:
+            mark()
+            phone.open(assets=False)
+            mark("first run")
+            html = phone._fetch(f"Room?room={code}").decode("utf-8", "replace")
+            mark()
+            for path in dict.fromkeys(_SCRIPTS.findall(html)):
+                phone._fetch(path.removeprefix("./"))
+            mark("scripts and styles")
+            image, label = drawings[n % len(drawings)]
+            phone.send(
+                {phone.key("room_canvas_"): canvas_value(image), phone.key("room_label_"): str(label)},
+                "room_send_digit",
+            )
+            mark("a drawn digit")
+            phone.send({"room_what": ["A sentence"]})
+            mark("the switch to a sentence")
+            sentence = SENTENCES[n % len(SENTENCES)][0]
+            phone.send(
+                {phone.key("room_sentence_"): sentence, phone.key("room_said_"): "positive"}, "room_send_sentence"
+            )
+            mark("a sentence")
+    return {name: round(float(np.median(values)), 3) for name, values in steps.items()}
+
+
 def _p50(values: list[float]) -> float | None:
     import numpy as np
 
@@ -497,14 +541,18 @@ def bench_audience(
     seed: int = 0,
     browsers: int = 0,
     wait_warm: bool = True,
+    probe: bool = True,
 ) -> dict:
-    """A cold `streamlit run`, a speaker who opens a room in a real browser, and `phones` simulated phones that join
-    over `join_window` seconds and each send `sends` submissions (digits and sentences, alternately).
+    """A cold `streamlit run`, a speaker who opens a room in a real browser, and `phones` phones that join over
+    `join_window` seconds and each send `sends` submissions (digits and sentences, alternately): the first
+    `browsers` of them real Chromium pages (`_browser_phones`), the rest simulated (`_phone`). The room fills once
+    the server's warm start is done (`wait_warm`); before it, `probe` measures what one phone costs (`_probe`).
 
-    Returns phones, join_max_s, send_p50_s, send_p95_s, send_max_s, speaker_lag_max_s (from a send's verdict to
-    the speaker's count including it), submissions (acknowledged) and shown (on the speaker's view at the end),
-    errors, exceptions, server_cpu_s (during the room), server_peak_mb and server_final_mb, and `holds` (whether
-    every target in TARGETS held, with no error and no exception).
+    Returns phones, join_max_s, send_p50_s, send_p95_s, send_max_s (and per kind of phone), speaker_lag_max_s
+    (from a send's verdict to the speaker's count including it), submissions (acknowledged) and shown (on the
+    speaker's view at the end), errors, exceptions, server_cpu_s (during the room), phones_cpu_s (this process),
+    server_peak_mb and server_final_mb, phone_cost_cpu_s, and `holds` (whether every target in TARGETS held, with
+    no error and no exception).
     """
     import os
     import threading
@@ -532,6 +580,7 @@ def bench_audience(
             # The room fills once the server is warm, as in a talk: the speaker's first page started the warm
             # start (every task's models loaded in the background), which ends before the QR code goes up.
             warm_s = _wait_warm(log_path, began, 300) if wait_warm else None
+            cost = _probe(url, server.pid, drawings) if probe else None
             cpu0, own0 = _cpu_seconds(server.pid), _cpu_seconds(os.getpid())
             start = time.monotonic()
             crowd = [Phone(i, browser=i < browsers) for i in range(phones)]
@@ -612,6 +661,7 @@ def bench_audience(
         "server_cpu_s": round(cpu, 1),
         "phones_cpu_s": round(own, 1),  # this process: the simulated phones and the speaker's browser driver
         "server_peak_mb": memory["peak"],
+        "phone_cost_cpu_s": cost,
         "server_final_mb": memory["final"],
     }
     result["holds"] = bool(
@@ -630,32 +680,28 @@ def _run_key(run: dict) -> tuple:
 
 
 def save_audience(summary: dict, path: Path, command: str, before: dict) -> Path:
-    """Add this command's runs to the saved audience benchmarks at `path` (each run with its own command, commit,
-    date, CPU and load), replacing a saved run of the same phones, browsers, sends and join window; the file
-    keeps the runs in order of join window, browsers and phones, for `python -m cnnrnn docs`."""
+    """Add this command's runs to the saved audience benchmarks at `path`, each with its own command, commit, date,
+    CPU and load (a benchmark run twice keeps both: the machine is noisy); the file keeps the runs in order of join
+    window, browsers, sends, phones and date, for `python -m cnnrnn docs`."""
     path = Path(path)
     saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     where = provenance(command, before)
-    runs = {_run_key(run): run for run in saved.get("runs", [])}
-    runs.update({_run_key(run): {**run, **where} for run in summary["runs"]})
-    ordered = [runs[key] for key in sorted(runs, key=lambda k: tuple(-1 if v is None else v for v in k))]
-    record = {"targets": summary["targets"], "runs": ordered}
+    runs = saved.get("runs", []) + [{**run, **where} for run in summary["runs"]]
+    runs.sort(key=lambda run: (*(-1 if v is None else v for v in _run_key(run)), run.get("date", "")))
+    record = {"targets": summary["targets"], "runs": runs}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
 def largest_holding(runs: list[dict]) -> dict:
-    """join window (s) -> the largest phone count that held every target at it (None: none of those tried)."""
-    out: dict = {}
+    """join window (s) -> the largest phone count that held every target in every run of it at that window (None:
+    none of those tried)."""
+    verdicts: dict = {}
     for run in runs:
-        window = run.get("join_window_s")
-        held = out.get(window)
-        if run.get("holds") and (held is None or run["phones"] > held):
-            out[window] = run["phones"]
-        else:
-            out.setdefault(window, held)
-    return out
+        window = verdicts.setdefault(run.get("join_window_s"), {})
+        window[run["phones"]] = window.get(run["phones"], True) and bool(run.get("holds"))
+    return {window: max((n for n, held in counts.items() if held), default=None) for window, counts in verdicts.items()}
 
 
 def format_audience(summary: dict) -> str:

@@ -382,10 +382,10 @@ def audience_md(saved: dict | None) -> list[str]:
     head += ["server peak MB", "targets held", "date"]
     lines += _table(head, rows) + [""]
     for window, held in sorted(largest_holding(saved["runs"]).items(), key=lambda item: item[0] or 0):
-        tried = sorted(r["phones"] for r in saved["runs"] if r.get("join_window_s") == window)
+        tried = sorted({r["phones"] for r in saved["runs"] if r.get("join_window_s") == window})
         shown = f"{held:,} phones" if held else "none of those tried"
         lines.append(
-            f"- phones joining over {window:g} s: the largest count that held every target: {shown} "
+            f"- phones joining over {window:g} s: the largest count that held every target in every run: {shown} "
             f"(tried: {', '.join(f'{n:,}' for n in tried)})"
         )
     for run in saved["runs"]:
@@ -399,19 +399,27 @@ def audience_md(saved: dict | None) -> list[str]:
                     else ""
                 )
             )
+    probed = [run for run in saved["runs"] if run.get("phone_cost_cpu_s")]
+    if probed:
+        latest = max(probed, key=lambda run: run.get("date", ""))
+        cost = latest["phone_cost_cpu_s"]
+        parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in cost.items())  # /proc: 10 ms ticks
+        lines.append(
+            f"- what one phone costs the server, in CPU seconds (the median of 3 phones on the warm server, in a "
+            f"room of their own, before the {latest['phones']:,}-phone room of {latest.get('date', '')[:10]} filled): "
+            f"{parts}; {sum(cost.values()):.2f} in all"
+        )
     commits = sorted({(run.get("commit") or "not recorded")[:12] for run in saved["runs"]})
-    loads = [run.get("load_average", {}) for run in saved["runs"]]
-    worst = max(
-        (max(v for v in (load.get("before"), load.get("after")) if v is not None) for load in loads if load),
-        default=None,
-    )
     lines += [
         "",
+        "A browser phone's send time holds the server's part, which a simulated phone's measures, plus its own "
+        "rendering, on the same 2 cores as the server here. The machine's load average is in the raw figures but "
+        "says little here: the simulated phones' threads count in it.",
+        "",
         f"Measured on {saved['runs'][0].get('cpu') or 'an unrecorded CPU'} ({saved['runs'][0].get('machine_cores')} "
-        f"cores), commit{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits)}"
-        + (f"; the highest 1-minute load average around a run was {worst}" if worst is not None else "")
-        + ". The raw figures are in [bench-audience.json](bench-audience.json); what one replica holds behind a "
-        "balancer is in [deploy.md](deploy.md).",
+        f"cores), commit{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits)}. The raw figures "
+        "are in [bench-audience.json](bench-audience.json); what one replica holds behind a balancer is in "
+        "[deploy.md](deploy.md).",
         "",
     ]
     return lines

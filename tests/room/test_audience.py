@@ -160,6 +160,8 @@ def test_the_audience_benchmark_counts_every_phone_and_every_send():
     result = bench_audience(3, sends=2, join_window=2.0, think=(0.3, 0.8), browsers=1, wait_warm=False)
     assert result["joined"] == 3 and result["submissions"] == 6 and result["shown"] == 6, result
     assert result["browsers"] == 1 and result["browser_send_p50_s"] > 0 and result["simulated_send_p50_s"] > 0
+    steps = ["first run", "scripts and styles", "a drawn digit", "the switch to a sentence", "a sentence"]
+    assert list(result["phone_cost_cpu_s"]) == steps and all(v > 0 for v in result["phone_cost_cpu_s"].values())
     assert result["errors"] == 0 and result["exceptions"] == 0, result["error_messages"]
     assert 0 < result["send_p50_s"] <= result["send_p95_s"] <= result["send_max_s"]
     assert result["speaker_lag_max_s"] is not None and result["server_cpu_s"] > 0 and result["server_peak_mb"] > 100
