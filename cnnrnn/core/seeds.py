@@ -76,6 +76,25 @@ class RunResult:
     extra: dict = field(default_factory=dict)  # anything else the task records of the run
 
 
+def run_result(run, spec: RunSpec, metric: float, params: int, items: np.ndarray, extra: dict | None = None):
+    """The RunResult of a finished checkpointed run: `run` has its `history` (the last check's validation metric
+    is the run's), `cpu` and `seconds`, and its `saved` Checkpoint, cleared here (the run's folder keeps its
+    model and, once the protocol writes it, its result). The model is `model.keras` in the run's folder."""
+    run.saved.clear()
+    return RunResult(
+        metric=float(metric),
+        val_metric=run.history[-1]["val_metric"],
+        steps=spec.steps,
+        cpu_seconds=run.cpu,
+        seconds=run.seconds,
+        params=int(params),
+        history=run.history,
+        items=items,
+        weights="model.keras",
+        extra=extra or {},
+    )
+
+
 def _folder(root: Path, model: str, lr: float, seed: int, steps: int) -> Path:
     return root / model / f"lr{lr:g}-seed{seed}-steps{steps}"
 

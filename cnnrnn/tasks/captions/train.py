@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import Checkpoint, steps_per_epoch, warmup_cosine
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, run_result, ship, shipped_fields
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, update_manifest
 from cnnrnn.tasks.captions.config import CAPTIONS, MODEL_NAME
 from cnnrnn.tasks.captions.data import CAPTION_VOCAB, SCENE_VERSION, caption_targets, make_scenes
@@ -172,18 +172,7 @@ def captions_fit(train, val, test, config, log=print):
         shipped.save(spec.folder / "model.keras")
         predicted = CaptionPredictor(shipped, config.max_length).greedy(x_test)
         correct = np.array([p == t for p, t in zip(predicted, test.captions)], bool)
-        run.saved.clear()
-        return RunResult(
-            metric=float(correct.mean()),
-            val_metric=run.history[-1]["val_metric"],
-            steps=spec.steps,
-            cpu_seconds=run.cpu,
-            seconds=run.seconds,
-            params=int(shipped.count_params()),
-            history=run.history,
-            items=correct,
-            weights="model.keras",
-        )
+        return run_result(run, spec, correct.mean(), shipped.count_params(), correct)
 
     return fit
 

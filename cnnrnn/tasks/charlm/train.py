@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import Checkpoint, HeldOutLoss, Limits, warmup_cosine
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, run_result, ship, shipped_fields
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest
 from cnnrnn.tasks.charlm.config import CHARLM, CHARLM_LIVE, CHARLM_NAMES
 from cnnrnn.tasks.charlm.data import CharVocab, load_shakespeare
@@ -299,18 +299,7 @@ def charlm_fit(data: CharSplits, config, log=print):
         model = run.clean_model()
         model.save(spec.folder / "model.keras")
         losses = heldout_losses(CharPredictor(model, data.vocab, spec.model), data.test_windows)
-        run.saved.clear()
-        return RunResult(
-            metric=float(losses.mean()),
-            val_metric=run.history[-1]["val_metric"],
-            steps=spec.steps,
-            cpu_seconds=run.cpu,
-            seconds=run.seconds,
-            params=int(model.count_params()),
-            history=run.history,
-            items=losses.mean(axis=1),
-            weights="model.keras",
-        )
+        return run_result(run, spec, losses.mean(), model.count_params(), losses.mean(axis=1))
 
     return fit
 

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from cnnrnn.core.fitting import Checkpoint, epoch_callback, steps_per_epoch
 from cnnrnn.core.protocol import Protocol
-from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, ship, shipped_fields
+from cnnrnn.core.seeds import RunResult, RunSpec, run_protocol, run_result, ship, shipped_fields
 from cnnrnn.core.weights import WEIGHTS_DIR, library_versions, read_manifest, update_manifest, utc_now
 from cnnrnn.tasks.digits.config import DIGITS_PAIRS, MODEL_NAMES, SHIPPED_NAMES
 from cnnrnn.tasks.digits.data import load_mnist, scaled
@@ -285,19 +285,7 @@ def digits_fit(splits, config, log=print):
             )
             extra["val_by_size"] = {str(side): round(value, 4) for side, value in by_size.items()}
             log(f"    {spec.label}: validation by side " + " ".join(f"{k}:{v:.3f}" for k, v in by_size.items()))
-        run.saved.clear()
-        return RunResult(
-            metric=float(np.mean(correct)),
-            val_metric=run.history[-1]["val_metric"],
-            steps=spec.steps,
-            cpu_seconds=run.cpu,
-            seconds=run.seconds,
-            params=int(model.count_params()),
-            history=run.history,
-            items=correct,
-            weights="model.keras",
-            extra=extra,
-        )
+        return run_result(run, spec, np.mean(correct), model.count_params(), correct, extra)
 
     return fit
 
