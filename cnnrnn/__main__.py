@@ -69,11 +69,14 @@ def cmd_bench(args) -> int:
         counts = _counts(args.audience)
         if args.sends < 1:
             raise ValueError("--sends takes a whole number of at least 1")
-        if args.join_window <= 0 or args.browsers < 0:
-            raise ValueError("--join-window takes seconds above 0, --browsers a whole number of at least 0")
+        if args.join_window <= 0 or args.browsers < 0 or args.replicas < 0:
+            raise ValueError("--join-window takes seconds above 0, --browsers and --replicas whole numbers from 0")
         before = context() if args.save else {}
         results = [
-            bench_audience(n, sends=args.sends, join_window=args.join_window, browsers=args.browsers) for n in counts
+            bench_audience(
+                n, sends=args.sends, join_window=args.join_window, browsers=args.browsers, replicas=args.replicas
+            )
+            for n in counts
         ]
         held = [r["phones"] for r in results if r["holds"]]
         summary = {"runs": results, "largest_holding": max(held) if held else None, "targets": TARGETS}
@@ -82,6 +85,7 @@ def cmd_bench(args) -> int:
             path = AUDIENCE_JSON if args.save == str(LATEST) else Path(args.save)
             command = f"python -m cnnrnn bench --audience {args.audience} --sends {args.sends} --join-window "
             command += f"{args.join_window:g}" + (f" --browsers {args.browsers}" if args.browsers else "")
+            command += f" --replicas {args.replicas}" if args.replicas else ""
             log(f"saved {save_audience(summary, path, command, before)}")
         return 0
     if args.room is not None:
@@ -186,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help=f"with --audience: the phones join evenly over S seconds (default {JOIN_WINDOW_S:.0f}: a rush; a talk's "
         "room fills over a minute)",
+    )
+    bench.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --audience: the room on K replicas behind HAProxy with PostgreSQL (deploy/start.py; Debian's "
+        "haproxy and postgresql) instead of one server",
     )
     bench.add_argument(
         "--browsers",

@@ -533,6 +533,59 @@ def _wait_warm(log_path: Path, began: float, timeout: float) -> float | None:
     return None
 
 
+@dataclass
+class _Servers:
+    """What the room runs on: `url` (the one address phones and the speaker use), the server processes' `pids`
+    and their `logs`, and how to stop them."""
+
+    url: str
+    pids: list[int]
+    logs: list[Path]
+    stop: Any
+    replica_urls: list[str] = field(default_factory=list)
+
+    def wait_warm(self, began: float) -> float | None:
+        """Seconds from the start until every server's warm start is done (None: not within 300 s). A replica
+        starts its warm start at its first page run: each is opened once directly, as a balancer's health
+        check does not run a page."""
+        for base in self.replica_urls:
+            with Session(base, "Room") as visit:
+                visit.open(assets=False)
+        waited = [_wait_warm(log, began, 300) for log in self.logs]
+        return None if None in waited else max(waited)
+
+
+def _start_servers(replicas: int, log_path: Path, log) -> _Servers:
+    """One `streamlit run` (replicas 0), or `replicas` replicas behind HAProxy with PostgreSQL as the rooms'
+    store (deploy/start.py, which needs Debian's haproxy and postgresql)."""
+    if not replicas:
+        server, url = start_streamlit(120, log)
+
+        def stop() -> None:
+            server.terminate()
+            server.wait(timeout=30)
+
+        return _Servers(url, [server.pid], [log_path], stop)
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "deploy" / "start.py"
+    spec = importlib.util.spec_from_file_location("deploy_start", path)
+    deploy = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = deploy  # its dataclasses look their module up there
+    spec.loader.exec_module(deploy)
+    folder = log_path.parent / "audience-replicas"
+    folder.mkdir(exist_ok=True)
+    deployment = deploy.start(replicas, log_dir=folder)
+    return _Servers(
+        deployment.url,
+        [r.process.pid for r in deployment.replicas],
+        [folder / f"replica{i}.log" for i in range(replicas)],
+        deployment.stop,
+        [r.url for r in deployment.replicas],
+    )
+
+
 def bench_audience(
     phones: int,
     sends: int = 2,
@@ -542,11 +595,16 @@ def bench_audience(
     browsers: int = 0,
     wait_warm: bool = True,
     probe: bool = True,
+    replicas: int = 0,
 ) -> dict:
     """A cold `streamlit run`, a speaker who opens a room in a real browser, and `phones` phones that join over
     `join_window` seconds and each send `sends` submissions (digits and sentences, alternately): the first
     `browsers` of them real Chromium pages (`_browser_phones`), the rest simulated (`_phone`). The room fills once
     the server's warm start is done (`wait_warm`); before it, `probe` measures what one phone costs (`_probe`).
+
+    `replicas` K: the room runs on K replicas behind HAProxy with PostgreSQL (deploy/start.py) instead of one
+    `streamlit run`; the server figures are then the replicas' (CPU summed, memory the largest replica's), and
+    there is no probe (it opens its room through this process's store, which is not theirs).
 
     Returns phones, join_max_s, send_p50_s, send_p95_s, send_max_s (and per kind of phone), speaker_lag_max_s
     (from a send's verdict to the speaker's count including it), submissions (acknowledged) and shown (on the
@@ -565,9 +623,11 @@ def bench_audience(
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log, sync_playwright() as playwright:
         began = time.monotonic()
-        server, url = start_streamlit(120, log)
-        sampler = MemorySampler(server.pid)
-        sampler.start()
+        servers = _start_servers(replicas, log_path, log)
+        url = servers.url
+        samplers = [MemorySampler(pid) for pid in servers.pids]
+        for sampler in samplers:
+            sampler.start()
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
             speaker = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -579,9 +639,9 @@ def bench_audience(
             wait_rendered(speaker, 60)
             # The room fills once the server is warm, as in a talk: the speaker's first page started the warm
             # start (every task's models loaded in the background), which ends before the QR code goes up.
-            warm_s = _wait_warm(log_path, began, 300) if wait_warm else None
-            cost = _probe(url, server.pid, drawings) if probe else None
-            cpu0, own0 = _cpu_seconds(server.pid), _cpu_seconds(os.getpid())
+            warm_s = servers.wait_warm(began) if wait_warm else None
+            cost = _probe(url, servers.pids[0], drawings) if probe and not replicas else None
+            cpu0, own0 = sum(map(_cpu_seconds, servers.pids)), _cpu_seconds(os.getpid())
             start = time.monotonic()
             crowd = [Phone(i, browser=i < browsers) for i in range(phones)]
             threads = [
@@ -622,12 +682,12 @@ def bench_audience(
                 seen = int(speaker.evaluate(f"() => {count}"))
                 shown_at += [time.monotonic()] * max(0, seen - len(shown_at))
                 speaker.wait_for_timeout(200)
-            cpu, own = _cpu_seconds(server.pid) - cpu0, _cpu_seconds(os.getpid()) - own0
+            cpu, own = sum(map(_cpu_seconds, servers.pids)) - cpu0, _cpu_seconds(os.getpid()) - own0
         finally:
             browser.close()
-            memory = sampler.stop()
-            server.terminate()
-            server.wait(timeout=30)
+            memories = [sampler.stop() for sampler in samplers]
+            servers.stop()
+    memory = {"peak": max(m["peak"] for m in memories), "final": max(m["final"] for m in memories)}
     times = [s for p in crowd for s in p.sends]
     joined = [p.joined_s for p in crowd if p.joined_s is not None]
     lags = [shown - ack for shown, ack in zip(shown_at, acked)]
@@ -638,6 +698,7 @@ def bench_audience(
     result = {
         "phones": phones,
         "browsers": min(browsers, phones),
+        "replicas": replicas,
         "sends_per_phone": sends,
         "join_window_s": join_window,
         "machine_cores": os.cpu_count(),
@@ -676,7 +737,13 @@ AUDIENCE_JSON = Path(__file__).resolve().parents[1] / "docs" / "bench-audience.j
 
 
 def _run_key(run: dict) -> tuple:
-    return (run.get("join_window_s"), run.get("browsers") or 0, run.get("sends_per_phone"), run["phones"])
+    return (
+        run.get("replicas") or 0,
+        run.get("join_window_s"),
+        run.get("browsers") or 0,
+        run.get("sends_per_phone"),
+        run["phones"],
+    )
 
 
 def save_audience(summary: dict, path: Path, command: str, before: dict) -> Path:
@@ -695,11 +762,11 @@ def save_audience(summary: dict, path: Path, command: str, before: dict) -> Path
 
 
 def largest_holding(runs: list[dict]) -> dict:
-    """join window (s) -> the largest phone count that held every target in every run of it at that window (None:
-    none of those tried)."""
+    """(replicas, join window s) -> the largest phone count that held every target in every run of it there
+    (None: none of those tried). Replicas 0: one server, no balancer."""
     verdicts: dict = {}
     for run in runs:
-        window = verdicts.setdefault(run.get("join_window_s"), {})
+        window = verdicts.setdefault((run.get("replicas") or 0, run.get("join_window_s")), {})
         window[run["phones"]] = window.get(run["phones"], True) and bool(run.get("holds"))
     return {window: max((n for n, held in counts.items() if held), default=None) for window, counts in verdicts.items()}
 
@@ -740,6 +807,7 @@ def format_audience(summary: dict) -> str:
     for row, run in zip(rows, summary["runs"]):
         real = run.get("browsers") or 0
         row[0] += f" ({real} in browsers)" if real else ""
+        row[0] += f" on {run['replicas']} replicas" if run.get("replicas") else ""
         row[0] += f" over {run.get('join_window_s', '?')} s"
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]

@@ -327,9 +327,13 @@ def _seconds(value) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _room_key(run: dict) -> tuple:
+    return (run.get("replicas") or 0, run.get("join_window_s"))
+
+
 def audience_md(saved: dict | None) -> list[str]:
     """The audience room's section of docs/benchmarks.md, from `bench --audience N --save` runs."""
-    lines = ["## A room of phones on one server", ""]
+    lines = ["## A room of phones", ""]
     if not saved or not saved.get("runs"):
         return lines + [
             "No audience benchmark is saved yet. Run `python -m cnnrnn bench --audience 10,50,100 --save`, "
@@ -360,6 +364,7 @@ def audience_md(saved: dict | None) -> list[str]:
             [
                 f"{run['phones']:,}",
                 f"{run.get('browsers') or 0:,}",
+                f"{run['replicas']:,}" if run.get("replicas") else "one server",
                 f"{run['join_window_s']:g}",
                 f"{run['joined']:,}",
                 _seconds(run.get("join_max_s")),
@@ -377,16 +382,26 @@ def audience_md(saved: dict | None) -> list[str]:
                 run.get("date", "")[:10],
             ]
         )
-    head = ["phones", "of them browsers", "join window s", "joined", "join max s", "one join p95 s", "send p50 s"]
+    head = [
+        "phones",
+        "of them browsers",
+        "replicas",
+        "join window s",
+        "joined",
+        "join max s",
+        "one join p95 s",
+        "send p50 s",
+    ]
     head += ["send p95 s", "send max s", "speaker lag max s", "errors", "exceptions", "server CPU s", "phones CPU s"]
     head += ["server peak MB", "targets held", "date"]
     lines += _table(head, rows) + [""]
-    for window, held in sorted(largest_holding(saved["runs"]).items(), key=lambda item: item[0] or 0):
-        tried = sorted({r["phones"] for r in saved["runs"] if r.get("join_window_s") == window})
+    for (replicas, window), held in sorted(largest_holding(saved["runs"]).items()):
+        tried = sorted({r["phones"] for r in saved["runs"] if _room_key(r) == (replicas, window)})
         shown = f"{held:,} phones" if held else "none of those tried"
+        where = f"{replicas} replicas behind HAProxy" if replicas else "one server"
         lines.append(
-            f"- phones joining over {window:g} s: the largest count that held every target in every run: {shown} "
-            f"(tried: {', '.join(f'{n:,}' for n in tried)})"
+            f"- {where}, phones joining over {window:g} s: the largest count that held every target in every run: "
+            f"{shown} (tried: {', '.join(f'{n:,}' for n in tried)})"
         )
     for run in saved["runs"]:
         if run.get("browsers") and run.get("browser_send_p50_s") is not None:

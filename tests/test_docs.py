@@ -217,12 +217,18 @@ def test_the_audience_section_gives_the_largest_room_that_held_per_join_window(t
     assert [r["holds"] for r in saved["runs"]] == [True, False, False, True, True]
     assert saved["runs"][1]["command"] == "python -m cnnrnn bench --audience 100 --join-window 60"
     text = docs.benchmarks_md(None, saved)
-    assert "| 100 | 0 | 60 | 100 | 61.00 | 0.90 | 0.20 | 0.50 | 0.90 | 2.10 | 0 | 0 | 30.5 | 6.1 | 990 | yes |" in text
+    assert "| 100 | 0 | one server | 60 | 100 | 61.00 | 0.90 | 0.20 | 0.50 | 0.90 | 2.10 | 0 | 0 | 30.5 | 6.1 |" in text
     assert (
-        "- phones joining over 15 s: the largest count that held every target in every run: 10 phones "
+        "- one server, phones joining over 15 s: the largest count that held every target in every run: 10 phones "
         "(tried: 10, 40, 100)" in text
     )
     assert "over 60 s: the largest count that held every target in every run: 100 phones (tried: 100)" in text
+    replicated = {"runs": [_room(100, 15.0, True, replicas=2)], "targets": TARGETS}
+    save_audience(replicated, path, "python -m cnnrnn bench --audience 100 --replicas 2", {"commit": "abc123def4567"})
+    text = docs.benchmarks_md(None, docs.read_bench(path))
+    assert "| 100 | 0 | 2 | 15 | 100 |" in text
+    assert "- 2 replicas behind HAProxy, phones joining over 15 s: the largest count that held every target" in text
+    assert "- one server, phones joining over 15 s: the largest count that held every target in every run: 10" in text
     assert "- 10 phones, 10 in browsers: send p50 0.41 s, p95 0.77 s in the browsers" in text
     assert "send p95 at most 2 s" in text and "`abc123def456`" in text
     assert "scripts and styles 0.15, first run 0.04, a drawn digit 0.08; 0.28 in all" in text
