@@ -16,7 +16,14 @@ import sys
 from pathlib import Path
 
 from cnnrnn import docs
-from cnnrnn.audience import AUDIENCE_JSON, JOIN_WINDOW_S, TARGETS, bench_audience, format_audience, save_audience
+from cnnrnn.audience import (
+    AUDIENCE_JSON,
+    JOIN_WINDOW_S,
+    audience_summary,
+    bench_audience,
+    format_audience,
+    save_audience,
+)
 from cnnrnn.bench import LATEST, context, format_table, run, save
 from cnnrnn.core.cli import log, print_json
 from cnnrnn.core.process import server_settings
@@ -78,8 +85,7 @@ def cmd_bench(args) -> int:
             )
             for n in counts
         ]
-        held = [r["phones"] for r in results if r["holds"]]
-        summary = {"runs": results, "largest_holding": max(held) if held else None, "targets": TARGETS}
+        summary = audience_summary(results)
         print_json(summary) if args.json else print(format_audience(summary))
         if args.save:
             path = AUDIENCE_JSON if args.save == str(LATEST) else Path(args.save)

@@ -733,6 +733,15 @@ def bench_audience(
     return result
 
 
+def audience_summary(runs: list[dict]) -> dict:
+    """What `bench --audience N[,N...] --json` prints: one object with the fields of its largest room (phones,
+    join_max_s, send_p50_s, send_p95_s, speaker_lag_max_s, errors, exceptions, server_cpu_s, server_peak_mb, ...)
+    at its top, every room in `runs`, the largest phone count that held the targets and the targets."""
+    held = [run["phones"] for run in runs if run["holds"]]
+    largest = max(runs, key=lambda run: run["phones"])
+    return {**largest, "runs": runs, "largest_holding": max(held) if held else None, "targets": TARGETS}
+
+
 AUDIENCE_JSON = Path(__file__).resolve().parents[1] / "docs" / "bench-audience.json"  # `bench --audience --save`
 
 
@@ -842,6 +851,7 @@ __all__ = [
     "SessionError",
     "AUDIENCE_JSON",
     "TARGETS",
+    "audience_summary",
     "bench_audience",
     "largest_holding",
     "save_audience",

@@ -49,6 +49,15 @@ def test_the_table_says_which_counts_held_and_why_not():
     assert "error (100 phones): x" in text
 
 
+def test_the_json_summary_has_the_largest_room_at_its_top_and_every_room_in_runs():
+    from cnnrnn.audience import audience_summary
+
+    rooms = [{"phones": n, "send_p95_s": 0.1 * n, "holds": n < 100} for n in (10, 100, 50)]
+    summary = audience_summary(rooms)
+    assert summary["phones"] == 100 and summary["send_p95_s"] == 10.0 and summary["runs"] == rooms
+    assert summary["largest_holding"] == 50 and summary["targets"] == TARGETS
+
+
 def test_a_count_of_no_phones_is_refused_in_one_line():
     out = run_cli("bench", "--audience", "10,0", timeout=120)
     assert out.returncode == 2 and "Traceback" not in out.stderr
