@@ -87,3 +87,18 @@ def test_the_mirror_holds_the_standard_split():
     assert test[0].text() == "Effective but too-tepid biopic" and binary(test[0].label) is None, "neutral: left out"
     assert texts[0].startswith("If you sometimes like to go to the movies to have fun, Wasabi") and labels[0] == 1
     assert len(load_trees("dev")) == 1101
+
+
+def test_the_everyday_sets_are_apart_balanced_and_typed_as_people_type():
+    from cnnrnn.tasks.sentiment.data import everyday
+
+    dev, test = everyday("dev"), everyday("test")
+    assert len(dev) >= 100 and len(test) >= 100
+    for rows in (dev, test):
+        labels = [label for _, label in rows]
+        assert set(labels) == {0, 1} and abs(sum(labels) - len(labels) / 2) <= len(labels) * 0.05
+        assert all(sentence[:1].isupper() and len(sentence.split()) <= 16 for sentence, _ in rows)
+    same = lambda s: "".join(c for c in s.lower() if c.isalnum())  # noqa: E731
+    assert not {same(s) for s, _ in dev} & {same(s) for s, _ in test}, "a dev sentence is also a test sentence"
+    with pytest.raises(ValueError, match="split must be one of dev, test"):
+        everyday("train")

@@ -36,6 +36,22 @@ class PolaritySplits:
     files: dict  # file name -> sha256
 
 
+EVERYDAY = {"dev": "everyday_dev.tsv", "test": "everyday.tsv"}  # in this package: no data directory needed
+
+
+def everyday(split: str = "test") -> list[tuple[str, int]]:
+    """The everyday sentences about films written for this project (none from MR or the treebank), as
+    (sentence, 1 positive / 0 negative): "dev" to choose among recipes, "test" only to report."""
+    if split not in EVERYDAY:
+        raise ValueError(f"split must be one of {', '.join(EVERYDAY)}")
+    rows = []
+    for line in (Path(__file__).with_name(EVERYDAY[split])).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, sentence = line.split("\t")
+            rows.append((sentence, {"positive": 1, "negative": 0}[label]))
+    return rows
+
+
 def _polarity_paths() -> list[Path]:
     """rt-polarity.pos and .neg from the data directory, or downloaded from Cornell."""
     root = data_dir()
