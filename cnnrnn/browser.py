@@ -45,6 +45,31 @@ def healthy(url: str, timeout: float) -> bool:
     return False
 
 
+def free_port() -> int:
+    """A local TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def streamlit_command(port: int, *options: str) -> list[str]:
+    """`streamlit run streamlit_app.py` headless on 127.0.0.1:`port`, with further `options` (run in ROOT)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        *options,
+    ]
+
+
 def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
     """`streamlit run streamlit_app.py` on a free local port, returned once /_stcore/health says ok.
 
@@ -52,25 +77,11 @@ def start_streamlit(timeout: float = 90.0, log=None, env: dict | None = None):
     set for the server on top of this process's (CNNRNN_WARM="1", say).
     Raises RuntimeError, with the server stopped, when it does not answer within `timeout` s.
     """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     output, errors = (log, subprocess.STDOUT) if log is not None else (subprocess.DEVNULL, subprocess.DEVNULL)
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
+        streamlit_command(port),
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=output,

@@ -20,7 +20,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,14 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).resolve().parent / "haproxy.cfg"
 sys.path.insert(0, str(ROOT))  # run as `python deploy/start.py`: the package beside this folder
 
-from cnnrnn.browser import healthy  # noqa: E402  (the same health poll as the test servers')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+# The same free port, `streamlit run` command line and health poll as the test servers'.
+from cnnrnn.browser import free_port, healthy, streamlit_command  # noqa: E402
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------------
 
@@ -183,21 +176,7 @@ def start(
             log = open(logs_at / f"replica{i}.log", "w")  # noqa: SIM115 (closed by Deployment.stop)
             deployment.logs.append(log)
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "streamlit_app.py",
-                    "--server.port",
-                    str(replica_port),
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                    "--secrets.files",
-                    str(folder / "secrets.toml"),
-                ],
+                streamlit_command(replica_port, "--secrets.files", str(folder / "secrets.toml")),
                 cwd=ROOT,
                 # The secret only through the environment (Streamlit refuses it as a command-line flag).
                 env={**os.environ, **(env or {}), "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret},
