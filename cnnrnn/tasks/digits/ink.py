@@ -180,10 +180,13 @@ def drawn_on_black(rgb: np.ndarray) -> bool:
     return all(float(np.abs(rgb[..., c] - red).max()) <= 1.5 / 255 for c in (1, 2))
 
 
-def find_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(ink (H, W) float32 in [0, 1] light on dark, background (H, W, 3), dark_ink)."""
+def find_ink(rgb: np.ndarray, drawn: bool | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(ink (H, W) float32 in [0, 1] light on dark, background (H, W, 3), dark_ink). drawn: whether `rgb` is
+    `drawn_on_black`, where the caller already knows (None: look)."""
     large = max(rgb.shape[:2]) >= 256  # then a touch of denoising for camera noise and JPEG artefacts
-    if drawn_on_black(rgb):  # light strokes on a flat black ground: the ground is known, the ink is the light
+    if drawn is None:
+        drawn = drawn_on_black(rgb)
+    if drawn:  # light strokes on a flat black ground: the ground is known, the ink is the light
         # (for grey pixels the colour distance from black is the grey level: one channel does for three)
         strength = rgb[..., 0].astype(np.float32)
         if large:

@@ -246,7 +246,8 @@ def _find_digit(source) -> FoundDigit:
         )
     )
     # A sheet of paper on a table: work on the sheet alone, turned upright (not on a drawing on black).
-    found = find_sheet(image) if alpha is None and not drawn_on_black(rgb) else None
+    drawn = alpha is None and drawn_on_black(rgb)  # then nothing below changes rgb before find_ink
+    found = find_sheet(image) if alpha is None and not drawn else None
     if found is not None:
         mask, angle = found
         outline = mask & ~ndi.binary_erosion(mask, iterations=2)
@@ -267,7 +268,7 @@ def _find_digit(source) -> FoundDigit:
     steps.append(("Greyscale", as_uint8(grey)))
 
     # 2. Background (paper colour and lighting) and 3. ink = distance from it.
-    ink, background, dark_ink = find_ink(rgb)
+    ink, background, dark_ink = find_ink(rgb, drawn=drawn or None)
     steps.append(("Background estimate (paper and lighting)", as_uint8(background)))
     if dark_ink:
         notes.append("Inverted: dark ink on light paper became light ink on dark, like MNIST")
