@@ -504,16 +504,18 @@ def _probe(base: str, server_pid: int, drawings, repeats: int = 3) -> dict:
     return {name: round(float(np.median(values)), 3) for name, values in steps.items()}
 
 
-def _p50(values: list[float]) -> float | None:
+def _percentile(values: list[float], q: float) -> float | None:
     import numpy as np
 
-    return round(float(np.percentile(values, 50)), 2) if values else None
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def _p50(values: list[float]) -> float | None:
+    return _percentile(values, 50)
 
 
 def _p95(values: list[float]) -> float | None:
-    import numpy as np
-
-    return round(float(np.percentile(values, 95)), 2) if values else None
+    return _percentile(values, 95)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -706,8 +708,8 @@ def bench_audience(
         "joined": len(joined),
         "join_max_s": round(max(joined), 2) if len(joined) == phones and joined else None,
         "join_each_p95_s": _p95([p.join_took_s for p in crowd if p.join_took_s is not None]),
-        "send_p50_s": round(float(np.percentile(times, 50)), 2) if times else None,
-        "send_p95_s": round(float(np.percentile(times, 95)), 2) if times else None,
+        "send_p50_s": _p50(times),
+        "send_p95_s": _p95(times),
         "send_max_s": round(max(times), 2) if times else None,
         "browser_send_p50_s": _p50([s for p in crowd if p.browser for s in p.sends]),
         "browser_send_p95_s": _p95([s for p in crowd if p.browser for s in p.sends]),
